@@ -1,0 +1,78 @@
+import { z } from 'zod';
+import { duration, identifier, platform, protectSpec, secretRef } from './fields.js';
+import { observerSchema } from './observer-schema.js';
+
+export const sshTransportSchema = z
+  .strictObject({
+    kind: z.literal('ssh'),
+    port: z.number().int().min(1).max(65535).default(22),
+    user: z.string().min(1),
+    key: secretRef.optional(),
+    password: secretRef.optional(),
+    passphrase: secretRef.optional(),
+    known_hosts: z.string().optional().meta({ description: 'Path of a known_hosts file pinning the host key' }),
+    insecure_host_key: z.boolean().default(false).meta({ description: 'Lab only: accept any host key' }),
+    /** Windows hosts reached over OpenSSH run commands with PowerShell. */
+    shell: z.enum(['posix', 'powershell']).optional(),
+    keepalive: duration.default(10_000),
+    connect_timeout: duration.default(10_000),
+  })
+  .refine((t) => t.key !== undefined || t.password !== undefined, { message: 'needs `key` or `password`', path: ['key'] })
+  .refine((t) => t.known_hosts !== undefined || t.insecure_host_key, {
+    message: 'needs `known_hosts` to pin the host key, or `insecure_host_key: true` for a lab',
+    path: ['known_hosts'],
+  });
+
+export const winrmTransportSchema = z.strictObject({
+  kind: z.literal('winrm'),
+  scheme: z.enum(['https', 'http']).default('https'),
+  port: z.number().int().min(1).max(65535).optional(),
+  user: z.string().min(1),
+  password: secretRef,
+  auth: z.enum(['ntlm', 'basic']).default('ntlm'),
+  ca: z.string().optional().meta({ description: 'PEM file of the CA that signed the WinRM listener certificate' }),
+  insecure_tls: z.boolean().default(false),
+  operation_timeout: duration.default(60_000),
+  connect_timeout: duration.default(10_000),
+  max_retries: z.number().int().min(0).max(10).default(2),
+});
+
+export const dockerExecTransportSchema = z.strictObject({
+  kind: z.literal('docker-exec'),
+  container: z.string().min(1),
+  user: z.string().optional(),
+});
+
+export const transportSchema = z.discriminatedUnion('kind', [sshTransportSchema, winrmTransportSchema, dockerExecTransportSchema]);
+export type TransportConfig = z.infer<typeof transportSchema>;
+
+export const hostSchema = z.strictObject({
+  name: identifier,
+  platform,
+  roles: z.array(z.string().min(1)).default([]),
+  address: z.string().min(1).default('127.0.0.1'),
+  aliases: z.array(z.string().min(1)).default([]).meta({ description: 'Other names the healing stack may use: FQDN, IP' }),
+  transport: transportSchema,
+  protect: protectSpec.prefault({}),
+  /** Container lab only: how the provider builds this host. */
+  container: z
+    .strictObject({
+      image: z.string().default('chaoslab/linux-host'),
+      healer: z.boolean().default(true),
+    })
+    .optional(),
+});
+export type HostConfig = z.infer<typeof hostSchema>;
+
+export const labSchema = z.strictObject({
+  kind: z.literal('lab').optional(),
+  name: identifier,
+  provider: z.enum(['static', 'container']).default('static'),
+  clock_skew_tolerance: duration.default(2000),
+  hosts: z.array(hostSchema).min(1),
+  observers: z.array(observerSchema).default([]),
+  protect: protectSpec.prefault({}),
+  /** How often the healer under test scans; windows shorter than this are warned about. */
+  healer_scan_interval: duration.optional(),
+});
+export type LabConfig = z.infer<typeof labSchema>;

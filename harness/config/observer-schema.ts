@@ -1,0 +1,124 @@
+import { z } from 'zod';
+import { duration, identifier, secretRef } from './fields.js';
+
+/** Event kinds chaoslab understands from any healing stack. */
+export const signalKind = z.enum(['detected', 'claimed_healed', 'heal_failed', 'escalated', 'suppressed']);
+
+/**
+ * How a stack's record maps onto a chaoslab signal. Each value is a field path
+ * into the record (JSON path like `details.hostname` or a column name).
+ */
+export const fieldMap = z.strictObject({
+  kind: z.string().default('kind'),
+  at: z.string().default('at'),
+  host: z.string().default('host'),
+  check_type: z.string().default('check_type'),
+  runbook: z.string().optional(),
+  tier: z.string().optional(),
+  run_id: z.string().optional(),
+  id: z.string().optional(),
+});
+
+/** Maps the stack's own kind values (e.g. `healed`, `L3 ESCALATION`) to chaoslab kinds. */
+export const kindMap = z.record(z.string(), signalKind);
+
+const observerBase = {
+  name: identifier,
+  fields: fieldMap.prefault({}),
+  kinds: kindMap.default({}),
+  /** Aliases the stack uses for check types, stack name → scenario check_type. */
+  check_type_aliases: z.record(z.string(), z.string()).default({}),
+};
+
+export const logObserverSchema = z.strictObject({
+  ...observerBase,
+  kind: z.literal('log'),
+  /** Host whose file is tailed; `$target` (default) means the attempt's target host. */
+  host: z.string().default('$target'),
+  path: z.string().min(1),
+  format: z.enum(['jsonl', 'regex']).default('jsonl'),
+  /** For format regex: named groups kind, at, host, check_type, runbook, tier. */
+  pattern: z.string().optional(),
+});
+
+export const httpObserverSchema = z.strictObject({
+  ...observerBase,
+  kind: z.literal('http'),
+  url: z.string().url(),
+  mode: z.enum(['poll', 'sse']).default('poll'),
+  /** JSON path of the array of events in a poll response (empty: the body is the array). */
+  items: z.string().default(''),
+  since_param: z.string().default('since'),
+  /** JSON path of the cursor to send next time; default: the newest event's `at`. */
+  cursor: z.string().optional(),
+  poll_interval: duration.default(1000),
+  auth: z
+    .discriminatedUnion('type', [
+      z.strictObject({ type: z.literal('bearer'), token: secretRef }),
+      z.strictObject({ type: z.literal('basic'), username: z.string(), password: secretRef }),
+    ])
+    .optional(),
+  timeout: duration.default(5000),
+});
+
+export const postgresObserverSchema = z.strictObject({
+  ...observerBase,
+  kind: z.literal('postgres'),
+  url: secretRef,
+  /** Parameterised SQL with :host, :check_type, :since, :run_id, :cursor placeholders. */
+  query: z.string().min(1),
+  poll_interval: duration.default(1000),
+  listen: z.string().optional().meta({ description: 'LISTEN channel that signals new rows' }),
+  /** Column → kind rules evaluated in order, e.g. {when: {success: true}, kind: claimed_healed}. */
+  rules: z
+    .array(z.strictObject({ when: z.record(z.string(), z.unknown()), kind: signalKind }))
+    .default([]),
+  cursor_column: z.string().default('created_at'),
+});
+
+export const webhookObserverSchema = z.strictObject({
+  ...observerBase,
+  kind: z.literal('webhook'),
+  listen: z.strictObject({ host: z.literal('127.0.0.1').default('127.0.0.1'), port: z.number().int().min(0).max(65535).default(0) }).prefault({}),
+  path: z.string().default('/chaoslab/events'),
+  secret: secretRef.optional(),
+  signature_header: z.string().default('x-chaoslab-signature'),
+});
+
+export const browserObserverSchema = z.strictObject({
+  ...observerBase,
+  kind: z.literal('browser'),
+  url: z.string().url(),
+  login: z
+    .strictObject({
+      url: z.string().url().optional(),
+      username_selector: z.string(),
+      password_selector: z.string(),
+      submit_selector: z.string(),
+      username: z.string(),
+      password: secretRef,
+      success_selector: z.string().optional(),
+    })
+    .optional(),
+  /** URL of the incident view; {host} and {check_type} are URL-encoded into it. */
+  incident_url: z.string(),
+  selectors: z.strictObject({
+    status: z.string(),
+    tier: z.string().optional(),
+    runbook: z.string().optional(),
+    updated_at: z.string().optional(),
+  }),
+  poll_interval: duration.default(2000),
+  executable_path: z.string().default('/usr/bin/chromium'),
+});
+
+export const observerSchema = z.discriminatedUnion('kind', [
+  logObserverSchema,
+  httpObserverSchema,
+  postgresObserverSchema,
+  webhookObserverSchema,
+  browserObserverSchema,
+]);
+export type ObserverConfig = z.infer<typeof observerSchema>;
+export type ObserverKind = ObserverConfig['kind'];
+export type ObserverConfigOf<K extends ObserverKind> = Extract<ObserverConfig, { kind: K }>;

@@ -1,0 +1,91 @@
+import { z } from 'zod';
+import { duration, identifier, platform, tier } from './fields.js';
+
+export const outcome = z.enum(['heal', 'escalate', 'ignore']);
+export type ExpectedOutcome = z.infer<typeof outcome>;
+
+/** The four commands of an explicit fault, run by the target's shell (POSIX sh or PowerShell). */
+export const stepsSpec = z.strictObject({
+  snapshot: z.string().min(1).optional().meta({ description: 'Captures state; its stdout is available to revert as {{snapshot}}' }),
+  inject: z.string().min(1, 'must be a non-empty command'),
+  check: z.string().min(1, 'must be a non-empty command').meta({ description: 'Exits 0 when the host is compliant' }),
+  revert: z.string().min(1, 'must be a non-empty command'),
+});
+export type StepsSpec = z.infer<typeof stepsSpec>;
+
+export const faultUse = z.strictObject({
+  use: z.string().regex(/^(linux|windows)\.[a-z0-9_]+$/, 'must name a built-in fault like linux.sshd_option'),
+  with: z.record(z.string(), z.unknown()).default({}),
+});
+export type FaultUse = z.infer<typeof faultUse>;
+
+export const expectSpec = z.strictObject({
+  outcome,
+  tier: tier.optional(),
+  runbook: z.string().min(1).optional(),
+});
+export type ExpectSpec = z.infer<typeof expectSpec>;
+
+export const scenarioSchema = z
+  .strictObject({
+    kind: z.literal('scenario').optional(),
+    id: identifier,
+    title: z.string().min(1),
+    description: z.string().optional(),
+    platform,
+    target: z.string().min(1).meta({ description: 'A role or host name from the lab inventory' }),
+    check_type: z.string().min(1).meta({ description: 'The name the healing stack uses for this drift' }),
+    check_type_aliases: z.array(z.string().min(1)).default([]),
+    category: z.string().min(1).optional(),
+    tags: z.array(z.string().min(1)).default([]),
+    resources: z.array(z.string().min(1)).default([]).meta({ description: 'What the fault touches (firewall, sshd, dns…); scenarios on disjoint resources of one host may run together' }),
+    sla: duration,
+    window: duration,
+    hold: duration.default(10_000),
+    probe_interval: duration.default(1000),
+    expect: expectSpec,
+    fault: faultUse.optional(),
+    steps: stepsSpec.optional(),
+    params: z.record(z.string(), z.unknown()).default({}).meta({ description: 'Values for {{…}} in steps; always quoted for the target shell' }),
+    timeout: duration.default(60_000).meta({ description: 'Timeout of each step command' }),
+  })
+  .superRefine((scenario, ctx) => {
+    if (!scenario.fault === !scenario.steps) {
+      ctx.addIssue({ code: 'custom', path: ['fault'], message: 'a scenario needs exactly one of `fault` or `steps`' });
+    }
+    if (scenario.window < scenario.sla) {
+      ctx.addIssue({ code: 'custom', path: ['window'], message: `must be at least the sla (${scenario.sla}ms), got ${scenario.window}ms` });
+    }
+  });
+export type Scenario = z.infer<typeof scenarioSchema>;
+
+export const bundleSchema = z.strictObject({
+  kind: z.literal('bundle'),
+  id: identifier,
+  title: z.string().min(1),
+  description: z.string().optional(),
+  tags: z.array(z.string().min(1)).default([]),
+  members: z.array(identifier).min(2, 'a bundle injects at least two scenarios at once'),
+  target: z.string().min(1).optional().meta({ description: 'Overrides the members\' target: every member lands on the same host' }),
+});
+export type Bundle = z.infer<typeof bundleSchema>;
+
+export const gateSpec = z.strictObject({
+  min_heal_rate: z.number().min(0).max(1).optional(),
+  max_inconclusive: z.number().int().min(0).optional(),
+  fail_on: z.array(z.enum(['regression', 'false_heal', 'flapped', 'silent_heal', 'inconclusive'])).default([]),
+});
+export type GateSpec = z.infer<typeof gateSpec>;
+
+export const suiteSchema = z.strictObject({
+  kind: z.literal('suite'),
+  id: identifier,
+  title: z.string().min(1).optional(),
+  include: z.array(z.string().min(1)).min(1).meta({ description: 'Globs on scenario or bundle ids (e.g. lin-ssh-*)' }),
+  exclude: z.array(z.string().min(1)).default([]),
+  repeat: z.number().int().min(1).default(1),
+  concurrency: z.number().int().min(1).optional(),
+  repeat_spacing: duration.default(0).meta({ description: 'Minimum gap between repeats on the same host and check type (agents suppress flapping)' }),
+  gates: gateSpec.optional(),
+});
+export type Suite = z.infer<typeof suiteSchema>;

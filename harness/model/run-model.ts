@@ -1,0 +1,153 @@
+import type { Platform, Tier } from '../config/fields.js';
+import type { ExpectedOutcome } from '../config/scenario-schema.js';
+import type { InconclusiveReason, Verdict } from './verdict.js';
+
+/**
+ * The run model: everything reporters may read. It is folded from events.jsonl
+ * (harness/events/fold.ts) and contains only plain read-only data.
+ */
+export type Phase =
+  | 'preflight'
+  | 'snapshot'
+  | 'inject'
+  | 'confirm_drift'
+  | 'observe'
+  | 'hold'
+  | 'revert'
+  | 'verify_baseline';
+
+export const PHASES: readonly Phase[] = ['preflight', 'snapshot', 'inject', 'confirm_drift', 'observe', 'hold', 'revert', 'verify_baseline'];
+
+export interface PhaseSpan {
+  readonly phase: Phase;
+  /** ms since run start (monotonic) */
+  readonly start: number;
+  readonly end?: number;
+  readonly ok?: boolean;
+}
+
+export type CommandStep = 'preflight' | 'snapshot' | 'inject' | 'check' | 'revert' | 'probe';
+
+export interface CommandRecord {
+  readonly step: CommandStep;
+  readonly host: string;
+  /** The command as sent (secrets redacted). */
+  readonly command: string;
+  readonly exitCode: number | null;
+  readonly stdout: string;
+  readonly stderr: string;
+  readonly durationMs: number;
+  /** ms since run start */
+  readonly at: number;
+  readonly error?: string;
+}
+
+export type SignalKind = 'detected' | 'claimed_healed' | 'heal_failed' | 'escalated' | 'suppressed';
+
+export interface SignalRecord {
+  readonly source: string;
+  readonly kind: SignalKind;
+  /** Skew-corrected event time, ms since the attempt's t0 (end of injection). */
+  readonly at: number;
+  readonly host: string;
+  readonly checkType: string;
+  readonly runbook?: string;
+  readonly tier?: string;
+  /** When chaoslab received it, ms since t0. */
+  readonly receivedAt: number;
+  readonly raw: unknown;
+}
+
+export interface RejectedSignalRecord {
+  readonly source: string;
+  readonly reason: 'stale' | 'other_host' | 'other_check' | 'duplicate' | 'other_run' | 'malformed' | 'after_window';
+  readonly detail: string;
+  readonly raw: unknown;
+}
+
+/** Ground-truth check transitions (compliant ↔ drifted) with their time since t0. */
+export interface ProbeRecord {
+  readonly at: number;
+  readonly compliant: boolean;
+}
+
+export interface Timings {
+  /** From end of injection. Undefined when it never happened. */
+  readonly detectMs?: number;
+  readonly claimMs?: number;
+  readonly restoreMs?: number;
+}
+
+export interface Funnel {
+  readonly injected: number;
+  readonly driftConfirmed: number;
+  readonly detected: number;
+  readonly claimed: number;
+  readonly restored: number;
+  readonly stayedRestored: number;
+}
+
+export interface AttemptResult {
+  readonly attemptId: string;
+  readonly scenarioId: string;
+  readonly title: string;
+  readonly platform: Platform;
+  readonly host: string;
+  readonly checkType: string;
+  readonly tags: readonly string[];
+  readonly category?: string;
+  readonly bundleId?: string;
+  readonly repeatIndex: number;
+  readonly shard?: string;
+  readonly slaMs: number;
+  readonly windowMs: number;
+  readonly holdMs: number;
+  readonly expect: { readonly outcome: ExpectedOutcome; readonly tier?: Tier; readonly runbook?: string };
+  readonly verdict: Verdict;
+  readonly passed: boolean;
+  /** Tier/runbook the stack reported vs what the scenario expected. */
+  readonly observedTier?: string;
+  readonly observedRunbook?: string;
+  readonly tierMismatch: boolean;
+  readonly runbookMismatch: boolean;
+  readonly timings: Timings;
+  readonly funnel: { readonly [K in keyof Funnel]: boolean };
+  readonly phases: readonly PhaseSpan[];
+  /** ms since run start */
+  readonly startedAt: number;
+  readonly endedAt?: number;
+  /** Wall-clock epoch ms of t0, to line up with the stack's own records. */
+  readonly t0Wall?: number;
+  readonly skewMs?: number;
+  readonly commands: readonly CommandRecord[];
+  readonly signals: readonly SignalRecord[];
+  readonly rejectedSignals: readonly RejectedSignalRecord[];
+  readonly probes: readonly ProbeRecord[];
+}
+
+export interface HostSummary {
+  readonly name: string;
+  readonly platform: Platform;
+  readonly roles: readonly string[];
+  readonly quarantined?: { readonly reason: InconclusiveReason | string; readonly at: number };
+}
+
+export type RunStatus = 'running' | 'completed' | 'interrupted' | 'crashed';
+
+export interface RunModel {
+  readonly runId: string;
+  readonly lab: string;
+  readonly startedAtWall: number;
+  readonly endedAtWall?: number;
+  readonly durationMs?: number;
+  readonly status: RunStatus;
+  readonly argv: readonly string[];
+  readonly suite?: string;
+  readonly shard?: string;
+  readonly hosts: readonly HostSummary[];
+  readonly attempts: readonly AttemptResult[];
+  /** Problems that are not attempts: reporter failures, residue found after the run, warnings. */
+  readonly notes: readonly { readonly level: 'info' | 'warn' | 'error'; readonly message: string }[];
+  /** Run ids of merged shards, when this model was merged from several logs. */
+  readonly mergedFrom?: readonly string[];
+}

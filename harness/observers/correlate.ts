@@ -1,0 +1,88 @@
+import type { HostConfig } from '../config/lab-schema.js';
+import type { RejectedSignalRecord, SignalRecord } from '../model/run-model.js';
+import type { ObserverOutput } from './observer.js';
+
+/**
+ * Correlation shared by every observer: an event belongs to an attempt only if
+ * it names the attempt's host (name, address or alias), its check type (or an
+ * alias), carries the run id when the stack echoes one, and happened after the
+ * injection (skew-corrected). Everything else is rejected with a reason, and
+ * the rejection is kept as evidence.
+ */
+export interface CorrelationTarget {
+  readonly host: HostConfig;
+  readonly checkType: string;
+  /** Other names of the check type: the scenario's aliases and the observer's mapping. */
+  readonly checkTypeAliases: readonly string[];
+  readonly runId: string;
+  /** Harness wall-clock epoch ms of the end of injection (t0). */
+  readonly since: number;
+  /** Stack clock − harness clock. */
+  readonly skewMs: number;
+  /** How far before t0 an event may still be accepted (skew measurement error). */
+  readonly toleranceMs: number;
+  /** Harness wall-clock epoch ms after which events are too late to count. */
+  readonly until?: number;
+  /** Harness wall clock, to stamp `receivedAt`. */
+  readonly wallNow: () => number;
+}
+
+export type CorrelationResult =
+  | { readonly accepted: SignalRecord }
+  | { readonly rejected: RejectedSignalRecord };
+
+function norm(value: string): string {
+  return value.trim().toLowerCase();
+}
+
+export function hostNames(host: HostConfig): Set<string> {
+  const names = [host.name, ...host.aliases];
+  if (host.address && host.address !== '127.0.0.1' && host.address !== 'localhost') names.push(host.address);
+  return new Set(names.map(norm));
+}
+
+export class Correlator {
+  private readonly hosts: Set<string>;
+  private readonly checks: Set<string>;
+  private readonly seen = new Set<string>();
+
+  constructor(private readonly target: CorrelationTarget) {
+    this.hosts = hostNames(target.host);
+    this.checks = new Set([target.checkType, ...target.checkTypeAliases].map(norm));
+  }
+
+  offer(output: ObserverOutput): CorrelationResult {
+    if ('malformed' in output) {
+      return { rejected: { source: output.source, reason: 'malformed', detail: output.detail, raw: output.raw } };
+    }
+    const { target } = this;
+    const reject = (reason: RejectedSignalRecord['reason'], detail: string): CorrelationResult => ({
+      rejected: { source: output.source, reason, detail, raw: output.raw },
+    });
+    if (!this.hosts.has(norm(output.host))) return reject('other_host', `event for host ${output.host}, attempt targets ${target.host.name}`);
+    if (!this.checks.has(norm(output.checkType))) return reject('other_check', `event for check ${output.checkType}, attempt checks ${target.checkType}`);
+    if (output.runId !== undefined && output.runId !== target.runId) return reject('other_run', `event carries run id ${output.runId}, this run is ${target.runId}`);
+    const corrected = output.at - target.skewMs;
+    if (!Number.isFinite(corrected)) return reject('malformed', 'event has no usable timestamp');
+    if (corrected < target.since - target.toleranceMs) {
+      return reject('stale', `event at ${new Date(corrected).toISOString()} is ${target.since - corrected}ms before the injection ended`);
+    }
+    if (target.until !== undefined && corrected > target.until) return reject('after_window', `event ${corrected - target.until}ms after the window closed`);
+    const key = output.id !== undefined ? `${output.source}#${output.id}` : `${output.source}|${output.kind}|${output.at}|${output.runbook ?? ''}|${output.tier ?? ''}`;
+    if (this.seen.has(key)) return reject('duplicate', `already counted ${key}`);
+    this.seen.add(key);
+    return {
+      accepted: {
+        source: output.source,
+        kind: output.kind,
+        at: corrected - target.since,
+        host: output.host,
+        checkType: output.checkType,
+        ...(output.runbook !== undefined && { runbook: output.runbook }),
+        ...(output.tier !== undefined && { tier: output.tier }),
+        receivedAt: target.wallNow() - target.since,
+        raw: output.raw,
+      },
+    };
+  }
+}

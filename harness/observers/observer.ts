@@ -1,0 +1,73 @@
+import type { HostConfig } from '../config/lab-schema.js';
+import type { Clock } from '../core/clock.js';
+import type { SignalKind } from '../model/run-model.js';
+import type { Transport } from '../transport/transport.js';
+import type { Logger } from '../core/logger.js';
+
+/**
+ * The Observer contract: reads what the healing stack says about an incident.
+ * An observer yields every event it sees for the request as the stack reported
+ * it; the shared correlator (correlate.ts) decides which events belong to the
+ * attempt and records why the others were rejected.
+ */
+export interface ObservedEvent {
+  readonly source: string;
+  readonly kind: SignalKind;
+  /** The stack's own timestamp, epoch ms on the stack's clock. */
+  readonly at: number;
+  /** Host as the stack names it (matched against the host's name, address and aliases). */
+  readonly host: string;
+  /** Check type as the stack names it. */
+  readonly checkType: string;
+  readonly runbook?: string;
+  readonly tier?: string;
+  readonly runId?: string;
+  /** The stack's id for this record, when it has one (for de-duplication). */
+  readonly id?: string;
+  readonly raw: unknown;
+}
+
+/** A record the observer could not turn into an event (bad JSON, missing fields…). */
+export interface MalformedRecord {
+  readonly source: string;
+  readonly malformed: true;
+  readonly detail: string;
+  readonly raw: unknown;
+}
+
+export type ObserverOutput = ObservedEvent | MalformedRecord;
+
+export interface WatchRequest {
+  readonly host: HostConfig;
+  readonly checkType: string;
+  /** Harness wall-clock epoch ms of the end of injection; earlier events are stale. */
+  readonly since: number;
+  /** hostClock − harnessClock, measured in preflight. */
+  readonly skewMs: number;
+  readonly runId: string;
+  readonly attemptId: string;
+  readonly signal: AbortSignal;
+}
+
+export interface ObserverContext {
+  readonly clock: Clock;
+  readonly logger: Logger;
+  /** The pooled transport of an inventory host (log observers tail files over it). */
+  readonly transportFor: (hostName: string) => Transport;
+  readonly resolveSecret: (ref: string) => Promise<string>;
+  /** Directory for evidence files (screenshots, traces) of this run. */
+  readonly evidenceDir: string;
+}
+
+export interface Observer extends AsyncDisposable {
+  readonly name: string;
+  readonly kind: string;
+  /**
+   * Streams the stack's events for one attempt until `request.signal` aborts.
+   * Throws ObserverUnavailableError when the stack cannot be read at all.
+   */
+  watch(request: WatchRequest): AsyncIterable<ObserverOutput>;
+  /** Checks the stack can be read (doctor, preflight). Throws ObserverUnavailableError. */
+  probe(): Promise<void>;
+  close(): Promise<void>;
+}

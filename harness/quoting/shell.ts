@@ -1,0 +1,55 @@
+import type { ShellKind } from '../transport/transport.js';
+
+/**
+ * Quoting by construction. Fault builders write commands with the `sh` and `ps`
+ * tagged templates: every `${value}` is quoted for the target shell; a fragment
+ * that must stay shell syntax is wrapped in `raw()` explicitly and must never
+ * come from a parameter.
+ */
+class RawFragment {
+  constructor(readonly text: string) {}
+}
+
+export function raw(text: string): RawFragment {
+  return new RawFragment(text);
+}
+
+/** POSIX sh: one single-quoted word; a `'` becomes `'\''`. */
+export function quotePosix(value: string): string {
+  if (value.includes('\0')) throw new TypeError('a shell argument cannot contain a NUL byte');
+  return `'${value.replaceAll("'", `'\\''`)}'`;
+}
+
+/** PowerShell: a single-quoted literal; `'` (and its typographic twins) doubled. */
+export function quotePowerShell(value: string): string {
+  if (value.includes('\0')) throw new TypeError('a PowerShell argument cannot contain a NUL byte');
+  return `'${value.replace(/['\u2018\u2019\u201A\u201B]/g, (quote) => quote + quote)}'`;
+}
+
+export function quoteFor(shell: ShellKind, value: string): string {
+  return shell === 'posix' ? quotePosix(value) : quotePowerShell(value);
+}
+
+type Interpolated = string | number | boolean | RawFragment | readonly (string | number)[];
+
+function render(shell: ShellKind, strings: TemplateStringsArray, values: Interpolated[]): string {
+  let out = strings[0] ?? '';
+  values.forEach((value, index) => {
+    let piece: string;
+    if (value instanceof RawFragment) piece = value.text;
+    else if (Array.isArray(value)) piece = value.map((v) => quoteFor(shell, String(v))).join(shell === 'posix' ? ' ' : ',');
+    else piece = quoteFor(shell, String(value));
+    out += piece + (strings[index + 1] ?? '');
+  });
+  return out;
+}
+
+/** POSIX command template: `sh\`grep -q ${pattern} ${file}\`` quotes both values. */
+export function sh(strings: TemplateStringsArray, ...values: Interpolated[]): string {
+  return render('posix', strings, values);
+}
+
+/** PowerShell command template: `ps\`Set-Content -Path ${path}\`` quotes the value. */
+export function ps(strings: TemplateStringsArray, ...values: Interpolated[]): string {
+  return render('powershell', strings, values);
+}

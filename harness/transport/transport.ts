@@ -1,0 +1,41 @@
+/**
+ * The Transport contract: how chaoslab runs commands on a lab host.
+ * Implementations: ssh (ssh2, POSIX sh or PowerShell over OpenSSH for Windows),
+ * winrm (WS-Management shell), docker-exec (dockerode). Each holds one pooled
+ * connection per host, reconnects with backoff and raises TransportError with a
+ * stable code (TRANSPORT_AUTH, TRANSPORT_TIMEOUT, TRANSPORT_UNREACHABLE,
+ * TRANSPORT_CLOSED, TRANSPORT_QUOTA, TRANSPORT_PROTOCOL).
+ */
+export type ShellKind = 'posix' | 'powershell';
+
+export interface ExecOptions {
+  /** Kill the command and raise TRANSPORT_TIMEOUT after this many ms. */
+  timeoutMs?: number;
+  signal?: AbortSignal;
+}
+
+export interface ExecResult {
+  readonly stdout: string;
+  readonly stderr: string;
+  /** null when the command was killed by a signal and no exit code exists */
+  readonly exitCode: number | null;
+  readonly durationMs: number;
+}
+
+export interface Transport extends AsyncDisposable {
+  /** Inventory host name. */
+  readonly host: string;
+  /** The shell that interprets `command` strings. */
+  readonly shell: ShellKind;
+  /** Runs one command to completion. A non-zero exit is a result, not an error. */
+  exec(command: string, options?: ExecOptions): Promise<ExecResult>;
+  /**
+   * Runs a long-lived command (e.g. `tail -F`) and yields its stdout line by line
+   * until the signal aborts or the command ends. Transport loss throws.
+   */
+  stream(command: string, options: { signal: AbortSignal }): AsyncIterable<string>;
+  /** Cheap liveness probe used after every attempt (management-plane check). */
+  probe(options?: { timeoutMs?: number }): Promise<void>;
+  /** Idempotent. */
+  close(): Promise<void>;
+}

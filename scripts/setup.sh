@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Installs what chaoslab's tests, demo and benchmarks need on a Debian machine, idempotently:
+# OpenSSH (real sshd for transport tests), PostgreSQL (telemetry observer tests), Chromium
+# (browser observer and HTML scorecard tests), pywinrm (independent WinRM client), and the
+# container engine (Podman + runc + debootstrap, configured by scripts/setup-engine.sh).
+# Usage: scripts/setup.sh [--no-engine]
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+
+packages=(openssh-server openssh-client postgresql chromium python3-winrm podman runc debootstrap iptables uidmap curl ca-certificates)
+missing=()
+for package in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q 'install ok installed' || missing+=("$package")
+done
+
+if ((${#missing[@]})); then
+  if [[ $(id -u) -ne 0 ]] || ! command -v apt-get >/dev/null; then
+    echo "chaoslab setup: missing packages: ${missing[*]}" >&2
+    echo "install them with your package manager (this script installs them itself only as root on Debian/Ubuntu)" >&2
+    exit 1
+  fi
+  echo "chaoslab setup: installing ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  # sshd and postgresql must not start system-wide services here: tests start their own on 127.0.0.1.
+  printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d && chmod +x /usr/sbin/policy-rc.d
+  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  rm -f /usr/sbin/policy-rc.d
+fi
+
+if [[ "${1:-}" != "--no-engine" ]]; then
+  bash "$here/setup-engine.sh"
+fi
+echo "chaoslab setup: ok"

@@ -1,0 +1,20 @@
+import { defineConfig } from 'vitest/config';
+
+// Integration tests start real sshd, Postgres, containers and Chromium: generous
+// timeouts, and files run in separate processes (2 at a time on these 2-core machines).
+export default defineConfig({
+  test: {
+    include: ['test/**/*.test.ts'],
+    testTimeout: 120_000,
+    hookTimeout: 300_000,
+    pool: 'forks',
+    maxWorkers: 2,
+    reporters: ['default', 'json'],
+    outputFile: { json: 'test-results/vitest.json' },
+    env: {
+      DOCKER_HOST: process.env.DOCKER_HOST ?? 'unix:///run/podman/podman.sock',
+      TESTCONTAINERS_RYUK_DISABLED: 'true',
+      TESTCONTAINERS_HOST_OVERRIDE: '127.0.0.1',
+    },
+  },
+});
