@@ -53,3 +53,15 @@ export function sh(strings: TemplateStringsArray, ...values: Interpolated[]): st
 export function ps(strings: TemplateStringsArray, ...values: Interpolated[]): string {
   return render('powershell', strings, values);
 }
+
+/**
+ * `powershell -EncodedCommand` takes base64 of UTF-16LE: no quoting layer of
+ * cmd.exe or sshd can mangle it.
+ */
+export function encodePowerShell(script: string): string {
+  return Buffer.from(script, 'utf16le').toString('base64');
+}
+
+export function powershellInvocation(script: string): string {
+  return `powershell.exe -NoProfile -NonInteractive -ExecutionPolicy Bypass -EncodedCommand ${encodePowerShell(script)}`;
+}

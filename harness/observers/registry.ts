@@ -1,0 +1,13 @@
+import type { ObserverConfig, ObserverConfigOf, ObserverKind } from '../config/observer-schema.js';
+import type { Observer, ObserverContext } from './observer.js';
+
+export type ObserverFactory<K extends ObserverKind> = (config: ObserverConfigOf<K>, context: ObserverContext) => Observer;
+
+/** Built-in observers, one per `kind` of an inventory's `observers:` entry. */
+export const observerFactories: { [K in ObserverKind]?: ObserverFactory<K> } = {};
+
+export function createObserver(config: ObserverConfig, context: ObserverContext): Observer {
+  const factory = observerFactories[config.kind] as ObserverFactory<typeof config.kind> | undefined;
+  if (!factory) throw new Error(`no observer registered for kind ${config.kind}`);
+  return factory(config as never, context);
+}

@@ -1,0 +1,23 @@
+import type { HostConfig, TransportConfig } from '../config/lab-schema.js';
+import type { Clock } from '../core/clock.js';
+import type { Logger } from '../core/logger.js';
+import type { Transport } from './transport.js';
+
+export interface TransportContext {
+  readonly resolveSecret: (ref: string) => Promise<string>;
+  readonly clock: Clock;
+  readonly logger: Logger;
+  /** Directory the inventory was loaded from (relative paths such as known_hosts). */
+  readonly baseDir: string;
+}
+
+export type TransportFactory = (host: HostConfig, context: TransportContext) => Transport;
+
+/** Built-in transports, one per `transport.kind` of the inventory. */
+export const transportFactories: Partial<Record<TransportConfig['kind'], TransportFactory>> = {};
+
+export function createTransport(host: HostConfig, context: TransportContext): Transport {
+  const factory = transportFactories[host.transport.kind];
+  if (!factory) throw new Error(`no transport registered for kind ${host.transport.kind}`);
+  return factory(host, context);
+}
