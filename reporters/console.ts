@@ -1,0 +1,68 @@
+import { formatDuration } from '../harness/core/duration.js';
+import type { AttemptResult, RunModel } from '../harness/model/run-model.js';
+import { headline, summarize } from '../harness/model/summary.js';
+import { describeVerdict, expectationText, mismatchText } from './format.js';
+import type { Reporter, ReporterContext } from './reporter.js';
+
+type Paint = (code: number, text: string) => string;
+
+function painter(stream: NodeJS.WritableStream): Paint {
+  const tty = (stream as { isTTY?: boolean }).isTTY === true && !process.env.NO_COLOR;
+  return (code, text) => (tty ? `\x1b[${code}m${text}\x1b[0m` : text);
+}
+
+function mark(attempt: AttemptResult, paint: Paint): string {
+  const kind = attempt.verdict.kind;
+  if (kind === 'skipped') return paint(90, '-');
+  if (kind === 'inconclusive') return paint(33, '?');
+  return attempt.passed ? paint(32, '✓') : paint(31, '✗');
+}
+
+/** Live per-attempt progress lines, then the scorecard. */
+export function createConsoleReporter(context: ReporterContext): Reporter {
+  const out = context.stdout;
+  const paint = painter(out);
+  const write = (line = '') => out.write(`${line}\n`);
+  let planned = 0;
+  let done = 0;
+  return {
+    name: 'console',
+    onRunStart(run) {
+      planned = run.attempts.length;
+      write(paint(1, `chaoslab run ${run.runId} — lab ${run.lab}${run.suite ? `, suite ${run.suite}` : ''}${run.shard ? `, shard ${run.shard}` : ''}`));
+    },
+    onAttemptEnd(attempt) {
+      done += 1;
+      const counter = planned ? `[${done}/${planned}] ` : '';
+      const timing = attempt.timings.restoreMs !== undefined ? ` in ${formatDuration(attempt.timings.restoreMs)} (sla ${formatDuration(attempt.slaMs)})` : '';
+      const bundle = attempt.bundleId ? ` [${attempt.bundleId}]` : '';
+      write(`${mark(attempt, paint)} ${counter}${attempt.scenarioId} @ ${attempt.host}${bundle}  ${attempt.verdict.kind}${timing}`);
+    },
+    onRunEnd(run: RunModel) {
+      const summary = summarize(run);
+      const f = summary.funnel;
+      write();
+      write(paint(1, headline(summary)));
+      write(`funnel: injected ${f.injected} → drift confirmed ${f.driftConfirmed} → detected ${f.detected} → claimed ${f.claimed} → restored ${f.restored} → stayed restored ${f.stayedRestored}`);
+      const counts = Object.entries(summary.verdicts).filter(([, n]) => n > 0).map(([k, n]) => `${k} ${n}`);
+      write(`verdicts: ${counts.join(', ') || 'none'}`);
+      if (summary.timeToRestore.count) {
+        write(`time to restore: p50 ${formatDuration(summary.timeToRestore.p50!)}, p95 ${formatDuration(summary.timeToRestore.p95!)}`);
+      }
+      const failures = run.attempts.filter((a) => !a.passed && a.verdict.kind !== 'inconclusive' && a.verdict.kind !== 'skipped');
+      if (failures.length) {
+        write(paint(31, 'expectations not met:'));
+        for (const a of failures) write(`  ${a.scenarioId} @ ${a.host}: ${describeVerdict(a.verdict)}; expected ${expectationText(a)}`);
+      }
+      const inconclusive = run.attempts.filter((a) => a.verdict.kind === 'inconclusive');
+      if (inconclusive.length) {
+        write(paint(33, 'inconclusive (lab problems, not counted against the healer):'));
+        for (const a of inconclusive) write(`  ${a.scenarioId} @ ${a.host}: ${describeVerdict(a.verdict)}`);
+      }
+      const mismatches = run.attempts.map((a) => [a, mismatchText(a)] as const).filter(([, m]) => m);
+      for (const [a, m] of mismatches) write(paint(33, `  note: ${a.scenarioId} @ ${a.host}: ${m}`));
+      for (const host of run.hosts.filter((h) => h.quarantined)) write(paint(33, `  host ${host.name} quarantined: ${host.quarantined!.reason}`));
+      for (const note of run.notes) write(`${note.level}: ${note.message}`);
+    },
+  };
+}

@@ -1,0 +1,37 @@
+import { formatDuration } from '../harness/core/duration.js';
+import type { AttemptResult } from '../harness/model/run-model.js';
+import type { Verdict } from '../harness/model/verdict.js';
+
+/** Small text helpers shared by the text reporters (console, markdown, junit). */
+export function describeVerdict(verdict: Verdict): string {
+  switch (verdict.kind) {
+    case 'healed':
+    case 'healed_late':
+      return `${verdict.kind} (restored ${formatDuration(verdict.restoreAt)}, claimed ${formatDuration(verdict.claimAt)})`;
+    case 'flapped':
+      return `flapped (restored ${formatDuration(verdict.restoreAt)}, drifted again ${formatDuration(verdict.redriftAt)})`;
+    case 'false_heal':
+      return `false_heal (claimed ${formatDuration(verdict.claimAt)}, host still drifted)`;
+    case 'silent_heal':
+      return `silent_heal (restored ${formatDuration(verdict.restoreAt)}, never reported)`;
+    case 'escalated':
+      return `escalated${verdict.tier ? ` to ${verdict.tier}` : ''} (${formatDuration(verdict.escalatedAt)})`;
+    case 'not_healed':
+      return 'not_healed';
+    case 'inconclusive':
+    case 'skipped':
+      return `${verdict.kind}: ${verdict.reason} — ${verdict.detail}`;
+  }
+}
+
+export function expectationText(attempt: AttemptResult): string {
+  const { outcome, tier, runbook } = attempt.expect;
+  return [outcome, tier, runbook].filter(Boolean).join(' ');
+}
+
+export function mismatchText(attempt: AttemptResult): string | undefined {
+  const parts: string[] = [];
+  if (attempt.tierMismatch) parts.push(`tier ${attempt.observedTier ?? 'none'} ≠ expected ${attempt.expect.tier}`);
+  if (attempt.runbookMismatch) parts.push(`runbook ${attempt.observedRunbook ?? 'none'} ≠ expected ${attempt.expect.runbook}`);
+  return parts.length ? parts.join('; ') : undefined;
+}

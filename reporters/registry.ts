@@ -1,0 +1,26 @@
+import { ChaoslabError } from '../harness/core/errors.js';
+import { createConsoleReporter } from './console.js';
+import { createJsonReporter } from './json.js';
+import type { ReporterFactory } from './reporter.js';
+
+/** Built-in reporters by name: `--reporter console,json,junit,markdown,html`. */
+export const reporterFactories = {
+  console: createConsoleReporter,
+  json: createJsonReporter,
+} satisfies Record<string, ReporterFactory>;
+
+export type ReporterName = keyof typeof reporterFactories;
+
+export function isReporterName(name: string): name is ReporterName {
+  return Object.hasOwn(reporterFactories, name);
+}
+
+/** Parses `console,json,html` into known names, or throws a usage error naming the unknown ones. */
+export function parseReporterList(list: string): ReporterName[] {
+  const names = list.split(',').map((n) => n.trim()).filter(Boolean);
+  const unknown = names.filter((n) => !isReporterName(n));
+  if (unknown.length) {
+    throw new ChaoslabError('CHAOSLAB_USAGE', `unknown reporter ${unknown.join(', ')} (known: ${Object.keys(reporterFactories).join(', ')})`);
+  }
+  return [...new Set(names)] as ReporterName[];
+}
