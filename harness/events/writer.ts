@@ -1,0 +1,109 @@
+import { closeSync, fsyncSync, mkdirSync, openSync, renameSync, rmSync, symlinkSync, writeSync } from 'node:fs';
+import { join } from 'node:path';
+import { redact } from '../config/secrets.js';
+import type { Clock } from '../core/clock.js';
+import type { RunEvent, RunEventBody } from '../model/events.js';
+import type { EventSink } from './sink.js';
+
+/** `20261126T064512Z-k3f9` — sorts by start time, unique enough for parallel shards. */
+export function newRunId(wallNow = Date.now(), random = Math.random): string {
+  const stamp = new Date(wallNow).toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
+  return `${stamp}-${random().toString(36).slice(2, 6).padEnd(4, '0')}`;
+}
+
+/** Replaces every known secret in every string of a JSON-like value. */
+export function redactDeep<T>(value: T, secrets: readonly string[]): T {
+  if (!secrets.length) return value;
+  if (typeof value === 'string') return redact(value, secrets) as T;
+  if (Array.isArray(value)) return value.map((item) => redactDeep(item, secrets)) as T;
+  if (value && typeof value === 'object') {
+    return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, redactDeep(item, secrets)])) as T;
+  }
+  return value;
+}
+
+export type EventListener = (event: RunEvent) => void;
+
+export interface EventWriterOptions {
+  readonly runId: string;
+  /** reports/ — the run writes reports/<run-id>/events.jsonl and points reports/latest at it. */
+  readonly reportsRoot: string;
+  readonly clock: Clock;
+  /** Called at every write: secrets resolved later in the run are redacted too. */
+  readonly secrets: () => readonly string[];
+}
+
+/**
+ * Appends events as JSON lines. Each line is written with one synchronous
+ * write, so a crash leaves at most a truncated last line (fold.ts tolerates
+ * it). Secrets are redacted before anything reaches disk or a listener.
+ */
+export class EventWriter implements EventSink {
+  readonly runId: string;
+  readonly runDir: string;
+  readonly path: string;
+  private readonly fd: number;
+  private readonly startMono: number;
+  private readonly listeners: EventListener[] = [];
+  private seq = 0;
+  private closed = false;
+
+  constructor(private readonly options: EventWriterOptions) {
+    this.runId = options.runId;
+    this.runDir = join(options.reportsRoot, options.runId);
+    this.path = join(this.runDir, 'events.jsonl');
+    mkdirSync(this.runDir, { recursive: true });
+    this.fd = openSync(this.path, 'a');
+    this.startMono = options.clock.now();
+    pointLatestAt(options.reportsRoot, options.runId);
+  }
+
+  /** ms since the run started, on the monotonic clock (the `mono` of every event). */
+  elapsed(): number {
+    return Math.round(this.options.clock.now() - this.startMono);
+  }
+
+  onEvent(listener: EventListener): () => void {
+    this.listeners.push(listener);
+    return () => {
+      const index = this.listeners.indexOf(listener);
+      if (index >= 0) this.listeners.splice(index, 1);
+    };
+  }
+
+  emit(body: RunEventBody): RunEvent {
+    const event = redactDeep(
+      { v: 1, seq: ++this.seq, ts: this.options.clock.wallNow(), mono: this.elapsed(), runId: this.runId, ...body } as RunEvent,
+      this.options.secrets(),
+    );
+    if (!this.closed) writeSync(this.fd, `${JSON.stringify(event)}\n`);
+    for (const listener of this.listeners) {
+      try {
+        listener(event);
+      } catch {
+        // A listener (live progress) must never break the log.
+      }
+    }
+    return event;
+  }
+
+  /** Flushes to disk and closes; idempotent. */
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    fsyncSync(this.fd);
+    closeSync(this.fd);
+  }
+}
+
+/** reports/latest → <run-id>, replaced atomically (a relative link, so the folder can move). */
+export function pointLatestAt(reportsRoot: string, runId: string): void {
+  const link = join(reportsRoot, 'latest');
+  const temp = join(reportsRoot, `.latest-${process.pid}-${Math.random().toString(36).slice(2, 8)}`);
+  try {
+    symlinkSync(runId, temp, 'dir');
+    renameSync(temp, link);
+  } catch {
+    rmSync(temp, { force: true });
+  }
+}

@@ -1,0 +1,56 @@
+import { errorMessage } from '../core/errors.js';
+import type { Transport } from '../transport/transport.js';
+import type { JournalEntry, RevertJournal } from './journal.js';
+
+export type ReplayStatus = 'reverted' | 'revert_failed' | 'still_drifted' | 'host_unavailable';
+
+export interface ReplayResult {
+  readonly entry: JournalEntry;
+  readonly status: ReplayStatus;
+  readonly detail: string;
+}
+
+export interface ReplayOptions {
+  /** The transport of the entry's host, or a reason why there is none (host gone from the inventory…). */
+  readonly transportFor: (entry: JournalEntry) => Promise<Transport | { unavailable: string }>;
+  readonly onResult?: (result: ReplayResult) => void;
+}
+
+/**
+ * Replays pending reverts left by an earlier run: revert, then check; an entry
+ * is removed only when the check passes. Entries of one host run in reverse
+ * creation order (the last injection is undone first, like a bundle's revert).
+ */
+export async function replayJournal(journal: RevertJournal, entries: readonly JournalEntry[], options: ReplayOptions): Promise<ReplayResult[]> {
+  const results: ReplayResult[] = [];
+  for (const entry of [...entries].sort((a, b) => b.createdAt - a.createdAt)) {
+    const result = await replayOne(journal, entry, options);
+    results.push(result);
+    options.onResult?.(result);
+  }
+  return results;
+}
+
+async function replayOne(journal: RevertJournal, entry: JournalEntry, options: ReplayOptions): Promise<ReplayResult> {
+  let transport: Transport | { unavailable: string };
+  try {
+    transport = await options.transportFor(entry);
+  } catch (error) {
+    transport = { unavailable: errorMessage(error) };
+  }
+  if ('unavailable' in transport) return { entry, status: 'host_unavailable', detail: transport.unavailable };
+  try {
+    for (const command of entry.revert) {
+      const result = await transport.exec(command, { timeoutMs: entry.timeoutMs });
+      if (result.exitCode !== 0) {
+        return { entry, status: 'revert_failed', detail: `revert exited ${result.exitCode}: ${(result.stderr || result.stdout).trim().slice(0, 500)}` };
+      }
+    }
+    const check = await transport.exec(entry.check, { timeoutMs: entry.timeoutMs });
+    if (check.exitCode !== 0) return { entry, status: 'still_drifted', detail: `baseline check exited ${check.exitCode} after the revert` };
+  } catch (error) {
+    return { entry, status: 'host_unavailable', detail: errorMessage(error) };
+  }
+  await journal.remove(entry.id);
+  return { entry, status: 'reverted', detail: 'reverted and verified at baseline' };
+}
