@@ -1,0 +1,50 @@
+import { describe, expect, it } from 'vitest';
+import { ExitCode } from '../../harness/cli/exit-codes.js';
+import { ChaoslabError } from '../../harness/core/errors.js';
+import { evaluateGates, gateExitCode, parseFailOn, parseHealRate, parseMaxInconclusive } from '../../harness/history/gates.js';
+import { catalogueRun } from '../fixtures/runs/catalogue.js';
+
+const current = catalogueRun('current');
+const baseline = catalogueRun('baseline');
+
+describe('gates', () => {
+  it('passes when no gate is set', () => {
+    const result = evaluateGates(current, {});
+    expect(result).toEqual({ ok: true, failures: [] });
+    expect(gateExitCode(result)).toBe(ExitCode.ok);
+  });
+
+  it('compares the heal rate with passed / scored, inconclusive attempts left out', () => {
+    expect(evaluateGates(current, { minHealRate: 0.7 }).ok).toBe(true);
+    const failed = evaluateGates(current, { minHealRate: 0.8 });
+    expect(failed.failures).toEqual([{ gate: 'min_heal_rate', message: 'heal rate 71.4% (10/14) is below 80%' }]);
+    expect(gateExitCode(failed)).toBe(ExitCode.expectationFailed);
+  });
+
+  it('fails on too many inconclusive attempts and names the reasons', () => {
+    expect(evaluateGates(current, { maxInconclusive: 2 }).ok).toBe(true);
+    expect(evaluateGates(current, { maxInconclusive: 1 }).failures[0]?.message).toBe('2 inconclusive attempts (transport_lost 1, injection_not_applied 1), at most 1 allowed');
+  });
+
+  it('fails on regressions against the baseline, and says so when there is no baseline', () => {
+    const result = evaluateGates(current, { failOn: ['regression'] }, { baseline });
+    expect(result.failures).toEqual([{ gate: 'fail_on:regression', message: '2 regressions against 20261119-020000-nightly: lin-ip-forward@lab-lin-1, lin-ssh-password-auth@lab-lin-1' }]);
+    expect(evaluateGates(baseline, { failOn: ['regression'] }, { baseline }).ok).toBe(true);
+    expect(evaluateGates(current, { failOn: ['regression'] }).failures[0]?.message).toMatch(/needs a baseline/);
+  });
+
+  it('fails on named verdicts', () => {
+    const result = evaluateGates(current, { failOn: ['false_heal', 'silent_heal'] });
+    expect(result.failures).toEqual([{ gate: 'fail_on:false_heal', message: '1 false_heal attempt: win-ws-firewall@lab-ws-1' }]);
+  });
+
+  it('parses gate options and rejects bad ones with a usage error', () => {
+    expect(parseFailOn('regression, false_heal')).toEqual(['regression', 'false_heal']);
+    expect(() => parseFailOn('regression,healed')).toThrow(/unknown healed \(known: regression, flaky, healed_late/);
+    expect(parseHealRate('0.8')).toBe(0.8);
+    expect(parseHealRate('75%')).toBe(0.75);
+    expect(() => parseHealRate('1.5')).toThrow(ChaoslabError);
+    expect(parseMaxInconclusive('3')).toBe(3);
+    expect(() => parseMaxInconclusive('-1')).toThrow(/whole number/);
+  });
+});
