@@ -9,6 +9,8 @@ export interface SourceDocument {
   readonly catalogueKey: string;
   /** 1-based line/column of the node at a field path (or of its nearest existing parent). */
   locate(path: readonly PropertyKey[]): { line: number; column: number };
+  /** 1-based line/column of the key of the last path segment (where an unknown key is written). */
+  locateKey(path: readonly PropertyKey[]): { line: number; column: number };
 }
 
 /** A built-in fault resolved at load time, with its params parsed (defaults applied). */

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { formatDuration } from '../core/duration.js';
 import { duration, identifier, platform, tier } from './fields.js';
 
 export const outcome = z.enum(['heal', 'escalate', 'ignore']);
@@ -54,7 +55,7 @@ export const scenarioSchema = z
       ctx.addIssue({ code: 'custom', path: ['fault'], message: 'a scenario needs exactly one of `fault` or `steps`' });
     }
     if (scenario.window < scenario.sla) {
-      ctx.addIssue({ code: 'custom', path: ['window'], message: `must be at least the sla (${scenario.sla}ms), got ${scenario.window}ms` });
+      ctx.addIssue({ code: 'custom', path: ['window'], message: `must be at least the sla (${formatDuration(scenario.sla)}), got ${formatDuration(scenario.window)}` });
     }
   });
 export type Scenario = z.infer<typeof scenarioSchema>;

@@ -1,0 +1,113 @@
+import type { z } from 'zod';
+import type { ConfigIssue } from '../core/errors.js';
+import type { SourceDocument } from './catalogue.js';
+import { allowedValuesAt, closestMatch, knownKeysAt } from './load-schema-walk.js';
+
+type ZodIssue = z.core.$ZodIssue & { input?: unknown; note?: string; discriminator?: string };
+
+/** `hosts[2].transport.port` */
+export function formatPath(path: readonly PropertyKey[]): string {
+  let out = '';
+  for (const segment of path) {
+    if (typeof segment === 'number') out += `[${segment}]`;
+    else out += out ? `.${String(segment)}` : String(segment);
+  }
+  return out;
+}
+
+/** An issue at a field path of a loaded document, positioned at that field. */
+export function issueAt(source: SourceDocument, path: readonly PropertyKey[], message: string): ConfigIssue {
+  const formatted = formatPath(path);
+  return { file: source.file, ...source.locate(path), ...(formatted ? { path: formatted } : {}), message };
+}
+
+const ARTICLE_AN = /^[aeiou]/;
+function withArticle(type: string): string {
+  return `${ARTICLE_AN.test(type) ? 'an' : 'a'} ${type === 'record' ? 'mapping' : type === 'array' ? 'list' : type}`;
+}
+
+function typeName(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'a list';
+  if (typeof value === 'object') return 'a mapping';
+  return typeof value;
+}
+
+/** zod's own default messages start like this; messages written in our schemas do not. */
+function isDefaultMessage(message: string): boolean {
+  return /^(Invalid|Too small|Too big|Unrecognized)/.test(message);
+}
+
+function sizeMessage(issue: ZodIssue & { code: 'too_small' | 'too_big' }): string {
+  const small = issue.code === 'too_small';
+  const bound = Number(small ? (issue as { minimum: number | bigint }).minimum : (issue as { maximum: number | bigint }).maximum);
+  switch (issue.origin) {
+    case 'string':
+      return small && bound === 1 ? 'must not be empty' : `must be ${small ? 'at least' : 'at most'} ${bound} characters long`;
+    case 'array':
+      return `must have ${small ? 'at least' : 'at most'} ${bound} item${bound === 1 ? '' : 's'}`;
+    default:
+      return `must be ${small ? '≥' : '≤'} ${bound}${issue.input !== undefined ? ` (got ${String(issue.input)})` : ''}`;
+  }
+}
+
+function unionMessage(issue: ZodIssue & { code: 'invalid_union' }, schema: z.ZodType): string {
+  if (issue.note === 'No matching discriminator' && issue.discriminator) {
+    const allowed = allowedValuesAt(schema, issue.path).join(', ');
+    const given = (issue.input as Record<string, unknown> | undefined)?.[issue.discriminator];
+    return given === undefined ? `is required: one of ${allowed}` : `must be one of ${allowed} (got ${JSON.stringify(given)})`;
+  }
+  const expected = [...new Set(issue.errors.flatMap((branch) => branch.filter((inner) => inner.code === 'invalid_type').map((inner) => (inner as { expected: string }).expected)))];
+  if (expected.length > 0 && issue.errors.every((branch) => branch.some((inner) => inner.code === 'invalid_type'))) {
+    return `must be ${expected.map(withArticle).join(' or ')} (got ${typeName(issue.input)})`;
+  }
+  return issue.message;
+}
+
+function messageFor(issue: ZodIssue, schema: z.ZodType): string {
+  switch (issue.code) {
+    case 'invalid_type':
+      if (issue.input === undefined) return `is required (${withArticle(issue.expected)})`;
+      return `must be ${withArticle(issue.expected)} (got ${typeName(issue.input)})`;
+    case 'invalid_value':
+      return `must be ${issue.values.length === 1 ? JSON.stringify(issue.values[0]) : `one of ${issue.values.map(String).join(', ')}`}${issue.input !== undefined ? ` (got ${JSON.stringify(issue.input)})` : ''}`;
+    case 'invalid_union':
+      return unionMessage(issue, schema);
+    case 'too_small':
+    case 'too_big':
+      return isDefaultMessage(issue.message) ? sizeMessage(issue) : issue.message;
+    case 'invalid_format':
+      if (!isDefaultMessage(issue.message)) return issue.message;
+      return issue.format === 'regex' ? `must match ${(issue as { pattern?: string }).pattern ?? 'the expected pattern'}` : `must be a valid ${issue.format}`;
+    default:
+      return issue.message;
+  }
+}
+
+/**
+ * Turns zod's issues into positioned ConfigIssues. `prefix` places a nested schema's
+ * issues in the document (a fault's params live under `fault.with`).
+ */
+export function zodIssuesToConfig(issues: readonly z.core.$ZodIssue[], schema: z.ZodType, source: SourceDocument, prefix: readonly PropertyKey[] = []): ConfigIssue[] {
+  const out: ConfigIssue[] = [];
+  for (const raw of issues as readonly ZodIssue[]) {
+    const path = [...prefix, ...raw.path];
+    if (raw.code === 'unrecognized_keys') {
+      const known = knownKeysAt(schema, raw.path);
+      for (const key of raw.keys) {
+        const suggestion = closestMatch(key, known);
+        const hint = suggestion ? ` (did you mean "${suggestion}"?)` : known.length > 0 ? ` (expected one of: ${known.join(', ')})` : '';
+        const formatted = formatPath(path);
+        out.push({ file: source.file, ...source.locateKey([...path, key]), ...(formatted ? { path: formatted } : {}), message: `unknown key "${key}"${hint}` });
+      }
+      continue;
+    }
+    out.push(issueAt(source, path, messageFor(raw, schema)));
+  }
+  return out;
+}
+
+/** Issues in file order, so the user can fix them top to bottom. */
+export function sortIssues(issues: readonly ConfigIssue[]): ConfigIssue[] {
+  return [...issues].sort((a, b) => a.file.localeCompare(b.file) || (a.line ?? 0) - (b.line ?? 0) || (a.column ?? 0) - (b.column ?? 0));
+}
