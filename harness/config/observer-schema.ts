@@ -49,6 +49,8 @@ export const httpObserverSchema = z.strictObject({
   /** JSON path of the array of events in a poll response (empty: the body is the array). */
   items: z.string().default(''),
   since_param: z.string().default('since'),
+  /** How the `since` cursor is written when it is an event time (not the body's `cursor`). */
+  since_format: z.enum(['iso', 'epoch_ms', 'epoch_s']).default('iso'),
   /** JSON path of the cursor to send next time; default: the newest event's `at`. */
   cursor: z.string().optional(),
   poll_interval: duration.default(1000),

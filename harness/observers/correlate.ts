@@ -25,14 +25,27 @@ export interface CorrelationTarget {
   readonly until?: number;
   /** Harness wall clock, to stamp `receivedAt`. */
   readonly wallNow: () => number;
+  /**
+   * Each observer's `check_type_aliases` (stack name → scenario check type),
+   * keyed by observer name (the event's `source`); see `observerCheckTypeAliases`.
+   */
+  readonly observerCheckTypeAliases?: Readonly<Record<string, Readonly<Record<string, string>>>>;
 }
 
 export type CorrelationResult =
   | { readonly accepted: SignalRecord }
   | { readonly rejected: RejectedSignalRecord };
 
+/** Case, surrounding space and an FQDN's trailing dot do not make a different name. */
 function norm(value: string): string {
-  return value.trim().toLowerCase();
+  return value.trim().toLowerCase().replace(/\.$/, '');
+}
+
+/** The per-observer alias maps of an inventory, in the shape CorrelationTarget wants. */
+export function observerCheckTypeAliases(
+  observers: readonly { readonly name: string; readonly check_type_aliases: Readonly<Record<string, string>> }[],
+): Record<string, Readonly<Record<string, string>>> {
+  return Object.fromEntries(observers.map((observer) => [observer.name, observer.check_type_aliases]));
 }
 
 export function hostNames(host: HostConfig): Set<string> {
@@ -45,10 +58,21 @@ export class Correlator {
   private readonly hosts: Set<string>;
   private readonly checks: Set<string>;
   private readonly seen = new Set<string>();
+  /** Per source: stack check-type names (normalised) that mean this attempt's check type. */
+  private readonly sourceChecks = new Map<string, Set<string>>();
 
   constructor(private readonly target: CorrelationTarget) {
     this.hosts = hostNames(target.host);
     this.checks = new Set([target.checkType, ...target.checkTypeAliases].map(norm));
+    for (const [source, aliases] of Object.entries(target.observerCheckTypeAliases ?? {})) {
+      const names = Object.entries(aliases).filter(([, scenarioName]) => this.checks.has(norm(scenarioName))).map(([stackName]) => norm(stackName));
+      this.sourceChecks.set(source, new Set(names));
+    }
+  }
+
+  private matchesCheck(source: string, checkType: string): boolean {
+    const name = norm(checkType);
+    return this.checks.has(name) || (this.sourceChecks.get(source)?.has(name) ?? false);
   }
 
   offer(output: ObserverOutput): CorrelationResult {
@@ -60,7 +84,7 @@ export class Correlator {
       rejected: { source: output.source, reason, detail, raw: output.raw },
     });
     if (!this.hosts.has(norm(output.host))) return reject('other_host', `event for host ${output.host}, attempt targets ${target.host.name}`);
-    if (!this.checks.has(norm(output.checkType))) return reject('other_check', `event for check ${output.checkType}, attempt checks ${target.checkType}`);
+    if (!this.matchesCheck(output.source, output.checkType)) return reject('other_check', `event for check ${output.checkType}, attempt checks ${target.checkType}`);
     if (output.runId !== undefined && output.runId !== target.runId) return reject('other_run', `event carries run id ${output.runId}, this run is ${target.runId}`);
     const corrected = output.at - target.skewMs;
     if (!Number.isFinite(corrected)) return reject('malformed', 'event has no usable timestamp');

@@ -1,10 +1,15 @@
 import type { ObserverConfig, ObserverConfigOf, ObserverKind } from '../config/observer-schema.js';
+import { HttpObserver } from './http.js';
+import { LogObserver } from './log.js';
 import type { Observer, ObserverContext } from './observer.js';
 
 export type ObserverFactory<K extends ObserverKind> = (config: ObserverConfigOf<K>, context: ObserverContext) => Observer;
 
 /** Built-in observers, one per `kind` of an inventory's `observers:` entry. */
-export const observerFactories: { [K in ObserverKind]?: ObserverFactory<K> } = {};
+export const observerFactories: { [K in ObserverKind]?: ObserverFactory<K> } = {
+  log: (config, context) => new LogObserver(config, context),
+  http: (config, context) => new HttpObserver(config, context),
+};
 
 export function createObserver(config: ObserverConfig, context: ObserverContext): Observer {
   const factory = observerFactories[config.kind] as ObserverFactory<typeof config.kind> | undefined;
