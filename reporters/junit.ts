@@ -1,0 +1,131 @@
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { formatDuration } from '../harness/core/duration.js';
+import { findFlaky, scenarioKey, type FlakyScenario } from '../harness/model/flaky.js';
+import type { AttemptResult, RunModel } from '../harness/model/run-model.js';
+import { describeVerdict, expectationText, mismatchText } from './format.js';
+import type { Reporter, ReporterContext } from './reporter.js';
+
+/**
+ * junit.xml for CI servers: one <testsuite> per platform/host, one <testcase>
+ * per attempt. Verdicts map to JUnit results as follows:
+ *  - passed (the verdict matched expect.outcome) → no result element;
+ *  - failed expectation → <failure type="<verdict>">;
+ *  - inconclusive → <error type="inconclusive.<reason>">: the lab, not the
+ *    healer, failed. JUnit's "error" means exactly that (the test could not run
+ *    properly), CI shows it apart from failures, and it is not silently green;
+ *  - skipped → <skipped>.
+ */
+const INVALID_XML = /[^\x09\x0A\x0D\x20-\uD7FF\uE000-\uFFFD\u{10000}-\u{10FFFF}]/gu;
+const OUTPUT_LIMIT = 2000;
+
+export function xmlEscape(text: string): string {
+  return text.replace(INVALID_XML, '\uFFFD').replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&apos;' })[c]!);
+}
+
+const seconds = (ms: number) => (Math.max(0, ms) / 1000).toFixed(3);
+const attr = (name: string, value: string | number) => ` ${name}="${xmlEscape(String(value))}"`;
+const clip = (text: string) => (text.length > OUTPUT_LIMIT ? `${text.slice(0, OUTPUT_LIMIT)}… (${text.length - OUTPUT_LIMIT} more characters in events.jsonl)` : text);
+
+function timingLines(a: AttemptResult): string[] {
+  const t = a.timings;
+  const at = (ms: number | undefined) => (ms === undefined ? 'never' : `${formatDuration(ms)} after injection`);
+  return [`detected: ${at(t.detectMs)}`, `claimed: ${at(t.claimMs)}`, `restored: ${at(t.restoreMs)}`, `SLA ${formatDuration(a.slaMs)}, window ${formatDuration(a.windowMs)}, hold ${formatDuration(a.holdMs)}`];
+}
+
+function resultElement(a: AttemptResult): string {
+  const v = a.verdict;
+  if (v.kind === 'skipped') return `      <skipped${attr('message', `${v.reason}: ${v.detail}`)}/>\n`;
+  const details = [describeVerdict(v), `expected: ${expectationText(a)}`, ...timingLines(a), ...(mismatchText(a) ? [mismatchText(a)!] : [])].join('\n');
+  if (v.kind === 'inconclusive') {
+    return `      <error${attr('type', `inconclusive.${v.reason}`)}${attr('message', `inconclusive (${v.reason}): ${v.detail} — a lab failure, not counted in the score`)}>${xmlEscape(details)}</error>\n`;
+  }
+  if (a.passed) return '';
+  const restore = a.timings.restoreMs !== undefined ? `restored after ${formatDuration(a.timings.restoreMs)}` : 'not restored';
+  const message = `${v.kind}, expected ${a.expect.outcome}: ${restore} (SLA ${formatDuration(a.slaMs)})`;
+  return `      <failure${attr('type', v.kind)}${attr('message', message)}>${xmlEscape(details)}</failure>\n`;
+}
+
+function properties(a: AttemptResult, flaky: FlakyScenario | undefined): string {
+  const entries: [string, string][] = [
+    ['verdict', a.verdict.kind],
+    ['expected_outcome', a.expect.outcome],
+    ['check_type', a.checkType],
+    ['sla_ms', String(a.slaMs)],
+    ...(a.expect.tier ? [['tier', a.expect.tier] as [string, string]] : []),
+    ...(a.expect.runbook ? [['runbook', a.expect.runbook] as [string, string]] : []),
+    ...(a.observedTier ? [['observed_tier', a.observedTier] as [string, string]] : []),
+    ...(a.observedRunbook ? [['observed_runbook', a.observedRunbook] as [string, string]] : []),
+    ...(a.category ? [['category', a.category] as [string, string]] : []),
+    ...(a.tags.length ? [['tags', a.tags.join(',')] as [string, string]] : []),
+    ...(a.bundleId ? [['bundle', a.bundleId] as [string, string]] : []),
+    ...(a.timings.restoreMs !== undefined ? [['restore_ms', String(a.timings.restoreMs)] as [string, string]] : []),
+    ...(flaky ? [['flaky', flaky.reason] as [string, string]] : []),
+  ];
+  return `      <properties>\n${entries.map(([n, v]) => `        <property${attr('name', n)}${attr('value', v)}/>\n`).join('')}      </properties>\n`;
+}
+
+function systemOut(a: AttemptResult): string {
+  const lines = [
+    ...a.commands.map((c) => `[${c.step}] exit ${c.exitCode ?? 'none'} (${formatDuration(c.durationMs)})${c.error ? ` error: ${c.error}` : ''}: ${clip(c.command)}${c.stdout ? `\n  stdout: ${clip(c.stdout)}` : ''}${c.stderr ? `\n  stderr: ${clip(c.stderr)}` : ''}`),
+    ...a.signals.map((s) => `[signal] ${s.kind} from ${s.source} at ${formatDuration(s.at)}${s.runbook ? ` runbook ${s.runbook}` : ''}${s.tier ? ` tier ${s.tier}` : ''}`),
+    ...a.rejectedSignals.map((r) => `[rejected] ${r.reason} from ${r.source}: ${r.detail}`),
+  ];
+  return lines.length ? `      <system-out>${xmlEscape(lines.join('\n'))}</system-out>\n` : '';
+}
+
+function testcase(a: AttemptResult, flaky: FlakyScenario | undefined): string {
+  const name = `${a.scenarioId}${a.repeatIndex > 0 ? ` #${a.repeatIndex + 1}` : ''}${a.bundleId ? ` [${a.bundleId}]` : ''}${flaky ? ' (flaky)' : ''}`;
+  const time = a.endedAt !== undefined ? a.endedAt - a.startedAt : 0;
+  return `    <testcase${attr('name', name)}${attr('classname', `chaoslab.${a.platform}.${a.host}`)}${attr('time', seconds(time))}>\n${properties(a, flaky)}${resultElement(a)}${systemOut(a)}    </testcase>\n`;
+}
+
+interface Counts { tests: number; failures: number; errors: number; skipped: number; timeMs: number }
+
+function count(attempts: readonly AttemptResult[]): Counts {
+  const c = { tests: attempts.length, failures: 0, errors: 0, skipped: 0, timeMs: 0 };
+  for (const a of attempts) {
+    if (a.verdict.kind === 'skipped') c.skipped += 1;
+    else if (a.verdict.kind === 'inconclusive') c.errors += 1;
+    else if (!a.passed) c.failures += 1;
+    c.timeMs += a.endedAt !== undefined ? a.endedAt - a.startedAt : 0;
+  }
+  return c;
+}
+
+const countAttrs = (c: Counts) => `${attr('tests', c.tests)}${attr('failures', c.failures)}${attr('errors', c.errors)}${attr('skipped', c.skipped)}${attr('time', seconds(c.timeMs))}`;
+
+export function renderJunit(run: RunModel, history: readonly RunModel[] = []): string {
+  const flaky = findFlaky(run, history);
+  const suites = new Map<string, AttemptResult[]>();
+  for (const a of run.attempts) {
+    const key = `${a.platform}/${a.host}`;
+    const list = suites.get(key);
+    if (list) list.push(a);
+    else suites.set(key, [a]);
+  }
+  const total = count(run.attempts);
+  const parts = [`<?xml version="1.0" encoding="UTF-8"?>\n<testsuites${attr('name', `chaoslab ${run.runId}${run.suite ? ` (${run.suite})` : ''}`)}${countAttrs(total)}${attr('timestamp', new Date(run.startedAtWall).toISOString())}>\n`];
+  let id = 0;
+  for (const [key, attempts] of [...suites].sort(([a], [b]) => a.localeCompare(b))) {
+    const first = attempts[0]!;
+    const startedAt = Math.min(...attempts.map((a) => a.startedAt));
+    parts.push(`  <testsuite${attr('name', key)}${countAttrs(count(attempts))}${attr('timestamp', new Date(run.startedAtWall + startedAt).toISOString())}${attr('hostname', first.host)}${attr('id', id++)}${attr('package', `chaoslab.${first.platform}`)}>\n`);
+    parts.push(`    <properties>\n${[['run_id', run.runId], ['lab', run.lab], ['platform', first.platform], ...(run.shard ? [['shard', run.shard]] : [])].map(([n, v]) => `      <property${attr('name', n!)}${attr('value', v!)}/>\n`).join('')}    </properties>\n`);
+    for (const a of attempts) parts.push(testcase(a, flaky.get(scenarioKey(a))));
+    parts.push('  </testsuite>\n');
+  }
+  parts.push('</testsuites>\n');
+  return parts.join('');
+}
+
+export function createJunitReporter(context: ReporterContext): Reporter {
+  return {
+    name: 'junit',
+    async onRunEnd(run: RunModel) {
+      const file = join(context.outputDir, 'junit.xml');
+      await writeFile(file, renderJunit(run, context.history ?? []));
+      return [file];
+    },
+  };
+}
