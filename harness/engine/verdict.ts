@@ -87,7 +87,7 @@ interface Timeline {
   readonly claims: readonly JudgedSignal[];
   readonly escalation?: JudgedSignal;
   readonly detectAt?: number;
-  /** First sample whose check started after the first claim: the claim's fact check. */
+  /** First sample whose check started strictly after the first claim: the claim's fact check. */
   readonly claimCheck?: ProbeSample;
 }
 
@@ -105,7 +105,7 @@ function timeline(obs: Observation): Timeline {
     claims,
     ...optional('escalation', signals.find((s) => s.kind === 'escalated')),
     ...optional('detectAt', signals[0]?.at),
-    ...optional('claimCheck', firstClaim && probes.find((p) => p.startedAt >= firstClaim.at)),
+    ...optional('claimCheck', firstClaim && probes.find((p) => p.startedAt > firstClaim.at)),
   };
 }
 

@@ -1,0 +1,213 @@
+import { errorMessage, isTransportError } from '../core/errors.js';
+import type { Transport } from '../transport/transport.js';
+import type { AttemptOutcome, EngineContext, InjectionSpec } from './context.js';
+import { MemberState } from './member.js';
+import { observeMember, startObserverPumps, type InjectionTimes } from './observe.js';
+import { measureSkew } from './skew.js';
+import type { ProbeSample } from './verdict.js';
+import { Wakeup } from './wakeup.js';
+
+/**
+ * Runs one injection — a single attempt, or every member of a bundle on one
+ * host — through the phases of DESIGN.md:
+ *
+ *   preflight → snapshot → (journal) → inject → confirm drift → observe → hold → revert → verify baseline
+ *
+ * Members are snapshotted and journalled before any of them is injected, all
+ * are injected before any is observed, they are observed concurrently and
+ * reverted in reverse order. The revert always runs (errors, Ctrl-C), and a
+ * journal entry is removed only when the baseline check passes again.
+ */
+export async function runInjection(spec: InjectionSpec, transport: Transport, ctx: EngineContext, interrupt: AbortSignal): Promise<AttemptOutcome[]> {
+  const states = spec.members.map((member) => new MemberState(member, ctx, transport));
+  const active = () => states.filter((s) => !s.decided);
+  const stopObservers = new AbortController();
+  let pumps: Promise<void> | undefined;
+  try {
+    const skew = await preflight(states, transport, ctx);
+    if (!active().length) return finish(states, ctx);
+    if (interrupt.aborted) {
+      for (const state of active()) state.fail('interrupted', 'interrupted before injection');
+      return finish(states, ctx);
+    }
+    await snapshotAndJournal(states, spec, transport, ctx);
+    if (!active().length) return finish(states, ctx);
+
+    const wakeups = new Map(states.map((s) => [s, new Wakeup(ctx.clock)]));
+    const injectStartWall = ctx.clock.wallNow();
+    pumps = startObserverPumps(active(), spec.host, ctx, injectStartWall, skew.skewMs, wakeups, stopObservers.signal);
+    for (const state of active()) {
+      state.startPhase('inject');
+      state.injectStarted = true;
+      const result = await state.exec('inject', state.member.commands.inject);
+      state.injectExit = result.exitCode;
+      state.endPhase(result.exitCode === 0, result.exitCode === 0 ? undefined : `inject exited ${result.exitCode}`);
+    }
+    const times: InjectionTimes = { injectStartWall, t0Wall: ctx.clock.wallNow(), t0Mono: ctx.clock.now(), skewMs: skew.skewMs, skewUncertaintyMs: skew.uncertaintyMs };
+    for (const state of active()) ctx.sink.emit({ type: 'attempt_t0', attemptId: state.attemptId, t0Wall: times.t0Wall, skewMs: times.skewMs });
+
+    const firstSamples = new Map<MemberState, ProbeSample>();
+    for (const state of active()) {
+      state.startPhase('confirm_drift');
+      const startedAt = ctx.clock.now() - times.t0Mono;
+      const result = await state.exec('check', state.member.commands.check);
+      if (result.exitCode === 0) {
+        state.fail('injection_not_applied', `the check still passes after the injection (inject exited ${state.injectExit})`);
+        state.endPhase(false, 'check still passes');
+        continue;
+      }
+      const sample = { startedAt, at: ctx.clock.now() - times.t0Mono, compliant: false };
+      ctx.sink.emit({ type: 'probe', attemptId: state.attemptId, at: Math.round(sample.at), compliant: false });
+      firstSamples.set(state, sample);
+      state.endPhase(true);
+    }
+    await Promise.all(active().map((state) => observeMember(state, spec.host, times, firstSamples.get(state)!, ctx, wakeups.get(state)!, interrupt)));
+  } catch (error) {
+    for (const state of active()) {
+      state.failWith(error, state.phase ?? 'inject');
+      state.endPhase(false, errorMessage(error));
+    }
+  } finally {
+    stopObservers.abort();
+    await settlePumps(pumps, ctx);
+    await revertAll(states, ctx);
+  }
+  return finish(states, ctx);
+}
+
+/** Observers must end when aborted; one that does not is given a moment, then left behind rather than hanging the run. */
+async function settlePumps(pumps: Promise<void> | undefined, ctx: EngineContext): Promise<void> {
+  if (!pumps) return;
+  const timer = new AbortController();
+  await Promise.race([pumps, ctx.clock.sleep(2000, timer.signal).catch(() => undefined)]);
+  timer.abort();
+}
+
+async function preflight(states: readonly MemberState[], transport: Transport, ctx: EngineContext): Promise<{ skewMs: number; uncertaintyMs: number }> {
+  for (const state of states) state.startPhase('preflight');
+  const failAll = (reason: 'unreachable' | 'clock_skew' | 'lab_error', detail: string) => {
+    for (const state of states) {
+      state.fail(reason, detail);
+      state.endPhase(false, detail);
+    }
+  };
+  try {
+    await transport.probe({ timeoutMs: 10_000 });
+  } catch (error) {
+    failAll('unreachable', `transport probe failed: ${errorMessage(error)}`);
+    return { skewMs: 0, uncertaintyMs: 0 };
+  }
+  let skew;
+  try {
+    skew = await measureSkew(transport, ctx.clock, 3);
+  } catch (error) {
+    failAll(isTransportError(error) ? 'unreachable' : 'lab_error', `clock skew could not be measured: ${errorMessage(error)}`);
+    return { skewMs: 0, uncertaintyMs: 0 };
+  }
+  if (Math.abs(skew.skewMs) - skew.uncertaintyMs > ctx.clockSkewToleranceMs) {
+    failAll('clock_skew', `host clock is off by ${skew.skewMs}ms (±${skew.uncertaintyMs}ms), tolerance ${ctx.clockSkewToleranceMs}ms`);
+    return skew;
+  }
+  for (const state of states) {
+    try {
+      const result = await state.exec('preflight', state.member.commands.check);
+      if (result.exitCode !== 0) state.fail('baseline_dirty', `the baseline check fails before injection (exit ${result.exitCode})`);
+    } catch (error) {
+      state.failWith(error, 'preflight');
+    }
+  }
+  const dirty = states.find((s) => s.decided);
+  for (const state of states) {
+    // A compound drift is only meaningful when every member starts from baseline.
+    if (dirty && !state.decided) state.fail(dirty.labVerdict!.reason, `bundle member ${dirty.attemptId} is not ready: ${dirty.labVerdict!.detail}`);
+    state.endPhase(!state.decided, state.labVerdict?.detail);
+  }
+  return skew;
+}
+
+async function snapshotAndJournal(states: readonly MemberState[], spec: InjectionSpec, transport: Transport, ctx: EngineContext): Promise<void> {
+  const snapshots = new Map<MemberState, string>();
+  for (const state of states) {
+    state.startPhase('snapshot');
+    const command = state.member.commands.snapshot;
+    try {
+      if (command !== undefined) {
+        const result = await state.exec('snapshot', command);
+        if (result.exitCode !== 0) throw new Error(`snapshot exited ${result.exitCode}: ${(result.stderr || result.stdout).trim().slice(0, 300)}`);
+        snapshots.set(state, result.stdout.trim());
+      } else snapshots.set(state, '');
+      // The revert is durable on disk before any injection command of the bundle runs.
+      state.entry = await ctx.journal.record({
+        runId: ctx.runId,
+        attemptId: state.attemptId,
+        host: spec.host.name,
+        labFile: ctx.labFile,
+        shell: transport.shell,
+        revert: [state.member.commands.revert(snapshots.get(state)!)],
+        check: state.member.commands.check,
+        timeoutMs: state.member.scenario.timeout,
+      });
+      state.endPhase(true);
+    } catch (error) {
+      const detail = `snapshot/journal of ${state.attemptId} failed: ${errorMessage(error)}`;
+      for (const other of states) other.fail(isTransportError(error) ? 'transport_lost' : 'lab_error', detail);
+      state.endPhase(false, detail);
+      return;
+    }
+  }
+}
+
+async function revertAll(states: readonly MemberState[], ctx: EngineContext): Promise<void> {
+  for (const state of [...states].reverse()) {
+    const entry = state.entry;
+    if (!entry) continue;
+    if (!state.injectStarted) {
+      await ctx.journal.remove(entry.id);
+      continue;
+    }
+    state.startPhase('revert');
+    let reverted = true;
+    try {
+      for (const command of entry.revert) {
+        const result = await state.exec('revert', command);
+        if (result.exitCode !== 0) reverted = false;
+      }
+      state.endPhase(reverted, reverted ? undefined : 'revert command failed');
+    } catch (error) {
+      state.failWith(error, 'revert');
+      state.endPhase(false, errorMessage(error));
+    }
+    state.startPhase('verify_baseline');
+    try {
+      const result = await state.exec('check', entry.check);
+      if (result.exitCode === 0) {
+        await ctx.journal.remove(entry.id);
+        state.endPhase(true);
+        continue;
+      }
+      state.fail('revert_failed', `host not at baseline after the revert (check exited ${result.exitCode}); journal entry ${entry.id} kept`);
+      state.endPhase(false, `check exited ${result.exitCode}`);
+    } catch (error) {
+      state.failWith(error, 'verify_baseline');
+      state.endPhase(false, errorMessage(error));
+    }
+  }
+}
+
+function finish(states: readonly MemberState[], ctx: EngineContext): AttemptOutcome[] {
+  return states.map((state) => {
+    const judgement = state.judgement;
+    const verdict = state.labVerdict ?? judgement?.verdict ?? { kind: 'inconclusive' as const, reason: 'lab_error' as const, detail: 'the attempt ended without a verdict' };
+    const passed = !state.labVerdict && (judgement?.passed ?? false);
+    ctx.sink.emit({
+      type: 'attempt_ended',
+      attemptId: state.attemptId,
+      verdict,
+      passed,
+      timings: judgement?.timings ?? {},
+      ...(judgement?.observedTier !== undefined && { observedTier: judgement.observedTier }),
+      ...(judgement?.observedRunbook !== undefined && { observedRunbook: judgement.observedRunbook }),
+    });
+    return { attemptId: state.attemptId, verdict, passed };
+  });
+}

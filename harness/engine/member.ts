@@ -1,0 +1,113 @@
+import { errorMessage, isTransportError } from '../core/errors.js';
+import type { JournalEntry } from '../journal/journal.js';
+import type { CommandStep, Phase } from '../model/run-model.js';
+import type { InconclusiveReason, Verdict } from '../model/verdict.js';
+import type { ObserverOutput } from '../observers/observer.js';
+import type { ExecResult, Transport } from '../transport/transport.js';
+import type { AttemptMember, EngineContext } from './context.js';
+import type { Judgement } from './verdict.js';
+
+/** Output kept per command record: enough evidence, never a flood. */
+const MAX_OUTPUT = 4000;
+
+function clip(text: string): string {
+  return text.length > MAX_OUTPUT ? `${text.slice(0, MAX_OUTPUT)}… [${text.length - MAX_OUTPUT} more characters]` : text;
+}
+
+/**
+ * The mutable bookkeeping of one attempt inside an injection: its open phase,
+ * journal entry, the lab failure that decided it (if any) and the judgement of
+ * its observation. Every fact it learns is emitted as an event right away.
+ */
+export class MemberState {
+  /** Set when the lab (not the healer) decided the attempt. The first reason wins, except transport loss. */
+  labVerdict: Extract<Verdict, { kind: 'inconclusive' }> | undefined;
+  judgement: Judgement | undefined;
+  entry: JournalEntry | undefined;
+  injectStarted = false;
+  injectExit: number | null | undefined;
+  /** Observer outputs waiting to be correlated (they may arrive before t0 is known). */
+  readonly inbox: ObserverOutput[] = [];
+  readonly unavailableObservers = new Set<string>();
+  private openPhase: Phase | undefined;
+
+  constructor(readonly member: AttemptMember, private readonly ctx: EngineContext, private readonly transport: Transport) {}
+
+  get attemptId(): string {
+    return this.member.attemptId;
+  }
+
+  get decided(): boolean {
+    return this.labVerdict !== undefined;
+  }
+
+  fail(reason: InconclusiveReason, detail: string): void {
+    if (!this.labVerdict || (reason === 'transport_lost' && this.labVerdict.reason !== 'transport_lost')) {
+      this.labVerdict = { kind: 'inconclusive', reason, detail };
+      this.ctx.logger.warn({ attemptId: this.attemptId, reason, detail }, 'attempt inconclusive');
+    }
+  }
+
+  /** A thrown error ends the attempt as a lab failure: transport loss, or a generic lab error. */
+  failWith(error: unknown, during: Phase): void {
+    if (isTransportError(error)) this.fail(during === 'preflight' ? 'unreachable' : 'transport_lost', `${during}: ${error.message}`);
+    else this.fail('lab_error', `${during}: ${errorMessage(error)}`);
+  }
+
+  startPhase(phase: Phase): void {
+    if (this.openPhase) this.endPhase(true);
+    this.openPhase = phase;
+    this.ctx.sink.emit({ type: 'phase', attemptId: this.attemptId, phase, status: 'start' });
+  }
+
+  endPhase(ok: boolean, detail?: string): void {
+    if (!this.openPhase) return;
+    this.ctx.sink.emit({ type: 'phase', attemptId: this.attemptId, phase: this.openPhase, status: 'end', ok, ...(detail !== undefined && { detail }) });
+    this.openPhase = undefined;
+  }
+
+  get phase(): Phase | undefined {
+    return this.openPhase;
+  }
+
+  /** Runs a command on the host and records it as evidence. Transport errors are recorded, then rethrown. */
+  async exec(step: CommandStep, command: string, options: { signal?: AbortSignal; record?: boolean } = {}): Promise<ExecResult> {
+    const at = this.ctx.elapsed();
+    const timeoutMs = this.member.scenario.timeout;
+    try {
+      const result = await this.transport.exec(command, { timeoutMs, ...(options.signal && { signal: options.signal }) });
+      if (options.record !== false) this.record(step, command, at, result);
+      return result;
+    } catch (error) {
+      this.ctx.sink.emit({
+        type: 'command',
+        attemptId: this.attemptId,
+        step,
+        host: this.transport.host,
+        command,
+        exitCode: null,
+        stdout: '',
+        stderr: '',
+        durationMs: this.ctx.elapsed() - at,
+        at,
+        error: errorMessage(error),
+      });
+      throw error;
+    }
+  }
+
+  record(step: CommandStep, command: string, at: number, result: ExecResult): void {
+    this.ctx.sink.emit({
+      type: 'command',
+      attemptId: this.attemptId,
+      step,
+      host: this.transport.host,
+      command,
+      exitCode: result.exitCode,
+      stdout: clip(result.stdout),
+      stderr: clip(result.stderr),
+      durationMs: Math.round(result.durationMs),
+      at,
+    });
+  }
+}

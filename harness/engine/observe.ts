@@ -1,0 +1,147 @@
+import type { HostConfig } from '../config/lab-schema.js';
+import { errorMessage, isTransportError } from '../core/errors.js';
+import { Correlator } from '../observers/correlate.js';
+import type { Observer } from '../observers/observer.js';
+import type { EngineContext } from './context.js';
+import type { MemberState } from './member.js';
+import { judge, type JudgedSignal, type ProbeSample } from './verdict.js';
+import { Wakeup } from './wakeup.js';
+
+/** When the injection started and ended, on both clocks; signals are re-based from the first to the second. */
+export interface InjectionTimes {
+  readonly injectStartWall: number;
+  readonly t0Wall: number;
+  readonly t0Mono: number;
+  readonly skewMs: number;
+  readonly skewUncertaintyMs: number;
+}
+
+/**
+ * Streams every observer's events for one member into its inbox from the
+ * moment injection starts (a fast healer may answer before injection ends),
+ * until `stop` aborts. An observer that fails is marked unavailable for the member.
+ */
+export function startObserverPumps(
+  states: readonly MemberState[],
+  host: HostConfig,
+  ctx: EngineContext,
+  since: number,
+  skewMs: number,
+  wakeups: ReadonlyMap<MemberState, Wakeup>,
+  stop: AbortSignal,
+): Promise<void> {
+  const pumps: Promise<void>[] = [];
+  for (const state of states) {
+    for (const observer of ctx.observers) pumps.push(pump(observer, state, host, ctx, since, skewMs, wakeups.get(state)!, stop));
+  }
+  return Promise.all(pumps).then(() => undefined);
+}
+
+async function pump(observer: Observer, state: MemberState, host: HostConfig, ctx: EngineContext, since: number, skewMs: number, wakeup: Wakeup, stop: AbortSignal): Promise<void> {
+  try {
+    const events = observer.watch({ host, checkType: state.member.scenario.check_type, since, skewMs, runId: ctx.runId, attemptId: state.attemptId, signal: stop });
+    for await (const output of events) {
+      state.inbox.push(output);
+      wakeup.poke();
+    }
+  } catch (error) {
+    if (stop.aborted) return;
+    state.unavailableObservers.add(observer.name);
+    ctx.sink.emit({ type: 'observer_error', attemptId: state.attemptId, observer: observer.name, message: errorMessage(error) });
+    wakeup.poke();
+  }
+}
+
+/**
+ * Observes one member from t0 until its verdict is settled: the ground-truth
+ * check every probe_interval (reads only: chaoslab never races the healer),
+ * an immediate check whenever the stack claims a heal, and every observer
+ * event correlated as it arrives.
+ */
+export async function observeMember(state: MemberState, host: HostConfig, times: InjectionTimes, first: ProbeSample, ctx: EngineContext, wakeup: Wakeup, interrupt: AbortSignal): Promise<void> {
+  const { scenario } = state.member;
+  const rel = () => ctx.clock.now() - times.t0Mono;
+  const shift = times.t0Wall - times.injectStartWall;
+  const correlator = new Correlator({
+    host,
+    checkType: scenario.check_type,
+    checkTypeAliases: scenario.check_type_aliases,
+    runId: ctx.runId,
+    since: times.injectStartWall,
+    skewMs: times.skewMs,
+    toleranceMs: times.skewUncertaintyMs + 25,
+    wallNow: () => ctx.clock.wallNow(),
+    observerCheckTypeAliases: ctx.observerCheckTypeAliases,
+  });
+  const probes: ProbeSample[] = [first];
+  const signals: JudgedSignal[] = [];
+  let checkNow = false;
+  let compliant = first.compliant;
+  state.startPhase('observe');
+
+  for (;;) {
+    for (const output of state.inbox.splice(0)) {
+      const result = correlator.offer(output);
+      if ('rejected' in result) {
+        ctx.sink.emit({ type: 'signal_rejected', attemptId: state.attemptId, ...result.rejected });
+        continue;
+      }
+      const signal = { ...result.accepted, at: result.accepted.at - shift, receivedAt: result.accepted.receivedAt - shift };
+      ctx.sink.emit({ type: 'signal', attemptId: state.attemptId, ...signal });
+      signals.push(signal);
+      // Fact-check a claim at once: the verdict should not wait for the next tick.
+      if (signal.kind === 'claimed_healed' && !probes.some((p) => p.startedAt > signal.at)) checkNow = true;
+    }
+    const last = probes[probes.length - 1]!;
+    const judgement = judge({
+      expect: scenario.expect,
+      slaMs: scenario.sla,
+      windowMs: scenario.window,
+      holdMs: scenario.hold,
+      probeIntervalMs: scenario.probe_interval,
+      signals,
+      probes,
+      unavailableObservers: [...state.unavailableObservers],
+      now: last.at,
+    });
+    state.judgement = judgement;
+    if (judgement.settled) break;
+    if (interrupt.aborted) {
+      state.fail('interrupted', `interrupted during ${state.phase ?? 'observe'} at ${Math.round(rel())}ms after injection`);
+      break;
+    }
+    const now = rel();
+    const dueAt = checkNow ? now : Math.min(last.startedAt + scenario.probe_interval, judgement.observeUntil);
+    if (dueAt > now) {
+      await wakeup.wait(dueAt - now, interrupt);
+      continue;
+    }
+    checkNow = false;
+    const startedAt = rel();
+    const sentAt = ctx.elapsed();
+    let exitCode: number | null;
+    try {
+      const result = await state.exec('probe', state.member.commands.check, { signal: interrupt, record: false });
+      exitCode = result.exitCode;
+      const sample = { startedAt, at: rel(), compliant: exitCode === 0 };
+      probes.push(sample);
+      if (sample.compliant !== compliant) {
+        compliant = sample.compliant;
+        state.record('probe', state.member.commands.check, sentAt, result);
+        ctx.sink.emit({ type: 'probe', attemptId: state.attemptId, at: Math.round(sample.at), compliant });
+        if (compliant && state.phase === 'observe') {
+          state.endPhase(true, `restored at ${Math.round(sample.at)}ms`);
+          state.startPhase('hold');
+        }
+      }
+    } catch (error) {
+      if (interrupt.aborted) state.fail('interrupted', `interrupted during ${state.phase ?? 'observe'}`);
+      else if (isTransportError(error)) state.fail('transport_lost', `${state.phase ?? 'observe'}: ${error.message}`);
+      else state.fail('lab_error', `ground-truth check failed to run: ${errorMessage(error)}`);
+      break;
+    }
+  }
+  const verdict = state.labVerdict ?? state.judgement?.verdict;
+  const ok = state.phase === 'hold' ? (state.judgement?.funnel.stayedRestored ?? false) && !state.labVerdict : !state.labVerdict;
+  state.endPhase(ok, verdict ? `verdict ${verdict.kind}` : undefined);
+}

@@ -1,0 +1,218 @@
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { AttemptMember, AttemptOutcome } from '../../harness/engine/context.js';
+import { runInjection } from '../../harness/engine/attempt.js';
+import { RevertJournal } from '../../harness/journal/journal.js';
+import type { Verdict } from '../../harness/model/verdict.js';
+import { ManualClock } from '../support/manual-clock.js';
+import { engineContext, MemorySink, ScriptedObserver, ScriptedTransport, TEST_HOST, testScenario, type CommandHandler } from '../support/engine-scripted.js';
+import { tempDir } from '../support/tmp.js';
+
+/** A host with named files that are drifted or not; commands are `inject a`, `check a`, `revert a <snapshot>`. */
+class FakeFiles {
+  readonly drifted = new Set<string>();
+  dirtyFromStart = new Set<string>();
+  injectTakes = true;
+  revertWorks = true;
+  dropOn: string | undefined;
+  journalFilesAtInject: number[] = [];
+
+  constructor(private readonly journalDir: string) {}
+
+  handler: CommandHandler = (command) => {
+    if (this.dropOn && command.startsWith(this.dropOn)) return 'drop';
+    const [verb, name = 'a'] = command.split(' ');
+    switch (verb) {
+      case 'snapshot':
+        return { exitCode: 0, stdout: `orig-${name}\n` };
+      case 'inject':
+        this.journalFilesAtInject.push(readdirSync(this.journalDir).filter((f) => f.endsWith('.json')).length);
+        if (this.injectTakes) this.drifted.add(name);
+        return { exitCode: 0 };
+      case 'check':
+        return { exitCode: this.drifted.has(name) || this.dirtyFromStart.has(name) ? 1 : 0 };
+      case 'revert':
+        if (this.revertWorks) this.drifted.delete(name);
+        return { exitCode: this.revertWorks ? 0 : 1 };
+      default:
+        return { exitCode: 127 };
+    }
+  };
+}
+
+function member(name: string, overrides: Record<string, unknown> = {}): AttemptMember {
+  return {
+    attemptId: `${name}@web1#1`,
+    scenario: testScenario({ id: name, check_type: `check_${name}`, ...overrides }),
+    commands: { snapshot: `snapshot ${name}`, inject: `inject ${name}`, check: `check ${name}`, revert: (snapshot) => `revert ${name} ${snapshot}` },
+  };
+}
+
+interface Harness {
+  clock: ManualClock;
+  sink: MemorySink;
+  files: FakeFiles;
+  transport: ScriptedTransport;
+  observer: ScriptedObserver;
+  journal: RevertJournal;
+}
+
+let dir: Awaited<ReturnType<typeof tempDir>>;
+let h: Harness;
+
+beforeEach(async () => {
+  dir = await tempDir('chaoslab-engine-');
+  const clock = new ManualClock();
+  const journal = new RevertJournal(join(dir.path, 'journal'));
+  const files = new FakeFiles(journal.dir);
+  h = { clock, sink: new MemorySink(clock), files, transport: new ScriptedTransport('web1', clock, files.handler), observer: new ScriptedObserver('healer-log'), journal };
+});
+
+afterEach(async () => {
+  await dir[Symbol.asyncDispose]();
+});
+
+/** Runs the injection, firing each action when the clock passes its time (ms after start), 100 ms at a time. */
+async function drive(members: AttemptMember[], actions: { at: number; run: () => void }[] = [], options: { abortAt?: number; observers?: ScriptedObserver[]; tolerance?: number } = {}): Promise<AttemptOutcome[]> {
+  const interrupt = new AbortController();
+  const ctx = engineContext(h.clock, h.sink, h.journal, options.observers ?? [h.observer], options.tolerance);
+  let result: AttemptOutcome[] | undefined;
+  let failure: unknown;
+  runInjection({ host: TEST_HOST, members }, h.transport, ctx, interrupt.signal).then((r) => (result = r), (e) => (failure = e));
+  const pending = [...actions].sort((a, b) => a.at - b.at);
+  for (let t = 0; t <= 120_000 && !result && !failure; ) {
+    // Time only moves while the engine waits on the clock; real file I/O (the journal) gets event-loop turns.
+    if (!h.clock.pendingSleepers()) {
+      await new Promise((resolve) => setImmediate(resolve));
+      continue;
+    }
+    while (pending[0] && pending[0].at <= t) pending.shift()!.run();
+    if (options.abortAt !== undefined && t >= options.abortAt && !interrupt.signal.aborted) interrupt.abort(new Error('SIGINT'));
+    await h.clock.advance(100);
+    t += 100;
+  }
+  if (failure) throw failure;
+  if (!result) throw new Error('injection never finished');
+  return result;
+}
+
+const heal = (name: string, extra: Record<string, unknown> = {}) => () => {
+  h.files.drifted.delete(name);
+  h.observer.emit({ kind: 'claimed_healed', at: h.clock.wallNow(), host: 'web1', checkType: `check_${name}`, runbook: 'RB-1', tier: 'L1', raw: {}, ...extra });
+};
+
+function kinds(outcomes: AttemptOutcome[]): Verdict['kind'][] {
+  return outcomes.map((o) => o.verdict.kind);
+}
+
+describe('attempt state machine (ManualClock)', () => {
+  it('heals: claim + restore inside the SLA, stops at the end of hold, reverts and clears the journal', async () => {
+    const [outcome] = await drive([member('a')], [{ at: 2000, run: heal('a') }]);
+    expect(outcome!.verdict).toMatchObject({ kind: 'healed' });
+    expect(outcome!.passed).toBe(true);
+    // the journal entry existed (fsynced) before the injection command ran
+    expect(h.files.journalFilesAtInject).toEqual([1]);
+    expect((await h.journal.pending()).entries).toEqual([]);
+    expect(h.transport.sent.filter((c) => c.startsWith('revert'))).toEqual(['revert a orig-a']);
+    const observeStart = h.sink.ofType('phase').find((p) => p.phase === 'observe' && p.status === 'start')!;
+    const holdEnd = h.sink.ofType('phase').find((p) => p.phase === 'hold' && p.status === 'end')!;
+    expect(holdEnd.ok).toBe(true);
+    // hold is 2s after a restore at ~2s: nowhere near the 10s window
+    expect(holdEnd.mono - observeStart.mono).toBeLessThan(5000);
+    const phases = h.sink.ofType('phase').filter((p) => p.status === 'start').map((p) => p.phase);
+    expect(phases).toEqual(['preflight', 'snapshot', 'inject', 'confirm_drift', 'observe', 'hold', 'revert', 'verify_baseline']);
+    expect(h.sink.ofType('signal')).toHaveLength(1);
+    expect(h.sink.ofType('attempt_ended')[0]).toMatchObject({ passed: true, observedRunbook: 'RB-1', observedTier: 'L1' });
+  });
+
+  it('judges a claim the moment it arrives (an immediate check), not at the next probe tick', async () => {
+    await drive([member('a', { probe_interval: '5s', hold: '0s' })], [{ at: 1200, run: heal('a') }]);
+    const restored = h.sink.ofType('probe').find((p) => p.compliant)!;
+    expect(restored.at).toBeLessThan(1400);
+  });
+
+  it('refuses to inject into a host that is not at baseline', async () => {
+    h.files.dirtyFromStart.add('a');
+    const [outcome] = await drive([member('a')]);
+    expect(outcome!.verdict).toMatchObject({ kind: 'inconclusive', reason: 'baseline_dirty' });
+    expect(h.transport.sent.some((c) => c.startsWith('inject'))).toBe(false);
+    expect(h.files.journalFilesAtInject).toEqual([]);
+    expect((await h.journal.pending()).entries).toEqual([]);
+  });
+
+  it('an injection that does not take is inconclusive and is still reverted', async () => {
+    h.files.injectTakes = false;
+    const [outcome] = await drive([member('a')]);
+    expect(outcome!.verdict).toMatchObject({ kind: 'inconclusive', reason: 'injection_not_applied' });
+    expect(h.transport.sent).toContain('revert a orig-a');
+  });
+
+  it('refuses a host whose clock is skewed beyond the tolerance', async () => {
+    h.transport = new ScriptedTransport('web1', h.clock, h.files.handler, 60_000);
+    const [outcome] = await drive([member('a')]);
+    expect(outcome!.verdict).toMatchObject({ kind: 'inconclusive', reason: 'clock_skew' });
+    expect(h.transport.sent.some((c) => c.startsWith('inject'))).toBe(false);
+  });
+
+  it('transport lost mid-observe → transport_lost, and the journal entry stays for a later replay', async () => {
+    const [outcome] = await drive([member('a')], [{ at: 3000, run: () => h.transport.drop() }]);
+    expect(outcome!.verdict).toMatchObject({ kind: 'inconclusive', reason: 'transport_lost' });
+    const { entries } = await h.journal.pending();
+    expect(entries.map((e) => e.revert)).toEqual([['revert a orig-a']]);
+  });
+
+  it('a failed revert keeps the journal entry and makes the attempt inconclusive', async () => {
+    h.files.revertWorks = false;
+    const [outcome] = await drive([member('a')]);
+    expect(outcome!.verdict).toMatchObject({ kind: 'inconclusive', reason: 'revert_failed' });
+    expect((await h.journal.pending()).entries).toHaveLength(1);
+  });
+
+  it('Ctrl-C during observe stops observing, reverts and marks the attempt interrupted', async () => {
+    const [outcome] = await drive([member('a')], [], { abortAt: 3000 });
+    expect(outcome!.verdict).toMatchObject({ kind: 'inconclusive', reason: 'interrupted' });
+    expect(h.files.drifted.size).toBe(0);
+    expect((await h.journal.pending()).entries).toEqual([]);
+    const ended = h.sink.ofType('attempt_ended')[0]!;
+    expect(ended.mono).toBeLessThan(4000);
+  });
+
+  it('never restored and no claim → not_healed at the end of the window', async () => {
+    const [outcome] = await drive([member('a')]);
+    expect(outcome!.verdict).toEqual({ kind: 'not_healed' });
+    const observeEnd = h.sink.ofType('phase').find((p) => p.phase === 'observe' && p.status === 'end')!;
+    expect(observeEnd.mono).toBeGreaterThanOrEqual(10_000);
+  });
+
+  it('a stale event and an event for another host are rejected with reasons', async () => {
+    await drive([member('a')], [
+      { at: 1000, run: () => h.observer.emit({ kind: 'claimed_healed', at: h.clock.wallNow() - 60_000, host: 'web1', checkType: 'check_a', raw: {} }) },
+      { at: 1500, run: () => h.observer.emit({ kind: 'claimed_healed', at: h.clock.wallNow(), host: 'db9', checkType: 'check_a', raw: {} }) },
+    ]);
+    expect(h.sink.ofType('signal_rejected').map((r) => r.reason)).toEqual(['stale', 'other_host']);
+    expect(h.sink.ofType('attempt_ended')[0]!.verdict).toEqual({ kind: 'not_healed' });
+  });
+
+  it('an observer that cannot be read makes a restored host inconclusive', async () => {
+    const broken = new ScriptedObserver('dead-api', new Error('connection refused'));
+    const [outcome] = await drive([member('a')], [{ at: 2000, run: () => h.files.drifted.delete('a') }], { observers: [broken] });
+    expect(outcome!.verdict).toMatchObject({ kind: 'inconclusive', reason: 'observer_unavailable' });
+    expect(h.sink.ofType('observer_error')[0]).toMatchObject({ observer: 'dead-api' });
+  });
+
+  it('bundle: snapshots and journal for all, then all injects, observed together, reverted in reverse order', async () => {
+    const outcomes = await drive([member('a'), member('b')], [{ at: 2000, run: heal('a') }]);
+    expect(kinds(outcomes)).toEqual(['healed', 'not_healed']);
+    const steps = h.transport.sent.filter((c) => !c.startsWith('check') && !c.startsWith('date'));
+    expect(steps).toEqual(['snapshot a', 'snapshot b', 'inject a', 'inject b', 'revert b orig-b', 'revert a orig-a']);
+    expect(h.files.journalFilesAtInject).toEqual([2, 2]);
+  });
+
+  it('bundle: one member not at baseline stops the whole bundle before injection', async () => {
+    h.files.dirtyFromStart.add('b');
+    const outcomes = await drive([member('a'), member('b')]);
+    expect(outcomes.map((o) => o.verdict)).toMatchObject([{ reason: 'baseline_dirty' }, { reason: 'baseline_dirty' }]);
+    expect(h.transport.sent.some((c) => c.startsWith('inject'))).toBe(false);
+  });
+});
