@@ -6,7 +6,7 @@ import type { EngineContext } from '../../harness/engine/context.js';
 import type { EventSink } from '../../harness/events/sink.js';
 import type { RevertJournal } from '../../harness/journal/journal.js';
 import type { RunEvent, RunEventBody } from '../../harness/model/events.js';
-import type { Observer, ObserverOutput, WatchRequest } from '../../harness/observers/observer.js';
+import type { ObservedEvent, Observer, ObserverOutput, WatchRequest } from '../../harness/observers/observer.js';
 import type { ExecResult, Transport } from '../../harness/transport/transport.js';
 import { TransportError } from '../../harness/core/errors.js';
 
@@ -62,8 +62,8 @@ export class ScriptedObserver implements Observer {
 
   constructor(readonly name: string, private readonly failWith?: Error) {}
 
-  emit(output: Omit<ObserverOutput & { kind: string }, 'source'>): void {
-    for (const deliver of this.watchers) deliver({ source: this.name, ...output } as ObserverOutput);
+  emit(output: Omit<ObservedEvent, 'source'>): void {
+    for (const deliver of this.watchers) deliver({ source: this.name, ...output });
   }
 
   async *watch(request: WatchRequest): AsyncIterable<ObserverOutput> {
