@@ -1,12 +1,16 @@
 import { ChaoslabError } from '../harness/core/errors.js';
 import { createConsoleReporter } from './console.js';
 import { createJsonReporter } from './json.js';
+import { createJunitReporter } from './junit.js';
+import { createMarkdownReporter } from './markdown.js';
 import type { ReporterFactory } from './reporter.js';
 
 /** Built-in reporters by name: `--reporter console,json,junit,markdown,html`. */
 export const reporterFactories = {
   console: createConsoleReporter,
   json: createJsonReporter,
+  junit: createJunitReporter,
+  markdown: createMarkdownReporter,
 } satisfies Record<string, ReporterFactory>;
 
 export type ReporterName = keyof typeof reporterFactories;
