@@ -12,7 +12,12 @@ export const duration = z
     }
     return ms;
   })
-  .meta({ description: 'A duration: 500ms, 90s, 2m, 1h30m, or a number of seconds', examples: ['90s', '2m'] });
+  .meta({
+    description: 'A duration: 500ms, 90s, 2m, 1h30m, or a number of seconds',
+    examples: ['90s', '2m'],
+    // JSON Schema applies `pattern` to strings only, so numbers of seconds stay valid in editors.
+    pattern: '^\\s*(\\d+(\\.\\d+)?|(\\d+(\\.\\d+)?(ms|s|m|h))+)\\s*$',
+  });
 
 /**
  * A credential is never written inline: it is a reference resolved at run time.
