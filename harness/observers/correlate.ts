@@ -37,7 +37,7 @@ export type CorrelationResult =
   | { readonly rejected: RejectedSignalRecord };
 
 /** Case, surrounding space and an FQDN's trailing dot do not make a different name. */
-function norm(value: string): string {
+export function normalizeName(value: string): string {
   return value.trim().toLowerCase().replace(/\.$/, '');
 }
 
@@ -51,7 +51,7 @@ export function observerCheckTypeAliases(
 export function hostNames(host: HostConfig): Set<string> {
   const names = [host.name, ...host.aliases];
   if (host.address && host.address !== '127.0.0.1' && host.address !== 'localhost') names.push(host.address);
-  return new Set(names.map(norm));
+  return new Set(names.map(normalizeName));
 }
 
 export class Correlator {
@@ -63,15 +63,15 @@ export class Correlator {
 
   constructor(private readonly target: CorrelationTarget) {
     this.hosts = hostNames(target.host);
-    this.checks = new Set([target.checkType, ...target.checkTypeAliases].map(norm));
+    this.checks = new Set([target.checkType, ...target.checkTypeAliases].map(normalizeName));
     for (const [source, aliases] of Object.entries(target.observerCheckTypeAliases ?? {})) {
-      const names = Object.entries(aliases).filter(([, scenarioName]) => this.checks.has(norm(scenarioName))).map(([stackName]) => norm(stackName));
+      const names = Object.entries(aliases).filter(([, scenarioName]) => this.checks.has(normalizeName(scenarioName))).map(([stackName]) => normalizeName(stackName));
       this.sourceChecks.set(source, new Set(names));
     }
   }
 
   private matchesCheck(source: string, checkType: string): boolean {
-    const name = norm(checkType);
+    const name = normalizeName(checkType);
     return this.checks.has(name) || (this.sourceChecks.get(source)?.has(name) ?? false);
   }
 
@@ -83,7 +83,7 @@ export class Correlator {
     const reject = (reason: RejectedSignalRecord['reason'], detail: string): CorrelationResult => ({
       rejected: { source: output.source, reason, detail, raw: output.raw },
     });
-    if (!this.hosts.has(norm(output.host))) return reject('other_host', `event for host ${output.host}, attempt targets ${target.host.name}`);
+    if (!this.hosts.has(normalizeName(output.host))) return reject('other_host', `event for host ${output.host}, attempt targets ${target.host.name}`);
     if (!this.matchesCheck(output.source, output.checkType)) return reject('other_check', `event for check ${output.checkType}, attempt checks ${target.checkType}`);
     if (output.runId !== undefined && output.runId !== target.runId) return reject('other_run', `event carries run id ${output.runId}, this run is ${target.runId}`);
     const corrected = output.at - target.skewMs;

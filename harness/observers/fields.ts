@@ -119,11 +119,12 @@ export function mapRecord(record: unknown, context: RecordContext): ObserverOutp
   if (host === undefined) return malformed(source, `field ${fields.host} (host) is missing`, record);
   const checkType = optionalText(getPath(record, fields.check_type)) ?? defaults.checkType;
   if (checkType === undefined) return malformed(source, `field ${fields.check_type} (check type) is missing`, record);
-  const optional = (path: string | undefined) => (path === undefined ? undefined : optionalText(getPath(record, path)));
-  const runbook = optional(fields.runbook);
-  const tier = optional(fields.tier);
-  const runId = optional(fields.run_id);
-  const id = optional(fields.id);
+  // optional fields default to the field of the same name, as kind/at/host/check_type do in the schema
+  const optional = (path: string) => optionalText(getPath(record, path));
+  const runbook = optional(fields.runbook ?? 'runbook');
+  const tier = optional(fields.tier ?? 'tier');
+  const runId = optional(fields.run_id ?? 'run_id');
+  const id = optional(fields.id ?? 'id');
   return {
     source,
     kind,

@@ -2,7 +2,7 @@ import type { ObserverConfigOf } from '../config/observer-schema.js';
 import { ChaoslabError, errorMessage, isTransportError, ObserverUnavailableError } from '../core/errors.js';
 import { ps, sh } from '../quoting/shell.js';
 import type { ShellKind } from '../transport/transport.js';
-import { mapJson, mapRecord, type FieldMap } from './fields.js';
+import { mapJson, mapRecord } from './fields.js';
 import type { Observer, ObserverContext, ObserverOutput, WatchRequest } from './observer.js';
 import { Reconnector } from './retry.js';
 
@@ -33,11 +33,6 @@ function compilePattern(config: LogConfig): RegExp | undefined {
   return pattern;
 }
 
-/** Regex groups are named after the fields; optional fields default to their group names. */
-function regexFields(fields: FieldMap): FieldMap {
-  return { ...fields, runbook: fields.runbook ?? 'runbook', tier: fields.tier ?? 'tier', run_id: fields.run_id ?? 'run_id', id: fields.id ?? 'id' };
-}
-
 /**
  * The `log` observer: tails a JSONL or regex log on a lab host over its
  * transport. A lost transport is resumed from the next unread line, so old
@@ -60,7 +55,7 @@ export class LogObserver implements Observer {
     // only lines that match the pattern are events; other log lines are not the stack's signals
     if (!match?.groups) return [];
     const groups = Object.fromEntries(REGEX_GROUPS.filter((name) => match.groups![name] !== undefined).map((name) => [name, match.groups![name]]));
-    return [mapRecord({ ...groups, line }, { ...record, fields: regexFields(this.config.fields) })];
+    return [mapRecord({ ...groups, line }, record)];
   }
 
   async *watch(request: WatchRequest): AsyncIterable<ObserverOutput> {

@@ -2,6 +2,7 @@ import type { ObserverConfig, ObserverConfigOf, ObserverKind } from '../config/o
 import { HttpObserver } from './http.js';
 import { LogObserver } from './log.js';
 import type { Observer, ObserverContext } from './observer.js';
+import { WebhookObserver } from './webhook.js';
 
 export type ObserverFactory<K extends ObserverKind> = (config: ObserverConfigOf<K>, context: ObserverContext) => Observer;
 
@@ -9,6 +10,7 @@ export type ObserverFactory<K extends ObserverKind> = (config: ObserverConfigOf<
 export const observerFactories: { [K in ObserverKind]?: ObserverFactory<K> } = {
   log: (config, context) => new LogObserver(config, context),
   http: (config, context) => new HttpObserver(config, context),
+  webhook: (config, context) => new WebhookObserver(config, context),
 };
 
 export function createObserver(config: ObserverConfig, context: ObserverContext): Observer {
