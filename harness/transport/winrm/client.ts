@@ -1,0 +1,202 @@
+import { systemClock, type Clock } from '../../core/clock.js';
+import { backoffDelay } from '../../core/wait.js';
+import { WinRmConnection, type EndpointOptions, type HttpReply } from './connection.js';
+import { faultError, isOperationTimeout, isRetryable, WinRmError } from './errors.js';
+import { planPowerShell } from './powershell-command.js';
+import { ACTION, commandBody, createShellBody, envelope, parseCommandId, parseFault, parseReceive, parseShellId, receiveBody, signalBody, SoapParseError } from './soap.js';
+
+export interface WinRmClientOptions extends EndpointOptions {
+  /** WS-Man OperationTimeout: how long one Receive may wait for output. */
+  readonly operationTimeoutMs: number;
+  /** Fresh connection + shell retries after a transport error. */
+  readonly maxRetries: number;
+  readonly clock?: Clock;
+}
+
+export interface CommandOutput {
+  readonly stdout: string;
+  readonly stderr: string;
+  readonly exitCode: number | null;
+}
+
+export interface RunOptions {
+  readonly timeoutMs?: number;
+  readonly signal?: AbortSignal;
+  /** Called with each piece of stdout as it arrives (streaming). */
+  readonly onStdout?: (text: string) => void;
+}
+
+const HTTP_MARGIN_MS = 15_000;
+
+/**
+ * A WS-Management remote shell client (MS-WSMV 3.1.4: Create, Command,
+ * Receive, Signal, Delete). One keep-alive connection and one reusable shell;
+ * a Receive that hits OperationTimeout is simply asked again; transport
+ * errors open a fresh connection and shell, a bounded number of times.
+ */
+export class WinRmClient {
+  private connection: WinRmConnection;
+  private idleShells: string[] = [];
+  private readonly clock: Clock;
+  private closed = false;
+
+  constructor(private readonly options: WinRmClientOptions) {
+    this.clock = options.clock ?? systemClock;
+    this.connection = new WinRmConnection(options);
+  }
+
+  /** Runs a PowerShell script (chunked through a temp file when longer than cmd.exe allows). */
+  async runPowerShell(script: string, options: RunOptions = {}): Promise<CommandOutput> {
+    const plan = planPowerShell(script);
+    for (const upload of plan.uploads) {
+      const result = await this.runCommand(upload, { ...options, onStdout: undefined });
+      if (result.exitCode !== 0) {
+        throw new WinRmError('TRANSPORT_PROTOCOL', this.options.host, `uploading a long script to %TEMP% failed (exit ${result.exitCode}): ${result.stderr.trim()}`);
+      }
+    }
+    return this.runCommand(plan.run, options);
+  }
+
+  /** Runs one cmd.exe command line to completion. */
+  async runCommand(commandLine: string, options: RunOptions = {}): Promise<CommandOutput> {
+    const deadline = options.timeoutMs === undefined ? Number.POSITIVE_INFINITY : this.clock.now() + options.timeoutMs;
+    let started: { shellId: string; commandId: string } | undefined;
+    for (let attempt = 0; !started; attempt += 1) {
+      try {
+        const shellId = this.idleShells.pop() ?? (await this.createShell(deadline, options.signal));
+        try {
+          started = { shellId, commandId: await this.startCommand(shellId, commandLine, deadline, options.signal) };
+        } catch (error) {
+          if (!isRetryable(error)) this.idleShells.push(shellId);
+          throw error;
+        }
+      } catch (error) {
+        if (!isRetryable(error) || attempt >= this.options.maxRetries) throw error;
+        await this.freshConnection(attempt, options.signal);
+      }
+    }
+    const output = await this.receiveAll(started.shellId, started.commandId, deadline, options);
+    await this.signal(started.shellId, started.commandId).catch(() => undefined);
+    this.idleShells.push(started.shellId);
+    return output;
+  }
+
+  /** Deletes open shells (best effort) and closes the connection. Idempotent. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    const shells = this.idleShells.splice(0);
+    await Promise.all(shells.map((shellId) => this.call(ACTION.delete, { shellId, timeoutMs: 5000 }).catch(() => undefined)));
+    this.connection.close();
+  }
+
+  private async freshConnection(attempt: number, signal?: AbortSignal): Promise<void> {
+    this.idleShells = [];
+    this.connection.close();
+    this.connection = new WinRmConnection(this.options);
+    await this.clock.sleep(backoffDelay(attempt, 250, 5000), signal);
+  }
+
+  private async createShell(deadline: number, signal?: AbortSignal): Promise<string> {
+    const reply = await this.call(ACTION.create, {
+      body: createShellBody(),
+      options: { WINRS_NOPROFILE: 'TRUE', WINRS_CODEPAGE: '65001' },
+      timeoutMs: this.remaining(deadline, this.options.operationTimeoutMs + HTTP_MARGIN_MS),
+      signal,
+    });
+    return this.parse(() => parseShellId(reply));
+  }
+
+  private async startCommand(shellId: string, commandLine: string, deadline: number, signal?: AbortSignal): Promise<string> {
+    const reply = await this.call(ACTION.command, {
+      shellId,
+      body: commandBody(commandLine),
+      options: { WINRS_CONSOLEMODE_STDIN: 'TRUE', WINRS_SKIP_CMD_SHELL: 'FALSE' },
+      timeoutMs: this.remaining(deadline, this.options.operationTimeoutMs + HTTP_MARGIN_MS),
+      signal,
+    });
+    return this.parse(() => parseCommandId(reply));
+  }
+
+  private async receiveAll(shellId: string, commandId: string, deadline: number, options: RunOptions): Promise<CommandOutput> {
+    const stdout: Buffer[] = [];
+    const stderr: Buffer[] = [];
+    const decoder = new TextDecoder('utf-8');
+    let failures = 0;
+    for (;;) {
+      const remaining = deadline - this.clock.now();
+      if (remaining <= 0) return this.timedOut(shellId, commandId, options.timeoutMs!);
+      const waitMs = Math.min(this.options.operationTimeoutMs, remaining);
+      let reply: HttpReply;
+      try {
+        reply = await this.connection.post(this.message(ACTION.receive, { shellId, body: receiveBody(commandId), operationTimeoutMs: waitMs }), waitMs + HTTP_MARGIN_MS, options.signal);
+      } catch (error) {
+        if (error instanceof WinRmError && error.code === 'TRANSPORT_TIMEOUT' && deadline - this.clock.now() <= 0) return this.timedOut(shellId, commandId, options.timeoutMs!);
+        // The command keeps running server-side: ask for its output again over a new socket.
+        if (!isRetryable(error) || failures >= this.options.maxRetries) throw error;
+        failures += 1;
+        await this.clock.sleep(backoffDelay(failures, 250, 5000), options.signal);
+        continue;
+      }
+      const fault = parseFault(reply.body);
+      if (fault && isOperationTimeout(fault)) continue;
+      if (fault || reply.status !== 200) throw fault ? faultError(this.options.host, 'Receive', fault) : this.httpError('Receive', reply);
+      const chunk = this.parse(() => parseReceive(reply.body));
+      stdout.push(chunk.stdout);
+      stderr.push(chunk.stderr);
+      if (chunk.stdout.length && options.onStdout) options.onStdout(decoder.decode(chunk.stdout, { stream: true }));
+      if (chunk.done) {
+        return { stdout: Buffer.concat(stdout).toString('utf8'), stderr: Buffer.concat(stderr).toString('utf8'), exitCode: chunk.exitCode };
+      }
+    }
+  }
+
+  private async timedOut(shellId: string, commandId: string, timeoutMs: number): Promise<never> {
+    await this.signal(shellId, commandId).catch(() => undefined);
+    this.idleShells.push(shellId);
+    throw new WinRmError('TRANSPORT_TIMEOUT', this.options.host, `command did not finish within ${timeoutMs}ms (terminated)`);
+  }
+
+  private async signal(shellId: string, commandId: string): Promise<void> {
+    await this.call(ACTION.signal, { shellId, body: signalBody(commandId), timeoutMs: 10_000 });
+  }
+
+  private remaining(deadline: number, cap: number): number {
+    const left = deadline - this.clock.now();
+    if (left <= 0) throw new WinRmError('TRANSPORT_TIMEOUT', this.options.host, 'command timeout reached before the command started');
+    return Math.min(left, cap);
+  }
+
+  private message(action: string, parts: { shellId?: string; body?: string; options?: Record<string, string>; operationTimeoutMs?: number }): string {
+    return envelope({
+      to: this.options.url.toString(),
+      action,
+      operationTimeoutMs: parts.operationTimeoutMs ?? this.options.operationTimeoutMs,
+      ...(parts.shellId !== undefined && { shellId: parts.shellId }),
+      ...(parts.options !== undefined && { options: parts.options }),
+      ...(parts.body !== undefined && { body: parts.body }),
+    });
+  }
+
+  private async call(action: string, parts: { shellId?: string; body?: string; options?: Record<string, string>; timeoutMs: number; signal?: AbortSignal | undefined }): Promise<string> {
+    const reply = await this.connection.post(this.message(action, parts), parts.timeoutMs, parts.signal);
+    const fault = parseFault(reply.body);
+    const name = action.slice(action.lastIndexOf('/') + 1);
+    if (fault) throw faultError(this.options.host, name, fault);
+    if (reply.status !== 200) throw this.httpError(name, reply);
+    return reply.body;
+  }
+
+  private httpError(action: string, reply: HttpReply): WinRmError {
+    return new WinRmError('TRANSPORT_PROTOCOL', this.options.host, `${action}: HTTP ${reply.status} from the WinRM listener: ${reply.body.slice(0, 200)}`);
+  }
+
+  private parse<T>(read: () => T): T {
+    try {
+      return read();
+    } catch (error) {
+      if (error instanceof SoapParseError) throw new WinRmError('TRANSPORT_PROTOCOL', this.options.host, error.message);
+      throw error;
+    }
+  }
+}

@@ -1,0 +1,177 @@
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import http from 'node:http';
+import https from 'node:https';
+import type { AddressInfo, Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ENCRYPTED_CONTENT_TYPE, isEncrypted, sealBody, unsealBody } from '../../../harness/transport/winrm/encryption.js';
+import type { NtlmSessionSecurity } from '../../../harness/transport/winrm/ntlm-crypto.js';
+import { NtlmAcceptor } from './ntlm-acceptor.js';
+import { dispatch, type ServerStats } from './dispatch.js';
+import { ShellHost, type ScriptRule } from './shell-host.js';
+
+export interface WinRmTestServerOptions {
+  readonly auth: 'basic' | 'ntlm';
+  readonly tls?: boolean;
+  readonly user: string;
+  readonly password: string;
+  readonly rules?: ScriptRule[];
+  /** Shells one user may hold at once (Windows: MaxShellsPerUser); more → quota fault. */
+  readonly maxShells?: number;
+}
+
+interface ConnectionState {
+  acceptor?: NtlmAcceptor;
+  security?: NtlmSessionSecurity;
+  authenticated: boolean;
+}
+
+export interface LoginRecord {
+  readonly user: string;
+  readonly domain: string;
+  readonly micVerified: boolean;
+}
+
+/**
+ * A WinRM listener for tests (there is no Windows host here): WS-Management
+ * shell operations over HTTP or HTTPS on 127.0.0.1, Basic or NTLM (NTLMv2
+ * verified against the known password; message encryption over plain HTTP),
+ * recording every script and replying as the rules say. Its fidelity is
+ * checked by driving it with pywinrm (test/integration/winrm-pywinrm.test.ts).
+ */
+export class WinRmTestServer implements AsyncDisposable {
+  readonly host: ShellHost;
+  readonly logins: LoginRecord[] = [];
+  readonly stats: ServerStats = { requests: 0, operationTimeouts: 0, drops: 0, encryptedMessages: 0, plainMessages: 0 };
+  /** PEM of the self-signed certificate when `tls` is on (clients pin it as their CA). */
+  certificate: string | undefined;
+  private server!: http.Server;
+  private readonly states = new WeakMap<Socket, ConnectionState>();
+  private readonly sockets = new Set<Socket>();
+
+  private constructor(readonly options: WinRmTestServerOptions) {
+    this.host = new ShellHost(options.rules ?? []);
+  }
+
+  static async start(options: WinRmTestServerOptions): Promise<WinRmTestServer> {
+    const instance = new WinRmTestServer(options);
+    await instance.listen();
+    return instance;
+  }
+
+  get port(): number {
+    return (this.server.address() as AddressInfo).port;
+  }
+
+  get url(): string {
+    return `${this.options.tls ? 'https' : 'http'}://127.0.0.1:${this.port}/wsman`;
+  }
+
+  /** Closes every open connection (as a restarting WinRM service would). */
+  dropConnections(): void {
+    for (const socket of this.sockets) socket.destroy();
+  }
+
+  async close(): Promise<void> {
+    this.dropConnections();
+    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.close();
+  }
+
+  private async listen(): Promise<void> {
+    const handler = (req: http.IncomingMessage, res: http.ServerResponse) => {
+      this.handle(req, res).catch((error: Error) => {
+        if (!res.headersSent) res.writeHead(500, { 'Content-Type': 'text/plain' }).end(`test server error: ${error.message}`);
+      });
+    };
+    if (this.options.tls) {
+      const { key, cert } = selfSignedCertificate();
+      this.certificate = cert;
+      this.server = https.createServer({ key, cert }, handler);
+    } else {
+      this.server = http.createServer(handler);
+    }
+    this.server.keepAliveTimeout = 30_000;
+    this.server.on(this.options.tls ? 'secureConnection' : 'connection', (socket: Socket) => {
+      this.sockets.add(socket);
+      socket.on('close', () => this.sockets.delete(socket));
+    });
+    await new Promise<void>((resolve) => this.server.listen(0, '127.0.0.1', resolve));
+  }
+
+  private async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+    const chunks: Buffer[] = [];
+    for await (const chunk of req) chunks.push(chunk as Buffer);
+    const body = Buffer.concat(chunks);
+    this.stats.requests += 1;
+    const state = this.states.get(req.socket) ?? { authenticated: false };
+    this.states.set(req.socket, state);
+    if (!this.authorize(req, res, state)) return;
+    if (body.length === 0) return void res.writeHead(200, { 'Content-Length': 0 }).end();
+    const encrypted = isEncrypted(req.headers['content-type']);
+    if (!encrypted && !this.options.tls && this.options.auth === 'ntlm') {
+      // Windows' default AllowUnencrypted=false: plain SOAP over HTTP is refused.
+      return void res.writeHead(400, { 'Content-Type': 'text/plain' }).end('unencrypted message refused over HTTP');
+    }
+    const xml = encrypted ? unsealBody(state.security!, body).toString('utf8') : body.toString('utf8');
+    this.stats[encrypted ? 'encryptedMessages' : 'plainMessages'] += 1;
+    const outcome = await dispatch(this.host, xml, this.url, this.options.maxShells, this.stats);
+    if (outcome === 'drop') {
+      this.stats.drops += 1;
+      return void req.socket.destroy();
+    }
+    const payload = encrypted ? sealBody(state.security!, Buffer.from(outcome.xml, 'utf8')) : Buffer.from(outcome.xml, 'utf8');
+    res.writeHead(outcome.status, {
+      'Content-Type': encrypted ? ENCRYPTED_CONTENT_TYPE : 'application/soap+xml;charset=UTF-8',
+      'Content-Length': payload.length,
+    });
+    res.end(payload);
+  }
+
+  /** Returns true when the request may proceed; otherwise it has answered 401. */
+  private authorize(req: http.IncomingMessage, res: http.ServerResponse, state: ConnectionState): boolean {
+    const header = req.headers.authorization ?? '';
+    const refuse = (challenge: string) => {
+      res.writeHead(401, { 'WWW-Authenticate': challenge, 'Content-Length': 0 }).end();
+      return false;
+    };
+    if (this.options.auth === 'basic') {
+      const expected = `Basic ${Buffer.from(`${this.options.user}:${this.options.password}`).toString('base64')}`;
+      return header === expected ? true : refuse('Basic realm="WSMAN"');
+    }
+    const token = /^(?:Negotiate|NTLM) ([A-Za-z0-9+/=]+)$/i.exec(header)?.[1];
+    if (token) {
+      const message = Buffer.from(token, 'base64');
+      if (message.readUInt32LE(8) === 1) {
+        state.acceptor = new NtlmAcceptor({ user: this.options.user, password: this.options.password });
+        state.authenticated = false;
+        return refuse(`Negotiate ${state.acceptor.challengeFor(message).toString('base64')}`);
+      }
+      const login = state.acceptor?.accept(message);
+      if (!login) {
+        state.authenticated = false;
+        return refuse('Negotiate');
+      }
+      state.security = login.security;
+      state.authenticated = true;
+      this.logins.push({ user: login.user, domain: login.domain, micVerified: login.micVerified });
+      return true;
+    }
+    return state.authenticated ? true : refuse('Negotiate');
+  }
+}
+
+/** A throwaway self-signed certificate for 127.0.0.1 (openssl is part of the base system). */
+function selfSignedCertificate(): { key: string; cert: string } {
+  const dir = mkdtempSync(join(tmpdir(), 'winrm-tls-'));
+  try {
+    execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem'), '-days', '2', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1'], { stdio: 'ignore' });
+    return { key: readFileSync(join(dir, 'key.pem'), 'utf8'), cert: readFileSync(join(dir, 'cert.pem'), 'utf8') };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
