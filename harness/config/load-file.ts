@@ -3,7 +3,7 @@ import type { z } from 'zod';
 import type { ConfigIssue } from '../core/errors.js';
 import type { SourceDocument } from './catalogue.js';
 import { labSchema, type LabConfig } from './lab-schema.js';
-import { issueAt, zodIssuesToConfig } from './load-issues.js';
+import { issueAt, sortIssues, zodIssuesToConfig } from './load-issues.js';
 import { parseYamlFile } from './load-yaml.js';
 import { bundleSchema, scenarioSchema, suiteSchema, type Bundle, type Scenario, type Suite } from './scenario-schema.js';
 
@@ -38,7 +38,7 @@ export function loadDocument(file: string, text: string, catalogueKey: string, d
   const kind = declared as DocumentKind;
   const schema = SCHEMA_BY_KIND[kind];
   const result = schema.safeParse(data, { reportInput: true });
-  if (!result.success) return { issues: zodIssuesToConfig(result.error.issues, schema, source) };
+  if (!result.success) return { issues: sortIssues(zodIssuesToConfig(result.error.issues, schema, source)) };
   return { document: { kind, config: result.data, source } as LoadedDocument };
 }
 

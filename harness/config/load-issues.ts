@@ -21,9 +21,10 @@ export function issueAt(source: SourceDocument, path: readonly PropertyKey[], me
   return { file: source.file, ...source.locate(path), ...(formatted ? { path: formatted } : {}), message };
 }
 
-const ARTICLE_AN = /^[aeiou]/;
+const TYPE_WORDS: Record<string, string> = { record: 'mapping', object: 'mapping', array: 'list' };
 function withArticle(type: string): string {
-  return `${ARTICLE_AN.test(type) ? 'an' : 'a'} ${type === 'record' ? 'mapping' : type === 'array' ? 'list' : type}`;
+  const word = TYPE_WORDS[type] ?? type;
+  return `${/^[aeiou]/.test(word) ? 'an' : 'a'} ${word}`;
 }
 
 function typeName(value: unknown): string {
@@ -70,6 +71,7 @@ function messageFor(issue: ZodIssue, schema: z.ZodType): string {
       if (issue.input === undefined) return `is required (${withArticle(issue.expected)})`;
       return `must be ${withArticle(issue.expected)} (got ${typeName(issue.input)})`;
     case 'invalid_value':
+      if (issue.input === undefined) return `is required: one of ${issue.values.map(String).join(', ')}`;
       return `must be ${issue.values.length === 1 ? JSON.stringify(issue.values[0]) : `one of ${issue.values.map(String).join(', ')}`}${issue.input !== undefined ? ` (got ${JSON.stringify(issue.input)})` : ''}`;
     case 'invalid_union':
       return unionMessage(issue, schema);
