@@ -78,9 +78,10 @@ class PlanBuilder {
     const match = matchHosts(this.lab, platform, targets);
     const hosts: readonly (HostConfig | undefined)[] = 'skip' in match ? [undefined] : this.picker.pick(match.hosts, this.allHosts);
     for (const host of hosts) {
-      const bundleRunId = `${bundle.config.id}@${host?.name ?? targets.join('+')}#${repeatIndex}`;
+      const where = host?.name ?? targets.join('+');
+      const bundleRunId = `${bundle.config.id}@${where}#${repeatIndex}`;
       const extra = { bundleId: bundle.config.id, bundleRunId, ...('skip' in match ? { skip: match.skip } : {}) };
-      const memberAttempts = members.map((member) => this.attempt(member, host, repeatIndex, extra));
+      const memberAttempts = members.map((member) => this.attempt(member, host, repeatIndex, extra, where));
       this.attempts.push(...memberAttempts);
       this.bundleRuns.push({ bundleRunId, bundle, ...(host ? { host } : {}), repeatIndex, attemptIds: memberAttempts.map((a) => a.attemptId) });
     }
@@ -93,8 +94,10 @@ class PlanBuilder {
       this.attempts.push(this.attempt(unit, undefined, 1, { skip }));
       return;
     }
-    const bundleRunId = `${unit.config.id}@-#1`;
-    const memberAttempts = this.members(unit).map((member) => this.attempt(member, undefined, 1, { skip, bundleId: unit.config.id, bundleRunId }));
+    const members = this.members(unit);
+    const where = unit.config.target ?? [...new Set(members.map((member) => member.config.target))].join('+');
+    const bundleRunId = `${unit.config.id}@${where}#1`;
+    const memberAttempts = members.map((member) => this.attempt(member, undefined, 1, { skip, bundleId: unit.config.id, bundleRunId }, where));
     this.attempts.push(...memberAttempts);
     this.bundleRuns.push({ bundleRunId, bundle: unit, repeatIndex: 1, attemptIds: memberAttempts.map((a) => a.attemptId) });
   }
@@ -112,8 +115,8 @@ class PlanBuilder {
     host: HostConfig | undefined,
     repeatIndex: number,
     extra: Pick<PlannedAttempt, 'bundleId' | 'bundleRunId' | 'skip'>,
+    where = host?.name ?? scenario.config.target,
   ): PlannedAttempt {
-    const where = host?.name ?? scenario.config.target;
     const prefix = extra.bundleId ? `${extra.bundleId}/` : '';
     return {
       attemptId: `${prefix}${scenario.config.id}@${where}#${repeatIndex}`,
