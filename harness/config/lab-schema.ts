@@ -35,6 +35,10 @@ export const winrmTransportSchema = z.strictObject({
   operation_timeout: duration.default(60_000),
   connect_timeout: duration.default(10_000),
   max_retries: z.number().int().min(0).max(10).default(2),
+  allow_unencrypted: z.boolean().default(false).meta({ description: 'Lab only: Basic auth over plain HTTP (the listener needs AllowUnencrypted=true)' }),
+}).refine((t) => t.scheme === 'https' || t.auth === 'ntlm' || t.allow_unencrypted, {
+  message: 'Basic auth over plain HTTP sends the password in clear: use scheme https, auth ntlm (messages are then encrypted), or allow_unencrypted: true in a lab',
+  path: ['auth'],
 });
 
 export const dockerExecTransportSchema = z.strictObject({
