@@ -2,6 +2,7 @@ import type { HostConfig, TransportConfig } from '../config/lab-schema.js';
 import type { Clock } from '../core/clock.js';
 import type { Logger } from '../core/logger.js';
 import type { Transport } from './transport.js';
+import { createWinRmTransport } from './winrm.js';
 
 export interface TransportContext {
   readonly resolveSecret: (ref: string) => Promise<string>;
@@ -14,7 +15,7 @@ export interface TransportContext {
 export type TransportFactory = (host: HostConfig, context: TransportContext) => Transport;
 
 /** Built-in transports, one per `transport.kind` of the inventory. */
-export const transportFactories: Partial<Record<TransportConfig['kind'], TransportFactory>> = {};
+export const transportFactories: Partial<Record<TransportConfig['kind'], TransportFactory>> = { winrm: createWinRmTransport };
 
 export function createTransport(host: HostConfig, context: TransportContext): Transport {
   const factory = transportFactories[host.transport.kind];
