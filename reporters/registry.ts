@@ -1,5 +1,6 @@
 import { ChaoslabError } from '../harness/core/errors.js';
 import { createConsoleReporter } from './console.js';
+import { createHtmlReporter } from './html.js';
 import { createJsonReporter } from './json.js';
 import { createJunitReporter } from './junit.js';
 import { createMarkdownReporter } from './markdown.js';
@@ -11,6 +12,7 @@ export const reporterFactories = {
   json: createJsonReporter,
   junit: createJunitReporter,
   markdown: createMarkdownReporter,
+  html: createHtmlReporter,
 } satisfies Record<string, ReporterFactory>;
 
 export type ReporterName = keyof typeof reporterFactories;

@@ -1,0 +1,56 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import Handlebars from 'handlebars';
+import { ChaoslabError } from '../harness/core/errors.js';
+import type { RunModel } from '../harness/model/run-model.js';
+import { buildClientData, scriptJson } from './html/client-data.js';
+import { buildPageView } from './html/page-view.js';
+import type { Reporter, ReporterContext } from './reporter.js';
+
+/**
+ * index.html: the scorecard as ONE self-contained offline file. CSS, script
+ * and SVG are inline; a Content-Security-Policy forbids every fetch. Summaries
+ * are rendered here with Handlebars; the per-scenario rows and drill-downs are
+ * rendered in the browser from JSON embedded in the page, which keeps big runs
+ * small and quick to open.
+ */
+export const HTML_REPORT_FILE = 'index.html';
+
+/** The assets sit beside this module in the source tree; the compiled module (dist/) finds them there too. */
+function asset(name: string): string {
+  const candidates = [new URL(`./html/${name}`, import.meta.url), new URL(`../../reporters/html/${name}`, import.meta.url)].map((u) => fileURLToPath(u));
+  const found = candidates.find((path) => existsSync(path));
+  if (!found) throw new ChaoslabError('REPORTER_FAILED', `html reporter: asset ${name} not found (looked in ${candidates.join(', ')})`);
+  return readFileSync(found, 'utf8');
+}
+
+let compiled: { page: Handlebars.TemplateDelegate; css: string; script: string } | undefined;
+
+function templates() {
+  compiled ??= {
+    page: Handlebars.create().compile(asset('page.hbs'), { strict: false, preventIndent: true }),
+    css: asset('style.css'),
+    script: asset('client.js'),
+  };
+  return compiled;
+}
+
+export function renderHtml(run: RunModel, options: { baseline?: RunModel; history?: readonly RunModel[] } = {}): string {
+  const { page, css, script } = templates();
+  const view = buildPageView(run, options);
+  const data = scriptJson(buildClientData(run, options.history ?? []));
+  return page({ ...view, css, script, data });
+}
+
+export function createHtmlReporter(context: ReporterContext): Reporter {
+  return {
+    name: 'html',
+    async onRunEnd(run: RunModel) {
+      const file = join(context.outputDir, HTML_REPORT_FILE);
+      await writeFile(file, renderHtml(run, { ...(context.baseline ? { baseline: context.baseline } : {}), ...(context.history ? { history: context.history } : {}) }));
+      return [file];
+    },
+  };
+}
