@@ -17,7 +17,7 @@ const TITLES: Record<DocumentKind, string> = {
  */
 export function jsonSchemaFor(kind: DocumentKind): Record<string, unknown> {
   const generated = z.toJSONSchema(SCHEMA_BY_KIND[kind], { io: 'input', target: 'draft-2020-12', unrepresentable: 'any' }) as Record<string, unknown>;
-  return { ...generated, $id: `https://chaoslab.dev/schema/${kind}.schema.json`, title: TITLES[kind] };
+  return { ...generated, $id: `urn:chaoslab:schema:${kind}`, title: TITLES[kind] };
 }
 
 /** The text of each generated file, keyed by file name; stable, so a test can compare it with the committed files. */

@@ -1,0 +1,92 @@
+import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { readdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { tempDir } from '../support/tmp.js';
+
+const run = promisify(execFile);
+const FIXTURES = 'test/fixtures/config';
+
+/** The real CLI, as a user runs it (`npm test` builds dist/ first). */
+async function chaoslab(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  try {
+    const { stdout, stderr } = await run(process.execPath, ['bin/chaoslab.js', ...args], { encoding: 'utf8' });
+    return { code: 0, stdout, stderr };
+  } catch (error) {
+    const failed = error as { code?: number; stdout: string; stderr: string };
+    return { code: typeof failed.code === 'number' ? failed.code : -1, stdout: failed.stdout, stderr: failed.stderr };
+  }
+}
+
+beforeAll(() => {
+  if (!existsSync('dist/harness/cli/main.js')) throw new Error('dist/ is missing: run `npm run build` (npm test does it first)');
+});
+
+describe('chaoslab validate', () => {
+  it('exits 0 with a count summary; a windows scenario on a linux lab is reported as to be skipped', async () => {
+    const result = await chaoslab('validate', `${FIXTURES}/steps-only`, '--lab', `${FIXTURES}/lab-linux.yaml`);
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
+    expect(result.stdout.trim().split('\n')).toEqual([
+      'valid: 2 scenarios, 0 bundles, 1 suite in 3 files',
+      'lab fixture-linux: 3 hosts; every target matches a host and no fault touches the management plane',
+      '1 windows scenario will be skipped: lab fixture-linux has no windows host',
+    ]);
+  });
+
+  it('exits 2 and prints every problem of every file, one per line, as file:line:col path: message', async () => {
+    const result = await chaoslab('validate', `${FIXTURES}/bad/unknown-key.yaml`, `${FIXTURES}/bad/bad-duration.yaml`, `${FIXTURES}/bad/bundle-unknown-member`);
+    expect(result.code).toBe(2);
+    expect(result.stdout).toBe('');
+    const lines = result.stderr.trim().split('\n').map((line) => line.trim());
+    expect(lines).toEqual([
+      'chaoslab: 3 problems found; nothing was run',
+      `${FIXTURES}/bad/bad-duration.yaml:6:6 sla: must be a duration like 90s, 2m or 500ms (got "90 seconds")`,
+      `${FIXTURES}/bad/bundle-unknown-member/bundle.yaml:6:5 members[1]: unknown scenario "lin-membr" (did you mean "lin-member"?)`,
+      `${FIXTURES}/bad/unknown-key.yaml:7:1: unknown key "windo" (did you mean "window"?)`,
+    ]);
+  });
+
+  it('exits 2 on a target that matches no host of the lab, naming the scenario line', async () => {
+    const result = await chaoslab('validate', `${FIXTURES}/bad/target-no-host.yaml`, '--lab', `${FIXTURES}/lab-linux.yaml`);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain(`${FIXTURES}/bad/target-no-host.yaml:4:9 target: "mail" matches no linux host`);
+  });
+
+  it('exits 2 on a fault that touches the management plane', async () => {
+    const result = await chaoslab('validate', `${FIXTURES}/bad/unsafe-steps.yaml`, '--lab', `${FIXTURES}/lab-linux.yaml`);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain('steps.inject: unsafe fault: the steps appear to touch the management plane of host web-1: service healer');
+  });
+
+  it('exits 2 on a path that does not exist', async () => {
+    const result = await chaoslab('validate', `${FIXTURES}/nowhere`);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain(`${FIXTURES}/nowhere: no such file or folder`);
+  });
+});
+
+describe('chaoslab schema', () => {
+  it('writes the four JSON Schema files, each naming its kind', async () => {
+    await using dir = await tempDir('chaoslab-schema-');
+    const result = await chaoslab('schema', '--out', dir.path);
+    expect(result.code).toBe(0);
+    expect((await readdir(dir.path)).sort()).toEqual(['bundle.schema.json', 'lab.schema.json', 'scenario.schema.json', 'suite.schema.json']);
+    for (const kind of ['bundle', 'lab', 'scenario', 'suite']) {
+      const schema = JSON.parse(await readFile(join(dir.path, `${kind}.schema.json`), 'utf8')) as { $id: string; type: string; additionalProperties: boolean };
+      expect(schema.$id).toBe(`urn:chaoslab:schema:${kind}`);
+      expect(schema.type).toBe('object');
+      expect(schema.additionalProperties).toBe(false);
+    }
+    expect(result.stdout).toContain(`wrote ${join(dir.path, 'scenario.schema.json')}`);
+  });
+
+  it('--check exits 2 and names stale files', async () => {
+    await using dir = await tempDir('chaoslab-schema-');
+    const result = await chaoslab('schema', '--out', dir.path, '--check');
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain(`${join(dir.path, 'scenario.schema.json')} is out of date`);
+  });
+});
