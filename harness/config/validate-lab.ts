@@ -23,6 +23,9 @@ export function checkLab(lab: LabConfig, source: SourceDocument): ConfigIssue[] 
     const earlier = firstObserver.get(observer.name);
     if (earlier === undefined) firstObserver.set(observer.name, index);
     else issues.push(issueAt(source, ['observers', index, 'name'], `duplicate observer name "${observer.name}" (first at line ${source.locate(['observers', earlier, 'name']).line})`));
+    if (observer.kind === 'log' && observer.host !== '$target' && !firstHost.has(observer.host)) {
+      issues.push(issueAt(source, ['observers', index, 'host'], `"${observer.host}" is not a host of this lab (use a host name, or $target for the attempt's host)`));
+    }
   });
   return issues;
 }

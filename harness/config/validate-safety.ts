@@ -40,6 +40,22 @@ const CLOSES_EVERYTHING = /(-P\s+INPUT\s+(DROP|REJECT)|policy\s+drop|ufw\s+defau
 const ACCOUNT_VERBS = /\b(userdel|usermod|deluser|passwd|chage|chsh|Disable-LocalUser|Remove-LocalUser|Set-LocalUser|net\s+user)\b/i;
 const WRITE_VERBS = /(\b(rm|mv|cp|chmod|chown|chattr|truncate|tee|sed\s+-i|Set-Content|Add-Content|Remove-Item|Move-Item|Set-Acl|icacls)\b|>)/i;
 
+/**
+ * Other names one service goes by in commands: Debian's `ssh` unit runs `sshd`,
+ * Windows' OpenSSH service is `sshd`, WinRM's firewall rules are grouped as
+ * "Windows Remote Management".
+ */
+const SERVICE_ALIASES: Record<string, readonly string[]> = {
+  ssh: ['sshd', 'openssh-server'],
+  sshd: ['ssh', 'openssh-server'],
+  winrm: ['Windows Remote Management', 'WINRM-HTTP-In-TCP', 'WINRM-HTTPS-In-TCP'],
+};
+
+function serviceNames(service: string): string[] {
+  const name = normaliseService(service);
+  return [name, ...(SERVICE_ALIASES[name] ?? [])];
+}
+
 function wordPattern(word: string): RegExp {
   return new RegExp(`(^|[^\\w.-])${word.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}($|[^\\w-])`, 'i');
 }
@@ -62,7 +78,9 @@ export function commandTouches(steps: StepsSpec, protect: ProtectSpec): Touch[] 
   for (const command of [steps.inject, steps.revert]) {
     for (const segment of segments(command)) {
       for (const service of protect.services) {
-        if (wordPattern(normaliseService(service)).test(segment) && SERVICE_VERBS.test(segment)) note(`service ${service}`);
+        const named = serviceNames(service).some((name) => wordPattern(name).test(segment));
+        // A firewall command naming the service closes its rules, e.g. WinRM's inbound rule group.
+        if (named && (SERVICE_VERBS.test(segment) || FIREWALL_TOOLS.test(segment))) note(`service ${service}`);
       }
       if (FIREWALL_TOOLS.test(segment)) {
         if (CLOSES_EVERYTHING.test(segment)) for (const port of protect.ports) note(`port ${port}`);

@@ -122,6 +122,12 @@ describe('every bad input names file, line, column and field', () => {
     ]);
   });
 
+  it('a log observer tailing a host the lab does not have', async () => {
+    expect(await problems([`${FIXTURES}/steps-only`], `${BAD}/lab-observer-host.yaml`)).toEqual([
+      `${BAD}/lab-observer-host.yaml:11:11 observers[0].host: "healer-1" is not a host of this lab (use a host name, or $target for the attempt's host)`,
+    ]);
+  });
+
   it('malformed YAML', async () => {
     const found = await problems([`${BAD}/malformed.yaml`]);
     expect(found[0]).toBe(`${BAD}/malformed.yaml:5:1: invalid YAML: Flow sequence in block collection must be sufficiently indented and end with a ]`);

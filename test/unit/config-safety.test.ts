@@ -59,6 +59,8 @@ describe('command heuristic', () => {
     expect(scan('touch /tmp/x && systemctl stop ssh')).toEqual(['service ssh']);
     expect(scan('Stop-Service -Name WinRM -Force')).toEqual(['service WinRM']);
     expect(scan('true', 'systemctl disable ssh.service')).toEqual(['service ssh']);
+    expect(scan('pkill -9 sshd')).toEqual(['service ssh']);
+    expect(scan("Disable-NetFirewallRule -DisplayGroup 'Windows Remote Management'")).toEqual(['service WinRM']);
   });
 
   it('does not flag restarts, reloads or names that merely contain the service name', () => {
