@@ -23,6 +23,8 @@ export interface ScheduleOptions<U extends ScheduleUnit> {
   readonly onQuarantine: (host: string, detail: string) => void;
   /** A unit that will never run: its host was quarantined, or the run was interrupted first. */
   readonly onNotRun: (unit: U, reason: 'host_quarantined' | 'interrupted', detail: string) => void;
+  /** Hosts unusable from the start (e.g. a pending revert could not be replayed), with why. */
+  readonly quarantined?: ReadonlyMap<string, string>;
 }
 
 /** Longest single wait; also keeps setTimeout below its 32-bit limit. */
@@ -45,7 +47,7 @@ export async function runSchedule<U extends ScheduleUnit>(units: readonly U[], o
   const pending = [...units];
   const running = new Map<U, Promise<void>>();
   const lastEnd = new Map<string, number>();
-  const quarantined = new Map<string, string>();
+  const quarantined = new Map<string, string>(options.quarantined ?? []);
   const wakeup = new Wakeup(clock);
   const failures: unknown[] = [];
 

@@ -244,7 +244,7 @@ const STATUS_SEVERITY: readonly RunStatus[] = ['crashed', 'interrupted', 'runnin
  */
 export function mergeRunModels(models: readonly RunModel[]): RunModel {
   if (!models.length) throw new Error('nothing to merge');
-  const sorted = [...models].sort((a, b) => a.startedAtWall - b.startedAtWall);
+  const sorted = [...models].sort((a, b) => a.startedAtWall - b.startedAtWall || a.runId.localeCompare(b.runId));
   const first = sorted[0]!;
   const attempts = new Map<string, AttemptResult>();
   const hosts = new Map<string, HostSummary>();

@@ -1,0 +1,154 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { systemClock } from '../../harness/core/clock.js';
+import { waitFor } from '../../harness/core/wait.js';
+import type { HealerBehaviour, HealerConfig } from './file-healer.js';
+import type { SshdFixture } from './sshd.js';
+import { tempDir } from './tmp.js';
+
+/**
+ * A lab for engine tests: one host `web1` reached over a real sshd, files in a
+ * temp dir that scenarios drift with explicit `steps`, and the real file healer
+ * (its own process) repairing them and logging JSONL the `log` observer tails.
+ */
+export interface FileScenario {
+  readonly id: string;
+  readonly behaviour: HealerBehaviour;
+  readonly expect?: 'heal' | 'escalate' | 'ignore';
+  readonly sla?: string;
+  readonly window?: string;
+  readonly hold?: string;
+  readonly delayMs?: number;
+  readonly flapAfterMs?: number;
+  /** The injection writes the baseline back: nothing drifts. */
+  readonly injectionDoesNotTake?: boolean;
+  /** The file is already drifted before the run. */
+  readonly startDirty?: boolean;
+  readonly repeat?: number;
+}
+
+export const BASELINE = 'secure\n';
+
+export interface EngineLab extends AsyncDisposable {
+  readonly dir: string;
+  readonly labFile: string;
+  readonly scenariosDir: string;
+  readonly healerLog: string;
+  readonly filePath: (id: string) => string;
+  stopHealer(): Promise<void>;
+}
+
+const HEALER = fileURLToPath(new URL('./file-healer.ts', import.meta.url));
+
+function scenarioYaml(s: FileScenario, file: string): string {
+  const outcome = s.expect ?? 'heal';
+  return [
+    `id: ${s.id}`,
+    `title: ${s.id} file drifts`,
+    'platform: linux',
+    'target: web1',
+    `check_type: file_${s.id}`,
+    `resources: [file-${s.id}]`,
+    `sla: ${s.sla ?? '3s'}`,
+    `window: ${s.window ?? '5s'}`,
+    `hold: ${s.hold ?? '1s'}`,
+    'probe_interval: 250ms',
+    'timeout: 10s',
+    `expect: { outcome: ${outcome}${outcome === 'heal' ? `, runbook: RB-${s.id}, tier: L1` : ''} }`,
+    'steps:',
+    `  snapshot: cat ${file}`,
+    s.injectionDoesNotTake ? `  inject: printf 'secure\\n' > ${file}` : `  inject: printf 'drifted\\n' > ${file}`,
+    `  check: test "$(cat ${file})" = secure`,
+    `  revert: printf '%s\\n' {{snapshot}} > ${file}`,
+    '',
+  ].join('\n');
+}
+
+export async function createEngineLab(sshd: SshdFixture, scenarios: readonly FileScenario[]): Promise<EngineLab> {
+  const tmp = await tempDir('chaoslab-engine-lab-');
+  const dir = tmp.path;
+  const filesDir = join(dir, 'files');
+  const scenariosDir = join(dir, 'scenarios');
+  await mkdir(filesDir);
+  await mkdir(scenariosDir);
+  const healerLog = join(dir, 'healer.jsonl');
+  await writeFile(healerLog, '');
+  const filePath = (id: string) => join(filesDir, `${id}.conf`);
+  for (const s of scenarios) {
+    await writeFile(filePath(s.id), s.startDirty ? 'drifted\n' : BASELINE);
+    await writeFile(join(scenariosDir, `${s.id}.yaml`), scenarioYaml(s, filePath(s.id)));
+  }
+  const labFile = join(dir, 'lab.yaml');
+  await writeFile(
+    labFile,
+    [
+      'name: engine-test-lab',
+      'clock_skew_tolerance: 2s',
+      'hosts:',
+      '  - name: web1',
+      '    platform: linux',
+      '    roles: [web]',
+      `    transport: { kind: ssh, port: ${sshd.port}, user: ${sshd.user}, key: "file:${sshd.keyPath}", known_hosts: ${sshd.knownHostsPath} }`,
+      'observers:',
+      '  - name: healer-log',
+      '    kind: log',
+      `    path: ${healerLog}`,
+      '',
+    ].join('\n'),
+  );
+  const config: HealerConfig = {
+    host: 'web1',
+    log: healerLog,
+    scanIntervalMs: 100,
+    rules: scenarios.map((s) => ({
+      file: filePath(s.id),
+      baseline: BASELINE,
+      checkType: `file_${s.id}`,
+      behaviour: s.behaviour,
+      runbook: `RB-${s.id}`,
+      tier: 'L1',
+      // never before chaoslab's confirm-drift check has seen the injection
+      delayMs: s.delayMs ?? 400,
+      ...(s.flapAfterMs !== undefined && { flapAfterMs: s.flapAfterMs }),
+    })),
+  };
+  const configFile = join(dir, 'healer.json');
+  await writeFile(configFile, JSON.stringify(config));
+  const healer = await startHealer(configFile);
+  const stopHealer = async () => {
+    if (healer.exitCode !== null || healer.signalCode !== null) return;
+    const exited = new Promise((resolve) => healer.once('exit', resolve));
+    healer.kill('SIGTERM');
+    await exited;
+  };
+  return {
+    dir,
+    labFile,
+    scenariosDir,
+    healerLog,
+    filePath,
+    stopHealer,
+    [Symbol.asyncDispose]: async () => {
+      await stopHealer();
+      await tmp[Symbol.asyncDispose]();
+    },
+  };
+}
+
+async function startHealer(configFile: string): Promise<ChildProcess> {
+  const child = spawn(process.execPath, ['--import', 'tsx', HEALER, configFile], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  let err = '';
+  child.stdout!.setEncoding('utf8').on('data', (chunk: string) => (out += chunk));
+  child.stderr!.setEncoding('utf8').on('data', (chunk: string) => (err += chunk));
+  await waitFor(
+    async () => {
+      if (child.exitCode !== null) throw new Error(`file healer exited: ${err}`);
+      return out.includes('ready') ? true : undefined;
+    },
+    { clock: systemClock, timeoutMs: 20_000, intervalMs: 20, description: 'the file healer to start' },
+  );
+  return child;
+}
