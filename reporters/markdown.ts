@@ -83,7 +83,8 @@ function describeChange(c: ScenarioChange): string {
   return `${code(c.key)} (${kinds(c.before)} → ${kinds(c.after)})`;
 }
 
-function baselineSection(run: RunModel, baseline: RunModel | undefined): string[] {
+/** The "change vs baseline" section, also printed by `chaoslab report diff`. */
+export function baselineSection(run: RunModel, baseline: RunModel | undefined): string[] {
   if (!baseline) return [];
   const diff = diffAgainstBaseline(run, baseline);
   const lines = ['', `### Change vs baseline ${code(baseline.runId)}`, '', `Score ${diff.before.passed}/${diff.before.scored} (${pct(diff.before)}) → ${diff.after.passed}/${diff.after.scored} (${pct(diff.after)})`, ''];

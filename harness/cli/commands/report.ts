@@ -1,0 +1,203 @@
+import { createReadStream, existsSync } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
+import { createServer } from 'node:http';
+import { extname, join, resolve } from 'node:path';
+import { InvalidArgumentError, type Command } from 'commander';
+import { HTML_REPORT_FILE } from '../../../reporters/html.js';
+import { baselineSection } from '../../../reporters/markdown.js';
+import { ReporterMultiplexer } from '../../../reporters/multiplexer.js';
+import { parseReporterList, reporterFactories } from '../../../reporters/registry.js';
+import { exitCodeFor } from '../../engine/session.js';
+import { foldLogFile, mergeRunModels } from '../../events/fold.js';
+import { writeRunJson } from '../../events/run-json.js';
+import { evaluateGates, gateExitCode, parseFailOn, parseHealRate, parseMaxInconclusive, type FailOnKind, type GateOptions } from '../../history/gates.js';
+import { loadHistory, updateIndex } from '../../history/index.js';
+import { loadRun, resolveRunFile } from '../../history/runs.js';
+import { diffAgainstBaseline } from '../../model/baseline-diff.js';
+import type { RunModel } from '../../model/run-model.js';
+import { action } from '../action.js';
+import { ExitCode, mostSevere, type ExitCodeValue } from '../exit-codes.js';
+
+/**
+ * `chaoslab report`: re-render a run from its event log, merge shards into one
+ * scorecard, diff two runs, open (or serve on 127.0.0.1) a scorecard. Re-rendering
+ * judges the run again: its exit code is the run's (expectations, lab errors),
+ * the gates', and 4 when a reporter failed.
+ */
+interface RenderOptions {
+  reporter: string;
+  out?: string;
+  reports: string;
+  baseline?: string;
+  history: number;
+  minHealRate?: number;
+  failOn?: FailOnKind[];
+  maxInconclusive?: number;
+}
+
+const DEFAULT_REPORTERS = 'console,html,markdown,junit';
+
+function wrap<T>(parse: (text: string) => T): (text: string) => T {
+  return (text) => {
+    try {
+      return parse(text);
+    } catch (error) {
+      throw new InvalidArgumentError(error instanceof Error ? error.message : String(error));
+    }
+  };
+}
+
+function gateOptions(options: RenderOptions): GateOptions {
+  return {
+    ...(options.minHealRate !== undefined && { minHealRate: options.minHealRate }),
+    ...(options.failOn !== undefined && { failOn: options.failOn }),
+    ...(options.maxInconclusive !== undefined && { maxInconclusive: options.maxInconclusive }),
+  };
+}
+
+/** Renders `model` with the chosen reporters into `outputDir`, then applies the gates. */
+export async function renderRun(model: RunModel, outputDir: string, options: RenderOptions, out: NodeJS.WritableStream = process.stdout, err: NodeJS.WritableStream = process.stderr): Promise<ExitCodeValue> {
+  const names = parseReporterList(options.reporter);
+  const reportsRoot = resolve(options.reports);
+  const baseline = options.baseline !== undefined ? (await loadRun(options.baseline, reportsRoot, 'model')).model : undefined;
+  const history = existsSync(reportsRoot) ? await loadHistory(reportsRoot, model, options.history) : [];
+  await mkdir(outputDir, { recursive: true });
+  const context = { outputDir, reportsRoot, stdout: out, history, ...(baseline && { baseline }) };
+  const mux = new ReporterMultiplexer(
+    names.map((name) => reporterFactories[name](context)),
+    (failure) => err.write(`chaoslab: reporter ${failure.reporter} failed in ${failure.hook}: ${failure.error.message}\n`),
+  );
+  await mux.onRunStart(model);
+  await mux.onRunEnd(model);
+  for (const file of mux.files()) out.write(`wrote ${file}\n`);
+  const gates = evaluateGates(model, gateOptions(options), { ...(baseline && { baseline }), history });
+  for (const failure of gates.failures) err.write(`chaoslab: gate ${failure.gate} failed: ${failure.message}\n`);
+  return mostSevere(exitCodeFor(model, false), gateExitCode(gates), mux.failures().length ? ExitCode.reporterFailed : ExitCode.ok);
+}
+
+async function reportCommand(source: string | undefined, options: RenderOptions): Promise<ExitCodeValue> {
+  const run = await loadRun(source, resolve(options.reports));
+  const code = await renderRun(run.model, resolve(options.out ?? run.dir), options);
+  if (existsSync(options.reports)) await updateIndex(resolve(options.reports));
+  return code;
+}
+
+async function mergeCommand(logs: string[], options: RenderOptions): Promise<ExitCodeValue> {
+  const models = await Promise.all(logs.map(async (log) => (log.endsWith('.jsonl') ? foldLogFile(resolve(log)) : (await loadRun(log, resolve(options.reports))).model)));
+  const merged = mergeRunModels(models);
+  const outputDir = resolve(options.out ?? join(options.reports, `${merged.runId}-merged`));
+  await mkdir(outputDir, { recursive: true });
+  process.stdout.write(`merged ${models.length} logs (${merged.attempts.length} attempts) into ${outputDir}\n`);
+  await writeRunJson(outputDir, merged);
+  const code = await renderRun(merged, outputDir, options);
+  if (existsSync(options.reports)) await updateIndex(resolve(options.reports));
+  return code;
+}
+
+async function diffCommand(before: string, after: string, options: { reports: string; json?: boolean }): Promise<ExitCodeValue> {
+  const reportsRoot = resolve(options.reports);
+  const [a, b] = [(await loadRun(before, reportsRoot, 'model')).model, (await loadRun(after, reportsRoot, 'model')).model];
+  const diff = diffAgainstBaseline(b, a);
+  process.stdout.write(options.json ? `${JSON.stringify(diff, null, 2)}\n` : `${baselineSection(b, a).join('\n').trim()}\n`);
+  return diff.counts.regression ? ExitCode.expectationFailed : ExitCode.ok;
+}
+
+const CONTENT_TYPES: Record<string, string> = { '.html': 'text/html; charset=utf-8', '.xml': 'application/xml', '.md': 'text/markdown; charset=utf-8', '.json': 'application/json', '.jsonl': 'application/x-ndjson' };
+
+/** Serves the run folder's own files (by plain name only) on 127.0.0.1 until SIGINT/SIGTERM. */
+async function serveDir(dir: string, port: number): Promise<void> {
+  const server = createServer((request, response) => {
+    const name = decodeURIComponent(new URL(request.url ?? '/', 'http://127.0.0.1').pathname.slice(1)) || HTML_REPORT_FILE;
+    const path = join(dir, name);
+    if (!/^[\w.-]+$/.test(name) || name.startsWith('.') || !existsSync(path)) {
+      response.writeHead(404, { 'content-type': 'text/plain' }).end('not found\n');
+      return;
+    }
+    response.writeHead(200, { 'content-type': CONTENT_TYPES[extname(name)] ?? 'text/plain; charset=utf-8' });
+    createReadStream(path).pipe(response);
+  });
+  await new Promise<void>((ready, fail) => server.once('error', fail).listen(port, '127.0.0.1', ready));
+  const address = server.address();
+  process.stdout.write(`serving ${dir} at http://127.0.0.1:${typeof address === 'object' && address ? address.port : port}/ (Ctrl-C to stop)\n`);
+  await new Promise<void>((stop) => {
+    const onSignal = () => {
+      process.off('SIGINT', onSignal).off('SIGTERM', onSignal);
+      server.close(() => stop());
+      server.closeAllConnections();
+    };
+    process.on('SIGINT', onSignal).on('SIGTERM', onSignal);
+  });
+}
+
+async function openCommand(source: string | undefined, options: { reports: string; serve?: boolean; port: number }): Promise<ExitCodeValue> {
+  const reportsRoot = resolve(options.reports);
+  const { dir } = resolveRunFile(source, reportsRoot);
+  const file = join(dir, HTML_REPORT_FILE);
+  if (!existsSync(file)) {
+    const run = await loadRun(source, reportsRoot);
+    const code = await renderRun(run.model, dir, { reporter: 'html', reports: options.reports, history: 10 });
+    if (code === ExitCode.reporterFailed) return code;
+  }
+  process.stdout.write(`${file}\n`);
+  if (options.serve) await serveDir(dir, options.port);
+  return ExitCode.ok;
+}
+
+function port(text: string): number {
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new InvalidArgumentError('must be a port number 0-65535 (0 picks a free one)');
+  return n;
+}
+
+function historyLimit(text: string): number {
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError('must be a whole number ≥ 0');
+  return n;
+}
+
+function withRenderOptions(command: Command): Command {
+  return command
+    .option('--reporter <list>', 'comma-separated reporters', DEFAULT_REPORTERS)
+    .option('--reports <dir>', 'reports folder (history, run ids, latest)', 'reports')
+    .option('--baseline <run>', 'compare with this run (folder, events.jsonl, run.json or run id): regressions, new heals, timing changes')
+    .option('--history <n>', 'earlier runs of the same suite for trends and flaky detection (0: none)', historyLimit, 10)
+    .option('--min-heal-rate <rate>', 'gate: fail (exit 1) below this heal rate, e.g. 0.8 or 80%', wrap(parseHealRate))
+    .option('--fail-on <list>', 'gate: fail (exit 1) on any of: regression (needs --baseline), flaky, or verdicts like false_heal,not_healed', wrap(parseFailOn))
+    .option('--max-inconclusive <n>', 'gate: fail (exit 1) with more inconclusive attempts than this', wrap(parseMaxInconclusive));
+}
+
+export function register(program: Command): void {
+  const report = withRenderOptions(
+    program
+      .command('report')
+      .description('Re-render a run from its events.jsonl (default: reports/latest); merge, diff or open scorecards. Exit code: the run\'s (0/1/3), 1 when a gate fails, 4 when a reporter failed.')
+      .argument('[run]', 'run folder, events.jsonl, run.json or run id (default: reports/latest)')
+      .option('--out <dir>', 'write the reports here (default: the run\'s folder)'),
+  ).action(action((source: string | undefined, options: RenderOptions) => reportCommand(source, options)));
+
+  withRenderOptions(
+    report
+      .command('merge')
+      .description('Merge the event logs of several shards (run --shard i/n) or machines into one scorecard.')
+      .argument('<logs...>', 'events.jsonl files or run folders')
+      .option('--out <dir>', 'output folder (default: reports/<run-id>-merged)'),
+  ).action(action((logs: string[], options: RenderOptions) => mergeCommand(logs, options)));
+
+  report
+    .command('diff')
+    .description('What changed from run <before> to run <after>: regressions, new heals, timing changes. Exits 1 when there are regressions.')
+    .argument('<before>', 'the baseline run')
+    .argument('<after>', 'the newer run')
+    .option('--reports <dir>', 'reports folder', 'reports')
+    .option('--json', 'print the diff as JSON')
+    .action(action((before: string, after: string, options: { reports: string; json?: boolean }) => diffCommand(before, after, options)));
+
+  report
+    .command('open')
+    .description('Print the path of a run\'s HTML scorecard (rendering it if missing); --serve serves it on 127.0.0.1.')
+    .argument('[run]', 'run folder or id (default: reports/latest)')
+    .option('--reports <dir>', 'reports folder', 'reports')
+    .option('--serve', 'serve the run folder on 127.0.0.1 until Ctrl-C')
+    .option('--port <n>', 'port for --serve (0 picks a free one)', port, 0)
+    .action(action((source: string | undefined, options: { reports: string; serve?: boolean; port: number }) => openCommand(source, options)));
+}

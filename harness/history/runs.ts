@@ -1,0 +1,69 @@
+import { existsSync, statSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { basename, join, resolve } from 'node:path';
+import { ChaoslabError } from '../core/errors.js';
+import { foldLogFile } from '../events/fold.js';
+import type { RunModel } from '../model/run-model.js';
+
+/**
+ * Finds and loads a run: a run folder (its events.jsonl, the source of truth,
+ * else its run.json), an events.jsonl, a run.json or report.json file, a run id
+ * under reports/, or `latest`.
+ */
+export interface LoadedRun {
+  readonly model: RunModel;
+  /** The folder the run's files live in. */
+  readonly dir: string;
+  /** The file the model was read from. */
+  readonly source: string;
+}
+
+async function readModelJson(file: string): Promise<RunModel> {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(await readFile(file, 'utf8'));
+  } catch (error) {
+    throw new ChaoslabError('CHAOSLAB_USAGE', `${file}: not a JSON run model (${error instanceof Error ? error.message : String(error)})`);
+  }
+  // report.json wraps the model as { version, summary, run }; run.json is the model itself.
+  const model = (parsed as { run?: unknown }).run ?? parsed;
+  const m = model as Partial<RunModel>;
+  if (typeof m.runId !== 'string' || !Array.isArray(m.attempts)) throw new ChaoslabError('CHAOSLAB_USAGE', `${file}: expected a run model with runId and attempts`);
+  return model as RunModel;
+}
+
+async function loadFile(file: string): Promise<RunModel> {
+  return file.endsWith('.jsonl') ? foldLogFile(file) : readModelJson(file);
+}
+
+/** The file a run folder is best read from: events.jsonl first (the source of truth), then run.json. */
+export function runFileIn(dir: string, prefer: 'events' | 'model' = 'events'): string | undefined {
+  const order = prefer === 'events' ? ['events.jsonl', 'run.json', 'report.json'] : ['run.json', 'report.json', 'events.jsonl'];
+  return order.map((name) => join(dir, name)).find((path) => existsSync(path));
+}
+
+export function resolveRunFile(ref: string | undefined, reportsRoot: string, prefer: 'events' | 'model' = 'events'): { file: string; dir: string } {
+  const candidates = ref === undefined ? [join(reportsRoot, 'latest')] : [ref, join(reportsRoot, ref)];
+  for (const candidate of candidates) {
+    if (!existsSync(candidate)) continue;
+    const path = resolve(candidate);
+    if (statSync(path).isDirectory()) {
+      const file = runFileIn(path, prefer);
+      if (file) return { file, dir: path };
+      continue;
+    }
+    return { file: path, dir: resolve(path, '..') };
+  }
+  const what = ref === undefined ? `${join(reportsRoot, 'latest')} (no run yet?)` : JSON.stringify(ref);
+  throw new ChaoslabError('CHAOSLAB_USAGE', `no run found at ${what}: give a run folder with events.jsonl or run.json, an events.jsonl or run.json file, or a run id under ${reportsRoot}`);
+}
+
+export async function loadRun(ref: string | undefined, reportsRoot: string, prefer: 'events' | 'model' = 'events'): Promise<LoadedRun> {
+  const { file, dir } = resolveRunFile(ref, reportsRoot, prefer);
+  return { model: await loadFile(file), dir, source: file };
+}
+
+/** A folder name under reports/ that may hold a run (not `latest`, not dot-files). */
+export function isRunFolderName(name: string): boolean {
+  return name !== 'latest' && !name.startsWith('.') && basename(name) === name;
+}
