@@ -5,7 +5,7 @@ import type { LabConfig } from './lab-schema.js';
 import { loadCatalogue } from './load-catalogue.js';
 import { loadFile } from './load-file.js';
 import { sortIssues } from './load-issues.js';
-import { checkLab, crossCheckLab, UNSAFE_PREFIX } from './validate-lab.js';
+import { checkLab, crossCheckLab, labWarnings, UNSAFE_PREFIX } from './validate-lab.js';
 import type { FaultLookup, StepsValidator } from './validate-scenario.js';
 
 export const DEFAULT_SCENARIO_PATHS: readonly string[] = ['scenarios'];
@@ -35,6 +35,8 @@ export interface Project {
   /** Inventories that were among the scenario paths (`chaoslab validate lab/embedded.yaml`). */
   readonly otherLabs: readonly LoadedLab[];
   readonly fileCount: number;
+  /** Likely mistakes that do not stop a run (printed by `validate`). */
+  readonly warnings: readonly ConfigIssue[];
 }
 
 /** Loads one inventory; a file without `kind` is taken to be a lab here. */
@@ -80,5 +82,6 @@ export async function loadProject(options: ProjectOptions = {}): Promise<Project
     ...(lab ? { lab: lab.config, labSource: lab.source } : {}),
     otherLabs: loaded.labs,
     fileCount: loaded.fileCount,
+    warnings: lab ? sortIssues(labWarnings(loaded.catalogue, lab.config)) : [],
   };
 }

@@ -62,7 +62,7 @@ function describeYamlError(code: string, message: string, text: string, range: r
  */
 export function parseYamlFile(file: string, text: string, catalogueKey: string): ParseResult {
   const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, keepSourceTokens: true, uniqueKeys: true, prettyErrors: false });
+  const doc = parseDocument(text, { lineCounter, keepSourceTokens: true, uniqueKeys: true, prettyErrors: false, merge: true });
   if (doc.errors.length > 0) {
     return {
       ok: false,

@@ -54,6 +54,9 @@ export const scenarioSchema = z
     if (!scenario.fault === !scenario.steps) {
       ctx.addIssue({ code: 'custom', path: ['fault'], message: 'a scenario needs exactly one of `fault` or `steps`' });
     }
+    for (const field of ['sla', 'window', 'probe_interval'] as const) {
+      if (scenario[field] <= 0) ctx.addIssue({ code: 'custom', path: [field], message: 'must be longer than zero' });
+    }
     if (scenario.window < scenario.sla) {
       ctx.addIssue({ code: 'custom', path: ['window'], message: `must be at least the sla (${formatDuration(scenario.sla)}), got ${formatDuration(scenario.window)}` });
     }

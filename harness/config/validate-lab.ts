@@ -1,3 +1,4 @@
+import { formatDuration } from '../core/duration.js';
 import type { ConfigIssue } from '../core/errors.js';
 import { hostMatchesTarget, matchHosts } from '../engine/plan-hosts.js';
 import type { Catalogue, CatalogueBundle, CatalogueScenario, SourceDocument } from './catalogue.js';
@@ -109,4 +110,19 @@ export function crossCheckLab(catalogue: Catalogue, lab: LabConfig): ConfigIssue
     }
   }
   return issues;
+}
+
+/**
+ * Not errors, but likely wrong: a window shorter than the healer's scan interval
+ * ends before the healer has even looked (the reference lab's "failed" heals that
+ * landed just after the window).
+ */
+export function labWarnings(catalogue: Catalogue, lab: LabConfig): ConfigIssue[] {
+  const interval = lab.healer_scan_interval;
+  if (interval === undefined) return [];
+  return catalogue.scenarios
+    .filter((scenario) => scenario.config.window < interval && lab.hosts.some((host) => host.platform === scenario.config.platform))
+    .map((scenario) =>
+      issueAt(scenario.source, ['window'], `${formatDuration(scenario.config.window)} is shorter than lab ${lab.name}'s healer_scan_interval (${formatDuration(interval)}): the healer may not scan before the window ends`),
+    );
 }

@@ -36,6 +36,20 @@ describe('chaoslab validate', () => {
     ]);
   });
 
+  it('prints warnings (a window shorter than the healer\'s scan interval) but still exits 0', async () => {
+    const result = await chaoslab('validate', `${FIXTURES}/steps-only`, '--lab', `${FIXTURES}/lab-slow-healer.yaml`);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain(
+      `warning: ${FIXTURES}/steps-only/linux/lin-file-mode.yaml:9:9 window: 20s is shorter than lab fixture-slow-healer's healer_scan_interval (15m): the healer may not scan before the window ends`,
+    );
+  });
+
+  it('without --lab says what it did not check', async () => {
+    const result = await chaoslab('validate', `${FIXTURES}/steps-only`);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain('targets and the management plane were not checked: pass --lab <inventory>');
+  });
+
   it('exits 2 and prints every problem of every file, one per line, as file:line:col path: message', async () => {
     const result = await chaoslab('validate', `${FIXTURES}/bad/unknown-key.yaml`, `${FIXTURES}/bad/bad-duration.yaml`, `${FIXTURES}/bad/bundle-unknown-member`);
     expect(result.code).toBe(2);

@@ -154,6 +154,22 @@ describe('every bad input names file, line, column and field', () => {
     ]);
   });
 
+  it('zero durations where time must pass', () => {
+    expect(documentProblems(VALID_HEAD.replace('sla: 60s', 'sla: 0s') + 'probe_interval: 0\nsteps: { inject: "true", check: "true", revert: "true" }\n')).toEqual([
+      'inline.yaml:6:6 sla: must be longer than zero',
+      'inline.yaml:9:17 probe_interval: must be longer than zero',
+    ]);
+  });
+
+  it('YAML anchors, aliases and merge keys are allowed', () => {
+    const text = `${VALID_HEAD}tags: &shared [ssh, smoke]\ncheck_type_aliases: *shared\nsteps:\n  <<: { inject: "true", check: "true" }\n  revert: "true"\n`;
+    const loaded = loadDocument('inline.yaml', text, 'inline');
+    expect(loaded.issues).toBeUndefined();
+    const config = loaded.document?.kind === 'scenario' ? loaded.document.config : undefined;
+    expect(config?.check_type_aliases).toEqual(['ssh', 'smoke']);
+    expect(config?.steps).toEqual({ inject: 'true', check: 'true', revert: 'true' });
+  });
+
   it('unknown kind, empty file, a list at the top', () => {
     expect(documentProblems('kind: scenarios\nid: x\n')).toEqual(['inline.yaml:1:7 kind: must be one of scenario, bundle, suite, lab (got "scenarios")']);
     expect(documentProblems('')).toEqual(['inline.yaml:1:1: the file is empty: expected a mapping with `id`, `title`, …']);

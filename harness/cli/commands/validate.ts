@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import type { Catalogue } from '../../config/catalogue.js';
 import type { LabConfig } from '../../config/lab-schema.js';
+import { formatIssue } from '../../core/errors.js';
 import { DEFAULT_SCENARIO_PATHS, loadProject, type Project } from '../../config/load-project.js';
 import { action } from '../action.js';
 import { ExitCode, type ExitCodeValue } from '../exit-codes.js';
@@ -27,7 +28,8 @@ export function validationSummary(project: Project): string[] {
   if (project.lab) {
     lines.push(`lab ${project.lab.name}: ${plural(project.lab.hosts.length, 'host')}; every target matches a host and no fault touches the management plane`);
     lines.push(...skippedPlatforms(project.catalogue, project.lab));
-  }
+  } else lines.push('targets and the management plane were not checked: pass --lab <inventory>');
+  for (const warning of project.warnings) lines.push(`warning: ${formatIssue(warning)}`);
   return lines;
 }
 
