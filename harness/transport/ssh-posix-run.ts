@@ -1,0 +1,31 @@
+import { randomBytes } from 'node:crypto';
+import { quotePosix } from '../quoting/shell.js';
+
+/**
+ * Stopping a POSIX command reliably. OpenSSH refuses `signal` channel requests
+ * for root logins (no privilege-separated child after auth: "session signalling
+ * requires privilege separation"), and closing a channel without a pty does not
+ * stop the command. So every command runs under `/bin/sh -c` with a marker in
+ * its environment, which every process it starts inherits and keeps across exec;
+ * a timeout or abort then kills every process carrying the marker, from a
+ * second channel, by reading /proc/<pid>/environ (Linux).
+ */
+const MARKER_VARIABLE = 'CHAOSLAB_RUN';
+
+export function newRunId(): string {
+  return randomBytes(12).toString('hex');
+}
+
+export function markedPosixCommand(command: string, runId: string): string {
+  return `exec env ${MARKER_VARIABLE}=${runId} /bin/sh -c ${quotePosix(command)}`;
+}
+
+/**
+ * Kills every process whose environment holds the marker; two rounds catch a
+ * child forked while the first round ran. The killing shell and grep carry the
+ * marker only in their arguments, never in their environment, so they survive.
+ */
+export function killMarkedCommand(runId: string): string {
+  const find = `grep -lsxzF ${MARKER_VARIABLE}=${runId} /proc/[0-9]*/environ | sed 's#^/proc/##; s#/environ$##'`;
+  return `for round in 1 2; do pids=$(${find}); [ -n "$pids" ] && kill -KILL $pids 2>/dev/null; done; true`;
+}

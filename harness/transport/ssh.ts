@@ -1,0 +1,261 @@
+import { setMaxListeners } from 'node:events';
+import { readFile } from 'node:fs/promises';
+import { isAbsolute, resolve } from 'node:path';
+import type { Client, ClientChannel } from 'ssh2';
+import type { HostConfig, TransportConfig } from '../config/lab-schema.js';
+import { TransportError, isTransportError } from '../core/errors.js';
+import { backoffDelay } from '../core/wait.js';
+import { powershellInvocation } from '../quoting/shell.js';
+import type { TransportContext } from './registry.js';
+import { channelLines, collectChannel, killChannel, openExecChannel } from './ssh-channel.js';
+import { openSshConnection, type SshEndpoint } from './ssh-connect.js';
+import { knownHostsName, parseKnownHosts, pinnedKeysFor } from './ssh-known-hosts.js';
+import { ChannelSlots, abortable, operationSignal } from './ssh-operation.js';
+import { killMarkedCommand, markedPosixCommand, newRunId } from './ssh-posix-run.js';
+import type { ExecOptions, ExecResult, ShellKind, Transport } from './transport.js';
+
+export type SshTransportConfig = Extract<TransportConfig, { kind: 'ssh' }>;
+
+export interface SshTransportOptions {
+  /**
+   * Channels open at once on the connection; further commands queue. Default 8: below
+   * OpenSSH's MaxSessions (10), which frees a session a moment after its channel closes.
+   */
+  maxChannels?: number;
+  /** Connection attempts per (re)connect while the host is unreachable. Default 3. */
+  connectAttempts?: number;
+  /** Base and ceiling of the reconnect backoff. Defaults 250 ms and 4 s. */
+  backoffBaseMs?: number;
+  backoffMaxMs?: number;
+}
+
+/**
+ * The ssh2 transport: one pooled connection per host, opened lazily and
+ * re-opened with backoff when it drops between commands; one `exec` channel per
+ * command. POSIX commands run under `/bin/sh -c`; with `shell: powershell`
+ * (OpenSSH for Windows) every command is sent as `powershell.exe
+ * -EncodedCommand …`, so no cmd.exe quoting applies.
+ */
+export class SshTransport implements Transport {
+  readonly host: string;
+  readonly shell: ShellKind;
+  private readonly settings: SshTransportConfig;
+  private readonly slots: ChannelSlots;
+  private readonly closing = new AbortController();
+  private live: Client | undefined;
+  private pending: Promise<Client> | undefined;
+
+  constructor(
+    private readonly hostConfig: HostConfig,
+    private readonly context: TransportContext,
+    private readonly options: SshTransportOptions = {},
+  ) {
+    if (hostConfig.transport.kind !== 'ssh') throw new TypeError(`host ${hostConfig.name} does not use the ssh transport`);
+    this.settings = hostConfig.transport;
+    this.host = hostConfig.name;
+    this.shell = this.settings.shell ?? (hostConfig.platform === 'windows' ? 'powershell' : 'posix');
+    this.slots = new ChannelSlots(options.maxChannels ?? 8);
+    // Every operation in flight listens for close(): many at once is normal, not a leak.
+    setMaxListeners(0, this.closing.signal);
+  }
+
+  async exec(command: string, options: ExecOptions = {}): Promise<ExecResult> {
+    const started = this.context.clock.now();
+    const operation = this.operation(command, options);
+    const runId = newRunId();
+    let release: (() => void) | undefined;
+    try {
+      release = await this.slots.acquire(operation.signal);
+      const { client, channel } = await this.openChannel(this.wire(command, runId), operation.signal);
+      const outcome = await collectChannel(client, channel, this.host, operation.signal);
+      return { ...outcome, durationMs: Math.round(this.context.clock.now() - started) };
+    } catch (error) {
+      if (release && operation.signal.aborted && error === operation.signal.reason) {
+        // Free this slot first: the kill needs a channel of its own.
+        release();
+        await this.killRemote(runId);
+      }
+      throw error;
+    } finally {
+      release?.();
+      operation.dispose();
+    }
+  }
+
+  async *stream(command: string, options: { signal: AbortSignal }): AsyncGenerator<string> {
+    const operation = this.operation(command, { signal: options.signal });
+    const runId = newRunId();
+    const progress: { ended?: 'exited' | 'lost' } = {};
+    let release: (() => void) | undefined;
+    let opened = false;
+    try {
+      release = await this.slots.acquire(operation.signal);
+      const { client, channel } = await this.openChannel(this.wire(command, runId), operation.signal);
+      opened = true;
+      yield* channelLines(client, channel, this.host, operation.signal, progress);
+    } catch (error) {
+      // The caller's abort ends the stream; it is not a failure.
+      if (!(options.signal.aborted && error === options.signal.reason)) throw error;
+    } finally {
+      release?.();
+      operation.dispose();
+      // Aborted, or the consumer stopped reading: the command may still run.
+      if (opened && !progress.ended) await this.killRemote(runId);
+    }
+  }
+
+  async probe(options: { timeoutMs?: number } = {}): Promise<void> {
+    const result = await this.exec(this.shell === 'posix' ? 'true' : 'exit 0', { timeoutMs: options.timeoutMs ?? 10_000 });
+    if (result.exitCode !== 0) {
+      throw new TransportError('TRANSPORT_PROTOCOL', this.host, `probe command exited with ${result.exitCode}: ${result.stderr.trim()}`);
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.closing.signal.aborted) return;
+    this.closing.abort(new TransportError('TRANSPORT_CLOSED', this.host, 'the transport was closed'));
+    const client = this.live;
+    this.live = undefined;
+    if (client) {
+      const closed = new Promise<void>((done) => client.once('close', () => done()));
+      client.end();
+      await closed;
+    }
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.close();
+  }
+
+  private operation(command: string, options: ExecOptions): { signal: AbortSignal; dispose: () => void } {
+    const timeoutMs = options.timeoutMs;
+    const timeout = timeoutMs === undefined
+      ? undefined
+      : {
+          ms: timeoutMs,
+          clock: this.context.clock,
+          reason: () => new TransportError('TRANSPORT_TIMEOUT', this.host, `command timed out after ${timeoutMs} ms and was killed: ${summarize(command)}`),
+        };
+    return operationSignal([options.signal, this.closing.signal], timeout);
+  }
+
+  /** What goes on the wire: POSIX commands carry a run marker, PowerShell scripts are encoded. */
+  private wire(command: string, runId: string): string {
+    return this.shell === 'powershell' ? powershellInvocation(command) : markedPosixCommand(command, runId);
+  }
+
+  /**
+   * Kills what is left of a timed-out or aborted POSIX command (see ssh-posix-run.ts).
+   * On PowerShell hosts closing the channel is all there is: Windows OpenSSH
+   * ends the process it started when its channel closes.
+   */
+  private async killRemote(runId: string): Promise<void> {
+    if (this.shell !== 'posix' || this.closing.signal.aborted) return;
+    try {
+      await this.exec(killMarkedCommand(runId), { timeoutMs: 10_000 });
+    } catch (error) {
+      this.context.logger.warn({ host: this.host, err: (error as Error).message }, 'could not kill an abandoned remote command');
+    }
+  }
+
+  /**
+   * Opens a channel for the command on the pooled connection. A connection
+   * found dead while opening is replaced once: nothing has run yet, so the retry is safe.
+   */
+  private async openChannel(wire: string, signal: AbortSignal): Promise<{ client: Client; channel: ClientChannel }> {
+    for (let attempt = 0; ; attempt += 1) {
+      const client = await abortable(this.connection(), signal);
+      try {
+        const channel = await abortable(openExecChannel(client, this.host, wire), signal, killChannel);
+        return { client, channel };
+      } catch (error) {
+        if (attempt > 0 || !isTransportError(error) || error.code !== 'TRANSPORT_CLOSED') throw error;
+        this.forget(client);
+      }
+    }
+  }
+
+  private connection(): Promise<Client> {
+    if (this.closing.signal.aborted) return Promise.reject(this.closing.signal.reason);
+    if (this.live) return Promise.resolve(this.live);
+    this.pending ??= this.connectWithBackoff().finally(() => (this.pending = undefined));
+    return this.pending;
+  }
+
+  private async connectWithBackoff(): Promise<Client> {
+    const endpoint = await this.endpoint();
+    const attempts = this.options.connectAttempts ?? 3;
+    for (let attempt = 0; ; attempt += 1) {
+      try {
+        const client = await openSshConnection(endpoint);
+        if (this.closing.signal.aborted) {
+          client.end();
+          throw this.closing.signal.reason;
+        }
+        client.setMaxListeners(0);
+        client.once('close', () => {
+          if (this.live === client) this.live = undefined;
+          this.context.logger.debug({ host: this.host }, 'ssh connection closed');
+        });
+        this.live = client;
+        return client;
+      } catch (error) {
+        const retryable = isTransportError(error) && error.code === 'TRANSPORT_UNREACHABLE';
+        if (!retryable || attempt + 1 >= attempts) throw error;
+        const delay = backoffDelay(attempt, this.options.backoffBaseMs ?? 250, this.options.backoffMaxMs ?? 4000);
+        this.context.logger.warn({ host: this.host, attempt: attempt + 1, delayMs: delay, err: (error as Error).message }, 'ssh connect failed, retrying');
+        await this.context.clock.sleep(delay, this.closing.signal);
+      }
+    }
+  }
+
+  private forget(client: Client): void {
+    if (this.live === client) this.live = undefined;
+    client.end();
+  }
+
+  /** Secrets and pinned host keys are read at every (re)connect, so rotated files are picked up. */
+  private async endpoint(): Promise<SshEndpoint> {
+    const { settings, context } = this;
+    const [privateKey, passphrase, password] = await Promise.all(
+      [settings.key, settings.passphrase, settings.password].map((ref) => (ref === undefined ? undefined : context.resolveSecret(ref))),
+    );
+    return {
+      host: this.host,
+      address: this.hostConfig.address,
+      port: settings.port,
+      user: settings.user,
+      ...(privateKey !== undefined && { privateKey }),
+      ...(passphrase !== undefined && { passphrase }),
+      ...(password !== undefined && { password }),
+      hostKey: settings.insecure_host_key && settings.known_hosts === undefined ? { kind: 'insecure' } : await this.pinnedHostKey(),
+      keepaliveMs: settings.keepalive,
+      connectTimeoutMs: settings.connect_timeout,
+    };
+  }
+
+  private async pinnedHostKey(): Promise<SshEndpoint['hostKey']> {
+    const path = this.settings.known_hosts!;
+    const file = isAbsolute(path) ? path : resolve(this.context.baseDir, path);
+    let text: string;
+    try {
+      text = await readFile(file, 'utf8');
+    } catch (error) {
+      throw new TransportError('TRANSPORT_AUTH', this.host, `cannot read known_hosts file ${file}: ${(error as Error).message}`, { cause: error });
+    }
+    const keys = pinnedKeysFor(parseKnownHosts(text), this.hostConfig.address, this.settings.port);
+    if (keys.accepted.length === 0) {
+      throw new TransportError('TRANSPORT_AUTH', this.host, `no host key for ${knownHostsName(this.hostConfig.address, this.settings.port)} in ${file}`);
+    }
+    return { kind: 'pinned', keys, source: file };
+  }
+}
+
+function summarize(command: string): string {
+  const line = command.replace(/\s+/g, ' ').trim();
+  return line.length > 80 ? `${line.slice(0, 77)}...` : line;
+}
+
+export function createSshTransport(host: HostConfig, context: TransportContext, options?: SshTransportOptions): Transport {
+  return new SshTransport(host, context, options);
+}

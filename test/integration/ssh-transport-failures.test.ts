@@ -1,0 +1,189 @@
+import { execFile } from 'node:child_process';
+import { readFile, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { TransportError } from '../../harness/core/errors.js';
+import { createSshTransport, type SshTransportOptions } from '../../harness/transport/ssh.js';
+import { fixtureTransportContext, sshdHostConfig, startSshd, type SshdFixture } from '../support/sshd.js';
+
+const run = promisify(execFile);
+let sshd: SshdFixture;
+
+beforeAll(async () => {
+  sshd = await startSshd();
+});
+
+afterAll(async () => {
+  await sshd?.[Symbol.asyncDispose]();
+});
+
+function transportFor(fixture: SshdFixture, transport: Record<string, unknown> = {}, options?: SshTransportOptions) {
+  return createSshTransport(sshdHostConfig(fixture, { transport }), fixtureTransportContext(), options);
+}
+
+async function failure(promise: Promise<unknown>): Promise<TransportError> {
+  const error = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(error).toBeInstanceOf(TransportError);
+  return error as TransportError;
+}
+
+async function unusedPort(): Promise<number> {
+  return new Promise((resolve) => {
+    const server = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+describe('ssh transport failures: credentials and host keys', () => {
+  it('fails with TRANSPORT_AUTH when the key is not authorised', async () => {
+    const otherKey = join(sshd.dir, 'unauthorised_key');
+    await run('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', otherKey]);
+    await using transport = transportFor(sshd, { key: `file:${otherKey}` });
+    const error = await failure(transport.exec('true'));
+    expect(error.code).toBe('TRANSPORT_AUTH');
+    expect(error.message).toMatch(/authentication failed for user/);
+  });
+
+  it('fails with TRANSPORT_AUTH when the host key does not match known_hosts', async () => {
+    const impostor = (await readFile(`${sshd.keyPath}.pub`, 'utf8')).split(' ').slice(0, 2).join(' ');
+    const knownHosts = join(sshd.dir, 'known_hosts.wrong');
+    await writeFile(knownHosts, `[127.0.0.1]:${sshd.port} ${impostor}\n`);
+    await using transport = transportFor(sshd, { known_hosts: knownHosts });
+    const error = await failure(transport.exec('true'));
+    expect(error.code).toBe('TRANSPORT_AUTH');
+    expect(error.message).toMatch(/host key of 127\.0\.0\.1:\d+ does not match .*known_hosts\.wrong \(server presented SHA256:/);
+  });
+
+  it('refuses a host with no known_hosts entry before connecting', async () => {
+    const knownHosts = join(sshd.dir, 'known_hosts.other-port');
+    await writeFile(knownHosts, `[127.0.0.1]:${sshd.port + 1} ${sshd.hostPublicKey}\n127.0.0.1 ${sshd.hostPublicKey}\n`);
+    await using transport = transportFor(sshd, { known_hosts: knownHosts });
+    const error = await failure(transport.exec('true'));
+    expect(error.code).toBe('TRANSPORT_AUTH');
+    expect(error.message).toContain(`no host key for [127.0.0.1]:${sshd.port}`);
+  });
+
+  it('accepts a host key pinned by a hashed known_hosts entry (ssh-keygen -H)', async () => {
+    const knownHosts = join(sshd.dir, 'known_hosts.hashed');
+    await writeFile(knownHosts, `# pinned\n[127.0.0.1]:${sshd.port} ${sshd.hostPublicKey}\n`);
+    await run('ssh-keygen', ['-H', '-f', knownHosts]);
+    expect(await readFile(knownHosts, 'utf8')).toMatch(/^\|1\|/m);
+    await using transport = transportFor(sshd, { known_hosts: knownHosts });
+    expect((await transport.exec('echo pinned')).stdout).toBe('pinned\n');
+  });
+
+  it('rejects a key marked @revoked even when another line accepts it', async () => {
+    const knownHosts = join(sshd.dir, 'known_hosts.revoked');
+    await writeFile(knownHosts, `[127.0.0.1]:${sshd.port} ${sshd.hostPublicKey}\n@revoked * ${sshd.hostPublicKey}\n`);
+    await using transport = transportFor(sshd, { known_hosts: knownHosts });
+    expect((await failure(transport.exec('true'))).code).toBe('TRANSPORT_AUTH');
+  });
+
+  it('accepts any host key with insecure_host_key and no known_hosts', async () => {
+    await using transport = transportFor(sshd, { known_hosts: undefined, insecure_host_key: true });
+    expect((await transport.exec('echo lab')).stdout).toBe('lab\n');
+  });
+
+  it('authenticates with a password from a file: reference', async () => {
+    await using withPassword = await startSshd({ password: 'correct horse battery staple' });
+    const passwordFile = join(withPassword.dir, 'password');
+    await writeFile(passwordFile, 'correct horse battery staple\n');
+    await using transport = transportFor(withPassword, { key: undefined, password: `file:${passwordFile}` });
+    expect((await transport.exec('id -u')).stdout).toBe(`${process.getuid!()}\n`);
+    await writeFile(passwordFile, 'wrong password\n');
+    await using wrong = transportFor(withPassword, { key: undefined, password: `file:${passwordFile}` });
+    expect((await failure(wrong.exec('true'))).code).toBe('TRANSPORT_AUTH');
+  });
+});
+
+describe('ssh transport failures: losing the host', () => {
+  it('fails with TRANSPORT_UNREACHABLE when nothing listens, after bounded retries', async () => {
+    const port = await unusedPort();
+    await using transport = createSshTransport(
+      sshdHostConfig(sshd, { transport: { port, known_hosts: undefined, insecure_host_key: true } }),
+      fixtureTransportContext(),
+      { connectAttempts: 3, backoffBaseMs: 20 },
+    );
+    const started = performance.now();
+    const error = await failure(transport.exec('true'));
+    expect(error.code).toBe('TRANSPORT_UNREACHABLE');
+    expect(error.message).toContain('ECONNREFUSED');
+    expect(performance.now() - started).toBeLessThan(5_000);
+    await expect(transport.probe()).rejects.toMatchObject({ code: 'TRANSPORT_UNREACHABLE' });
+  });
+
+  it('fails running commands and streams with TRANSPORT_CLOSED when sshd is killed, then reconnects after a restart', async () => {
+    await using own = await startSshd();
+    await using transport = transportFor(own);
+    const before = await transport.exec('echo "$SSH_CLIENT"');
+    const marker = join(own.dir, 'started');
+    // Failures are taken up at once: they happen while the test awaits the kill.
+    const running = failure(transport.exec(`touch ${marker}; exec sleep 60`));
+    const streamed: string[] = [];
+    const streaming = failure(
+      (async () => {
+        for await (const line of transport.stream('echo tailing; exec sleep 60', { signal: new AbortController().signal })) streamed.push(line);
+      })(),
+    );
+    await expect.poll(() => readFile(marker).then(() => streamed.length, () => 0), { timeout: 10_000 }).toBe(1);
+    await own.kill();
+    expect((await running).code).toBe('TRANSPORT_CLOSED');
+    expect((await streaming).code).toBe('TRANSPORT_CLOSED');
+    expect(streamed).toEqual(['tailing']);
+
+    await own.restart();
+    const after = await transport.exec('echo "$SSH_CLIENT"');
+    expect(after.exitCode).toBe(0);
+    expect(after.stdout.split(' ')[1]).not.toBe(before.stdout.split(' ')[1]);
+  });
+
+  it('reconnects with backoff when sshd comes back while the transport retries', async () => {
+    await using own = await startSshd();
+    await using transport = transportFor(own, {}, { connectAttempts: 8, backoffBaseMs: 100, backoffMaxMs: 400 });
+    await transport.exec('true');
+    await own.stop();
+    const next = transport.exec('echo back');
+    await own.restart();
+    expect((await next).stdout).toBe('back\n');
+  });
+});
+
+describe('ssh transport failures: channels and lifecycle', () => {
+  // sshd frees a session a moment after the channel's close, so the limit stays one below MaxSessions
+  // (the default 8 sits below OpenSSH's default 10).
+  it('queues channels at the per-host limit, and reports TRANSPORT_QUOTA when the server refuses one', async () => {
+    await using capped = await startSshd({ maxSessions: 3 });
+    await using queued = transportFor(capped, {}, { maxChannels: 2 });
+    const results = await Promise.all(Array.from({ length: 6 }, (_, i) => queued.exec(`sleep 0.2; echo ${i}`)));
+    expect(results.map((r) => r.stdout)).toEqual(['0\n', '1\n', '2\n', '3\n', '4\n', '5\n']);
+
+    await using greedy = transportFor(capped, {}, { maxChannels: 6 });
+    const outcomes = await Promise.allSettled(Array.from({ length: 6 }, () => greedy.exec('sleep 1')));
+    const refused = outcomes.filter((o) => o.status === 'rejected').map((o) => (o as PromiseRejectedResult).reason as TransportError);
+    expect(refused.length).toBeGreaterThan(0);
+    expect(refused.every((e) => e.code === 'TRANSPORT_QUOTA')).toBe(true);
+  });
+
+  it('close() is idempotent and later commands fail with TRANSPORT_CLOSED', async () => {
+    const transport = transportFor(sshd);
+    await transport.exec('true');
+    await transport.close();
+    await transport.close();
+    expect((await failure(transport.exec('true'))).code).toBe('TRANSPORT_CLOSED');
+  });
+
+  it('close() stops commands in flight with TRANSPORT_CLOSED', async () => {
+    const transport = transportFor(sshd);
+    const running = failure(transport.exec('sleep 5'));
+    await transport.probe();
+    await transport.close();
+    expect((await running).code).toBe('TRANSPORT_CLOSED');
+  });
+});
