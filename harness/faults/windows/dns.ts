@@ -1,0 +1,55 @@
+import { z } from 'zod';
+import { psScript } from '../../quoting/powershell.js';
+import { ps } from '../../quoting/shell.js';
+import { defineFault } from '../fault.js';
+import { documentationAddress, driftedWhen, loadSnapshot, printJson } from './common.js';
+
+const params = z.strictObject({
+  /** Interface alias; default: the interface of the IPv4 default route with the lowest metric. */
+  interface_alias: z.string().min(1).optional(),
+  servers: z.array(documentationAddress).min(1).default(['192.0.2.53']),
+});
+
+function resolveAlias(alias: string | undefined): string {
+  return alias === undefined
+    ? "$alias = (Get-NetRoute -DestinationPrefix '0.0.0.0/0' | Sort-Object -Property RouteMetric | Select-Object -First 1).InterfaceAlias"
+    : ps`$alias = ${alias}`;
+}
+
+/**
+ * The interface's DNS client servers replaced by documentation addresses
+ * (RFC 5737): configuration only, nothing is ever queried by chaoslab. The
+ * snapshot keeps whether the servers were static or from DHCP, so revert
+ * restores exactly that.
+ */
+export const dnsClientHijack = defineFault({
+  name: 'windows.dns_client_hijack',
+  platform: 'windows',
+  summary: 'Replaces the DNS client server addresses of an interface with documentation addresses (192.0.2.53)',
+  params,
+  resources: () => ['dns_client'],
+  footprint: () => ({}),
+  build: ({ interface_alias, servers }) => ({
+    snapshot: psScript(
+      resolveAlias(interface_alias),
+      '$guid = (Get-NetAdapter -InterfaceAlias $alias).InterfaceGuid',
+      "$static = [string](Get-ItemProperty -LiteralPath \"HKLM:\\SYSTEM\\CurrentControlSet\\Services\\Tcpip\\Parameters\\Interfaces\\$guid\" -Name NameServer -ErrorAction SilentlyContinue).NameServer",
+      printJson('[ordered]@{ alias = $alias; static = ($static.Trim() -ne \'\'); servers = @((Get-DnsClientServerAddress -InterfaceAlias $alias -AddressFamily IPv4).ServerAddresses) }'),
+    ),
+    inject: psScript(resolveAlias(interface_alias), ps`Set-DnsClientServerAddress -InterfaceAlias $alias -ServerAddresses ${servers}`),
+    check: psScript(
+      resolveAlias(interface_alias),
+      ps`$hijack = @(${servers})`,
+      driftedWhen('@((Get-DnsClientServerAddress -InterfaceAlias $alias -AddressFamily IPv4).ServerAddresses | Where-Object { $hijack -contains $_ }).Count -gt 0'),
+    ),
+    revert: (snapshot) =>
+      psScript(
+        loadSnapshot(snapshot),
+        'if ($snapshot.static) {',
+        '  Set-DnsClientServerAddress -InterfaceAlias $snapshot.alias -ServerAddresses @($snapshot.servers)',
+        '} else {',
+        '  Set-DnsClientServerAddress -InterfaceAlias $snapshot.alias -ResetServerAddresses',
+        '}',
+      ),
+  }),
+});

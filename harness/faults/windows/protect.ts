@@ -1,0 +1,47 @@
+import type { ProtectSpec } from '../../config/fields.js';
+import type { HostConfig } from '../../config/lab-schema.js';
+
+/** Windows' stock firewall rules that let the harness in (WinRM over HTTP/HTTPS, OpenSSH). */
+export const MANAGEMENT_FIREWALL_RULES = ['WINRM-HTTP-In-TCP', 'WINRM-HTTP-In-TCP-PUBLIC', 'WINRM-HTTPS-In-TCP', 'OpenSSH-Server-In-TCP'] as const;
+
+/** Registry keys whose change can cut the harness off (listener config, service definitions). */
+const MANAGEMENT_REGISTRY = [
+  'HKLM:\\SOFTWARE\\Microsoft\\Windows\\CurrentVersion\\WSMAN',
+  'HKLM:\\SOFTWARE\\Policies\\Microsoft\\Windows\\WinRM',
+  'HKLM:\\SYSTEM\\CurrentControlSet\\Services\\WinRM',
+  'HKLM:\\SYSTEM\\CurrentControlSet\\Services\\HTTP',
+  'HKLM:\\SYSTEM\\CurrentControlSet\\Services\\sshd',
+  'C:\\ProgramData\\ssh',
+];
+
+/** `DOMAIN\user` and `user@domain` name the same account as `user` on the host. */
+function accountNames(account: string): string[] {
+  const bare = account.includes('\\') ? account.slice(account.indexOf('\\') + 1) : account.includes('@') ? account.slice(0, account.lastIndexOf('@')) : account;
+  return [...new Set([account, bare])];
+}
+
+/**
+ * The management plane of a Windows host that no fault may touch, whatever the
+ * inventory's `protect` says: the WinRM service and its listener ports and
+ * firewall rules, OpenSSH (sshd and its port), the HTTP.sys driver WinRM sits
+ * on, and the account the harness logs in with. The validator merges this with
+ * the host's and the lab's `protect`.
+ */
+export function defaultWindowsProtect(host: HostConfig): ProtectSpec {
+  const transport = host.transport;
+  const ports = new Set<number>([5985, 5986]);
+  const accounts: string[] = [];
+  if (transport.kind === 'winrm') {
+    ports.add(transport.port ?? (transport.scheme === 'https' ? 5986 : 5985));
+    accounts.push(...accountNames(transport.user));
+  } else if (transport.kind === 'ssh') {
+    ports.add(transport.port);
+    accounts.push(...accountNames(transport.user));
+  }
+  return {
+    ports: [...ports, 22].filter((port, index, all) => all.indexOf(port) === index),
+    services: ['WinRM', 'HTTP', 'sshd'],
+    accounts,
+    paths: [...MANAGEMENT_REGISTRY, ...MANAGEMENT_FIREWALL_RULES.map((rule) => `firewall-rule:${rule}`)],
+  };
+}
