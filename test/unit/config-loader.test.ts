@@ -46,6 +46,21 @@ describe('loading a valid catalogue', () => {
     expect(project.fileCount).toBe(8);
   });
 
+  it('validates inventories found among the paths on their own', async () => {
+    const project = await loadProject({ scenarioPaths: [`${FIXTURES}/steps-only`, `${FIXTURES}/lab-mixed.yaml`], faults: testFaultLookup });
+    expect(project.otherLabs.map((lab) => lab.config.name)).toEqual(['fixture-mixed']);
+    expect(project.catalogue.scenarios).toHaveLength(2);
+    expect(await problems([`${FIXTURES}/steps-only`, `${BAD}/lab-duplicate-hosts.yaml`])).toEqual([
+      `${BAD}/lab-duplicate-hosts.yaml:7:11 hosts[1].name: duplicate host name "web-1" (first at line 4)`,
+    ]);
+  });
+
+  it('--lab must be an inventory', async () => {
+    expect(await problems([`${FIXTURES}/steps-only`], `${FIXTURES}/catalogue/suites/smoke.yaml`)).toEqual([
+      `${FIXTURES}/catalogue/suites/smoke.yaml:1:7 kind: --lab needs a lab inventory, this file is a suite`,
+    ]);
+  });
+
   it('does not reject a windows scenario on a lab without windows hosts (the plan skips it)', async () => {
     const project = await loadProject({ scenarioPaths: [`${FIXTURES}/catalogue/windows`], labPath: LINUX_LAB, faults: testFaultLookup });
     expect(project.catalogue.scenarios).toHaveLength(1);
