@@ -6,7 +6,7 @@ import { loadCatalogue } from './load-catalogue.js';
 import { loadFile } from './load-file.js';
 import { sortIssues } from './load-issues.js';
 import { checkLab, crossCheckLab, labWarnings, UNSAFE_PREFIX } from './validate-lab.js';
-import type { FaultLookup, StepsValidator } from './validate-scenario.js';
+import { templateStepsValidator, type FaultLookup, type StepsValidator } from './validate-scenario.js';
 
 export const DEFAULT_SCENARIO_PATHS: readonly string[] = ['scenarios'];
 
@@ -19,7 +19,7 @@ export interface ProjectOptions {
   /** The lab inventory; without it, targets and the management plane are not checked. */
   readonly labPath?: string;
   readonly faults?: FaultLookup;
-  /** Validates the templates of explicit `steps` (harness/quoting/template.ts). */
+  /** Validates the templates of explicit `steps` (default: harness/quoting/template.ts). */
   readonly validateSteps?: StepsValidator;
 }
 
@@ -65,7 +65,7 @@ export function configErrorFor(issues: readonly ConfigIssue[]): ConfigError {
 export async function loadProject(options: ProjectOptions = {}): Promise<Project> {
   const loaded = await loadCatalogue(options.scenarioPaths?.length ? options.scenarioPaths : DEFAULT_SCENARIO_PATHS, {
     faults: options.faults ?? registryFaults,
-    ...(options.validateSteps ? { validateSteps: options.validateSteps } : {}),
+    validateSteps: options.validateSteps ?? templateStepsValidator,
   });
   const issues: ConfigIssue[] = [...loaded.issues];
   for (const other of loaded.labs) issues.push(...checkLab(other.config, other.source));

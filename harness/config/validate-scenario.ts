@@ -1,5 +1,6 @@
 import type { ConfigIssue } from '../core/errors.js';
 import type { FaultDefinition } from '../faults/fault.js';
+import { validateTemplate } from '../quoting/template.js';
 import type { ShellKind } from '../transport/transport.js';
 import type { ResolvedFault, SourceDocument } from './catalogue.js';
 import { issueAt, zodIssuesToConfig } from './load-issues.js';
@@ -20,6 +21,21 @@ export type StepsValidator = (
   params: Readonly<Record<string, unknown>>,
   shell: ShellKind,
 ) => readonly { readonly step: keyof StepsSpec; readonly message: string }[];
+
+const STEP_NAMES = ['snapshot', 'inject', 'check', 'revert'] as const;
+
+/**
+ * The default StepsValidator: each command is a template of harness/quoting/template.ts
+ * whose variables are the scenario's `params` (revert also sees `snapshot`).
+ * Template positions are relative to the command; the issue points at the step.
+ */
+export const templateStepsValidator: StepsValidator = (steps, params) =>
+  STEP_NAMES.flatMap((step) => {
+    const template = steps[step];
+    if (template === undefined) return [];
+    const variables = step === 'revert' ? [...Object.keys(params), 'snapshot'] : Object.keys(params);
+    return validateTemplate(template, { variables }).map((problem) => ({ step, message: `${problem.message} (at ${problem.line}:${problem.column} of the command)` }));
+  });
 
 export interface ScenarioCheckOptions {
   readonly faults: FaultLookup;

@@ -112,6 +112,13 @@ describe('every bad input names file, line, column and field', () => {
     ]);
   });
 
+  it('step templates: unquoted interpolation and unknown params (revert may use the snapshot)', async () => {
+    expect(await problems([`${BAD}/bad-template.yaml`])).toEqual([
+      `${BAD}/bad-template.yaml:11:11 steps.inject: {{{file}}} would insert a value unquoted: write {{file}} and it is quoted for the shell (at 1:7 of the command)`,
+      `${BAD}/bad-template.yaml:12:10 steps.check: unknown variable "fiel" (known: file) (at 1:13 of the command)`,
+    ]);
+  });
+
   it('target matching no host lists the known roles', async () => {
     expect(await problems([`${BAD}/target-no-host.yaml`], LINUX_LAB)).toEqual([
       `${BAD}/target-no-host.yaml:4:9 target: "mail" matches no linux host of lab fixture-linux by name or role (known linux roles: app, db, web; hosts: web-1, web-2, db-1)`,
