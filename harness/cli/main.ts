@@ -2,11 +2,15 @@ import type { Command } from 'commander';
 import { createProgram } from './program.js';
 import { register as registerSchema } from './commands/schema.js';
 import { register as registerValidate } from './commands/validate.js';
+import { register as registerRun } from './commands/run.js';
+import { register as registerList } from './commands/list.js';
+import { register as registerRevert } from './commands/revert.js';
+import { register as registerReport } from './commands/report.js';
 
 type Registrar = (program: Command) => void;
 
 /** Every command of the CLI, one module each (harness/cli/commands/*.ts). */
-const registrars: Registrar[] = [registerValidate, registerSchema];
+const registrars: Registrar[] = [registerValidate, registerSchema, registerRun, registerList, registerRevert, registerReport];
 
 const program = createProgram();
 for (const register of registrars) register(program);

@@ -13,6 +13,12 @@ export interface ScheduleUnit {
 
 export interface ScheduleOptions<U extends ScheduleUnit> {
   readonly concurrency: number;
+  /**
+   * Units at once on one host. Each running attempt holds a streaming channel
+   * per log observer plus its probes on the host's one pooled connection, and
+   * an SSH connection has few channels (OpenSSH MaxSessions 10).
+   */
+  readonly maxPerHost?: number;
   readonly repeatSpacingMs: number;
   readonly clock: Clock;
   /** Aborted on the first Ctrl-C: nothing new starts, running units finish (they revert). */
@@ -26,6 +32,8 @@ export interface ScheduleOptions<U extends ScheduleUnit> {
   /** Hosts unusable from the start (e.g. a pending revert could not be replayed), with why. */
   readonly quarantined?: ReadonlyMap<string, string>;
 }
+
+export const DEFAULT_MAX_PER_HOST = 4;
 
 /** Longest single wait; also keeps setTimeout below its 32-bit limit. */
 const MAX_WAIT_MS = 2 ** 31 - 1;
@@ -89,7 +97,8 @@ export async function runSchedule<U extends ScheduleUnit>(units: readonly U[], o
     const now = clock.now();
     for (let i = 0; i < pending.length && running.size < options.concurrency; i += 1) {
       const unit = pending[i]!;
-      const busy = [...running.keys()].some((other) => other.host === unit.host && (resourcesOverlap(other.resources, unit.resources) || sharesKey(other, unit)));
+      const sameHost = [...running.keys()].filter((other) => other.host === unit.host);
+      const busy = sameHost.length >= (options.maxPerHost ?? DEFAULT_MAX_PER_HOST) || sameHost.some((other) => resourcesOverlap(other.resources, unit.resources) || sharesKey(other, unit));
       const earlierSameKey = pending.slice(0, i).some((earlier) => sharesKey(earlier, unit));
       if (busy || earlierSameKey) continue;
       const readyAt = Math.max(...unit.spacingKeys.map((key) => (lastEnd.has(key) ? lastEnd.get(key)! + options.repeatSpacingMs : now)), now);

@@ -1,9 +1,13 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { loadProject } from '../../harness/config/load-project.js';
 import { systemClock } from '../../harness/core/clock.js';
 import { waitFor } from '../../harness/core/wait.js';
+import { planRun, type PlanOptions } from '../../harness/engine/plan.js';
+import { runSession, type SessionResult } from '../../harness/engine/session.js';
+import { RevertJournal } from '../../harness/journal/journal.js';
 import type { HealerBehaviour, HealerConfig } from './file-healer.js';
 import type { SshdFixture } from './sshd.js';
 import { tempDir } from './tmp.js';
@@ -51,7 +55,7 @@ function scenarioYaml(s: FileScenario, file: string): string {
     'target: web1',
     `check_type: file_${s.id}`,
     `resources: [file-${s.id}]`,
-    `sla: ${s.sla ?? '3s'}`,
+    `sla: ${s.sla ?? '2s'}`,
     `window: ${s.window ?? '5s'}`,
     `hold: ${s.hold ?? '1s'}`,
     'probe_interval: 250ms',
@@ -151,4 +155,36 @@ async function startHealer(configFile: string): Promise<ChildProcess> {
     { clock: systemClock, timeoutMs: 20_000, intervalMs: 20, description: 'the file healer to start' },
   );
   return child;
+}
+
+/** Loads the lab's scenarios and inventory, plans and runs them in-process (no CLI), as `chaoslab run` would. */
+export async function runLabSession(
+  lab: EngineLab,
+  options: { journal: RevertJournal; reportsRoot: string; plan?: PlanOptions; concurrency?: number; interrupt?: AbortSignal },
+): Promise<SessionResult> {
+  const project = await loadProject({ scenarioPaths: [lab.scenariosDir], labPath: lab.labFile });
+  return runSession({
+    lab: project.lab!,
+    labFile: lab.labFile,
+    plan: planRun(project.catalogue, project.lab!, options.plan ?? {}),
+    concurrency: options.concurrency ?? 8,
+    reporters: [],
+    reportsRoot: options.reportsRoot,
+    argv: ['run'],
+    journal: options.journal,
+    clock: systemClock,
+    interrupt: options.interrupt ?? new AbortController().signal,
+    stdout: process.stdout,
+    version: 'test',
+  });
+}
+
+/** Waits (on real time, polling the file) until a lab file has this content, e.g. until an injection happened. */
+export async function waitForContent(path: string, content: string): Promise<void> {
+  await waitFor(async () => ((await readFile(path, 'utf8')) === content ? true : undefined), {
+    clock: systemClock,
+    timeoutMs: 30_000,
+    intervalMs: 50,
+    description: `${path} to read ${JSON.stringify(content)}`,
+  });
 }

@@ -64,6 +64,11 @@ describe('scheduler', () => {
     expect(run.starts).toEqual({ fw: 0, dns: 0, fw2: 1000 });
   });
 
+  it('caps the attempts running at once on one host', async () => {
+    const run = await schedule(['a', 'b', 'c', 'd', 'e'].map((r) => unit(r, 'h1', [r])));
+    expect(Object.values(run.starts)).toEqual([0, 0, 0, 0, 1000]);
+  });
+
   it('"*" is exclusive even against declared resources', async () => {
     const run = await schedule([unit('fw', 'h1', ['firewall']), unit('all', 'h1', ['*']), unit('dns', 'h1', ['dns'])]);
     expect(run.starts.all).toBe(1000);

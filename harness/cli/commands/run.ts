@@ -1,0 +1,138 @@
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { InvalidArgumentError, type Command } from 'commander';
+import { parseReporterList } from '../../../reporters/registry.js';
+import { loadProject } from '../../config/load-project.js';
+import { systemClock } from '../../core/clock.js';
+import { ChaoslabError } from '../../core/errors.js';
+import { parseShard, planRun, type Plan } from '../../engine/plan.js';
+import { runSession } from '../../engine/session.js';
+import { defaultJournalDir, RevertJournal } from '../../journal/journal.js';
+import { action } from '../action.js';
+import { ExitCode, type ExitCodeValue } from '../exit-codes.js';
+import { CHAOSLAB_VERSION } from '../program.js';
+
+export interface RunOptions {
+  lab: string;
+  suite?: string;
+  grep?: string;
+  repeat?: number;
+  concurrency?: number;
+  shard?: string;
+  reporter: string;
+  out: string;
+  dryRun?: boolean;
+  allHosts?: boolean;
+}
+
+function positiveInt(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('must be a whole number ≥ 1');
+  return n;
+}
+
+/** Arguments that exist on disk are scenario files/folders; the others select scenarios by id or glob. */
+export function splitRunArgs(args: readonly string[]): { paths: string[]; selectors: string[] } {
+  const paths = args.filter((arg) => existsSync(arg));
+  return { paths, selectors: args.filter((arg) => !paths.includes(arg)) };
+}
+
+function describePlan(plan: Plan): string {
+  const lines = plan.attempts.map((a) => {
+    const where = a.host?.name ?? a.scenario.config.target;
+    const extra = a.skip ? `  skipped: ${a.skip.reason} (${a.skip.detail})` : `  resources ${a.resources.join(',')}`;
+    return `  ${a.attemptId}  on ${where}${extra}`;
+  });
+  const runnable = plan.attempts.filter((a) => !a.skip).length;
+  return [`dry run: ${runnable} attempt(s) would run, ${plan.attempts.length - runnable} skipped; nothing was injected`, ...lines].join('\n');
+}
+
+/**
+ * First SIGINT/SIGTERM: stop starting and injecting, revert what is active,
+ * write the partial report, exit 130. Second: exit at once; the journal keeps
+ * whatever was not reverted for `chaoslab revert --pending`.
+ */
+function interruptOnSignals(): { signal: AbortSignal; dispose: () => void } {
+  const controller = new AbortController();
+  let count = 0;
+  const onSignal = (name: NodeJS.Signals) => {
+    count += 1;
+    if (count === 1) {
+      process.stderr.write(`\nchaoslab: ${name}: stopping, reverting active faults (send it again to exit at once; the journal keeps pending reverts)\n`);
+      controller.abort(new ChaoslabError('CHAOSLAB_INTERRUPTED', `interrupted by ${name}`));
+      return;
+    }
+    process.stderr.write(`chaoslab: ${name} again: exiting now; run \`chaoslab revert --pending\` to undo what is left\n`);
+    process.exit(ExitCode.interrupted);
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  return {
+    signal: controller.signal,
+    dispose: () => {
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+    },
+  };
+}
+
+export async function runRun(args: readonly string[], options: RunOptions): Promise<ExitCodeValue> {
+  const reporters = parseReporterList(options.reporter);
+  const { paths, selectors } = splitRunArgs(args);
+  const shard = options.shard !== undefined ? parseShard(options.shard) : undefined;
+  // Everything is validated and planned before the first event, journal entry or command.
+  const project = await loadProject({ scenarioPaths: paths, labPath: options.lab });
+  const lab = project.lab!;
+  const plan = planRun(project.catalogue, lab, {
+    ...(options.suite !== undefined && { suite: options.suite }),
+    ...(selectors.length && { select: selectors }),
+    ...(options.grep !== undefined && { grep: options.grep }),
+    ...(options.repeat !== undefined && { repeat: options.repeat }),
+    ...(options.allHosts && { allHosts: true }),
+    ...(shard && { shard }),
+  });
+  if (options.dryRun) {
+    process.stdout.write(`${describePlan(plan)}\n`);
+    return ExitCode.ok;
+  }
+  const interrupt = interruptOnSignals();
+  try {
+    const result = await runSession({
+      lab,
+      labFile: resolve(options.lab),
+      plan,
+      concurrency: options.concurrency ?? plan.concurrency ?? 4,
+      reporters,
+      reportsRoot: resolve(options.out),
+      argv: process.argv.slice(2),
+      ...(options.suite !== undefined && { suite: options.suite }),
+      ...(options.shard !== undefined && { shard: options.shard }),
+      journal: new RevertJournal(defaultJournalDir()),
+      clock: systemClock,
+      interrupt: interrupt.signal,
+      stdout: process.stdout,
+      version: CHAOSLAB_VERSION,
+    });
+    return result.exitCode;
+  } finally {
+    interrupt.dispose();
+  }
+}
+
+export function register(program: Command): void {
+  program
+    .command('run')
+    .description('Inject, observe, verify and revert scenarios against a lab, then report. Pending reverts of earlier runs are replayed first.')
+    .argument('[paths...]', 'scenario files or folders (default: scenarios/), and/or ids or globs of scenarios and bundles to run')
+    .requiredOption('--lab <file>', 'lab inventory')
+    .option('--suite <id>', 'run a suite (its include/exclude, repeat, concurrency, spacing)')
+    .option('--grep <regex>', 'only scenarios whose id, title or tags match')
+    .option('--repeat <n>', 'run each scenario n times', positiveInt)
+    .option('--concurrency <n>', 'attempts at once across hosts (default: the suite\'s, else 4)', positiveInt)
+    .option('--shard <i/n>', 'run only the i-th of n deterministic parts of the plan')
+    .option('--reporter <list>', 'comma-separated reporters', 'console,json')
+    .option('--out <dir>', 'reports folder', 'reports')
+    .option('--dry-run', 'print the plan; inject nothing')
+    .option('--all-hosts', 'run role-targeted scenarios on every matching host, not one')
+    .action(action((paths: string[], options: RunOptions) => runRun(paths, options)));
+}

@@ -1,0 +1,183 @@
+import { join } from 'node:path';
+import { ReporterMultiplexer } from '../../reporters/multiplexer.js';
+import { reporterFactories, type ReporterName } from '../../reporters/registry.js';
+import { ExitCode, mostSevere, type ExitCodeValue } from '../cli/exit-codes.js';
+import type { LabConfig } from '../config/lab-schema.js';
+import { SecretResolver } from '../config/secrets.js';
+import type { Clock } from '../core/clock.js';
+import { createLogger, type Logger } from '../core/logger.js';
+import { TeardownStack } from '../core/teardown.js';
+import { RunFolder } from '../events/fold.js';
+import { writeRunJson } from '../events/run-json.js';
+import { EventWriter, newRunId } from '../events/writer.js';
+import { JournalHosts } from '../journal/hosts.js';
+import type { RevertJournal } from '../journal/journal.js';
+import { replayJournal } from '../journal/replay.js';
+import type { RunEvent } from '../model/events.js';
+import type { RunModel } from '../model/run-model.js';
+import { summarize } from '../model/summary.js';
+import { createObserver } from '../observers/registry.js';
+import { createTransport } from '../transport/registry.js';
+import type { Transport } from '../transport/transport.js';
+import { executePlan, recordPlan, recordSkips } from './execute.js';
+import type { Plan } from './plan-types.js';
+
+export interface SessionOptions {
+  readonly lab: LabConfig;
+  /** Absolute path of the inventory. */
+  readonly labFile: string;
+  readonly plan: Plan;
+  readonly concurrency: number;
+  readonly reporters: readonly ReporterName[];
+  /** reports/ */
+  readonly reportsRoot: string;
+  readonly argv: readonly string[];
+  readonly suite?: string;
+  readonly shard?: string;
+  readonly journal: RevertJournal;
+  readonly clock: Clock;
+  readonly interrupt: AbortSignal;
+  readonly stdout: NodeJS.WritableStream;
+  readonly version: string;
+}
+
+export interface SessionResult {
+  readonly runId: string;
+  readonly runDir: string;
+  readonly exitCode: ExitCodeValue;
+  readonly model: RunModel;
+}
+
+/** 0 all met; 1 expectation failures; 3 when inconclusive attempts outnumber the scored ones; 130 interrupted. */
+export function exitCodeFor(model: RunModel, interrupted: boolean): ExitCodeValue {
+  if (interrupted) return ExitCode.interrupted;
+  const summary = summarize(model);
+  if (summary.verdicts.inconclusive > summary.score.scored) return ExitCode.labErrors;
+  return summary.score.passed < summary.score.scored ? ExitCode.expectationFailed : ExitCode.ok;
+}
+
+/**
+ * One `chaoslab run` after its config was validated and planned: the event log,
+ * live reporters, the replay of pending reverts, every attempt, and run.json.
+ * Whatever happens, transports and observers are closed and the log is flushed.
+ */
+export async function runSession(options: SessionOptions): Promise<SessionResult> {
+  const { lab, clock } = options;
+  const secrets = new SecretResolver(join(options.labFile, '..'));
+  const extraSecrets: SecretResolver[] = [];
+  const writer = new EventWriter({
+    runId: newRunId(clock.wallNow()),
+    reportsRoot: options.reportsRoot,
+    clock,
+    secrets: () => [...secrets.secrets(), ...extraSecrets.flatMap((s) => s.secrets())],
+  });
+  const logger = createLogger(join(writer.runDir, 'chaoslab.log')).child({ runId: writer.runId });
+  const teardown = new TeardownStack();
+  teardown.add('event log', () => writer.close());
+  const folder = new RunFolder();
+  writer.onEvent((event) => folder.apply(event));
+  const mux = new ReporterMultiplexer(
+    options.reporters.map((name) => reporterFactories[name]({ outputDir: writer.runDir, reportsRoot: options.reportsRoot, stdout: options.stdout })),
+    (failure) => writer.emit({ type: 'note', level: 'error', message: `reporter ${failure.reporter} failed in ${failure.hook}: ${failure.error.message}` }),
+  );
+  let reporting = Promise.resolve();
+  writer.onEvent((event: RunEvent) => {
+    if (event.type !== 'attempt_ended') return;
+    // Reporter hooks run one after another, in event order, off the engine's path.
+    reporting = reporting.then(() => mux.onAttemptEnd(folder.attempt(event.attemptId)!, folder.model()));
+  });
+
+  try {
+    const transports = new Map<string, Transport>();
+    teardown.add('transports', async () => {
+      await Promise.allSettled([...transports.values()].map((t) => t.close()));
+    });
+    const transportFor = (name: string): Transport => {
+      let transport = transports.get(name);
+      if (!transport) {
+        const host = lab.hosts.find((h) => h.name === name);
+        if (!host) throw new Error(`host ${name} is not in lab ${lab.name}`);
+        transport = createTransport(host, { resolveSecret: (ref) => secrets.resolve(ref), clock, logger: logger.child({ host: name }), baseDir: join(options.labFile, '..') });
+        transports.set(name, transport);
+      }
+      return transport;
+    };
+
+    writer.emit({
+      type: 'run_started',
+      lab: lab.name,
+      argv: options.argv,
+      ...(options.suite !== undefined && { suite: options.suite }),
+      ...(options.shard !== undefined && { shard: options.shard }),
+      hosts: lab.hosts.map((h) => ({ name: h.name, platform: h.platform, roles: h.roles })),
+      chaoslabVersion: options.version,
+    });
+    recordPlan(options.plan, writer);
+    await mux.onRunStart(folder.model());
+    recordSkips(options.plan, writer);
+
+    const quarantined = await replayPending(options, writer, logger, transportFor, extraSecrets);
+    for (const [host, detail] of quarantined) writer.emit({ type: 'host_quarantined', host, reason: 'revert_failed', detail });
+
+    const observers = lab.observers.map((config) =>
+      createObserver(config, { clock, logger: logger.child({ observer: config.name }), transportFor, resolveSecret: (ref) => secrets.resolve(ref), evidenceDir: join(writer.runDir, 'evidence') }),
+    );
+    teardown.add('observers', async () => {
+      await Promise.allSettled(observers.map((o) => o.close()));
+    });
+
+    await executePlan({
+      runId: writer.runId,
+      plan: options.plan,
+      lab,
+      labFile: options.labFile,
+      concurrency: options.concurrency,
+      clock,
+      sink: writer,
+      elapsed: () => writer.elapsed(),
+      journal: options.journal,
+      logger,
+      transportFor,
+      observers,
+      interrupt: options.interrupt,
+      quarantined,
+    });
+  } catch (error) {
+    writer.emit({ type: 'note', level: 'error', message: `the run stopped on an engine error: ${error instanceof Error ? error.message : String(error)}` });
+    logger.error({ err: error }, 'engine error');
+    throw error;
+  } finally {
+    await reporting;
+    const interrupted = options.interrupt.aborted;
+    const engineCode = exitCodeFor(folder.model(), interrupted);
+    writer.emit({ type: 'run_ended', status: interrupted ? 'interrupted' : 'completed', exitCode: engineCode });
+    await teardown.run();
+  }
+  const model = folder.model();
+  await mux.onRunEnd(model);
+  await writeRunJson(writer.runDir, folder.model());
+  const exitCode = mostSevere(exitCodeFor(model, options.interrupt.aborted), mux.failures().length ? ExitCode.reporterFailed : ExitCode.ok);
+  return { runId: writer.runId, runDir: writer.runDir, exitCode, model: folder.model() };
+}
+
+/** Pending reverts of earlier runs are replayed before anything is injected; a host still not clean is quarantined. */
+async function replayPending(options: SessionOptions, writer: EventWriter, logger: Logger, transportFor: (host: string) => Transport, extraSecrets: SecretResolver[]): Promise<Map<string, string>> {
+  const quarantined = new Map<string, string>();
+  const { entries, unreadable } = await options.journal.pending();
+  for (const bad of unreadable) writer.emit({ type: 'note', level: 'error', message: `unreadable journal entry ${bad.file}: ${bad.error}` });
+  if (!entries.length) return quarantined;
+  writer.emit({ type: 'note', level: 'warn', message: `${entries.length} pending revert(s) from an earlier run: replaying them first` });
+  await using hosts = new JournalHosts({ clock: options.clock, logger, current: { labFile: options.labFile, transportFor }, onSecrets: (s) => extraSecrets.push(s) });
+  await replayJournal(options.journal, entries, {
+    transportFor: hosts.transportFor,
+    onResult: (result) => {
+      const { entry } = result;
+      const ok = result.status === 'reverted';
+      writer.emit({ type: 'note', level: ok ? 'info' : 'error', message: `pending revert of ${entry.attemptId} on ${entry.host} (run ${entry.runId}): ${result.status} — ${result.detail}` });
+      if (!ok && options.lab.hosts.some((h) => h.name === entry.host) && entry.labFile === options.labFile) {
+        quarantined.set(entry.host, `a pending revert from run ${entry.runId} could not be replayed (${result.status}: ${result.detail})`);
+      }
+    },
+  });
+  return quarantined;
+}
