@@ -92,9 +92,12 @@ export class Correlator {
       return reject('stale', `event at ${new Date(corrected).toISOString()} is ${target.since - corrected}ms before the injection ended`);
     }
     if (target.until !== undefined && corrected > target.until) return reject('after_window', `event ${corrected - target.until}ms after the window closed`);
-    const key = output.id !== undefined ? `${output.source}#${output.id}` : `${output.source}|${output.kind}|${output.at}|${output.runbook ?? ''}|${output.tier ?? ''}`;
-    if (this.seen.has(key)) return reject('duplicate', `already counted ${key}`);
-    this.seen.add(key);
+    // the same record id, or the same report (kind, stack time, runbook, tier) written twice under new ids
+    const content = `${output.source}|${output.kind}|${output.at}|${output.runbook ?? ''}|${output.tier ?? ''}`;
+    const keys = output.id === undefined ? [content] : [`${output.source}#${output.id}`, content];
+    const repeated = keys.find((key) => this.seen.has(key));
+    if (repeated !== undefined) return reject('duplicate', `already counted ${repeated}`);
+    for (const key of keys) this.seen.add(key);
     return {
       accepted: {
         source: output.source,

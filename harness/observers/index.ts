@@ -5,3 +5,5 @@ export { createObserver, observerFactories, type ObserverFactory } from './regis
 export { LogObserver, tailCommand } from './log.js';
 export { HttpObserver } from './http.js';
 export { WebhookObserver, signBody, signatureMatches } from './webhook.js';
+export { PostgresObserver } from './postgres.js';
+export { compileQuery, QUERY_PARAMETERS } from './postgres-query.js';

@@ -2,6 +2,7 @@ import type { ObserverConfig, ObserverConfigOf, ObserverKind } from '../config/o
 import { HttpObserver } from './http.js';
 import { LogObserver } from './log.js';
 import type { Observer, ObserverContext } from './observer.js';
+import { PostgresObserver } from './postgres.js';
 import { WebhookObserver } from './webhook.js';
 
 export type ObserverFactory<K extends ObserverKind> = (config: ObserverConfigOf<K>, context: ObserverContext) => Observer;
@@ -10,6 +11,7 @@ export type ObserverFactory<K extends ObserverKind> = (config: ObserverConfigOf<
 export const observerFactories: { [K in ObserverKind]?: ObserverFactory<K> } = {
   log: (config, context) => new LogObserver(config, context),
   http: (config, context) => new HttpObserver(config, context),
+  postgres: (config, context) => new PostgresObserver(config, context),
   webhook: (config, context) => new WebhookObserver(config, context),
 };
 

@@ -89,6 +89,9 @@ describe('Correlator', () => {
     expect(reasonOf(c.offer(event({ at: T0 + 7_000 })))).toBe('accepted');
     expect(reasonOf(c.offer(event({ at: T0 + 7_000 })))).toBe('duplicate');
     expect(reasonOf(c.offer(event({ at: T0 + 7_000, kind: 'detected' })))).toBe('accepted');
+    // the same report written twice under two ids (a retried insert) is one report
+    expect(reasonOf(c.offer(event({ id: '43', at: T0 + 8_000 })))).toBe('accepted');
+    expect(reasonOf(c.offer(event({ id: '44', at: T0 + 8_000 })))).toBe('duplicate');
   });
 
   it('rejects an echoed run id of another run and accepts events that echo none', () => {
