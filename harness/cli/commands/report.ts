@@ -167,12 +167,15 @@ function withRenderOptions(command: Command): Command {
 }
 
 export function register(program: Command): void {
+  // Commander lets `report merge --out x` reach the subcommand only when every level has positional options.
+  program.enablePositionalOptions();
   const report = withRenderOptions(
     program
       .command('report')
       .description('Re-render a run from its events.jsonl (default: reports/latest); merge, diff or open scorecards. Exit code: the run\'s (0/1/3), 1 when a gate fails, 4 when a reporter failed.')
       .argument('[run]', 'run folder, events.jsonl, run.json or run id (default: reports/latest)')
-      .option('--out <dir>', 'write the reports here (default: the run\'s folder)'),
+      .option('--out <dir>', 'write the reports here (default: the run\'s folder)')
+      .enablePositionalOptions(),
   ).action(action((source: string | undefined, options: RenderOptions) => reportCommand(source, options)));
 
   withRenderOptions(
