@@ -1,0 +1,260 @@
+import Handlebars from 'handlebars';
+import { ChaoslabError } from '../core/errors.js';
+import type { ShellKind } from '../transport/transport.js';
+import { quoteFor } from './shell.js';
+
+/**
+ * Scenario `steps` are handlebars templates rendered into shell commands.
+ * Unquoted interpolation is impossible by construction: the template is parsed,
+ * anything that could insert a value verbatim (triple-stash, `{{& }}`, partials,
+ * raw blocks, decorators, unknown helpers) is rejected, and every remaining
+ * `{{expr}}` is rewritten into a call of the quoting helper of the target shell
+ * before compilation. Missing variables are errors (strict mode), never ''.
+ *
+ * Allowed: `{{name}}`, `{{a.b}}`, literals, `{{lookup map key}}`, `{{join list}}`
+ * (each element quoted, separated by a space in sh and a comma in PowerShell,
+ * i.e. an array), and the blocks `if`, `unless`, `each`, `with`.
+ */
+export interface TemplateProblem {
+  readonly message: string;
+  /** 1-based, within the template text */
+  readonly line: number;
+  readonly column: number;
+}
+
+export type CommandRenderer = (vars: Record<string, unknown>) => string;
+
+const BLOCK_HELPERS = new Set(['if', 'unless', 'each', 'with']);
+/** Helpers whose output is already quoted. */
+const QUOTING_HELPERS = new Set(['join']);
+/** Helpers that compute a value, which is then quoted like any other. */
+const VALUE_HELPERS = new Set(['lookup']);
+const QUOTE_HELPER = '__chaoslab_quote';
+
+type Node = hbs.AST.Node;
+type Expression = hbs.AST.Expression;
+
+export function validateTemplate(template: string, options: { variables?: readonly string[] } = {}): TemplateProblem[] {
+  const parsed = parse(template);
+  if ('problem' in parsed) return [parsed.problem];
+  return new TemplateWalker(template, options.variables).walk(parsed.program).problems;
+}
+
+export function compileCommand(template: string, shell: ShellKind): CommandRenderer {
+  const parsed = parse(template);
+  if ('problem' in parsed) throw templateError([parsed.problem]);
+  const { problems } = new TemplateWalker(template, undefined).walk(parsed.program);
+  if (problems.length) throw templateError(problems);
+  const render = instanceFor(shell).compile(parsed.program, {
+    strict: true,
+    noEscape: true,
+    knownHelpersOnly: true,
+    knownHelpers: { [QUOTE_HELPER]: true, join: true, lookup: true },
+  });
+  return (vars) => {
+    try {
+      return render(strictView(vars, ''));
+    } catch (error) {
+      if (error instanceof ChaoslabError) throw error;
+      const missing = /^"(.+)" not defined in .* - (\d+):(\d+)$/.exec((error as Error).message);
+      const message = missing ? `unknown variable "${missing[1]}" at ${missing[2]}:${Number(missing[3]) + 1}` : (error as Error).message;
+      throw new ChaoslabError('CHAOSLAB_TEMPLATE_INVALID', `cannot render command template: ${message}`, { cause: error });
+    }
+  };
+}
+
+export function renderCommand(template: string, shell: ShellKind, vars: Record<string, unknown>): string {
+  return compileCommand(template, shell)(vars);
+}
+
+/**
+ * Handlebars' own strict mode skips helper arguments and block conditions
+ * (`{{#if missing}}` is silently false). This view makes every lookup of a name
+ * the variables do not have an error, wherever it appears in the template.
+ */
+function strictView<T>(value: T, path: string): T {
+  if (value === null || typeof value !== 'object') return value;
+  return new Proxy(value, {
+    get(target, key, receiver) {
+      if (typeof key !== 'string') return Reflect.get(target, key, receiver);
+      const child = !path ? key : Array.isArray(target) ? `${path}[${key}]` : `${path}.${key}`;
+      if (!(key in target)) throw new ChaoslabError('CHAOSLAB_TEMPLATE_INVALID', `cannot render command template: unknown variable "${child}"`);
+      return strictView(Reflect.get(target, key, receiver), child);
+    },
+  });
+}
+
+function templateError(problems: readonly TemplateProblem[]): ChaoslabError {
+  return new ChaoslabError('CHAOSLAB_TEMPLATE_INVALID', problems.map((p) => `${p.line}:${p.column} ${p.message}`).join('\n'));
+}
+
+function parse(template: string): { program: hbs.AST.Program } | { problem: TemplateProblem } {
+  try {
+    return { program: parser.parse(template) };
+  } catch (error) {
+    // Two shapes: the grammar's "Parse error on line N:\n<excerpt>\n---^\nExpecting …" and
+    // handlebars' own "if doesn't match each - 1:3" (with lineNumber and a 0-based column).
+    const { message, lineNumber, column } = error as Error & { lineNumber?: number; column?: number };
+    const lines = message.split('\n');
+    const line = lineNumber ?? Number(/line (\d+)/.exec(message)?.[1] ?? 1);
+    const reason = (lines.length > 1 ? lines[lines.length - 1]! : message).replace(/ - \d+:\d+$/, '');
+    return { problem: { message: `not a valid template: ${reason}`, line, column: (column ?? 0) + 1 } };
+  }
+}
+
+const parser = Handlebars.create();
+const instances = new Map<ShellKind, typeof Handlebars>();
+
+/** An isolated handlebars per shell: its helpers never leak into the reporters' instance. */
+function instanceFor(shell: ShellKind): typeof Handlebars {
+  let instance = instances.get(shell);
+  if (instance) return instance;
+  instance = Handlebars.create();
+  instance.registerHelper(QUOTE_HELPER, (value: unknown, options: Handlebars.HelperOptions) => quoteFor(shell, scalar(value, String(options.hash.expression))));
+  instance.registerHelper('join', (list: unknown, options: Handlebars.HelperOptions) => {
+    const expression = String(options.hash?.expression ?? 'join');
+    if (!Array.isArray(list)) throw new ChaoslabError('CHAOSLAB_TEMPLATE_INVALID', `{{${expression}}} needs a list (got ${describe(list)})`);
+    return list.map((item) => quoteFor(shell, scalar(item, expression))).join(shell === 'posix' ? ' ' : ',');
+  });
+  instances.set(shell, instance);
+  return instance;
+}
+
+function scalar(value: unknown, expression: string): string {
+  if (typeof value === 'string') return value;
+  if (typeof value === 'number' || typeof value === 'bigint' || typeof value === 'boolean') return String(value);
+  if (Array.isArray(value)) throw new ChaoslabError('CHAOSLAB_TEMPLATE_INVALID', `{{${expression}}} is a list: write {{join ${expression}}}`);
+  if (value === undefined) throw new ChaoslabError('CHAOSLAB_TEMPLATE_INVALID', `{{${expression}}}: unknown variable (no value given)`);
+  throw new ChaoslabError('CHAOSLAB_TEMPLATE_INVALID', `{{${expression}}} must be a string, number or boolean (got ${describe(value)})`);
+}
+
+function describe(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'a list';
+  return typeof value === 'object' ? 'an object' : typeof value;
+}
+
+/**
+ * Checks every node and rewrites value mustaches into quoting-helper calls.
+ * `variables`, when given, are the only top-level names a template may use.
+ */
+class TemplateWalker {
+  readonly problems: TemplateProblem[] = [];
+  private readonly lines: string[];
+
+  constructor(template: string, private readonly variables: readonly string[] | undefined) {
+    this.lines = template.split('\n');
+  }
+
+  walk(program: hbs.AST.Program, scope: Scope = { contextChanged: false, blockParams: [] }): this {
+    for (const node of program.body) this.visit(node, scope);
+    return this;
+  }
+
+  private visit(node: Node, scope: Scope): void {
+    switch (node.type) {
+      case 'ContentStatement':
+      case 'CommentStatement':
+        return;
+      case 'MustacheStatement':
+        return this.mustache(node as hbs.AST.MustacheStatement, scope);
+      case 'BlockStatement':
+        return this.block(node as hbs.AST.BlockStatement, scope);
+      case 'PartialStatement':
+      case 'PartialBlockStatement':
+        return this.problem(node, `partials are not allowed: ${this.source(node)}`);
+      default:
+        return this.problem(node, `${node.type} is not allowed: ${this.source(node)}`);
+    }
+  }
+
+  private mustache(node: hbs.AST.MustacheStatement, scope: Scope): void {
+    const source = this.source(node);
+    if (!node.escaped) {
+      return this.problem(node, `${source} would insert a value unquoted: write {{${this.source(node.path)}}} and it is quoted for the shell`);
+    }
+    const path = node.path;
+    if (path.type === 'PathExpression' && (node.params.length > 0 || node.hash)) {
+      const name = (path as hbs.AST.PathExpression).original;
+      this.checkArguments(node.params, node.hash, scope);
+      if (QUOTING_HELPERS.has(name)) return this.withExpression(node, source);
+      if (!VALUE_HELPERS.has(name)) return this.problem(node, `unknown helper "${name}" in ${source}`);
+      return this.quote(node, { type: 'SubExpression', path, params: node.params, hash: node.hash, loc: node.loc } as hbs.AST.SubExpression, source);
+    }
+    if (path.type === 'SubExpression') return this.problem(node, `a sub-expression cannot be a whole command part: ${source}`);
+    if (path.type === 'PathExpression') this.checkVariable(path as hbs.AST.PathExpression, scope);
+    this.quote(node, path, source);
+  }
+
+  private block(node: hbs.AST.BlockStatement, scope: Scope): void {
+    const name = node.path.type === 'PathExpression' ? (node.path as hbs.AST.PathExpression).original : this.source(node.path);
+    if (this.lines[node.loc.start.line - 1]?.startsWith('{{{{', node.loc.start.column)) {
+      return this.problem(node, `raw blocks are not allowed: {{{{${name}}}}}`);
+    }
+    if (!BLOCK_HELPERS.has(name)) return this.problem(node, `unknown block helper "${name}": only ${[...BLOCK_HELPERS].join(', ')}`);
+    this.checkArguments(node.params, node.hash, scope);
+    const inner: Scope = {
+      contextChanged: scope.contextChanged || name === 'each' || name === 'with',
+      blockParams: [...scope.blockParams, ...(node.program.blockParams ?? [])],
+    };
+    this.walk(node.program, inner);
+    if (node.inverse) this.walk(node.inverse, scope);
+  }
+
+  private checkArguments(params: Expression[], hash: hbs.AST.Hash | undefined, scope: Scope): void {
+    for (const param of [...params, ...(hash?.pairs.map((pair) => pair.value) ?? [])]) {
+      if (param.type === 'PathExpression') this.checkVariable(param as hbs.AST.PathExpression, scope);
+      if (param.type === 'SubExpression') {
+        const sub = param as hbs.AST.SubExpression;
+        const name = sub.path.type === 'PathExpression' ? (sub.path as hbs.AST.PathExpression).original : '';
+        if (!VALUE_HELPERS.has(name)) this.problem(sub, `unknown helper "${name}" in ${this.source(sub)}`);
+        this.checkArguments(sub.params, sub.hash, scope);
+      }
+    }
+  }
+
+  private checkVariable(path: hbs.AST.PathExpression, scope: Scope): void {
+    if (!this.variables) return;
+    const [head] = path.parts;
+    let name: string | undefined;
+    if (path.data) name = head === 'root' ? path.parts[1] : undefined;
+    else if (!scope.contextChanged && path.depth === 0 && head !== undefined && !scope.blockParams.includes(head) && path.original !== 'this') name = head;
+    if (name !== undefined && !this.variables.includes(name)) {
+      this.problem(path, `unknown variable "${name}" (known: ${this.variables.join(', ') || 'none'})`);
+    }
+  }
+
+  /** Turns `{{expr}}` into `{{__chaoslab_quote expr expression="…"}}`. */
+  private quote(node: hbs.AST.MustacheStatement, value: Expression, source: string): void {
+    const mutable = node as { path: Expression; params: Expression[]; hash: hbs.AST.Hash };
+    mutable.path = { type: 'PathExpression', data: false, depth: 0, parts: [QUOTE_HELPER], original: QUOTE_HELPER, loc: node.loc } as hbs.AST.PathExpression;
+    mutable.params = [value];
+    mutable.hash = expressionHash(source, node.loc);
+  }
+
+  private withExpression(node: hbs.AST.MustacheStatement, source: string): void {
+    (node as { hash: hbs.AST.Hash }).hash = expressionHash(source, node.loc);
+  }
+
+  private source(node: Node): string {
+    const { start, end } = node.loc;
+    if (start.line === end.line) return this.lines[start.line - 1]?.slice(start.column, end.column) ?? '';
+    return [this.lines[start.line - 1]?.slice(start.column), ...this.lines.slice(start.line, end.line - 1), this.lines[end.line - 1]?.slice(0, end.column)].join('\n');
+  }
+
+  private problem(node: Node, message: string): void {
+    this.problems.push({ message, line: node.loc.start.line, column: node.loc.start.column + 1 });
+  }
+}
+
+interface Scope {
+  /** Inside `each`/`with` plain names refer to the item, not to the template's variables. */
+  readonly contextChanged: boolean;
+  readonly blockParams: readonly string[];
+}
+
+function expressionHash(source: string, loc: hbs.AST.SourceLocation): hbs.AST.Hash {
+  const text = source.replace(/^\{\{~?\s*|\s*~?\}\}$/g, '');
+  const value = { type: 'StringLiteral', value: text, original: text, loc } as hbs.AST.StringLiteral;
+  return { type: 'Hash', pairs: [{ type: 'HashPair', key: 'expression', value, loc } as hbs.AST.HashPair], loc };
+}
