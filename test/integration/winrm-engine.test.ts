@@ -1,0 +1,153 @@
+import { mkdir, writeFile } from 'node:fs/promises';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import '../../harness/faults/windows/index.js';
+import { loadProject } from '../../harness/config/load-project.js';
+import { systemClock } from '../../harness/core/clock.js';
+import { planRun } from '../../harness/engine/plan.js';
+import { runSession } from '../../harness/engine/session.js';
+import { RevertJournal } from '../../harness/journal/journal.js';
+import { tempDir } from '../support/tmp.js';
+import { WinRmTestServer } from '../support/winrm-server/server.js';
+import type { ScriptRule } from '../support/winrm-server/shell-host.js';
+
+/**
+ * The engine running a Windows scenario end to end over WinRM (NTLM, sealed
+ * messages over HTTP) against the test server. The server plays a DC whose
+ * firewall state follows the fault's own PowerShell: inject drifts it, a
+ * scripted healer restores it after a delay and reports over HTTP, revert
+ * restores the snapshot. No Windows host exists here; the scripts are matched,
+ * not executed.
+ */
+const PASSWORD = 'engine-pass';
+const open: { close(): Promise<void> }[] = [];
+
+afterEach(async () => {
+  delete process.env.CHAOSLAB_E2E_WINRM_PASSWORD;
+  while (open.length) await open.pop()!.close();
+});
+
+interface FirewallHost {
+  injectedAt?: number;
+  healedAt?: number;
+  reverted: string[];
+  /** Check scripts hang (as a wedged WinRM service does) once the fault is injected. */
+  hangChecksAfterInject: boolean;
+}
+
+const SNAPSHOT = '[{"name":"Domain","enabled":true},{"name":"Private","enabled":true},{"name":"Public","enabled":true}]';
+
+function firewallRules(state: FirewallHost, healAfterMs: number): ScriptRule[] {
+  const drifted = () => state.injectedAt !== undefined && state.reverted.length === 0 && (state.healedAt === undefined || Date.now() < state.healedAt);
+  return [
+    { match: /ToUnixTimeMilliseconds/, reply: () => ({ stdout: `${Date.now()}\r\n` }) },
+    { match: /ConvertTo-Json[^]*Get-NetFirewallProfile/, reply: { stdout: `${SNAPSHOT}\r\n` } },
+    {
+      match: /Set-NetFirewallProfile -Name 'Domain','Private','Public' -Enabled False/,
+      reply: () => {
+        state.injectedAt = Date.now();
+        state.healedAt = state.injectedAt + healAfterMs;
+        return {};
+      },
+    },
+    {
+      match: /Where-Object \{ \$_\.Enabled -ne 'True' \}/,
+      reply: () => (state.hangChecksAfterInject && state.injectedAt !== undefined && state.reverted.length === 0 ? { delayMs: 60_000 } : { exitCode: drifted() ? 1 : 0 }),
+    },
+    { match: /foreach \(\$entry in @\(\$snapshot\)\)/, reply: (script) => (state.reverted.push(script), {}) },
+  ];
+}
+
+/** The healing stack's telemetry: one `healed` event once the scripted heal happened. */
+async function telemetry(state: FirewallHost): Promise<Server> {
+  const server = createServer((req, res) => {
+    const events = state.healedAt !== undefined && Date.now() >= state.healedAt
+      ? [{ kind: 'healed', at: new Date(state.healedAt).toISOString(), host: 'dc01', check_type: 'firewall_status', runbook: 'RB-WIN-SEC-001', tier: 'L1', id: 'h1' }]
+      : [];
+    res.writeHead(200, { 'Content-Type': 'application/json' }).end(JSON.stringify(events));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  open.push({ close: () => new Promise<void>((resolve) => server.close(() => resolve())) });
+  return server;
+}
+
+async function runWindowsScenario(state: FirewallHost, healAfterMs: number) {
+  const winrm = await WinRmTestServer.start({ auth: 'ntlm', user: 'chaoslab', password: PASSWORD, rules: firewallRules(state, healAfterMs) });
+  open.push(winrm);
+  const api = await telemetry(state);
+  const dir = await tempDir('winrm-engine-');
+  open.push({ close: () => dir[Symbol.asyncDispose]() });
+  await mkdir(join(dir.path, 'scenarios'));
+  await writeFile(join(dir.path, 'scenarios', 'win-dc-firewall.yaml'), `id: win-dc-firewall
+title: DC firewall profiles disabled
+platform: windows
+target: dc
+check_type: firewall_status
+resources: [firewall]
+sla: 6s
+window: 10s
+hold: 1s
+probe_interval: 250ms
+timeout: 3s
+expect: { outcome: heal, tier: L1, runbook: RB-WIN-SEC-001 }
+fault: { use: windows.firewall_profiles_off }
+`);
+  const labFile = join(dir.path, 'lab.yaml');
+  await writeFile(labFile, `name: winrm-e2e
+clock_skew_tolerance: 2s
+hosts:
+  - name: dc01
+    platform: windows
+    roles: [dc]
+    transport: { kind: winrm, scheme: http, auth: ntlm, port: ${winrm.port}, user: 'LAB\\chaoslab', password: env:CHAOSLAB_E2E_WINRM_PASSWORD, operation_timeout: 2s, max_retries: 1 }
+observers:
+  - { name: telemetry, kind: http, url: 'http://127.0.0.1:${(api.address() as AddressInfo).port}/events', poll_interval: 200ms, kinds: { healed: claimed_healed }, fields: { runbook: runbook, tier: tier, id: id } }
+`);
+  process.env.CHAOSLAB_E2E_WINRM_PASSWORD = PASSWORD;
+  const project = await loadProject({ scenarioPaths: [join(dir.path, 'scenarios')], labPath: labFile });
+  const journal = new RevertJournal(join(dir.path, 'journal'));
+  const result = await runSession({
+    lab: project.lab!,
+    labFile,
+    plan: planRun(project.catalogue, project.lab!),
+    concurrency: 1,
+    reporters: [],
+    reportsRoot: join(dir.path, 'reports'),
+    argv: ['run'],
+    journal,
+    clock: systemClock,
+    interrupt: new AbortController().signal,
+    stdout: process.stdout,
+    version: 'test',
+  });
+  return { result, winrm, journal };
+}
+
+describe('engine over WinRM: a Windows scenario end to end', () => {
+  it('inject → drift confirmed → scripted heal claimed and verified → hold → revert: healed', async () => {
+    const state: FirewallHost = { reverted: [], hangChecksAfterInject: false };
+    const { result, winrm, journal } = await runWindowsScenario(state, 1500);
+    const [attempt] = result.model.attempts;
+    expect(attempt!.verdict).toMatchObject({ kind: 'healed' });
+    expect(result.exitCode).toBe(0);
+    // the fault's own PowerShell went over the wire, the revert carried the snapshot as a literal
+    const scripts = winrm.host.scripts().map((r) => r.script);
+    expect(scripts.some((s) => s.includes("Set-NetFirewallProfile -Name 'Domain','Private','Public' -Enabled False"))).toBe(true);
+    expect(state.reverted).toHaveLength(1);
+    expect(state.reverted[0]).toContain(`ConvertFrom-Json -InputObject '${SNAPSHOT}'`);
+    expect((await journal.pending()).entries).toEqual([]);
+    expect(winrm.stats.encryptedMessages).toBeGreaterThan(0);
+  });
+
+  it('WinRM timeouts during observe make the attempt inconclusive, never not_healed', async () => {
+    const state: FirewallHost = { reverted: [], hangChecksAfterInject: true };
+    const { result } = await runWindowsScenario(state, 60_000);
+    const [attempt] = result.model.attempts;
+    expect(attempt!.verdict).toMatchObject({ kind: 'inconclusive', reason: 'transport_lost' });
+    expect((attempt!.verdict as { detail: string }).detail).toMatch(/did not finish within 3000ms/);
+    expect(state.reverted).toHaveLength(1); // the revert still ran
+    expect(result.exitCode).toBe(3);
+  });
+});
