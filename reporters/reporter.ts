@@ -22,7 +22,7 @@ export interface Reporter {
   onRunStart?(run: RunModel): void | Promise<void>;
   onAttemptEnd?(attempt: AttemptResult, run: RunModel): void | Promise<void>;
   /** Returns the files it wrote (for the console to list). */
-  onRunEnd?(run: RunModel): void | Promise<void | readonly string[]>;
+  onRunEnd?(run: RunModel): void | readonly string[] | Promise<void | readonly string[]>;
 }
 
 export type ReporterFactory = (context: ReporterContext) => Reporter;
