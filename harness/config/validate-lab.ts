@@ -1,6 +1,7 @@
 import { formatDuration } from '../core/duration.js';
 import type { ConfigIssue } from '../core/errors.js';
 import { hostMatchesTarget, matchHosts } from '../engine/plan-hosts.js';
+import { defaultWindowsProtect } from '../faults/windows/protect.js';
 import type { Catalogue, CatalogueBundle, CatalogueScenario, SourceDocument } from './catalogue.js';
 import type { ProtectSpec } from './fields.js';
 import type { HostConfig, LabConfig } from './lab-schema.js';
@@ -31,8 +32,13 @@ export function checkLab(lab: LabConfig, source: SourceDocument): ConfigIssue[] 
   return issues;
 }
 
-/** The transport is part of the management plane even when `protect` does not say so. */
+/**
+ * The transport is part of the management plane even when `protect` does not say so;
+ * on Windows that is the whole remote-management stack (WinRM, HTTP.sys, OpenSSH,
+ * their firewall rules and registry keys), as the Windows fault library defines it.
+ */
 function transportPlane(host: HostConfig): ProtectSpec {
+  if (host.platform === 'windows') return defaultWindowsProtect(host);
   const t = host.transport;
   if (t.kind === 'ssh') return { ports: [t.port], services: [], accounts: [t.user], paths: [] };
   if (t.kind === 'winrm') return { ports: [t.port ?? (t.scheme === 'https' ? 5986 : 5985)], services: ['WinRM'], accounts: [t.user], paths: [] };
