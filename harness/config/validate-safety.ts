@@ -2,7 +2,7 @@ import type { FaultFootprint } from '../faults/fault.js';
 import type { ProtectSpec } from './fields.js';
 import type { StepsSpec } from './scenario-schema.js';
 
-/** What a fault would touch, and whether we know it (built-in footprint) or guessed it (command scan). */
+/** One protected thing a fault would touch, e.g. `port 22` or `service WinRM`. */
 export interface Touch {
   readonly what: string;
 }
