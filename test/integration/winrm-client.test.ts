@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { hostSchema } from '../../harness/config/lab-schema.js';
 import { systemClock } from '../../harness/core/clock.js';
+import { waitFor } from '../../harness/core/wait.js';
 import { silentLogger } from '../../harness/core/logger.js';
 import { CMD_LINE_LIMIT } from '../../harness/transport/winrm/powershell-command.js';
 import { createWinRmTransport } from '../../harness/transport/winrm.js';
@@ -182,6 +183,22 @@ describe('chaoslab WinRM transport against the WinRM test server', () => {
     const lines: string[] = [];
     for await (const line of transport.stream('Get-Content -Wait C:\\agent.log', { signal: new AbortController().signal })) lines.push(line);
     expect(lines).toEqual(['first', 'second', 'third']);
+  });
+
+  it('stopping a stream terminates the remote command and deletes its shell', async () => {
+    const server = await serve({ auth: 'ntlm', rules: [{ match: /Get-Content -Wait/, reply: { delayMs: 30_000 } }] });
+    const transport = await connect(server, { operation_timeout: '1s' });
+    const stop = new AbortController();
+    const lines: string[] = [];
+    const consumed = (async () => {
+      for await (const line of transport.stream('Get-Content -Wait C:\\agent.log', { signal: stop.signal })) lines.push(line);
+    })();
+    await waitFor(async () => (server.stats.operationTimeouts > 0 ? true : undefined), { clock: systemClock, timeoutMs: 10_000, intervalMs: 50, description: 'the tail to be running' });
+    stop.abort(new Error('attempt over'));
+    await consumed;
+    expect(lines).toEqual([]);
+    expect(server.host.signals).toHaveLength(1);
+    expect(server.host.shells.size).toBe(0);
   });
 
   it('probes, and runs concurrent execs over the one connection', async () => {

@@ -75,7 +75,17 @@ export class WinRmClient {
         await this.freshConnection(attempt, options.signal);
       }
     }
-    const output = await this.receiveAll(started.shellId, started.commandId, deadline, options);
+    let output: CommandOutput;
+    try {
+      output = await this.receiveAll(started.shellId, started.commandId, deadline, options);
+    } catch (error) {
+      // The caller gave up (a stream was stopped): end the remote command, keep the shell for close().
+      if (options.signal?.aborted) {
+        await this.signal(started.shellId, started.commandId).catch(() => undefined);
+        this.idleShells.push(started.shellId);
+      }
+      throw error;
+    }
     await this.signal(started.shellId, started.commandId).catch(() => undefined);
     this.idleShells.push(started.shellId);
     return output;
