@@ -109,8 +109,13 @@ export const browserObserverSchema = z.strictObject({
     tier: z.string().optional(),
     runbook: z.string().optional(),
     updated_at: z.string().optional(),
+    /** When the page shows them: the host and check type as the dashboard names them (else the attempt's). */
+    host: z.string().optional(),
+    check_type: z.string().optional(),
   }),
   poll_interval: duration.default(2000),
+  /** Limit for each navigation and selector wait. */
+  timeout: duration.default(10_000),
   executable_path: z.string().default('/usr/bin/chromium'),
 });
 

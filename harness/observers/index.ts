@@ -7,3 +7,4 @@ export { HttpObserver } from './http.js';
 export { WebhookObserver, signBody, signatureMatches } from './webhook.js';
 export { PostgresObserver } from './postgres.js';
 export { compileQuery, QUERY_PARAMETERS } from './postgres-query.js';
+export { BrowserObserver, CHROMIUM_FLAGS } from './browser.js';

@@ -1,4 +1,5 @@
 import type { ObserverConfig, ObserverConfigOf, ObserverKind } from '../config/observer-schema.js';
+import { BrowserObserver } from './browser.js';
 import { HttpObserver } from './http.js';
 import { LogObserver } from './log.js';
 import type { Observer, ObserverContext } from './observer.js';
@@ -13,6 +14,7 @@ export const observerFactories: { [K in ObserverKind]?: ObserverFactory<K> } = {
   http: (config, context) => new HttpObserver(config, context),
   postgres: (config, context) => new PostgresObserver(config, context),
   webhook: (config, context) => new WebhookObserver(config, context),
+  browser: (config, context) => new BrowserObserver(config, context),
 };
 
 export function createObserver(config: ObserverConfig, context: ObserverContext): Observer {

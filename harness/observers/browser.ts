@@ -1,0 +1,189 @@
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { ObserverConfigOf } from '../config/observer-schema.js';
+import { errorMessage, ObserverUnavailableError } from '../core/errors.js';
+import { mapRecord } from './fields.js';
+import type { Observer, ObserverContext, ObserverOutput, WatchRequest } from './observer.js';
+import { Reconnector } from './retry.js';
+
+type BrowserConfig = ObserverConfigOf<'browser'>;
+
+/** Debian's Chromium, headless, with nothing that phones home. */
+export const CHROMIUM_FLAGS = [
+  '--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-quic',
+  '--no-first-run', '--disable-component-update', '--disable-sync',
+];
+
+/** What the incident view shows, read by the configured selectors. */
+interface Reading {
+  status: string;
+  updated_at?: string;
+  tier?: string;
+  runbook?: string;
+  host?: string;
+  check_type?: string;
+}
+
+/** Wrong credentials or selectors: retrying does not help, so the watch gives up at once. */
+class LoginFailed extends Error {}
+
+const READING_FIELDS = { kind: 'status', at: 'updated_at', host: 'host', check_type: 'check_type', runbook: 'runbook', tier: 'tier' };
+
+/**
+ * The `browser` observer, for stacks that only have a dashboard: Playwright
+ * drives Debian's Chromium, logs in with the configured selectors, opens the
+ * incident view of host + check type and re-reads status/tier/runbook on an
+ * interval; a changed reading is an event. Requests to any origin other than
+ * the dashboard's are blocked. When it fails, a screenshot and a Playwright
+ * trace are saved into the evidence directory and named in the error.
+ */
+export class BrowserObserver implements Observer {
+  readonly kind = 'browser';
+  readonly name: string;
+  private browser: Promise<Browser> | undefined;
+  private readonly origin: string;
+
+  constructor(private readonly config: BrowserConfig, private readonly context: ObserverContext) {
+    this.name = config.name;
+    this.origin = new URL(config.url).origin;
+  }
+
+  private launch(): Promise<Browser> {
+    this.browser ??= (async () => {
+      const { chromium } = await import('playwright-core');
+      return chromium.launch({ executablePath: this.config.executable_path, headless: true, args: CHROMIUM_FLAGS });
+    })().catch((error: unknown) => {
+      this.browser = undefined;
+      throw new ObserverUnavailableError(this.name, `cannot start Chromium (${this.config.executable_path}): ${errorMessage(error)}`, { cause: error });
+    });
+    return this.browser;
+  }
+
+  /** A context per watch, tracing from the start, with every other origin blocked. */
+  private async openPage(): Promise<{ browserContext: BrowserContext; page: Page }> {
+    const browserContext = await (await this.launch()).newContext();
+    await browserContext.tracing.start({ screenshots: true, snapshots: true });
+    await browserContext.route('**/*', (route) => (new URL(route.request().url()).origin === this.origin ? route.continue() : route.abort('blockedbyclient')));
+    const page = await browserContext.newPage();
+    page.setDefaultTimeout(this.config.timeout);
+    return { browserContext, page };
+  }
+
+  /** Saves a screenshot and the trace so far; returns a sentence naming the files. */
+  private async saveEvidence(page: Page, browserContext: BrowserContext, label: string): Promise<string> {
+    const stem = join(this.context.evidenceDir, `${this.name}-${label}-${Date.now()}`);
+    await mkdir(this.context.evidenceDir, { recursive: true });
+    const saved: string[] = [];
+    await page.screenshot({ path: `${stem}.png`, fullPage: true }).then(() => saved.push(`screenshot ${stem}.png`), () => undefined);
+    await browserContext.tracing.stop({ path: `${stem}-trace.zip` }).then(() => saved.push(`trace ${stem}-trace.zip`), () => undefined);
+    await browserContext.tracing.start({ screenshots: true, snapshots: true }).catch(() => undefined);
+    return saved.length ? `evidence: ${saved.join(', ')}` : 'no evidence could be saved';
+  }
+
+  private async login(page: Page): Promise<void> {
+    const login = this.config.login;
+    if (!login) return;
+    const password = await this.context.resolveSecret(login.password);
+    await page.goto(login.url ?? this.config.url);
+    await page.fill(login.username_selector, login.username);
+    await page.fill(login.password_selector, password);
+    await page.click(login.submit_selector);
+    if (login.success_selector) {
+      await page.waitForSelector(login.success_selector).catch(() => {
+        throw new LoginFailed(`login failed: ${login.success_selector} did not appear within ${this.config.timeout}ms after submitting`);
+      });
+      return;
+    }
+    await page.waitForLoadState();
+    if (await page.locator(login.password_selector).isVisible()) throw new LoginFailed('login failed: the login form is still shown after submitting');
+  }
+
+  private incidentUrl(request: WatchRequest): string {
+    const path = this.config.incident_url
+      .replaceAll('{host}', encodeURIComponent(request.host.name))
+      .replaceAll('{check_type}', encodeURIComponent(request.checkType));
+    return new URL(path, this.config.url).toString();
+  }
+
+  /** undefined when the page shows no incident (yet): not an error, the stack may not have seen the drift. */
+  private async read(page: Page, request: WatchRequest): Promise<Reading | undefined> {
+    const response = await page.goto(this.incidentUrl(request));
+    if (response && response.status() >= 500) throw new Error(`incident view answered ${response.status()}`);
+    const status = page.locator(this.config.selectors.status).first();
+    if ((await status.count()) === 0) return undefined;
+    const reading: Reading = { status: (await status.innerText()).trim() };
+    for (const field of ['updated_at', 'tier', 'runbook', 'host', 'check_type'] as const) {
+      const selector = this.config.selectors[field];
+      if (selector === undefined) continue;
+      const element = page.locator(selector).first();
+      if ((await element.count()) > 0) reading[field] = (await element.innerText()).trim();
+    }
+    return reading;
+  }
+
+  private toOutput(reading: Reading, request: WatchRequest): ObserverOutput {
+    return mapRecord(reading, {
+      source: this.name,
+      fields: READING_FIELDS,
+      kinds: this.config.kinds,
+      // without an updated-at on the page, the reading's own time on the stack's clock
+      defaults: { host: request.host.name, checkType: request.checkType, at: this.context.clock.wallNow() + request.skewMs },
+    });
+  }
+
+  async *watch(request: WatchRequest): AsyncIterable<ObserverOutput> {
+    const { browserContext, page } = await this.openPage();
+    const reconnector = new Reconnector(this.name, this.context.clock);
+    let loggedIn = false;
+    let last: string | undefined;
+    try {
+      while (!request.signal.aborted) {
+        try {
+          if (!loggedIn) await this.login(page);
+          loggedIn = true;
+          const reading = await this.read(page, request);
+          reconnector.succeeded();
+          const key = JSON.stringify(reading);
+          if (reading && key !== last) yield this.toOutput(reading, request);
+          last = key;
+        } catch (error) {
+          if (request.signal.aborted) return;
+          loggedIn = false;
+          const giveUp = error instanceof LoginFailed || (await reconnector.failed(error, request.signal).then(() => false, () => true));
+          if (giveUp) {
+            if (request.signal.aborted) return;
+            const evidence = await this.saveEvidence(page, browserContext, request.attemptId);
+            throw new ObserverUnavailableError(this.name, `${errorMessage(error)} (${evidence})`, { cause: error });
+          }
+          continue;
+        }
+        await this.context.clock.sleep(this.config.poll_interval, request.signal).catch(() => undefined);
+      }
+    } finally {
+      await browserContext.close().catch(() => undefined);
+    }
+  }
+
+  async probe(): Promise<void> {
+    const { browserContext, page } = await this.openPage();
+    try {
+      const response = await page.goto(this.config.url);
+      if (response && response.status() >= 400) throw new Error(`${this.config.url} answered ${response.status()}`);
+    } catch (error) {
+      throw new ObserverUnavailableError(this.name, `cannot open the dashboard: ${errorMessage(error)}`, { cause: error });
+    } finally {
+      await browserContext.close().catch(() => undefined);
+    }
+  }
+
+  async close(): Promise<void> {
+    const browser = this.browser;
+    this.browser = undefined;
+    await browser?.then((b) => b.close()).catch(() => undefined);
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.close();
+  }
+}

@@ -1,0 +1,97 @@
+import { existsSync } from 'node:fs';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { ObserverUnavailableError } from '../../harness/core/errors.js';
+import { BrowserObserver } from '../../harness/observers/browser.js';
+import { startDashboard, type Dashboard } from '../support/dashboard/server.js';
+import { labHost, observerContext, parseObserver, startWatch, type RunningWatch } from '../support/observer-watch.js';
+import { tempDir } from '../support/tmp.js';
+
+let dashboard: Dashboard;
+let evidence: Awaited<ReturnType<typeof tempDir>>;
+const cleanups: (() => Promise<void>)[] = [];
+beforeAll(async () => {
+  dashboard = await startDashboard();
+  evidence = await tempDir('chaoslab-evidence-');
+});
+afterAll(async () => {
+  await dashboard?.close();
+  await evidence?.[Symbol.asyncDispose]();
+});
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+});
+
+function observer(password: string, overrides: Record<string, unknown> = {}): BrowserObserver {
+  const config = parseObserver({
+    kind: 'browser',
+    name: 'stack-dashboard',
+    url: dashboard.url,
+    login: { url: `${dashboard.url}/login`, username_selector: '#username', password_selector: '#password', submit_selector: '#submit', username: dashboard.username, password: 'env:DASHBOARD_PASSWORD', success_selector: '#welcome' },
+    incident_url: '/incidents/{host}/{check_type}',
+    selectors: { status: '#status', tier: '#tier', runbook: '#runbook', updated_at: '#updated' },
+    kinds: { Open: 'detected', Resolved: 'claimed_healed', 'Escalated to L3': 'escalated' },
+    poll_interval: '200ms',
+    timeout: '3s',
+    ...overrides,
+  });
+  const created = new BrowserObserver(config, observerContext({ env: { DASHBOARD_PASSWORD: password }, evidenceDir: evidence.path }));
+  cleanups.push(() => created.close());
+  return created;
+}
+
+function watch(target: BrowserObserver, hostName: string, since = Date.now() - 1_000): RunningWatch {
+  const running = startWatch(target, { host: labHost(hostName), checkType: 'smb_signing', since });
+  cleanups.push(() => running.stop());
+  return running;
+}
+
+describe('browser observer', () => {
+  it('logs in, reads the incident view as it changes, and blocks every other origin', async () => {
+    const target = observer(dashboard.password);
+    const running = watch(target, 'win-dc-1');
+    await running.until('a view of the empty incident page', () => dashboard.views() >= 1);
+    const detected = new Date().toISOString();
+    dashboard.setIncident('win-dc-1', 'smb_signing', { status: 'Open', updatedAt: detected });
+    await running.until('detected', () => running.accepted.length === 1);
+    dashboard.setIncident('win-dc-1', 'smb_signing', { status: 'Resolved', tier: 'L1', runbook: 'RB-WIN-SEC-007', updatedAt: new Date(Date.now() + 5).toISOString() });
+    await running.until('resolved', () => running.accepted.length === 2);
+    expect(running.accepted.map((s) => [s.kind, s.tier, s.runbook])).toEqual([['detected', undefined, undefined], ['claimed_healed', 'L1', 'RB-WIN-SEC-007']]);
+    expect(running.accepted[0]).toMatchObject({ host: 'win-dc-1', checkType: 'smb_signing' });
+    // unchanged readings are not repeated
+    await running.until('more polls', () => dashboard.views() >= 6);
+    expect(running.outputs).toHaveLength(2);
+    expect(dashboard.foreignHits()).toBe(0);
+  });
+
+  it('reports a status it cannot map as malformed, naming the value', async () => {
+    dashboard.setIncident('win-ws-1', 'smb_signing', { status: 'Pending review', updatedAt: new Date().toISOString() });
+    const running = watch(observer(dashboard.password), 'win-ws-1');
+    await running.until('a malformed reading', () => running.rejected.length === 1);
+    expect(running.rejected[0]!.detail).toMatch(/"Pending review", which maps to no signal kind/);
+  });
+
+  it('fails a wrong login at once with a clear error, a screenshot and a trace', async () => {
+    const running = watch(observer('wrong-password'), 'win-dc-1');
+    await running.done;
+    const error = running.error();
+    expect(error).toBeInstanceOf(ObserverUnavailableError);
+    const message = String(error);
+    expect(message).toMatch(/login failed: #welcome did not appear within 3000ms after submitting/);
+    const screenshot = /screenshot (\S+\.png)/.exec(message)?.[1];
+    const trace = /trace (\S+\.zip)/.exec(message)?.[1];
+    expect(screenshot?.startsWith(evidence.path)).toBe(true);
+    expect(existsSync(screenshot!)).toBe(true);
+    expect(existsSync(trace!)).toBe(true);
+  });
+
+  it('is unavailable promptly when the dashboard cannot be reached', async () => {
+    const gone = await startDashboard();
+    await gone.close();
+    const target = observer(dashboard.password, { url: gone.url, login: undefined });
+    await expect(target.probe()).rejects.toThrow(/cannot open the dashboard: .*ERR_CONNECTION_REFUSED/);
+    const running = watch(target, 'win-dc-1');
+    await running.done;
+    expect(running.error()).toBeInstanceOf(ObserverUnavailableError);
+    expect(String(running.error())).toMatch(/ERR_CONNECTION_REFUSED.*screenshot/s);
+  });
+});
