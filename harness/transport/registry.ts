@@ -1,6 +1,7 @@
 import type { HostConfig, TransportConfig } from '../config/lab-schema.js';
 import type { Clock } from '../core/clock.js';
 import type { Logger } from '../core/logger.js';
+import { createDockerExecTransport } from './docker-exec.js';
 import { createSshTransport } from './ssh.js';
 import type { Transport } from './transport.js';
 import { createWinRmTransport } from './winrm.js';
@@ -16,7 +17,7 @@ export interface TransportContext {
 export type TransportFactory = (host: HostConfig, context: TransportContext) => Transport;
 
 /** Built-in transports, one per `transport.kind` of the inventory. */
-export const transportFactories: Partial<Record<TransportConfig['kind'], TransportFactory>> = { ssh: createSshTransport, winrm: createWinRmTransport };
+export const transportFactories: Partial<Record<TransportConfig['kind'], TransportFactory>> = { ssh: createSshTransport, winrm: createWinRmTransport, 'docker-exec': createDockerExecTransport };
 
 export function createTransport(host: HostConfig, context: TransportContext): Transport {
   const factory = transportFactories[host.transport.kind];

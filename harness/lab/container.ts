@@ -1,0 +1,172 @@
+import { createConnection } from 'node:net';
+import { rm } from 'node:fs/promises';
+import type { HostConfig, LabConfig } from '../config/lab-schema.js';
+import { systemClock, type Clock } from '../core/clock.js';
+import { ChaoslabError, errorMessage } from '../core/errors.js';
+import { waitFor } from '../core/wait.js';
+import {
+  connectEngine,
+  createAndStart,
+  createNetwork,
+  execInContainer,
+  listContainers,
+  pingEngine,
+  removeContainer,
+  removeNetworks,
+  type Engine,
+} from './engine.js';
+import { ensureLabImage, LAB_IMAGE_REPOSITORY } from './image.js';
+import { ensureLabKeys } from './keys.js';
+import type { HostStatus, LabProvider } from './lab-provider.js';
+import { containerName, HEALER_PORT, HOST_LABEL, LAB_LABEL, labStateDir, networkName } from './paths.js';
+import { resolveLab, writeResolvedInventory } from './resolve.js';
+
+export interface ContainerProviderOptions {
+  readonly engine?: Engine;
+  readonly clock?: Clock;
+  /** Overrides the lab host image (tests pass an already built tag). */
+  readonly image?: string;
+  readonly readyTimeoutMs?: number;
+}
+
+/**
+ * The embedded lab: one container per inventory host, built from the lab host
+ * image, on an internal network of its own (nothing reaches outside), SSH and
+ * the healer API published on 127.0.0.1 at engine-chosen free ports.
+ */
+export class ContainerLabProvider implements LabProvider {
+  readonly kind = 'container' as const;
+  private readonly clock: Clock;
+
+  constructor(private readonly options: ContainerProviderOptions = {}) {
+    this.clock = options.clock ?? systemClock;
+  }
+
+  private engine(): Engine {
+    return this.options.engine ?? connectEngine();
+  }
+
+  async up(lab: LabConfig, options: { signal?: AbortSignal; onProgress?: (message: string) => void } = {}): Promise<LabConfig> {
+    const say = options.onProgress ?? (() => undefined);
+    const engine = this.engine();
+    const engineName = await pingEngine(engine);
+    say(`engine: ${engineName}`);
+    await this.removeLabResources(engine, lab, say);
+    const keys = await ensureLabKeys(labStateDir(lab.name), lab.name);
+    const image = this.options.image ?? (await ensureLabImage({ engine, onProgress: say })).tag;
+    await createNetwork(engine, networkName(lab.name), { [LAB_LABEL]: lab.name }, true);
+    const podman = engineName.startsWith('Podman');
+    say(`starting ${lab.hosts.length} hosts from ${image}`);
+    await Promise.all(
+      lab.hosts.map((host) =>
+        createAndStart(engine, {
+          name: containerName(lab.name, host.name),
+          image: host.container && !host.container.image.startsWith(LAB_IMAGE_REPOSITORY) ? host.container.image : image,
+          hostname: host.name,
+          env: {
+            LAB_HOST_NAME: host.name,
+            LAB_AUTHORIZED_KEY: keys.clientPublicKey,
+            LAB_HOST_KEY_B64: Buffer.from(keys.hostKeyText).toString('base64'),
+            LAB_HEALER: host.container?.healer === false ? '0' : '1',
+            HEALER_INTERVAL: `${lab.healer_scan_interval ?? 5000}ms`,
+          },
+          labels: { [LAB_LABEL]: lab.name, [HOST_LABEL]: host.name },
+          network: networkName(lab.name),
+          publish: ['22/tcp', `${HEALER_PORT}/tcp`],
+          capAdd: ['NET_ADMIN'],
+          // /proc/sys is read-only in a container; unmasking it lets the (namespaced) ip_forward drift happen.
+          securityOpt: [podman ? 'unmask=/proc/sys' : 'systempaths=unconfined'],
+        }),
+      ),
+    );
+    const resolved = await resolveLab(lab, { engine });
+    await Promise.all(resolved.hosts.map((host) => this.waitReady(engine, lab.name, host, options.signal)));
+    const inventory = await writeResolvedInventory(resolved);
+    say(`lab ${lab.name} is up; inventory: ${inventory}`);
+    return resolved;
+  }
+
+  async down(lab: LabConfig): Promise<void> {
+    await this.removeLabResources(this.engine(), lab, () => undefined);
+    await rm(labStateDir(lab.name), { recursive: true, force: true });
+  }
+
+  async status(lab: LabConfig): Promise<readonly HostStatus[]> {
+    const engine = this.engine();
+    const containers = await listContainers(engine, { [LAB_LABEL]: lab.name });
+    return Promise.all(
+      lab.hosts.map(async (host): Promise<HostStatus> => {
+        const container = containers.find((c) => c.labels[HOST_LABEL] === host.name);
+        if (!container) return { name: host.name, state: 'missing', detail: `no container ${containerName(lab.name, host.name)}` };
+        const ports = { ssh: container.ports['22/tcp'] ?? 0, healer: container.ports[`${HEALER_PORT}/tcp`] ?? 0 };
+        if (container.state !== 'running') return { name: host.name, state: 'stopped', detail: `container is ${container.state}`, ports };
+        const health = await this.health(engine, container.id);
+        return health ? { name: host.name, state: 'unhealthy', detail: health, ports } : { name: host.name, state: 'running', ports };
+      }),
+    );
+  }
+
+  /** The last lines of a host's init and healer logs, read inside the container. */
+  async logs(lab: LabConfig, hostName: string, lines: number): Promise<string> {
+    const result = await execInContainer(this.engine(), containerName(lab.name, hostName), [
+      'tail', '-n', String(lines), '/var/log/lab-init.log', '/var/log/chaoslab-healer/healer.log', '/var/log/chaoslab-healer/events.jsonl',
+    ]);
+    return result.stdout + result.stderr;
+  }
+
+  /** What is wrong with a running host, or undefined when sshd and (if enabled) the healer run. */
+  private async health(engine: Engine, container: string): Promise<string | undefined> {
+    try {
+      const result = await execInContainer(engine, container, ['/bin/sh', '-c',
+        'test -e /run/lab-ready || { echo "still starting"; exit 1; }; pgrep -x sshd >/dev/null || { echo "sshd is not running"; exit 1; }; ' +
+        'if [ "${LAB_HEALER:-1}" = 1 ]; then lab-service status healer || { echo "healer is not running"; exit 1; }; fi']);
+      return result.exitCode === 0 ? undefined : result.stdout.trim() || `health check exited ${result.exitCode}`;
+    } catch (error) {
+      return `cannot exec: ${errorMessage(error)}`;
+    }
+  }
+
+  private async waitReady(engine: Engine, labName: string, host: HostConfig, signal?: AbortSignal): Promise<void> {
+    const port = host.transport.kind === 'ssh' ? host.transport.port : undefined;
+    await waitFor(
+      async () => {
+        if ((await this.health(engine, containerName(labName, host.name))) !== undefined) return undefined;
+        if (port !== undefined && !(await sshBanner(port))) return undefined;
+        return true;
+      },
+      { clock: this.clock, timeoutMs: this.options.readyTimeoutMs ?? 60_000, intervalMs: 250, factor: 1.5, maxIntervalMs: 1000, signal, description: `lab host ${host.name} to be ready` },
+    ).catch((error: unknown) => {
+      throw new ChaoslabError('CHAOSLAB_LAB_ENGINE', `${host.name} did not become ready: ${errorMessage(error)} (see \`chaoslab lab logs --host ${host.name}\`)`, { cause: error });
+    });
+  }
+
+  /**
+   * Removes every container and network labelled with this lab. Podman's records
+   * can outlive their processes (a killed session leaves "Up" ghosts), so removal
+   * is retried once and names are removed too.
+   */
+  private async removeLabResources(engine: Engine, lab: LabConfig, say: (message: string) => void): Promise<void> {
+    for (let round = 0; round < 2; round += 1) {
+      const leftovers = await listContainers(engine, { [LAB_LABEL]: lab.name });
+      const names = new Set([...leftovers.map((c) => c.name), ...lab.hosts.map((h) => containerName(lab.name, h.name))]);
+      if (round === 0 && leftovers.length) say(`removing ${leftovers.length} containers left from an earlier ${lab.name} lab`);
+      await Promise.all([...names].map((name) => removeContainer(engine, name).catch(() => undefined)));
+      if ((await listContainers(engine, { [LAB_LABEL]: lab.name })).length === 0) break;
+    }
+    await removeNetworks(engine, { [LAB_LABEL]: lab.name });
+  }
+}
+
+/** True once something on 127.0.0.1:port greets like an SSH server. */
+function sshBanner(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = createConnection({ host: '127.0.0.1', port });
+    const done = (ok: boolean) => {
+      socket.destroy();
+      resolve(ok);
+    };
+    socket.setTimeout(2000, () => done(false));
+    socket.once('data', (chunk) => done(chunk.toString('latin1').startsWith('SSH-')));
+    socket.once('error', () => done(false));
+  });
+}
