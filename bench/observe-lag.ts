@@ -20,7 +20,7 @@ const heals = Math.max(50, Number(process.argv[2] ?? 60));
 const TARGET_P95_MS = 250;
 
 const sshd = await startSshd();
-const lab = await createEngineLab(sshd, [{ id: 'lag', behaviour: 'heal', sla: '3s', window: '5s', hold: '0s', delayMs: 150 }]);
+const lab = await createEngineLab(sshd, [{ id: 'lag', behaviour: 'heal', sla: '3s', window: '5s', hold: '0s', delayMs: 400 }]);
 try {
   const started = performance.now();
   const result = await runLabSession(lab, { journal: new RevertJournal(join(lab.dir, 'journal')), reportsRoot: join(lab.dir, 'reports'), plan: { repeat: heals }, concurrency: 1 });
@@ -48,7 +48,13 @@ try {
   const deliveryP95 = p(deliveryLag, 95);
   if (p95 !== undefined && deliveryP95 !== undefined && deliveryP95 > 0) console.log(`  ratio verdict/delivery p95: ${(p95 / deliveryP95).toFixed(2)}×`);
   console.log(`  target p95 ≤ ${TARGET_P95_MS} ms: ${p95 !== undefined && p95 <= TARGET_P95_MS ? 'met' : 'NOT met'} (${fmt(p95)})`);
-  if (healed < 50) console.log(`  warning: only ${healed} heals measured (verdicts: ${result.model.attempts.map((a) => a.verdict.kind).join(', ')})`);
+  const others = new Map<string, number>();
+  for (const a of result.model.attempts.filter((x) => x.verdict.kind !== 'healed')) {
+    const key = a.verdict.kind === 'inconclusive' ? `inconclusive ${a.verdict.reason}: ${a.verdict.detail.slice(0, 120)}` : a.verdict.kind;
+    others.set(key, (others.get(key) ?? 0) + 1);
+  }
+  for (const [key, count] of others) console.log(`  not measured: ${count}× ${key}`);
+  if (healed < 50) console.log(`  warning: only ${healed} heals measured; run with more heals (argument) on a quieter machine`);
 } finally {
   await lab[Symbol.asyncDispose]();
   await sshd[Symbol.asyncDispose]();
