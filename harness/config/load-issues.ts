@@ -80,7 +80,8 @@ function messageFor(issue: ZodIssue, schema: z.ZodType): string {
       return isDefaultMessage(issue.message) ? sizeMessage(issue) : issue.message;
     case 'invalid_format':
       if (!isDefaultMessage(issue.message)) return issue.message;
-      return issue.format === 'regex' ? `must match ${(issue as { pattern?: string }).pattern ?? 'the expected pattern'}` : `must be a valid ${issue.format}`;
+      if (issue.format === 'regex') return `must match ${(issue as { pattern?: string }).pattern ?? 'the expected pattern'}`;
+      return issue.format === 'url' ? `must be a URL like http://127.0.0.1:8080/path (got ${JSON.stringify(issue.input)})` : `must be a valid ${issue.format}`;
     default:
       return issue.message;
   }

@@ -54,7 +54,7 @@ export interface ShardSpec {
 export interface PlanOptions {
   /** Run this suite (its include/exclude, repeat, concurrency, gates). */
   readonly suite?: string;
-  /** Ids or globs (`lin-ssh-*`, `linux/*`) of scenarios and bundles; ignored when a suite is named. Empty: everything. */
+  /** Ids or globs (`lin-ssh-*`, `linux/*`) of scenarios and bundles; with a suite, they pick among its entries. Empty: everything. */
   readonly select?: readonly string[];
   /** Regular expression tested against id, title and tags; non-matching entries become `filtered` skips. */
   readonly grep?: string;

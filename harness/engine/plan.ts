@@ -39,6 +39,15 @@ function selectUnits(catalogue: Catalogue, include: readonly string[], exclude: 
   return [...chosen].filter((unit) => !exclude.some((glob) => selectorMatches(glob, unit)));
 }
 
+/** `run --suite full 'lin-ssh-*'`: the selectors pick among the suite's entries, keeping the suite's order. */
+function narrowSuite(units: readonly Unit[], suite: CatalogueSuite, selectors: readonly string[]): Unit[] {
+  if (selectors.length === 0) return [...units];
+  for (const selector of selectors) {
+    if (!units.some((unit) => selectorMatches(selector, unit))) throw new ChaoslabError('CHAOSLAB_USAGE', `"${selector}" matches nothing in suite ${suite.config.id}`);
+  }
+  return units.filter((unit) => selectors.some((selector) => selectorMatches(selector, unit)));
+}
+
 function compileGrep(pattern: string): RegExp {
   try {
     return new RegExp(pattern, 'i');
@@ -136,9 +145,7 @@ class PlanBuilder {
  */
 export function planRun(catalogue: Catalogue, lab: LabConfig, options: PlanOptions = {}): Plan {
   const suite = options.suite !== undefined ? findSuite(catalogue, options.suite) : undefined;
-  const units = suite
-    ? selectUnits(catalogue, suite.config.include, suite.config.exclude, false)
-    : selectUnits(catalogue, options.select ?? [], [], true);
+  const units = suite ? narrowSuite(selectUnits(catalogue, suite.config.include, suite.config.exclude, false), suite, options.select ?? []) : selectUnits(catalogue, options.select ?? [], [], true);
   const grep = options.grep !== undefined ? compileGrep(options.grep) : undefined;
   const repeat = options.repeat ?? suite?.config.repeat ?? 1;
   if (!Number.isInteger(repeat) || repeat < 1) throw new ChaoslabError('CHAOSLAB_USAGE', `--repeat must be a whole number ≥ 1 (got ${repeat})`);

@@ -192,6 +192,16 @@ describe('every bad input names file, line, column and field', () => {
     expect(config?.steps).toEqual({ inject: 'true', check: 'true', revert: 'true' });
   });
 
+  it('inventory problems: transport rules point at the transport, a missing discriminator lists the kinds', () => {
+    const text = 'kind: lab\nname: x\nhosts:\n  - name: a\n    platform: linux\n    transport:\n      kind: ssh\n      user: root\nobservers:\n  - name: o\n    path: /x\n  - name: p\n    kind: http\n    url: healer-api\n';
+    expect((loadDocument('lab.yaml', text, 'lab').issues ?? []).map(formatIssue)).toEqual([
+      'lab.yaml:6:5 hosts[0].transport.key: needs `key` or `password`',
+      'lab.yaml:6:5 hosts[0].transport.known_hosts: needs `known_hosts` to pin the host key, or `insecure_host_key: true` for a lab',
+      'lab.yaml:10:5 observers[0].kind: is required: one of log, http, postgres, webhook, browser',
+      'lab.yaml:14:10 observers[1].url: must be a URL like http://127.0.0.1:8080/path (got "healer-api")',
+    ]);
+  });
+
   it('unknown kind, empty file, a list at the top', () => {
     expect(documentProblems('kind: scenarios\nid: x\n')).toEqual(['inline.yaml:1:7 kind: must be one of scenario, bundle, suite, lab (got "scenarios")']);
     expect(documentProblems('')).toEqual(['inline.yaml:1:1: the file is empty: expected a mapping with `id`, `title`, …']);

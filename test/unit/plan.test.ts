@@ -64,6 +64,15 @@ describe('selection', () => {
     ]);
   });
 
+  it('selectors given with a suite pick among its entries', () => {
+    expect(ids(planRun(catalogue, linuxLab, { suite: 'full', select: ['cascade', 'lin-ssh-*'], repeat: 1 }).attempts)).toEqual([
+      'lin-ssh-root-login@web-1#1',
+      'cascade/lin-firewall@web-2#1',
+      'cascade/lin-rsyslog@web-2#1',
+    ]);
+    expect(usageError(() => planRun(catalogue, linuxLab, { suite: 'full', select: ['lin-cron-perms'] }))).toBe('"lin-cron-perms" matches nothing in suite full');
+  });
+
   it('path globs select a folder; without selectors everything runs', () => {
     expect(ids(planRun(catalogue, mixedLab, { select: ['windows/*'] }).attempts)).toEqual(['win-dc-firewall@dc-1#1']);
     expect(planRun(catalogue, mixedLab).attempts).toHaveLength(7);
