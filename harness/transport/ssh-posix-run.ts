@@ -8,7 +8,8 @@ import { quotePosix } from '../quoting/shell.js';
  * stop the command. So every command runs under `/bin/sh -c` with a marker in
  * its environment, which every process it starts inherits and keeps across exec;
  * a timeout or abort then kills every process carrying the marker, from a
- * second channel, by reading /proc/<pid>/environ (Linux).
+ * second channel, by reading /proc/<pid>/environ (Linux). Commands that cannot
+ * be abandoned (no timeout, no signal) are sent as they are, to the login shell.
  */
 const MARKER_VARIABLE = 'CHAOSLAB_RUN';
 
@@ -17,7 +18,8 @@ export function newRunId(): string {
 }
 
 export function markedPosixCommand(command: string, runId: string): string {
-  return `exec env ${MARKER_VARIABLE}=${runId} /bin/sh -c ${quotePosix(command)}`;
+  // export + exec: the new shell starts with the marker in its own environ, at the cost of one exec.
+  return `export ${MARKER_VARIABLE}=${runId}; exec /bin/sh -c ${quotePosix(command)}`;
 }
 
 /**

@@ -32,9 +32,11 @@ export interface SshTransportOptions {
 /**
  * The ssh2 transport: one pooled connection per host, opened lazily and
  * re-opened with backoff when it drops between commands; one `exec` channel per
- * command. POSIX commands run under `/bin/sh -c`; with `shell: powershell`
- * (OpenSSH for Windows) every command is sent as `powershell.exe
- * -EncodedCommand …`, so no cmd.exe quoting applies.
+ * command. POSIX commands are interpreted by the login shell, or by `/bin/sh -c`
+ * when they have a timeout or signal (so they can be killed, see
+ * ssh-posix-run.ts): write POSIX sh. With `shell: powershell` (OpenSSH for
+ * Windows) every command is sent as `powershell.exe -EncodedCommand …`, so no
+ * cmd.exe quoting applies.
  */
 export class SshTransport implements Transport {
   readonly host: string;
@@ -62,7 +64,8 @@ export class SshTransport implements Transport {
   async exec(command: string, options: ExecOptions = {}): Promise<ExecResult> {
     const started = this.context.clock.now();
     const operation = this.operation(command, options);
-    const runId = newRunId();
+    // Only a command that can be abandoned (timeout or signal) needs the marker that lets us kill it.
+    const runId = options.timeoutMs !== undefined || options.signal !== undefined ? newRunId() : undefined;
     let release: (() => void) | undefined;
     try {
       release = await this.slots.acquire(operation.signal);
@@ -70,7 +73,7 @@ export class SshTransport implements Transport {
       const outcome = await collectChannel(client, channel, this.host, operation.signal);
       return { ...outcome, durationMs: Math.round(this.context.clock.now() - started) };
     } catch (error) {
-      if (release && operation.signal.aborted && error === operation.signal.reason) {
+      if (runId && release && operation.signal.aborted && error === operation.signal.reason) {
         // Free this slot first: the kill needs a channel of its own.
         release();
         await this.killRemote(runId);
@@ -139,9 +142,10 @@ export class SshTransport implements Transport {
     return operationSignal([options.signal, this.closing.signal], timeout);
   }
 
-  /** What goes on the wire: POSIX commands carry a run marker, PowerShell scripts are encoded. */
-  private wire(command: string, runId: string): string {
-    return this.shell === 'powershell' ? powershellInvocation(command) : markedPosixCommand(command, runId);
+  /** What goes on the wire: PowerShell scripts are encoded, killable POSIX commands carry a run marker. */
+  private wire(command: string, runId: string | undefined): string {
+    if (this.shell === 'powershell') return powershellInvocation(command);
+    return runId === undefined ? command : markedPosixCommand(command, runId);
   }
 
   /**
