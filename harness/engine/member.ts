@@ -57,11 +57,13 @@ export class MemberState {
   startPhase(phase: Phase): void {
     if (this.openPhase) this.endPhase(true);
     this.openPhase = phase;
+    this.ctx.logger.info({ attemptId: this.attemptId, phase }, 'phase started');
     this.ctx.sink.emit({ type: 'phase', attemptId: this.attemptId, phase, status: 'start' });
   }
 
   endPhase(ok: boolean, detail?: string): void {
     if (!this.openPhase) return;
+    this.ctx.logger.info({ attemptId: this.attemptId, phase: this.openPhase, ok, detail }, 'phase ended');
     this.ctx.sink.emit({ type: 'phase', attemptId: this.attemptId, phase: this.openPhase, status: 'end', ok, ...(detail !== undefined && { detail }) });
     this.openPhase = undefined;
   }
