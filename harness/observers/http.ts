@@ -72,6 +72,7 @@ export class HttpObserver implements Observer {
     const headers = await this.headers('application/json');
     const reconnector = new Reconnector(this.name, this.context.clock);
     let cursor = formatCursor(request.since + request.skewMs - CURSOR_LEAD_MS, this.config.since_format);
+    const delivered = new Set<string>();
     while (!request.signal.aborted) {
       let delay = this.config.poll_interval;
       try {
@@ -90,7 +91,13 @@ export class HttpObserver implements Observer {
         if (body !== undefined) {
           const poll = this.parsePoll(body, cursor);
           cursor = poll.cursor;
-          yield* poll.outputs;
+          for (const output of poll.outputs) {
+            // records at the cursor come back on the next poll (since >= cursor); they are not new reports
+            const key = JSON.stringify(output.raw);
+            if (delivered.has(key)) continue;
+            delivered.add(key);
+            yield output;
+          }
         }
       } catch (error) {
         if (request.signal.aborted) return;
