@@ -80,6 +80,7 @@ describe('WinRM test server driven by pywinrm', () => {
       { stdout: 'héllo — ✓ 日本\r\n', stderr: '', status: 0 },
       { stdout: 'Windows IP Configuration\r\n', stderr: '', status: 0 },
     ]);
+    expect(s.host.scripts()[0]!.script).toBe("Write-Output 'héllo'"); // UTF-16LE EncodedCommand decoded
     expect(s.logins.length).toBeGreaterThan(0);
     expect(s.logins[0]).toEqual({ user: USER, domain: 'LAB', micVerified: true });
     expect(s.stats.encryptedMessages).toBeGreaterThanOrEqual(8);
