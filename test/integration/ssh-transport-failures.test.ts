@@ -79,6 +79,14 @@ describe('ssh transport failures: credentials and host keys', () => {
     expect((await transport.exec('echo pinned')).stdout).toBe('pinned\n');
   });
 
+  it('honours wildcard and negated host patterns', async () => {
+    const knownHosts = join(sshd.dir, 'known_hosts.patterns');
+    // The revocation covers every host but this one (negated); ignoring the negation would refuse the key.
+    await writeFile(knownHosts, `@revoked *,![127.0.0.1]:${sshd.port} ${sshd.hostPublicKey}\n[127.0.0.?]:${sshd.port} ${sshd.hostPublicKey}\n`);
+    await using transport = transportFor(sshd, { known_hosts: knownHosts });
+    expect((await transport.exec('echo matched')).stdout).toBe('matched\n');
+  });
+
   it('rejects a key marked @revoked even when another line accepts it', async () => {
     const knownHosts = join(sshd.dir, 'known_hosts.revoked');
     await writeFile(knownHosts, `[127.0.0.1]:${sshd.port} ${sshd.hostPublicKey}\n@revoked * ${sshd.hostPublicKey}\n`);
