@@ -39,6 +39,9 @@ export interface SessionOptions {
   readonly interrupt: AbortSignal;
   readonly stdout: NodeJS.WritableStream;
   readonly version: string;
+  /** For reporters: the run compared against (`--baseline`) and earlier runs (trends). */
+  readonly baseline?: RunModel;
+  readonly history?: readonly RunModel[];
 }
 
 export interface SessionResult {
@@ -77,7 +80,13 @@ export async function runSession(options: SessionOptions): Promise<SessionResult
   const folder = new RunFolder();
   writer.onEvent((event) => folder.apply(event));
   const mux = new ReporterMultiplexer(
-    options.reporters.map((name) => reporterFactories[name]({ outputDir: writer.runDir, reportsRoot: options.reportsRoot, stdout: options.stdout })),
+    options.reporters.map((name) => reporterFactories[name]({
+        outputDir: writer.runDir,
+        reportsRoot: options.reportsRoot,
+        stdout: options.stdout,
+        ...(options.baseline && { baseline: options.baseline }),
+        ...(options.history && { history: options.history }),
+      })),
     (failure) => writer.emit({ type: 'note', level: 'error', message: `reporter ${failure.reporter} failed in ${failure.hook}: ${failure.error.message}` }),
   );
   let reporting = Promise.resolve();

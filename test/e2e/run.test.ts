@@ -57,6 +57,18 @@ describe('chaoslab run (e2e)', () => {
     expect(await readFile(lab.filePath('heals'), 'utf8')).toBe(BASELINE);
   });
 
+  it('a gate that fails makes the run exit 1 and says which gate', async () => {
+    const result = await runCli(['run', 'control', lab.scenariosDir, '--lab', lab.labFile, '--out', join(lab.dir, 'gated'), '--reporter', 'json', '--fail-on', 'not_healed'], { cwd: lab.dir, env: env() });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain('gate fail_on:not_healed failed: 1 not_healed attempt: control@web1');
+  });
+
+  it('list shows the scenarios of the catalogue', async () => {
+    const result = await runCli(['list', lab.scenariosDir], { cwd: lab.dir, env: env() });
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(/scenarios \(2\)\n  control +linux +→ web1 +file_control/);
+  });
+
   it('--dry-run prints the plan and injects nothing', async () => {
     const before = await readFile(lab.healerLog, 'utf8');
     const result = await runCli(['run', lab.scenariosDir, '--lab', lab.labFile, '--dry-run', '--out', join(lab.dir, 'dry')], { cwd: lab.dir, env: env() });

@@ -7,9 +7,12 @@ import { systemClock } from '../../core/clock.js';
 import { ChaoslabError } from '../../core/errors.js';
 import { parseShard, planRun, type Plan } from '../../engine/plan.js';
 import { runSession } from '../../engine/session.js';
+import { evaluateGates, gateExitCode, parseFailOn, parseHealRate, parseMaxInconclusive, type GateOptions } from '../../history/gates.js';
+import { loadHistory, updateIndex } from '../../history/index.js';
+import { loadRun } from '../../history/runs.js';
 import { defaultJournalDir, RevertJournal } from '../../journal/journal.js';
 import { action } from '../action.js';
-import { ExitCode, type ExitCodeValue } from '../exit-codes.js';
+import { ExitCode, mostSevere, type ExitCodeValue } from '../exit-codes.js';
 import { CHAOSLAB_VERSION } from '../program.js';
 
 export interface RunOptions {
@@ -23,6 +26,10 @@ export interface RunOptions {
   out: string;
   dryRun?: boolean;
   allHosts?: boolean;
+  baseline?: string;
+  minHealRate?: string;
+  failOn?: string;
+  maxInconclusive?: string;
 }
 
 function positiveInt(value: string): number {
@@ -45,6 +52,19 @@ function describePlan(plan: Plan): string {
   });
   const runnable = plan.attempts.filter((a) => !a.skip).length;
   return [`dry run: ${runnable} attempt(s) would run, ${plan.attempts.length - runnable} skipped; nothing was injected`, ...lines].join('\n');
+}
+
+/** The suite's gates, each overridden by its command-line flag. */
+function gateOptions(plan: Plan, options: RunOptions): GateOptions {
+  const suite = plan.suite?.config.gates;
+  const minHealRate = options.minHealRate !== undefined ? parseHealRate(options.minHealRate) : suite?.min_heal_rate;
+  const maxInconclusive = options.maxInconclusive !== undefined ? parseMaxInconclusive(options.maxInconclusive) : suite?.max_inconclusive;
+  const failOn = options.failOn !== undefined ? parseFailOn(options.failOn) : suite?.fail_on;
+  return {
+    ...(minHealRate !== undefined && { minHealRate }),
+    ...(maxInconclusive !== undefined && { maxInconclusive }),
+    ...(failOn?.length && { failOn }),
+  };
 }
 
 /**
@@ -91,10 +111,14 @@ export async function runRun(args: readonly string[], options: RunOptions): Prom
     ...(options.allHosts && { allHosts: true }),
     ...(shard && { shard }),
   });
+  const gates = gateOptions(plan, options);
+  const reportsRoot = resolve(options.out);
+  const baseline = options.baseline !== undefined ? (await loadRun(options.baseline, reportsRoot, 'model')).model : undefined;
   if (options.dryRun) {
     process.stdout.write(`${describePlan(plan)}\n`);
     return ExitCode.ok;
   }
+  const history = existsSync(reportsRoot) ? await loadHistory(reportsRoot, { runId: '', suite: options.suite, startedAtWall: Date.now() }) : [];
   const interrupt = interruptOnSignals();
   try {
     const result = await runSession({
@@ -103,7 +127,7 @@ export async function runRun(args: readonly string[], options: RunOptions): Prom
       plan,
       concurrency: options.concurrency ?? plan.concurrency ?? 4,
       reporters,
-      reportsRoot: resolve(options.out),
+      reportsRoot,
       argv: process.argv.slice(2),
       ...(options.suite !== undefined && { suite: options.suite }),
       ...(options.shard !== undefined && { shard: options.shard }),
@@ -112,8 +136,13 @@ export async function runRun(args: readonly string[], options: RunOptions): Prom
       interrupt: interrupt.signal,
       stdout: process.stdout,
       version: CHAOSLAB_VERSION,
+      history,
+      ...(baseline && { baseline }),
     });
-    return result.exitCode;
+    await updateIndex(reportsRoot);
+    const verdict = evaluateGates(result.model, gates, { ...(baseline && { baseline }), history });
+    for (const failure of verdict.failures) process.stderr.write(`chaoslab: gate ${failure.gate} failed: ${failure.message}\n`);
+    return mostSevere(result.exitCode, gateExitCode(verdict));
   } finally {
     interrupt.dispose();
   }
@@ -134,5 +163,9 @@ export function register(program: Command): void {
     .option('--out <dir>', 'reports folder', 'reports')
     .option('--dry-run', 'print the plan; inject nothing')
     .option('--all-hosts', 'run role-targeted scenarios on every matching host, not one')
+    .option('--baseline <run>', 'compare with this earlier run (id, folder or file) for regressions')
+    .option('--min-heal-rate <rate>', 'gate: fail (exit 1) when passed/scored is below this (0.8 or 80%)')
+    .option('--fail-on <kinds>', 'gate: fail when any attempt has one of these verdicts, or regression/flaky')
+    .option('--max-inconclusive <n>', 'gate: fail when more attempts than this are inconclusive')
     .action(action((paths: string[], options: RunOptions) => runRun(paths, options)));
 }
