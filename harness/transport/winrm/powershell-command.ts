@@ -1,15 +1,9 @@
 import { randomUUID } from 'node:crypto';
+import { UTF8_PRELUDE } from '../../quoting/powershell.js';
 import { powershellInvocation } from '../../quoting/shell.js';
 
 /** cmd.exe refuses command lines longer than this (WinRM's cmd shell runs `cmd /c`). */
 export const CMD_LINE_LIMIT = 8191;
-
-/**
- * Every script starts by switching the console to UTF-8 (WinRM's code page
- * 65001 alone does not change what PowerShell writes) and silencing progress
- * records, which would otherwise arrive on stderr as CLIXML.
- */
-export const SCRIPT_PRELUDE = "$ProgressPreference = 'SilentlyContinue'\n[Console]::OutputEncoding = [System.Text.Encoding]::UTF8\n";
 
 export interface PowerShellPlan {
   /** cmd.exe lines that append base64 chunks to a temp file; empty when the script fits one line. */
@@ -28,7 +22,8 @@ export interface PowerShellPlan {
  * Windows PowerShell 5.1 reads it as UTF-8), runs it and removes both files.
  */
 export function planPowerShell(script: string, limit = CMD_LINE_LIMIT, id: string = randomUUID()): PowerShellPlan {
-  const full = SCRIPT_PRELUDE + script;
+  // WinRM's code page 65001 alone does not change what PowerShell writes: every script starts with the UTF-8 prelude.
+  const full = UTF8_PRELUDE + script;
   const direct = powershellInvocation(full);
   if (direct.length <= limit) return { uploads: [], run: direct };
   const stem = `chaoslab-${id}`;
