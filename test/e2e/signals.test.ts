@@ -1,6 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { systemClock } from '../../harness/core/clock.js';
+import { waitFor } from '../../harness/core/wait.js';
 import { RevertJournal } from '../../harness/journal/journal.js';
 import { startCli } from '../support/engine-cli.js';
 import { BASELINE, createEngineLab, waitForContent, type EngineLab } from '../support/engine-lab.js';
@@ -16,6 +18,7 @@ describe('chaoslab run: SIGINT', () => {
     lab = await createEngineLab(sshd, [
       { id: 'slow', behaviour: 'ignore', window: '60s' },
       { id: 'later', behaviour: 'heal' },
+      { id: 'slow-revert', behaviour: 'ignore', window: '60s', revertDelaySeconds: 20 },
     ]);
   });
 
@@ -42,5 +45,21 @@ describe('chaoslab run: SIGINT', () => {
     expect(verdicts.later).toMatchObject({ kind: 'inconclusive', reason: 'interrupted' });
     // "later" was never injected
     expect(run.attempts.find((a: { scenarioId: string }) => a.scenarioId === 'later').commands).toEqual([]);
+  });
+
+  it('a second SIGINT exits at once; the journal keeps the revert for `revert --pending`', async () => {
+    const stateDir = join(lab.dir, 'state2');
+    const cli = startCli(['run', 'slow-revert', lab.scenariosDir, '--lab', lab.labFile, '--out', join(lab.dir, 'reports2')], { cwd: lab.dir, env: { CHAOSLAB_STATE_DIR: stateDir } });
+    await waitForContent(lab.filePath('slow-revert'), 'drifted\n');
+    cli.child.kill('SIGINT');
+    await waitFor(async () => (cli.stderr().includes('stopping') ? true : undefined), { clock: systemClock, timeoutMs: 10_000, intervalMs: 20, description: 'the first SIGINT to be handled' });
+    cli.child.kill('SIGINT');
+    const result = await cli.exited;
+    expect(result.code).toBe(130);
+    expect(result.stderr).toContain('again: exiting now');
+    // the revert (sleeping 20 s on the host) never finished: the drift and its journal entry remain
+    expect(await readFile(lab.filePath('slow-revert'), 'utf8')).toBe('drifted\n');
+    const { entries } = await new RevertJournal(join(stateDir, 'journal')).pending();
+    expect(entries.map((e) => e.attemptId)).toEqual(['slow-revert@web1#1']);
   });
 });

@@ -30,7 +30,13 @@ export interface FileScenario {
   readonly injectionDoesNotTake?: boolean;
   /** The file is already drifted before the run. */
   readonly startDirty?: boolean;
-  readonly repeat?: number;
+  /** The revert first sleeps this long (to interrupt a run while it reverts). */
+  readonly revertDelaySeconds?: number;
+}
+
+export interface FileBundle {
+  readonly id: string;
+  readonly members: readonly string[];
 }
 
 export const BASELINE = 'secure\n';
@@ -65,12 +71,12 @@ function scenarioYaml(s: FileScenario, file: string): string {
     `  snapshot: cat ${file}`,
     s.injectionDoesNotTake ? `  inject: printf 'secure\\n' > ${file}` : `  inject: printf 'drifted\\n' > ${file}`,
     `  check: test "$(cat ${file})" = secure`,
-    `  revert: printf '%s\\n' {{snapshot}} > ${file}`,
+    `  revert: ${s.revertDelaySeconds ? `sleep ${s.revertDelaySeconds}; ` : ''}printf '%s\\n' {{snapshot}} > ${file}`,
     '',
   ].join('\n');
 }
 
-export async function createEngineLab(sshd: SshdFixture, scenarios: readonly FileScenario[]): Promise<EngineLab> {
+export async function createEngineLab(sshd: SshdFixture, scenarios: readonly FileScenario[], bundles: readonly FileBundle[] = []): Promise<EngineLab> {
   const tmp = await tempDir('chaoslab-engine-lab-');
   const dir = tmp.path;
   const filesDir = join(dir, 'files');
@@ -83,6 +89,9 @@ export async function createEngineLab(sshd: SshdFixture, scenarios: readonly Fil
   for (const s of scenarios) {
     await writeFile(filePath(s.id), s.startDirty ? 'drifted\n' : BASELINE);
     await writeFile(join(scenariosDir, `${s.id}.yaml`), scenarioYaml(s, filePath(s.id)));
+  }
+  for (const b of bundles) {
+    await writeFile(join(scenariosDir, `${b.id}.yaml`), `kind: bundle\nid: ${b.id}\ntitle: ${b.id} compound drift\nmembers: [${b.members.join(', ')}]\n`);
   }
   const labFile = join(dir, 'lab.yaml');
   await writeFile(
