@@ -46,7 +46,7 @@ describe('chaoslab run refuses invalid config before anything happens', () => {
     await using dir = await tempDir('chaoslab-run-invalid-');
     const reports = join(dir.path, 'reports');
     const result = await cli(['run', `${BAD}/${fixture}`, '--lab', LAB, '--out', reports, '--reporter', 'json'], { CHAOSLAB_STATE_DIR: join(dir.path, 'state') });
-    expect(result.code).toBe(2);
+    expect(result.code, result.stderr).toBe(2);
     expect(result.stderr).toContain(expected);
     expect(result.stderr).toContain('nothing was run');
     expect(existsSync(reports)).toBe(false);
