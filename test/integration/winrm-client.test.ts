@@ -167,6 +167,23 @@ describe('chaoslab WinRM transport against the WinRM test server', () => {
     await expect(transport.exec('exit 0')).resolves.toMatchObject({ exitCode: 0 });
   });
 
+  it('refuses a listener certificate it cannot verify (no ca:), without retrying', async () => {
+    const server = await serve({ auth: 'ntlm', tls: true });
+    const transport = await connect(server, { ca: undefined });
+    await expect(transport.exec('exit 0')).rejects.toMatchObject({ code: 'TRANSPORT_PROTOCOL', message: expect.stringMatching(/TLS .*transport\.ca/) });
+    expect(server.stats.requests).toBe(0);
+  });
+
+  it('the inventory refuses Basic over plain HTTP unless allow_unencrypted is set', () => {
+    const parse = (extra: Record<string, unknown>) =>
+      hostSchema.safeParse({ name: 'ws01', platform: 'windows', transport: { kind: 'winrm', scheme: 'http', auth: 'basic', user: 'u', password: 'env:P', ...extra } });
+    const refused = parse({});
+    expect(refused.success).toBe(false);
+    expect(refused.error!.issues[0]).toMatchObject({ path: ['transport', 'auth'], message: expect.stringMatching(/password in clear/) });
+    expect(parse({ allow_unencrypted: true }).success).toBe(true);
+    expect(parse({ auth: 'ntlm' }).success).toBe(true);
+  });
+
   it('reports an unreachable listener as TRANSPORT_UNREACHABLE', async () => {
     const free = createServer();
     await new Promise<void>((resolve) => free.listen(0, '127.0.0.1', resolve));
