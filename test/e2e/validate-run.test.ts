@@ -57,7 +57,7 @@ describe('chaoslab run refuses invalid config before anything happens', () => {
   it('a malformed --shard is a usage error (exit 2) before loading anything', async () => {
     await using dir = await tempDir('chaoslab-run-invalid-');
     const result = await cli(['run', `${FIXTURES}/steps-only`, '--lab', LAB, '--shard', '3/2', '--out', join(dir.path, 'reports')], { CHAOSLAB_STATE_DIR: join(dir.path, 'state') });
-    expect(result.code).toBe(2);
+    expect(result.code, result.stderr).toBe(2);
     expect(result.stderr).toContain('--shard must be i/n with 1 ≤ i ≤ n, like 2/4 (got "3/2")');
     expect(existsSync(join(dir.path, 'reports'))).toBe(false);
   });

@@ -28,7 +28,7 @@ describe('chaoslab validate', () => {
   it('exits 0 with a count summary; a windows scenario on a linux lab is reported as to be skipped', async () => {
     const result = await chaoslab('validate', `${FIXTURES}/steps-only`, '--lab', `${FIXTURES}/lab-linux.yaml`);
     expect(result.stderr).toBe('');
-    expect(result.code).toBe(0);
+    expect(result.code, result.stderr).toBe(0);
     expect(result.stdout.trim().split('\n')).toEqual([
       'valid: 2 scenarios, 0 bundles, 1 suite in 3 files',
       'lab fixture-linux: 3 hosts; every target matches a host and no fault touches the management plane',
@@ -38,7 +38,7 @@ describe('chaoslab validate', () => {
 
   it('prints warnings (a window shorter than the healer\'s scan interval) but still exits 0', async () => {
     const result = await chaoslab('validate', `${FIXTURES}/steps-only`, '--lab', `${FIXTURES}/lab-slow-healer.yaml`);
-    expect(result.code).toBe(0);
+    expect(result.code, result.stderr).toBe(0);
     expect(result.stdout).toContain(
       `warning: ${FIXTURES}/steps-only/linux/lin-file-mode.yaml:9:9 window: 20s is shorter than lab fixture-slow-healer's healer_scan_interval (15m): the healer may not scan before the window ends`,
     );
@@ -46,13 +46,13 @@ describe('chaoslab validate', () => {
 
   it('without --lab says what it did not check', async () => {
     const result = await chaoslab('validate', `${FIXTURES}/steps-only`);
-    expect(result.code).toBe(0);
+    expect(result.code, result.stderr).toBe(0);
     expect(result.stdout).toContain('targets and the management plane were not checked: pass --lab <inventory>');
   });
 
   it('exits 2 and prints every problem of every file, one per line, as file:line:col path: message', async () => {
     const result = await chaoslab('validate', `${FIXTURES}/bad/unknown-key.yaml`, `${FIXTURES}/bad/bad-duration.yaml`, `${FIXTURES}/bad/bundle-unknown-member`);
-    expect(result.code).toBe(2);
+    expect(result.code, result.stderr).toBe(2);
     expect(result.stdout).toBe('');
     const lines = result.stderr.trim().split('\n').map((line) => line.trim());
     expect(lines).toEqual([
@@ -65,19 +65,19 @@ describe('chaoslab validate', () => {
 
   it('exits 2 on a target that matches no host of the lab, naming the scenario line', async () => {
     const result = await chaoslab('validate', `${FIXTURES}/bad/target-no-host.yaml`, '--lab', `${FIXTURES}/lab-linux.yaml`);
-    expect(result.code).toBe(2);
+    expect(result.code, result.stderr).toBe(2);
     expect(result.stderr).toContain(`${FIXTURES}/bad/target-no-host.yaml:4:9 target: "mail" matches no linux host`);
   });
 
   it('exits 2 on a fault that touches the management plane', async () => {
     const result = await chaoslab('validate', `${FIXTURES}/bad/unsafe-steps.yaml`, '--lab', `${FIXTURES}/lab-linux.yaml`);
-    expect(result.code).toBe(2);
+    expect(result.code, result.stderr).toBe(2);
     expect(result.stderr).toContain('steps.inject: unsafe fault: the steps appear to touch the management plane of host web-1: service healer');
   });
 
   it('exits 2 on a path that does not exist', async () => {
     const result = await chaoslab('validate', `${FIXTURES}/nowhere`);
-    expect(result.code).toBe(2);
+    expect(result.code, result.stderr).toBe(2);
     expect(result.stderr).toContain(`${FIXTURES}/nowhere: no such file or folder`);
   });
 });
@@ -86,7 +86,7 @@ describe('chaoslab schema', () => {
   it('writes the four JSON Schema files, each naming its kind', async () => {
     await using dir = await tempDir('chaoslab-schema-');
     const result = await chaoslab('schema', '--out', dir.path);
-    expect(result.code).toBe(0);
+    expect(result.code, result.stderr).toBe(0);
     expect((await readdir(dir.path)).sort()).toEqual(['bundle.schema.json', 'lab.schema.json', 'scenario.schema.json', 'suite.schema.json']);
     for (const kind of ['bundle', 'lab', 'scenario', 'suite']) {
       const schema = JSON.parse(await readFile(join(dir.path, `${kind}.schema.json`), 'utf8')) as { $id: string; type: string; additionalProperties: boolean };
@@ -100,7 +100,7 @@ describe('chaoslab schema', () => {
   it('--check exits 2 and names stale files', async () => {
     await using dir = await tempDir('chaoslab-schema-');
     const result = await chaoslab('schema', '--out', dir.path, '--check');
-    expect(result.code).toBe(2);
+    expect(result.code, result.stderr).toBe(2);
     expect(result.stderr).toContain(`${join(dir.path, 'scenario.schema.json')} is out of date`);
   });
 });
