@@ -4,7 +4,9 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Handlebars from 'handlebars';
 import { ChaoslabError } from '../harness/core/errors.js';
+import { findFlaky } from '../harness/model/flaky.js';
 import type { RunModel } from '../harness/model/run-model.js';
+import { summarize } from '../harness/model/summary.js';
 import { buildClientData, scriptJson } from './html/client-data.js';
 import { buildPageView } from './html/page-view.js';
 import type { Reporter, ReporterContext } from './reporter.js';
@@ -39,9 +41,11 @@ function templates() {
 
 export function renderHtml(run: RunModel, options: { baseline?: RunModel; history?: readonly RunModel[] } = {}): string {
   const { page, css, script } = templates();
-  const view = buildPageView(run, options);
-  const data = scriptJson(buildClientData(run, options.history ?? []));
-  return page({ ...view, css, script, data });
+  const history = options.history ?? [];
+  const flaky = findFlaky(run, history);
+  const view = buildPageView(run, { summary: summarize(run), flaky, history, ...(options.baseline ? { baseline: options.baseline } : {}) });
+  const { data, evidence } = buildClientData(run, flaky);
+  return page({ ...view, css, script, data: scriptJson(data), evidence: scriptJson(evidence) });
 }
 
 export function createHtmlReporter(context: ReporterContext): Reporter {

@@ -1,13 +1,13 @@
-import { findFlaky, scenarioKey } from '../../harness/model/flaky.js';
+import { scenarioKey, type FlakyScenario } from '../../harness/model/flaky.js';
 import type { AttemptResult, CommandRecord, RunModel } from '../../harness/model/run-model.js';
 import { percentile } from '../../harness/model/summary.js';
 import { describeVerdict, expectationText, mismatchText } from '../format.js';
 
 /**
- * The data the scorecard's script renders rows and drill-downs from, embedded
- * in the page as JSON. Long outputs are clipped (the full text stays in
- * events.jsonl) and repeated command texts are stored once, so a
- * 10,000-attempt run stays a few megabytes.
+ * The data the scorecard's script renders from, embedded in the page as two
+ * JSON blocks: the rows (parsed at load) and the evidence (parsed on the first
+ * drill-down), so a 10,000-attempt run is interactive quickly. Long outputs are
+ * clipped (the full text stays in events.jsonl) and repeated texts are stored once.
  */
 const OUTPUT_LIMIT = 4000;
 
@@ -17,6 +17,7 @@ export interface ClientScenario {
   readonly platform: string;
   readonly checkType: string;
   readonly tags: readonly string[];
+  readonly expected: string;
   readonly sla: number;
   readonly window: number;
   readonly p50?: number;
@@ -25,75 +26,88 @@ export interface ClientScenario {
   readonly attempts: number[];
 }
 
-/** One command: [step, text index, exit code, duration ms, at (ms since t0 or run start), stdout, stderr, error]. */
-type ClientCommand = [string, number, number | null, number, number, string, string, string];
-
 export interface ClientAttempt {
   readonly id: string;
   readonly scenario: number;
   readonly host: string;
-  readonly platform: string;
-  readonly tags: readonly string[];
   readonly repeat: number;
   readonly kind: string;
   readonly passed: boolean;
   readonly verdict: string;
-  readonly expected: string;
   readonly mismatch?: string;
   readonly flaky?: string;
   readonly detect?: number;
   readonly claim?: number;
   readonly restore?: number;
-  readonly start: number;
-  readonly t0?: number;
-  /** [phase, start, end, ok] relative to the attempt's start */
-  readonly phases: [string, number, number | null, boolean | null][];
-  readonly commands: ClientCommand[];
-  readonly signals: [string, string, number, string, string][];
-  readonly rejected: [string, string, string][];
+}
+
+/**
+ * Per attempt, same order as ClientData.attempts. Every text is an index into
+ * EvidenceData.strings (names repeat across thousands of attempts); times are ms.
+ */
+export interface ClientEvidence {
+  /** flat [phase, start, end (-1: unfinished), ok (1, 0, -1: unknown)]×n, relative to the attempt's start */
+  readonly phases: number[];
+  /** [step, command, exit code, duration, at (since the attempt's start), stdout, stderr, error] */
+  readonly commands: [number, number, number | null, number, number, number, number, number][];
+  /** [kind, source, at, runbook, tier] */
+  readonly signals: [number, number, number, number, number][];
+  /** [reason, source, detail] */
+  readonly rejected: [number, number, number][];
+  /** [ms since t0, compliant] */
   readonly probes: [number, boolean][];
 }
 
 export interface ClientData {
   readonly runId: string;
-  readonly strings: string[];
   readonly scenarios: ClientScenario[];
   readonly attempts: ClientAttempt[];
 }
 
+export interface EvidenceData {
+  readonly strings: string[];
+  readonly attempts: ClientEvidence[];
+}
+
 const clip = (text: string) => (text.length > OUTPUT_LIMIT ? `${text.slice(0, OUTPUT_LIMIT)}\n… ${text.length - OUTPUT_LIMIT} more characters (full output in events.jsonl)` : text);
 
-export function buildClientData(run: RunModel, history: readonly RunModel[]): ClientData {
-  const flaky = findFlaky(run, history);
+function interner(): { strings: string[]; intern: (text: string) => number } {
   const strings: string[] = [];
-  const stringIndex = new Map<string, number>();
-  const intern = (text: string) => {
-    let index = stringIndex.get(text);
-    if (index === undefined) {
-      index = strings.push(text) - 1;
-      stringIndex.set(text, index);
-    }
-    return index;
+  const index = new Map<string, number>();
+  return {
+    strings,
+    intern: (text) => {
+      let at = index.get(text);
+      if (at === undefined) {
+        at = strings.push(text) - 1;
+        index.set(text, at);
+      }
+      return at;
+    },
   };
+}
+
+export function buildClientData(run: RunModel, flaky: ReadonlyMap<string, FlakyScenario>): { data: ClientData; evidence: EvidenceData } {
+  const { strings, intern } = interner();
   const scenarios: ClientScenario[] = [];
   const scenarioIndex = new Map<string, number>();
   const attempts: ClientAttempt[] = [];
-  const command = (c: CommandRecord, start: number): ClientCommand => [c.step, intern(c.command), c.exitCode, c.durationMs, c.at - start, clip(c.stdout), clip(c.stderr), c.error ?? ''];
-  const sorted = [...run.attempts].sort((a, b) => a.scenarioId.localeCompare(b.scenarioId) || a.host.localeCompare(b.host) || a.repeatIndex - b.repeatIndex);
+  const evidence: ClientEvidence[] = [];
+  // Plain code-unit order: ids and host names are ASCII, and localeCompare is slow over 10,000 attempts.
+  const order = (x: string, y: string) => (x < y ? -1 : x > y ? 1 : 0);
+  const sorted = [...run.attempts].sort((a, b) => order(a.scenarioId, b.scenarioId) || order(a.host, b.host) || a.repeatIndex - b.repeatIndex);
   for (const a of sorted) {
     let s = scenarioIndex.get(a.scenarioId);
     if (s === undefined) {
-      s = scenarios.push({ id: a.scenarioId, title: a.title, platform: a.platform, checkType: a.checkType, tags: tagsOf(a), sla: a.slaMs, window: a.windowMs, attempts: [] }) - 1;
+      const tags = [...new Set([...(a.category ? [a.category] : []), ...a.tags])];
+      s = scenarios.push({ id: a.scenarioId, title: a.title, platform: a.platform, checkType: a.checkType, tags, expected: expectationText(a), sla: a.slaMs, window: a.windowMs, attempts: [] }) - 1;
       scenarioIndex.set(a.scenarioId, s);
     }
     scenarios[s]!.attempts.push(attempts.length);
-    attempts.push(clientAttempt(a, s, flaky.get(scenarioKey(a))?.reason, command));
+    attempts.push(clientAttempt(a, s, flaky.get(scenarioKey(a))?.reason));
+    evidence.push(clientEvidence(a, intern));
   }
-  return { runId: run.runId, strings, scenarios: scenarios.map((sc) => withPercentiles(sc, attempts)), attempts };
-}
-
-function tagsOf(a: AttemptResult): string[] {
-  return [...new Set([...(a.category ? [a.category] : []), ...a.tags])];
+  return { data: { runId: run.runId, scenarios: scenarios.map((sc) => withPercentiles(sc, attempts)), attempts }, evidence: { strings, attempts: evidence } };
 }
 
 function withPercentiles(scenario: ClientScenario, attempts: readonly ClientAttempt[]): ClientScenario {
@@ -103,26 +117,33 @@ function withPercentiles(scenario: ClientScenario, attempts: readonly ClientAtte
   return { ...scenario, ...(p50 !== undefined ? { p50 } : {}), ...(p95 !== undefined ? { p95 } : {}) };
 }
 
-function clientAttempt(a: AttemptResult, scenario: number, flaky: string | undefined, command: (c: CommandRecord, start: number) => ClientCommand): ClientAttempt {
-  const t0 = a.phases.find((p) => p.phase === 'confirm_drift')?.start;
+function clientAttempt(a: AttemptResult, scenario: number, flaky: string | undefined): ClientAttempt {
   const mismatch = mismatchText(a);
   return {
-    id: a.attemptId, scenario, host: a.host, platform: a.platform, tags: tagsOf(a), repeat: a.repeatIndex,
-    kind: a.verdict.kind, passed: a.passed, verdict: describeVerdict(a.verdict), expected: expectationText(a),
+    id: a.attemptId, scenario, host: a.host, repeat: a.repeatIndex, kind: a.verdict.kind, passed: a.passed, verdict: describeVerdict(a.verdict),
     ...(mismatch ? { mismatch } : {}), ...(flaky ? { flaky } : {}),
     ...(a.timings.detectMs !== undefined ? { detect: a.timings.detectMs } : {}),
     ...(a.timings.claimMs !== undefined ? { claim: a.timings.claimMs } : {}),
     ...(a.timings.restoreMs !== undefined ? { restore: a.timings.restoreMs } : {}),
-    start: a.startedAt, ...(t0 !== undefined ? { t0: t0 - a.startedAt } : {}),
-    phases: a.phases.map((p) => [p.phase, p.start - a.startedAt, p.end === undefined ? null : p.end - a.startedAt, p.ok ?? null]),
-    commands: a.commands.map((c) => command(c, a.startedAt)),
-    signals: a.signals.map((s) => [s.kind, s.source, s.at, s.runbook ?? '', s.tier ?? '']),
-    rejected: a.rejectedSignals.map((r) => [r.reason, r.source, r.detail]),
+  };
+}
+
+function clientEvidence(a: AttemptResult, intern: (text: string) => number): ClientEvidence {
+  const command = (c: CommandRecord): ClientEvidence['commands'][number] =>
+    [intern(c.step), intern(c.command), c.exitCode, c.durationMs, c.at - a.startedAt, intern(clip(c.stdout)), intern(clip(c.stderr)), intern(c.error ?? '')];
+  return {
+    phases: a.phases.flatMap((p) => [intern(p.phase), p.start - a.startedAt, p.end === undefined ? -1 : p.end - a.startedAt, p.ok === undefined ? -1 : Number(p.ok)]),
+    commands: a.commands.map(command),
+    signals: a.signals.map((s) => [intern(s.kind), intern(s.source), s.at, intern(s.runbook ?? ''), intern(s.tier ?? '')]),
+    rejected: a.rejectedSignals.map((r) => [intern(r.reason), intern(r.source), intern(r.detail)]),
     probes: a.probes.map((p) => [p.at, p.compliant]),
   };
 }
 
-/** JSON safe inside <script>: no `</script>`, `<!--` or line separators can end or confuse the element. */
+/**
+ * JSON safe inside <script>: with every `<` escaped, no `</script>` or `<!--` can end or
+ * confuse the element. (U+2028/U+2029 are valid in JSON and in JavaScript strings since ES2019.)
+ */
 export function scriptJson(value: unknown): string {
-  return JSON.stringify(value).replace(/</g, '\\u003c').replace(/\u2028/g, '\\u2028').replace(/\u2029/g, '\\u2029');
+  return JSON.stringify(value).replaceAll('<', '\\u003c');
 }

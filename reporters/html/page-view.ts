@@ -1,8 +1,8 @@
 import { formatDuration } from '../../harness/core/duration.js';
 import { diffAgainstBaseline, type ChangeKind, type ScenarioChange } from '../../harness/model/baseline-diff.js';
-import { findFlaky } from '../../harness/model/flaky.js';
+import type { FlakyScenario } from '../../harness/model/flaky.js';
 import type { Funnel, RunModel } from '../../harness/model/run-model.js';
-import { headline, summarize, type Score, type ScoreBreakdown } from '../../harness/model/summary.js';
+import { headline, summarize, type RunSummary, type Score, type ScoreBreakdown } from '../../harness/model/summary.js';
 import { VERDICT_KINDS } from '../../harness/model/verdict.js';
 
 /**
@@ -28,11 +28,11 @@ function breakdownRows(rows: readonly ScoreBreakdown[]) {
   return rows.map((r) => ({ key: r.key, passed: r.passed, scored: r.scored, pct: pct(r), width: r.rate === undefined ? 0 : Math.round(r.rate * 100) }));
 }
 
-function trendView(run: RunModel, history: readonly RunModel[]) {
+function trendView(run: RunModel, summary: RunSummary, history: readonly RunModel[]) {
   const runs = [...history.slice(0, 19)].reverse().concat(run);
   if (runs.length < 2) return undefined;
   const points = runs.map((r, i) => {
-    const s = summarize(r).score;
+    const s = r === run ? summary.score : summarize(r).score;
     return { runId: r.runId, date: new Date(r.startedAtWall).toISOString().slice(0, 16).replace('T', ' '), passed: s.passed, scored: s.scored, pct: pct(s), rate: s.rate, current: i === runs.length - 1 };
   });
   const width = 600;
@@ -71,12 +71,18 @@ function labProblems(run: RunModel) {
   return { count: attempts.length, reasons: [...reasons].map(([reason, count]) => ({ reason, count })), rows: rows.slice(0, TABLE_LIMIT), more: Math.max(0, rows.length - TABLE_LIMIT) };
 }
 
-export function buildPageView(run: RunModel, options: { baseline?: RunModel; history?: readonly RunModel[] }) {
-  const summary = summarize(run);
-  const history = options.history ?? [];
+export interface PageInputs {
+  readonly summary: RunSummary;
+  readonly flaky: ReadonlyMap<string, FlakyScenario>;
+  readonly baseline?: RunModel;
+  readonly history: readonly RunModel[];
+}
+
+export function buildPageView(run: RunModel, inputs: PageInputs) {
+  const { summary, history } = inputs;
   const injected = summary.funnel.injected;
   const quarantined = run.hosts.filter((h) => h.quarantined).map((h) => ({ name: h.name, reason: h.quarantined!.reason }));
-  const flaky = [...findFlaky(run, history).values()].map((f) => ({ ...f, verdicts: f.verdicts.join(' → ') }));
+  const flaky = [...inputs.flaky.values()].map((f) => ({ ...f, verdicts: f.verdicts.join(' → ') }));
   const tags = summary.byTag.map((t) => t.key);
   return {
     runId: run.runId,
@@ -102,8 +108,8 @@ export function buildPageView(run: RunModel, options: { baseline?: RunModel; his
     quarantined,
     flaky: flaky.slice(0, TABLE_LIMIT),
     flakyCount: flaky.length,
-    trend: trendView(run, history),
-    diff: diffView(run, options.baseline),
+    trend: trendView(run, summary, history),
+    diff: diffView(run, inputs.baseline),
     notes: run.notes,
     filters: {
       verdicts: VERDICT_KINDS.filter((k) => summary.verdicts[k] > 0),
