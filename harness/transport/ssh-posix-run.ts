@@ -23,11 +23,13 @@ export function markedPosixCommand(command: string, runId: string): string {
 }
 
 /**
- * Kills every process whose environment holds the marker; two rounds catch a
- * child forked while the first round ran. The killing shell and grep carry the
- * marker only in their arguments, never in their environment, so they survive.
+ * Kills every process whose environment holds one of the markers; two rounds
+ * catch a child forked while the first round ran. The killing shell and grep
+ * carry the markers only in their arguments, never in their environment, so
+ * they survive.
  */
-export function killMarkedCommand(runId: string): string {
-  const find = `grep -lsxzF ${MARKER_VARIABLE}=${runId} /proc/[0-9]*/environ | sed 's#^/proc/##; s#/environ$##'`;
+export function killMarkedCommand(runIds: readonly string[]): string {
+  const patterns = runIds.map((runId) => `-e ${MARKER_VARIABLE}=${runId}`).join(' ');
+  const find = `grep -lsxzF ${patterns} /proc/[0-9]*/environ | sed 's#^/proc/##; s#/environ$##'`;
   return `for round in 1 2; do pids=$(${find}); [ -n "$pids" ] && kill -KILL $pids 2>/dev/null; done; true`;
 }

@@ -14,6 +14,8 @@ import { ChannelSlots, abortable, operationSignal } from './ssh-operation.js';
 import { killMarkedCommand, markedPosixCommand, newRunId } from './ssh-posix-run.js';
 import type { ExecOptions, ExecResult, ShellKind, Transport } from './transport.js';
 
+const KILL_TIMEOUT_MS = 10_000;
+
 export type SshTransportConfig = Extract<TransportConfig, { kind: 'ssh' }>;
 
 export interface SshTransportOptions {
@@ -44,6 +46,8 @@ export class SshTransport implements Transport {
   private readonly settings: SshTransportConfig;
   private readonly slots: ChannelSlots;
   private readonly closing = new AbortController();
+  /** Markers of killable POSIX commands in flight, killed by close() before it disconnects. */
+  private readonly running = new Set<string>();
   private live: Client | undefined;
   private pending: Promise<Client> | undefined;
 
@@ -67,19 +71,18 @@ export class SshTransport implements Transport {
     // Only a command that can be abandoned (timeout or signal) needs the marker that lets us kill it.
     const runId = options.timeoutMs !== undefined || options.signal !== undefined ? newRunId() : undefined;
     let release: (() => void) | undefined;
+    if (runId) this.running.add(runId);
     try {
       release = await this.slots.acquire(operation.signal);
       const { client, channel } = await this.openChannel(this.wire(command, runId), operation.signal);
       const outcome = await collectChannel(client, channel, this.host, operation.signal);
       return { ...outcome, durationMs: Math.round(this.context.clock.now() - started) };
     } catch (error) {
-      if (runId && release && operation.signal.aborted && error === operation.signal.reason) {
-        // Free this slot first: the kill needs a channel of its own.
-        release();
-        await this.killRemote(runId);
-      }
+      // Timed out or aborted by the caller (close() kills what it abandons itself).
+      if (runId && release && error === operation.signal.reason && !this.closing.signal.aborted) await this.killRemote([runId]);
       throw error;
     } finally {
+      if (runId) this.running.delete(runId);
       release?.();
       operation.dispose();
     }
@@ -91,6 +94,7 @@ export class SshTransport implements Transport {
     const progress: { ended?: 'exited' | 'lost' } = {};
     let release: (() => void) | undefined;
     let opened = false;
+    this.running.add(runId);
     try {
       release = await this.slots.acquire(operation.signal);
       const { client, channel } = await this.openChannel(this.wire(command, runId), operation.signal);
@@ -100,10 +104,11 @@ export class SshTransport implements Transport {
       // The caller's abort ends the stream; it is not a failure.
       if (!(options.signal.aborted && error === options.signal.reason)) throw error;
     } finally {
+      this.running.delete(runId);
       release?.();
       operation.dispose();
       // Aborted, or the consumer stopped reading: the command may still run.
-      if (opened && !progress.ended) await this.killRemote(runId);
+      if (opened && !progress.ended && !this.closing.signal.aborted) await this.killRemote([runId]);
     }
   }
 
@@ -116,7 +121,9 @@ export class SshTransport implements Transport {
 
   async close(): Promise<void> {
     if (this.closing.signal.aborted) return;
+    const abandoned = [...this.running];
     this.closing.abort(new TransportError('TRANSPORT_CLOSED', this.host, 'the transport was closed'));
+    await this.killRemote(abandoned);
     const client = this.live;
     this.live = undefined;
     if (client) {
@@ -149,16 +156,27 @@ export class SshTransport implements Transport {
   }
 
   /**
-   * Kills what is left of a timed-out or aborted POSIX command (see ssh-posix-run.ts).
-   * On PowerShell hosts closing the channel is all there is: Windows OpenSSH
-   * ends the process it started when its channel closes.
+   * Kills what is left of timed-out, aborted or abandoned POSIX commands (see
+   * ssh-posix-run.ts), on the live connection and outside the channel queue:
+   * the kill is short and must not wait behind the commands it ends. On
+   * PowerShell hosts closing the channel is all there is: Windows OpenSSH ends
+   * the process it started when its channel closes.
    */
-  private async killRemote(runId: string): Promise<void> {
-    if (this.shell !== 'posix' || this.closing.signal.aborted) return;
+  private async killRemote(runIds: readonly string[]): Promise<void> {
+    const client = this.live;
+    if (this.shell !== 'posix' || !client || runIds.length === 0) return;
+    const operation = operationSignal([], {
+      ms: KILL_TIMEOUT_MS,
+      clock: this.context.clock,
+      reason: () => new TransportError('TRANSPORT_TIMEOUT', this.host, `killing abandoned commands took over ${KILL_TIMEOUT_MS} ms`),
+    });
     try {
-      await this.exec(killMarkedCommand(runId), { timeoutMs: 10_000 });
+      const channel = await abortable(openExecChannel(client, this.host, killMarkedCommand(runIds)), operation.signal, killChannel);
+      await collectChannel(client, channel, this.host, operation.signal);
     } catch (error) {
-      this.context.logger.warn({ host: this.host, err: (error as Error).message }, 'could not kill an abandoned remote command');
+      this.context.logger.warn({ host: this.host, err: (error as Error).message }, 'could not kill abandoned remote commands');
+    } finally {
+      operation.dispose();
     }
   }
 

@@ -32,6 +32,11 @@ async function failure(promise: Promise<unknown>): Promise<TransportError> {
   return error as TransportError;
 }
 
+async function processGone(pid: number): Promise<boolean> {
+  const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => undefined);
+  return stat === undefined || stat.slice(stat.lastIndexOf(')') + 2).startsWith('Z');
+}
+
 async function unusedPort(): Promise<number> {
   return new Promise((resolve) => {
     const server = createServer().listen(0, '127.0.0.1', () => {
@@ -187,11 +192,29 @@ describe('ssh transport failures: channels and lifecycle', () => {
     expect((await failure(transport.exec('true'))).code).toBe('TRANSPORT_CLOSED');
   });
 
-  it('close() stops commands in flight with TRANSPORT_CLOSED', async () => {
+  it('close() fails commands in flight with TRANSPORT_CLOSED and kills the killable ones on the host', async () => {
     const transport = transportFor(sshd);
-    const running = failure(transport.exec('sleep 5'));
-    await transport.probe();
+    const pidFile = join(sshd.dir, 'closed.pid');
+    const running = failure(transport.exec(`echo $$ > ${pidFile}; exec sleep 60`, { timeoutMs: 60_000 }));
+    await expect.poll(() => readFile(pidFile, 'utf8').catch(() => ''), { timeout: 10_000 }).toMatch(/^\d+\n$/);
+    const pid = Number(await readFile(pidFile, 'utf8'));
     await transport.close();
     expect((await running).code).toBe('TRANSPORT_CLOSED');
+    await expect.poll(() => processGone(pid), { timeout: 5_000 }).toBe(true);
+  });
+
+  it('notices a host that hangs without closing (keepalive) and fails the command with TRANSPORT_CLOSED', async () => {
+    await using own = await startSshd();
+    await using transport = transportFor(own, { keepalive: '200ms' });
+    await transport.exec('true');
+    const running = failure(transport.exec('sleep 30'));
+    await own.pause();
+    try {
+      const started = performance.now();
+      expect((await running).code).toBe('TRANSPORT_CLOSED');
+      expect(performance.now() - started).toBeLessThan(10_000);
+    } finally {
+      await own.resume();
+    }
   });
 });

@@ -48,6 +48,10 @@ export interface SshdFixture extends AsyncDisposable {
   kill(): Promise<void>;
   /** Stops (if running) and starts again on the same port with the same keys. */
   restart(): Promise<void>;
+  /** SIGSTOP sshd and its connections: a host that hangs without closing anything. */
+  pause(): Promise<void>;
+  /** SIGCONT what pause() stopped. */
+  resume(): Promise<void>;
 }
 
 export interface SshdOptions {
@@ -124,10 +128,9 @@ async function launch(dir: string, options: SshdOptions): Promise<SshdFixture> {
     }
   }
 
-  const terminate = async (signal: NodeJS.Signals): Promise<void> => {
+  const signalTree = async (signal: NodeJS.Signals): Promise<void> => {
     const proc = child;
     if (!proc) return;
-    const exited = new Promise<void>((resolve) => proc.once('exit', () => resolve()));
     // Connection handlers are forked children that outlive the listener: signal the whole tree.
     for (const pid of [...(await descendants(proc.pid!)), proc.pid!]) {
       try {
@@ -136,6 +139,15 @@ async function launch(dir: string, options: SshdOptions): Promise<SshdFixture> {
         // already gone
       }
     }
+  };
+
+  const terminate = async (signal: NodeJS.Signals): Promise<void> => {
+    const proc = child;
+    if (!proc) return;
+    const exited = new Promise<void>((resolve) => proc.once('exit', () => resolve()));
+    await signalTree(signal);
+    // A paused tree would hold SIGTERM pending forever.
+    await signalTree('SIGCONT');
     await exited;
   };
 
@@ -155,6 +167,8 @@ async function launch(dir: string, options: SshdOptions): Promise<SshdFixture> {
       await terminate('SIGTERM');
       await spawnSshd();
     },
+    pause: () => signalTree('SIGSTOP'),
+    resume: () => signalTree('SIGCONT'),
     [Symbol.asyncDispose]: async () => {
       await terminate('SIGKILL');
       await rm(dir, { recursive: true, force: true });
