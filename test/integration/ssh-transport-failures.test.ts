@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { readFile, writeFile } from 'node:fs/promises';
+import { appendFile, readFile, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -104,6 +104,24 @@ describe('ssh transport failures: credentials and host keys', () => {
     expect((await transport.exec('echo lab')).stdout).toBe('lab\n');
   });
 
+  it('decrypts a passphrase-protected key with a passphrase from an env: reference', async () => {
+    const lockedKey = join(sshd.dir, 'locked_key');
+    await run('ssh-keygen', ['-q', '-t', 'ed25519', '-N', 'open sesame', '-f', lockedKey]);
+    await appendFile(join(sshd.dir, 'authorized_keys'), await readFile(`${lockedKey}.pub`, 'utf8'));
+    process.env.CHAOSLAB_TEST_PASSPHRASE = 'open sesame';
+    try {
+      await using transport = transportFor(sshd, { key: `file:${lockedKey}`, passphrase: 'env:CHAOSLAB_TEST_PASSPHRASE' });
+      expect((await transport.exec('echo unlocked')).stdout).toBe('unlocked\n');
+      process.env.CHAOSLAB_TEST_PASSPHRASE = 'wrong';
+      await using wrong = transportFor(sshd, { key: `file:${lockedKey}`, passphrase: 'env:CHAOSLAB_TEST_PASSPHRASE' });
+      const error = await failure(wrong.exec('true'));
+      expect(error.code).toBe('TRANSPORT_AUTH');
+      expect(error.message).toMatch(/cannot use the configured credentials/);
+    } finally {
+      delete process.env.CHAOSLAB_TEST_PASSPHRASE;
+    }
+  });
+
   it('authenticates with a password from a file: reference', async () => {
     await using withPassword = await startSshd({ password: 'correct horse battery staple' });
     const passwordFile = join(withPassword.dir, 'password');
@@ -130,6 +148,24 @@ describe('ssh transport failures: losing the host', () => {
     expect(error.message).toContain('ECONNREFUSED');
     expect(performance.now() - started).toBeLessThan(5_000);
     await expect(transport.probe()).rejects.toMatchObject({ code: 'TRANSPORT_UNREACHABLE' });
+  });
+
+  it('fails with TRANSPORT_UNREACHABLE when the port accepts but no SSH handshake comes', async () => {
+    const silent = createServer((socket) => socket.on('error', () => undefined));
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    try {
+      const { port } = silent.address() as { port: number };
+      await using transport = createSshTransport(
+        sshdHostConfig(sshd, { transport: { port, connect_timeout: '300ms', known_hosts: undefined, insecure_host_key: true } }),
+        fixtureTransportContext(),
+        { connectAttempts: 1 },
+      );
+      const error = await failure(transport.exec('true'));
+      expect(error.code).toBe('TRANSPORT_UNREACHABLE');
+      expect(error.message).toMatch(/no SSH handshake with 127\.0\.0\.1:\d+ within 300 ms/);
+    } finally {
+      silent.close();
+    }
   });
 
   it('fails running commands and streams with TRANSPORT_CLOSED when sshd is killed, then reconnects after a restart', async () => {
