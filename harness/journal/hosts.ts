@@ -18,6 +18,24 @@ export interface JournalHostsOptions {
   readonly onSecrets?: (resolver: SecretResolver) => void;
 }
 
+/** A container lab's concrete inventory (published ports, lab keys); other labs as they are. The engine client loads only when needed. */
+export async function resolveInventory(lab: LabConfig): Promise<LabConfig> {
+  if (lab.provider !== 'container') return lab;
+  const { resolveLab } = await import('../lab/resolve.js');
+  return resolveLab(lab);
+}
+
+/** The inventory a journal entry names, or why it cannot be used any more. */
+async function loadUsableLab(labFile: string): Promise<LabConfig | string> {
+  try {
+    const { lab, issues } = await loadLabFile(labFile);
+    if (!lab || issues.length) return `inventory ${labFile} does not load: ${issues.map(formatIssue).join('; ') || 'unknown problem'}`;
+    return await resolveInventory(lab.config);
+  } catch (error) {
+    return `inventory ${labFile} cannot be used: ${error instanceof Error ? error.message : String(error)}`;
+  }
+}
+
 /**
  * Finds the transport for a journal entry's host: the entry names its
  * inventory file, which is loaded (and validated) again; a host that is no
@@ -50,10 +68,7 @@ export class JournalHosts implements AsyncDisposable {
   private lab(labFile: string): Promise<LabConfig | string> {
     let loading = this.labs.get(labFile);
     if (!loading) {
-      loading = loadLabFile(labFile).then(
-        ({ lab, issues }) => (lab && !issues.length ? lab.config : `inventory ${labFile} does not load: ${issues.map(formatIssue).join('; ') || 'unknown problem'}`),
-        (error: unknown) => `inventory ${labFile} does not load: ${error instanceof Error ? error.message : String(error)}`,
-      );
+      loading = loadUsableLab(labFile);
       this.labs.set(labFile, loading);
     }
     return loading;

@@ -10,6 +10,7 @@ import { runSession } from '../../engine/session.js';
 import { evaluateGates, gateExitCode, parseFailOn, parseHealRate, parseMaxInconclusive, type GateOptions } from '../../history/gates.js';
 import { loadHistory, updateIndex } from '../../history/index.js';
 import { loadRun } from '../../history/runs.js';
+import { resolveInventory } from '../../journal/hosts.js';
 import { defaultJournalDir, RevertJournal } from '../../journal/journal.js';
 import { action } from '../action.js';
 import { ExitCode, mostSevere, type ExitCodeValue } from '../exit-codes.js';
@@ -102,8 +103,7 @@ export async function runRun(args: readonly string[], options: RunOptions): Prom
   const shard = options.shard !== undefined ? parseShard(options.shard) : undefined;
   // Everything is validated and planned before the first event, journal entry or command.
   const project = await loadProject({ scenarioPaths: paths, labPath: options.lab });
-  const lab = project.lab!;
-  const plan = planRun(project.catalogue, lab, {
+  const plan = planRun(project.catalogue, project.lab!, {
     ...(options.suite !== undefined && { suite: options.suite }),
     ...(selectors.length && { select: selectors }),
     ...(options.grep !== undefined && { grep: options.grep }),
@@ -118,6 +118,8 @@ export async function runRun(args: readonly string[], options: RunOptions): Prom
     process.stdout.write(`${describePlan(plan)}\n`);
     return ExitCode.ok;
   }
+  // a container lab's hosts are reached through the ports `lab up` published (CHAOSLAB_LAB_ENGINE when it is down)
+  const lab = await resolveInventory(project.lab!);
   const history = existsSync(reportsRoot) ? await loadHistory(reportsRoot, { runId: '', suite: options.suite, startedAtWall: Date.now() }) : [];
   const interrupt = interruptOnSignals();
   try {
