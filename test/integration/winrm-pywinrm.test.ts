@@ -82,13 +82,13 @@ describe('WinRM test server driven by pywinrm', () => {
     ]);
     expect(s.host.scripts()[0]!.script).toBe("Write-Output 'héllo'"); // UTF-16LE EncodedCommand decoded
     expect(s.logins.length).toBeGreaterThan(0);
-    expect(s.logins[0]).toEqual({ user: USER, domain: 'LAB', micVerified: true });
+    expect(s.logins[0]).toEqual({ user: USER, domain: 'LAB', micVerified: true, channelBinding: 'absent' });
     expect(s.stats.encryptedMessages).toBeGreaterThanOrEqual(8);
     expect(s.stats.plainMessages).toBe(0);
   });
 
-  it('NTLM over HTTPS: plain SOAP inside TLS', async () => {
-    const s = await start({ auth: 'ntlm', tls: true });
+  it('NTLM over HTTPS: plain SOAP inside TLS, login bound to the certificate (CbtHardeningLevel Strict)', async () => {
+    const s = await start({ auth: 'ntlm', tls: true, requireChannelBinding: true });
     await using dir = await tempDir('winrm-ca-');
     const ca = join(dir.path, 'ca.pem');
     await writeFile(ca, s.certificate!);
@@ -96,6 +96,7 @@ describe('WinRM test server driven by pywinrm', () => {
     expect(result).toEqual({ stdout: 'Windows IP Configuration\r\n', stderr: '', status: 0 });
     expect(s.stats.encryptedMessages).toBe(0);
     expect(s.stats.plainMessages).toBeGreaterThan(0);
+    expect(s.logins[0]).toMatchObject({ user: USER, channelBinding: 'verified', micVerified: true });
   });
 
   it('NTLM with a wrong password is refused', async () => {

@@ -1,5 +1,7 @@
 import http from 'node:http';
 import https from 'node:https';
+import { TLSSocket } from 'node:tls';
+import { channelBindingsHash } from './channel-binding.js';
 import { ENCRYPTED_CONTENT_TYPE, isEncrypted, sealBody, unsealBody } from './encryption.js';
 import { networkError, WinRmError } from './errors.js';
 import { authenticateMessage, negotiateMessage, parseChallenge, splitAccount } from './ntlm.js';
@@ -28,6 +30,8 @@ interface RawReply {
   readonly status: number;
   readonly headers: http.IncomingHttpHeaders;
   readonly body: Buffer;
+  /** DER of the listener's TLS certificate (HTTPS only), for channel binding. */
+  readonly certificate?: Buffer;
 }
 
 /**
@@ -115,7 +119,9 @@ export class WinRmConnection {
     } catch (error) {
       throw new WinRmError('TRANSPORT_PROTOCOL', this.options.host, `unreadable NTLM challenge: ${(error as Error).message}`);
     }
-    const { message, security } = authenticateMessage(negotiate, challenge, splitAccount(this.options.user, this.options.password));
+    const { message, security } = authenticateMessage(negotiate, challenge, splitAccount(this.options.user, this.options.password), {
+      ...(first.certificate && { channelBindings: channelBindingsHash(first.certificate) }),
+    });
     const final = await this.request(empty, timeoutMs, signal, `Negotiate ${message.toString('base64')}`);
     if (final.status === 401) throw this.authError();
     this.security = security;
@@ -146,6 +152,8 @@ export class WinRmConnection {
         reject(error instanceof WinRmError ? error : networkError(host, error));
       };
       const request = send(url, { method: 'POST', agent: this.agent, headers }, (response) => {
+        // Read while the socket is surely ours: a keep-alive socket returns to the pool after 'end'.
+        const certificate = response.socket instanceof TLSSocket ? response.socket.getPeerCertificate(true)?.raw : undefined;
         const chunks: Buffer[] = [];
         response.on('data', (chunk: Buffer) => chunks.push(chunk));
         response.on('error', fail);
@@ -153,7 +161,7 @@ export class WinRmConnection {
           if (settled) return;
           settled = true;
           cleanup();
-          resolve({ status: response.statusCode ?? 0, headers: response.headers, body: Buffer.concat(chunks) });
+          resolve({ status: response.statusCode ?? 0, headers: response.headers, body: Buffer.concat(chunks), ...(certificate && { certificate }) });
         });
       });
       const timer = setTimeout(() => fail(new WinRmError('TRANSPORT_TIMEOUT', host, `no WinRM reply within ${timeoutMs}ms`)), timeoutMs);

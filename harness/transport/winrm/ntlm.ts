@@ -23,7 +23,7 @@ export const NegotiateFlag = {
 
 export const CLIENT_FLAGS = Object.values(NegotiateFlag).reduce((all, flag) => (all | flag) >>> 0, 0);
 
-export const AvId = { EOL: 0, NB_COMPUTER: 1, NB_DOMAIN: 2, DNS_COMPUTER: 3, DNS_DOMAIN: 4, FLAGS: 6, TIMESTAMP: 7 } as const;
+export const AvId = { EOL: 0, NB_COMPUTER: 1, NB_DOMAIN: 2, DNS_COMPUTER: 3, DNS_DOMAIN: 4, FLAGS: 6, TIMESTAMP: 7, CHANNEL_BINDINGS: 10 } as const;
 const AV_FLAG_MIC_PRESENT = 0x2;
 
 /** Windows 10 build 19041, NTLM revision 15: the version fields are informational. */
@@ -125,6 +125,8 @@ export interface AuthenticateOptions {
   readonly nowMs?: number;
   readonly clientChallenge?: Buffer;
   readonly exportedSessionKey?: Buffer;
+  /** MD5 channel-bindings hash of the TLS certificate (channel-binding.ts), over HTTPS. */
+  readonly channelBindings?: Buffer;
 }
 
 export function authenticateMessage(
@@ -140,9 +142,12 @@ export function authenticateMessage(
   const serverPairs = parseAvPairs(challenge.targetInfo);
   const serverTime = serverPairs.find((pair) => pair.id === AvId.TIMESTAMP)?.value;
   // With a server timestamp, MS-NLMP 3.1.5.1.2 asks for a MIC and an empty LM response.
-  const pairs = serverTime
-    ? [...serverPairs.filter((pair) => pair.id !== AvId.FLAGS), { id: AvId.FLAGS, value: flagValue(serverPairs) }]
-    : serverPairs;
+  const ownIds: number[] = [AvId.FLAGS, AvId.CHANNEL_BINDINGS];
+  const pairs = [
+    ...serverPairs.filter((pair) => !ownIds.includes(pair.id)),
+    ...(serverTime ? [{ id: AvId.FLAGS, value: flagValue(serverPairs) }] : []),
+    ...(options.channelBindings ? [{ id: AvId.CHANNEL_BINDINGS, value: options.channelBindings }] : []),
+  ];
   const response = computeNtlmv2({
     responseKey: ntowfv2(credentials.password, credentials.user, credentials.domain),
     serverChallenge: challenge.serverChallenge,

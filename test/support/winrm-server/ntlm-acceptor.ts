@@ -38,6 +38,30 @@ export interface AcceptedLogin {
   readonly domain: string;
   readonly security: NtlmSessionSecurity;
   readonly micVerified: boolean;
+  /** Whether the client bound the login to this TLS certificate (MsvAvChannelBindings). */
+  readonly channelBinding: 'verified' | 'absent';
+}
+
+export interface AcceptorOptions {
+  readonly user: string;
+  readonly password: string;
+  /** Expected MsvAvChannelBindings value over HTTPS; a different non-zero value is refused. */
+  readonly channelBindings?: Buffer;
+  /** CbtHardeningLevel=Strict: refuse logins without a channel binding. */
+  readonly requireChannelBinding?: boolean;
+}
+
+/** The AV pairs of the client's NTLMv2 blob (they start after its 28-byte fixed header). */
+function blobPairs(blob: Buffer): Map<number, Buffer> {
+  const pairs = new Map<number, Buffer>();
+  for (let offset = 28; offset + 4 <= blob.length; ) {
+    const id = blob.readUInt16LE(offset);
+    const length = blob.readUInt16LE(offset + 2);
+    if (id === 0) break;
+    pairs.set(id, blob.subarray(offset + 4, offset + 4 + length));
+    offset += 4 + length;
+  }
+  return pairs;
 }
 
 export class NtlmAcceptor {
@@ -45,7 +69,7 @@ export class NtlmAcceptor {
   private challenge: Buffer | undefined;
   private serverChallenge = Buffer.alloc(8);
 
-  constructor(private readonly account: { user: string; password: string }) {}
+  constructor(private readonly account: AcceptorOptions) {}
 
   /** Answers a NEGOTIATE with a CHALLENGE. */
   challengeFor(negotiate: Buffer): Buffer {
@@ -97,23 +121,20 @@ export class NtlmAcceptor {
     if (!timingSafeEqual(hmac(responseKey, this.serverChallenge, blob), proof)) return undefined;
     const sessionBaseKey = hmac(responseKey, proof);
     const exported = flags & FLAGS.KEY_EXCH ? rc4Once(sessionBaseKey, field(authenticate, 52)) : sessionBaseKey;
-    const micVerified = this.verifyMic(authenticate, blob, exported);
+    const pairs = blobPairs(blob);
+    const binding = pairs.get(10);
+    const bound = binding !== undefined && !binding.equals(Buffer.alloc(16));
+    if (bound && this.account.channelBindings && !binding.equals(this.account.channelBindings)) return undefined;
+    if (!bound && this.account.requireChannelBinding) return undefined;
+    const micVerified = this.verifyMic(authenticate, pairs, exported);
     if (micVerified === false) return undefined;
-    return { user, domain, security: new NtlmSessionSecurity(exported, 'server'), micVerified: micVerified === true };
+    return { user, domain, security: new NtlmSessionSecurity(exported, 'server'), micVerified: micVerified === true, channelBinding: bound ? 'verified' : 'absent' };
   }
 
   /** true: MIC present and right; false: present and wrong; undefined: the client sent none. */
-  private verifyMic(authenticate: Buffer, blob: Buffer, exported: Buffer): boolean | undefined {
-    let offset = 28; // the AV pairs start after the blob's fixed header
-    let flagged = false;
-    while (offset + 4 <= blob.length) {
-      const id = blob.readUInt16LE(offset);
-      const length = blob.readUInt16LE(offset + 2);
-      if (id === 0) break;
-      if (id === 6 && blob.readUInt32LE(offset + 4) & 0x2) flagged = true;
-      offset += 4 + length;
-    }
-    if (!flagged) return undefined;
+  private verifyMic(authenticate: Buffer, pairs: Map<number, Buffer>, exported: Buffer): boolean | undefined {
+    const flags = pairs.get(6);
+    if (!flags || !(flags.readUInt32LE(0) & 0x2)) return undefined;
     const mic = Buffer.from(authenticate.subarray(72, 88));
     const zeroed = Buffer.from(authenticate);
     zeroed.fill(0, 72, 88);

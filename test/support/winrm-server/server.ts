@@ -1,10 +1,12 @@
 import { execFileSync } from 'node:child_process';
+import { X509Certificate } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import http from 'node:http';
 import https from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { channelBindingsHash } from '../../../harness/transport/winrm/channel-binding.js';
 import { ENCRYPTED_CONTENT_TYPE, isEncrypted, sealBody, unsealBody } from '../../../harness/transport/winrm/encryption.js';
 import type { NtlmSessionSecurity } from '../../../harness/transport/winrm/ntlm-crypto.js';
 import { NtlmAcceptor } from './ntlm-acceptor.js';
@@ -19,6 +21,8 @@ export interface WinRmTestServerOptions {
   readonly rules?: ScriptRule[];
   /** Shells one user may hold at once (Windows: MaxShellsPerUser); more → quota fault. */
   readonly maxShells?: number;
+  /** CbtHardeningLevel=Strict (HTTPS + NTLM): logins must carry this certificate's channel binding. */
+  readonly requireChannelBinding?: boolean;
 }
 
 interface ConnectionState {
@@ -31,6 +35,7 @@ export interface LoginRecord {
   readonly user: string;
   readonly domain: string;
   readonly micVerified: boolean;
+  readonly channelBinding: 'verified' | 'absent';
 }
 
 /**
@@ -46,6 +51,7 @@ export class WinRmTestServer implements AsyncDisposable {
   readonly stats: ServerStats = { requests: 0, operationTimeouts: 0, drops: 0, encryptedMessages: 0, plainMessages: 0 };
   /** PEM of the self-signed certificate when `tls` is on (clients pin it as their CA). */
   certificate: string | undefined;
+  private channelBindings: Buffer | undefined;
   private server!: http.Server;
   private readonly states = new WeakMap<Socket, ConnectionState>();
   private readonly sockets = new Set<Socket>();
@@ -91,6 +97,7 @@ export class WinRmTestServer implements AsyncDisposable {
     if (this.options.tls) {
       const { key, cert } = selfSignedCertificate();
       this.certificate = cert;
+      this.channelBindings = channelBindingsHash(new X509Certificate(cert).raw);
       this.server = https.createServer({ key, cert }, handler);
     } else {
       this.server = http.createServer(handler);
@@ -147,7 +154,12 @@ export class WinRmTestServer implements AsyncDisposable {
     if (token) {
       const message = Buffer.from(token, 'base64');
       if (message.readUInt32LE(8) === 1) {
-        state.acceptor = new NtlmAcceptor({ user: this.options.user, password: this.options.password });
+        state.acceptor = new NtlmAcceptor({
+          user: this.options.user,
+          password: this.options.password,
+          ...(this.channelBindings && { channelBindings: this.channelBindings }),
+          ...(this.options.requireChannelBinding && { requireChannelBinding: true }),
+        });
         state.authenticated = false;
         return refuse(`Negotiate ${state.acceptor.challengeFor(message).toString('base64')}`);
       }
@@ -158,7 +170,7 @@ export class WinRmTestServer implements AsyncDisposable {
       }
       state.security = login.security;
       state.authenticated = true;
-      this.logins.push({ user: login.user, domain: login.domain, micVerified: login.micVerified });
+      this.logins.push({ user: login.user, domain: login.domain, micVerified: login.micVerified, channelBinding: login.channelBinding });
       return true;
     }
     return state.authenticated ? true : refuse('Negotiate');
