@@ -3,7 +3,8 @@ import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { runDoctorCommand } from '../../harness/cli/commands/doctor.js';
-import type { DoctorReport } from '../../harness/engine/doctor.js';
+import { formatDoctorTable, type DoctorReport } from '../../harness/engine/doctor.js';
+import { startSshd } from '../support/sshd.js';
 import { tempDir } from '../support/tmp.js';
 import { WinRmTestServer } from '../support/winrm-server/server.js';
 import type { ScriptRule } from '../support/winrm-server/shell-host.js';
@@ -75,6 +76,23 @@ observers:
     expect(dc.host.shells.size).toBe(0); // the doctor closed its transport
   });
 
+  it('checks a Linux host over real sshd the same way (POSIX commands)', async () => {
+    const sshd = await startSshd();
+    open.push({ close: () => sshd[Symbol.asyncDispose]() });
+    const { code, report } = await doctor(`kind: lab
+name: linux
+hosts:
+  - name: lin01
+    platform: linux
+    transport: { kind: ssh, port: ${sshd.port}, user: ${sshd.user}, key: 'file:${sshd.keyPath}', known_hosts: '${sshd.knownHostsPath}' }
+    protect: { services: [chaoslab-absent-svc] }
+`);
+    expect(report.checks.map((c) => [c.check, c.ok])).toEqual([['login', true], ['command', true], ['clock', true], ['services', true]]);
+    expect(report.checks[3]!.detail).toBe('not on this host: chaoslab-absent-svc');
+    expect(report.checks[2]!.detail).toMatch(/^[+-]\d+ ms ±\d+ ms \(tolerance 2000 ms\)$/);
+    expect(code).toBe(0);
+  });
+
   it('fails a sick lab with every problem in the table (exit 3)', async () => {
     const srv = await WinRmTestServer.start({ auth: 'ntlm', user: 'chaoslab', password: PASSWORD, rules: windowsHost(90_000, 'WinRM\trunning\r\nHTTP\trunning\r\nsshd\tabsent\r\nHealingAgent\tstopped\r\n') });
     const ws = await WinRmTestServer.start({ auth: 'ntlm', user: 'someone-else', password: PASSWORD });
@@ -97,5 +115,24 @@ observers:
     expect(byKey.get('telemetry-api/observer')!.ok).toBe(false);
     expect(report.ok).toBe(false);
     expect(code).toBe(3);
+  });
+
+  it('prints an aligned table with a verdict line', () => {
+    const table = formatDoctorTable({
+      ok: false,
+      checks: [
+        { subject: 'dc01', check: 'login', ok: true, detail: 'winrm as LAB\\chaoslab' },
+        { subject: 'telemetry-api', check: 'observer', ok: false, detail: 'connect ECONNREFUSED\n127.0.0.1:9' },
+      ],
+    });
+    expect(table).toBe(
+      [
+        'SUBJECT        CHECK     STATUS  DETAIL',
+        'dc01           login     ok      winrm as LAB\\chaoslab',
+        'telemetry-api  observer  FAIL    connect ECONNREFUSED 127.0.0.1:9',
+        '',
+        '1 of 2 checks failed: fix the lab before running scenarios',
+      ].join('\n'),
+    );
   });
 });
