@@ -69,6 +69,11 @@ describe('chaoslab report', () => {
     expect(gated.status).toBe(1);
     expect(gated.stderr).toContain('gate fail_on:regression failed: 2 regressions against 20261119-020000-nightly');
     expect(gated.stderr).toContain('gate max_inconclusive failed: 2 inconclusive attempts');
+    const previous = chaoslab('report', 'reports/catalogue-16', '--reporter', 'markdown', '--baseline', 'previous', '--fail-on', 'regression');
+    expect(previous.stderr).toContain('2 regressions against 20261119-020000-nightly');
+    const first = chaoslab('report', 'reports/catalogue-16-baseline', '--reporter', 'markdown', '--out', join(dir.path, 'first'), '--baseline', 'previous', '--fail-on', 'regression');
+    expect(first.stderr).toContain('--baseline previous: no earlier run of this suite');
+    expect(first.stderr).not.toContain('gate fail_on:regression');
     const bad = chaoslab('report', 'reports/catalogue-16', '--fail-on', 'sometimes');
     expect(bad.status).toBe(2);
     expect(bad.stderr).toContain('--fail-on: unknown sometimes');

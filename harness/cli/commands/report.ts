@@ -36,6 +36,8 @@ interface RenderOptions {
 }
 
 const DEFAULT_REPORTERS = 'console,html,markdown,junit';
+/** `--baseline previous`: the newest earlier run of the same suite under reports/. */
+const PREVIOUS = 'previous';
 
 function wrap<T>(parse: (text: string) => T): (text: string) => T {
   return (text) => {
@@ -59,10 +61,17 @@ function gateOptions(options: RenderOptions): GateOptions {
 export async function renderRun(model: RunModel, outputDir: string, options: RenderOptions, out: NodeJS.WritableStream = process.stdout, err: NodeJS.WritableStream = process.stderr): Promise<ExitCodeValue> {
   const names = parseReporterList(options.reporter);
   const reportsRoot = resolve(options.reports);
-  const baseline = options.baseline !== undefined ? (await loadRun(options.baseline, reportsRoot, 'model')).model : undefined;
-  const history = existsSync(reportsRoot) ? await loadHistory(reportsRoot, model, options.history) : [];
+  const wantsPrevious = options.baseline === PREVIOUS;
+  const history = existsSync(reportsRoot) ? await loadHistory(reportsRoot, model, Math.max(options.history, wantsPrevious ? 1 : 0)) : [];
+  const baseline = wantsPrevious ? history[0] : options.baseline !== undefined ? (await loadRun(options.baseline, reportsRoot, 'model')).model : undefined;
+  let gateSettings = gateOptions(options);
+  if (wantsPrevious && !baseline) {
+    // The first run of a suite has nothing to regress from: say so rather than fail the regression gate.
+    err.write(`chaoslab: --baseline previous: no earlier run of this suite under ${reportsRoot}; no baseline diff${gateSettings.failOn?.includes('regression') ? ', regression gate skipped' : ''}\n`);
+    gateSettings = { ...gateSettings, ...(gateSettings.failOn && { failOn: gateSettings.failOn.filter((k) => k !== 'regression') }) };
+  }
   await mkdir(outputDir, { recursive: true });
-  const context = { outputDir, reportsRoot, stdout: out, history, ...(baseline && { baseline }) };
+  const context = { outputDir, reportsRoot, stdout: out, history: history.slice(0, options.history), ...(baseline && { baseline }) };
   const mux = new ReporterMultiplexer(
     names.map((name) => reporterFactories[name](context)),
     (failure) => err.write(`chaoslab: reporter ${failure.reporter} failed in ${failure.hook}: ${failure.error.message}\n`),
@@ -70,7 +79,7 @@ export async function renderRun(model: RunModel, outputDir: string, options: Ren
   await mux.onRunStart(model);
   await mux.onRunEnd(model);
   for (const file of mux.files()) out.write(`wrote ${file}\n`);
-  const gates = evaluateGates(model, gateOptions(options), { ...(baseline && { baseline }), history });
+  const gates = evaluateGates(model, gateSettings, { ...(baseline && { baseline }), history: history.slice(0, options.history) });
   for (const failure of gates.failures) err.write(`chaoslab: gate ${failure.gate} failed: ${failure.message}\n`);
   return mostSevere(exitCodeFor(model, false), gateExitCode(gates), mux.failures().length ? ExitCode.reporterFailed : ExitCode.ok);
 }
@@ -159,7 +168,7 @@ function withRenderOptions(command: Command): Command {
   return command
     .option('--reporter <list>', 'comma-separated reporters', DEFAULT_REPORTERS)
     .option('--reports <dir>', 'reports folder (history, run ids, latest)', 'reports')
-    .option('--baseline <run>', 'compare with this run (folder, events.jsonl, run.json or run id): regressions, new heals, timing changes')
+    .option('--baseline <run>', 'compare with this run (folder, events.jsonl, run.json, run id, or "previous": the newest earlier run of the suite): regressions, new heals, timing changes')
     .option('--history <n>', 'earlier runs of the same suite for trends and flaky detection (0: none)', historyLimit, 10)
     .option('--min-heal-rate <rate>', 'gate: fail (exit 1) below this heal rate, e.g. 0.8 or 80%', wrap(parseHealRate))
     .option('--fail-on <list>', 'gate: fail (exit 1) on any of: regression (needs --baseline), flaky, or verdicts like false_heal,not_healed', wrap(parseFailOn))
