@@ -90,6 +90,7 @@ export async function runSession(options: SessionOptions): Promise<SessionResult
     (failure) => writer.emit({ type: 'note', level: 'error', message: `reporter ${failure.reporter} failed in ${failure.hook}: ${failure.error.message}` }),
   );
   let reporting = Promise.resolve();
+  let engineFailed = false;
   writer.onEvent((event: RunEvent) => {
     if (event.type !== 'attempt_ended') return;
     // Reporter hooks run one after another, in event order, off the engine's path.
@@ -152,6 +153,7 @@ export async function runSession(options: SessionOptions): Promise<SessionResult
       quarantined,
     });
   } catch (error) {
+    engineFailed = true;
     writer.emit({ type: 'note', level: 'error', message: `the run stopped on an engine error: ${error instanceof Error ? error.message : String(error)}` });
     logger.error({ err: error }, 'engine error');
     throw error;
@@ -159,7 +161,7 @@ export async function runSession(options: SessionOptions): Promise<SessionResult
     await reporting;
     const interrupted = options.interrupt.aborted;
     const engineCode = exitCodeFor(folder.model(), interrupted);
-    writer.emit({ type: 'run_ended', status: interrupted ? 'interrupted' : 'completed', exitCode: engineCode });
+    writer.emit({ type: 'run_ended', status: engineFailed ? 'crashed' : interrupted ? 'interrupted' : 'completed', exitCode: engineFailed ? ExitCode.labErrors : engineCode });
     await teardown.run();
   }
   const model = folder.model();
