@@ -105,6 +105,14 @@ describe('chaoslab WinRM transport against the WinRM test server', () => {
     expect(run!.commandLine.length).toBeLessThanOrEqual(CMD_LINE_LIMIT);
   });
 
+  it('removes a half-uploaded script when an upload fails', async () => {
+    const server = await serve({ auth: 'basic', rules: [{ match: /^echo /, drop: { on: 'command', times: 99 } }] });
+    const transport = await connect(server, { max_retries: 1 });
+    await expect(transport.exec(`# long\n${'x'.repeat(CMD_LINE_LIMIT * 2)}`)).rejects.toMatchObject({ code: 'TRANSPORT_UNREACHABLE' });
+    const cleanup = server.host.scripts().filter((r) => r.kind === 'cmd');
+    expect(cleanup.map((r) => r.commandLine)).toEqual([expect.stringMatching(/^del \/q "%TEMP%\\chaoslab-[0-9a-f-]+\.b64"$/)]);
+  });
+
   it('asks again when a Receive hits the WS-Man OperationTimeout', async () => {
     const server = await serve({ auth: 'basic', rules: [{ match: /Start-Sleep/, reply: { stdout: 'done', delayMs: 2300 } }] });
     const transport = await connect(server, { operation_timeout: '1s' });

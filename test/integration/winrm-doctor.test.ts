@@ -78,7 +78,7 @@ observers:
 
   it('checks a Linux host over real sshd the same way (POSIX commands)', async () => {
     const sshd = await startSshd();
-    open.push({ close: () => sshd[Symbol.asyncDispose]() });
+    open.push({ close: async () => { await sshd[Symbol.asyncDispose](); } });
     const { code, report } = await doctor(`kind: lab
 name: linux
 hosts:

@@ -48,13 +48,23 @@ export class WinRmClient {
   /** Runs a PowerShell script (chunked through a temp file when longer than cmd.exe allows). */
   async runPowerShell(script: string, options: RunOptions = {}): Promise<CommandOutput> {
     const plan = planPowerShell(script);
-    for (const upload of plan.uploads) {
-      const result = await this.runCommand(upload, { ...options, onStdout: undefined });
-      if (result.exitCode !== 0) {
-        throw new WinRmError('TRANSPORT_PROTOCOL', this.options.host, `uploading a long script to %TEMP% failed (exit ${result.exitCode}): ${result.stderr.trim()}`);
+    if (plan.uploads.length === 0) return this.runCommand(plan.run, options);
+    // Uploads and the run share the caller's timeout.
+    const deadline = options.timeoutMs === undefined ? undefined : this.clock.now() + options.timeoutMs;
+    const remaining = () => (deadline === undefined ? {} : { timeoutMs: Math.max(1, deadline - this.clock.now()) });
+    try {
+      for (const upload of plan.uploads) {
+        const result = await this.runCommand(upload, { ...(options.signal && { signal: options.signal }), ...remaining() });
+        if (result.exitCode !== 0) {
+          throw new WinRmError('TRANSPORT_PROTOCOL', this.options.host, `uploading a long script to %TEMP% failed (exit ${result.exitCode}): ${result.stderr.trim()}`);
+        }
       }
+    } catch (error) {
+      // Leave no half-uploaded script behind (best effort: the host may be the problem).
+      await this.runCommand(`del /q "%TEMP%\\${plan.stem}.b64"`, { timeoutMs: 10_000 }).catch(() => undefined);
+      throw error;
     }
-    return this.runCommand(plan.run, options);
+    return this.runCommand(plan.run, { ...options, ...remaining() });
   }
 
   /** Runs one cmd.exe command line to completion. */
@@ -110,7 +120,8 @@ export class WinRmClient {
   private async createShell(deadline: number, signal?: AbortSignal): Promise<string> {
     const reply = await this.call(ACTION.create, {
       body: createShellBody(),
-      options: { WINRS_NOPROFILE: 'TRUE', WINRS_CODEPAGE: '65001' },
+      // The profile is loaded (as pywinrm does) so HKCU is the account's own hive.
+      options: { WINRS_NOPROFILE: 'FALSE', WINRS_CODEPAGE: '65001' },
       timeoutMs: this.remaining(deadline, this.options.operationTimeoutMs + HTTP_MARGIN_MS),
       signal,
     });
