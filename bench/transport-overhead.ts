@@ -7,6 +7,7 @@
  *   node --import tsx bench/transport-overhead.ts [commands=200]
  */
 import { execFile } from 'node:child_process';
+import { cpus, loadavg } from 'node:os';
 import { promisify } from 'node:util';
 import { percentile } from '../harness/model/summary.js';
 import { createSshTransport } from '../harness/transport/ssh.js';
@@ -67,6 +68,8 @@ const pooledKillable = await timeEach(commands, pooledKillableOnce);
 const processes = await timeEach(commands, processOnce);
 
 console.log(`transport overhead: ${commands} x \`true\` against one real sshd on 127.0.0.1 (after ${WARM_UP} warm-up runs each)`);
+// Both sides are dominated by process start-up on the host, so the machine's load shapes the figures.
+console.log(`machine: ${cpus().length} CPUs, load average ${loadavg().map((l) => l.toFixed(1)).join(' ')}`);
 const pooledStats = summary('pooled ssh2 transport (1 conn)', pooled);
 const killableStats = summary('pooled, with timeout (killable)', pooledKillable);
 const processStats = summary('one ssh process per command', processes);
