@@ -17,7 +17,14 @@ await build({
   target: 'node18',
   format: 'esm',
   legalComments: 'none',
-  banner: { js: '// chaoslab reference healer, bundled by scripts/build-healer.mjs; edit lab/healer/src instead.' },
+  // yaml is CommonJS: its require() calls need a real require inside an ES module.
+  banner: {
+    js: [
+      '// chaoslab reference healer, bundled by scripts/build-healer.mjs; edit lab/healer/src instead.',
+      "import { createRequire as __chaoslabCreateRequire } from 'node:module';",
+      'const require = __chaoslabCreateRequire(import.meta.url);',
+    ].join('\n'),
+  },
   logLevel: 'warning',
 });
 console.log(`healer bundled to ${outfile} in ${Date.now() - started}ms`);

@@ -54,7 +54,10 @@ export class ContainerLabProvider implements LabProvider {
     await this.removeLabResources(engine, lab, say);
     const keys = await ensureLabKeys(labStateDir(lab.name), lab.name);
     const image = this.options.image ?? (await ensureLabImage({ engine, onProgress: say })).tag;
-    await createNetwork(engine, networkName(lab.name), { [LAB_LABEL]: lab.name }, true);
+    // Not `internal`: Podman's CNI backend publishes no ports for internal networks
+    // (measured here). Each host instead deletes its default route at start and its
+    // baseline firewall drops every outbound connection it did not accept first.
+    await createNetwork(engine, networkName(lab.name), { [LAB_LABEL]: lab.name }, false);
     const podman = engineName.startsWith('Podman');
     say(`starting ${lab.hosts.length} hosts from ${image}`);
     await Promise.all(

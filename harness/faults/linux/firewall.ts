@@ -1,0 +1,32 @@
+import { z } from 'zod';
+import { sh } from '../../quoting/shell.js';
+import { defineFault } from '../fault.js';
+
+const params = z.strictObject({
+  /** Only chains whose opening can never lock chaoslab out. */
+  chain: z.enum(['INPUT', 'FORWARD']).default('INPUT'),
+  flush: z.boolean().default(true),
+  /** The management port whose ACCEPT rule proves the baseline rules are in place. */
+  required_port: z.number().int().min(1).max(65535).default(22),
+});
+
+/**
+ * "Firewall disabled": the chain's policy becomes ACCEPT and (optionally) its
+ * rules are flushed. Only ever opens: a DROP policy without the management rule
+ * would cut chaoslab off, so that is not a parameter. Revert restores the exact
+ * iptables-save snapshot.
+ */
+export const firewallOpen = defineFault({
+  name: 'linux.firewall_open',
+  platform: 'linux',
+  summary: 'Set the iptables chain policy to ACCEPT and flush its rules (firewall disabled)',
+  params,
+  resources: () => ['firewall'],
+  footprint: () => ({}),
+  build: (p) => ({
+    snapshot: 'iptables-save | base64 -w0',
+    inject: p.flush ? sh`iptables -P ${p.chain} ACCEPT && iptables -F ${p.chain}` : sh`iptables -P ${p.chain} ACCEPT`,
+    check: sh`iptables -S ${p.chain} | grep -qx -- ${`-P ${p.chain} DROP`} && iptables -S INPUT | grep -q -- ${`--dport ${p.required_port} -j ACCEPT`}`,
+    revert: (snapshot) => sh`printf %s ${snapshot} | base64 -d | iptables-restore`,
+  }),
+});

@@ -1,0 +1,34 @@
+import type { FaultDefinition } from '../fault.js';
+import { registerFaults } from '../registry.js';
+import { resolverHijack } from './dns.js';
+import { auditRulesRemoved, fileMode, suidPlanted } from './files.js';
+import { firewallOpen } from './firewall.js';
+import { sysctlValue } from './kernel.js';
+import { authorizedKey, cronJob } from './persistence.js';
+import { sambaSigning } from './samba.js';
+import { serviceStopped } from './services.js';
+import { sshdOption } from './sshd.js';
+
+/** The built-in Linux faults (POSIX sh; every parameter quoted by the `sh` template). */
+export const linuxFaults: readonly FaultDefinition[] = [
+  sshdOption,
+  firewallOpen,
+  resolverHijack,
+  serviceStopped,
+  sambaSigning,
+  fileMode,
+  suidPlanted,
+  auditRulesRemoved,
+  sysctlValue,
+  cronJob,
+  authorizedKey,
+];
+
+let registered = false;
+
+/** Registers the Linux faults once (safe to call from every entry point). */
+export function registerLinuxFaults(): void {
+  if (registered) return;
+  registered = true;
+  registerFaults(linuxFaults);
+}
