@@ -1,6 +1,4 @@
 import { join } from 'node:path';
-import { ReporterMultiplexer } from '../../reporters/multiplexer.js';
-import { reporterFactories, type ReporterName } from '../../reporters/registry.js';
 import { ExitCode, mostSevere, type ExitCodeValue } from '../cli/exit-codes.js';
 import type { LabConfig } from '../config/lab-schema.js';
 import { SecretResolver } from '../config/secrets.js';
@@ -14,7 +12,7 @@ import { JournalHosts } from '../journal/hosts.js';
 import type { RevertJournal } from '../journal/journal.js';
 import { replayJournal } from '../journal/replay.js';
 import type { RunEvent } from '../model/events.js';
-import type { RunModel } from '../model/run-model.js';
+import type { AttemptResult, RunModel } from '../model/run-model.js';
 import { summarize } from '../model/summary.js';
 import { createObserver } from '../observers/registry.js';
 import { createTransport } from '../transport/registry.js';
@@ -22,13 +20,29 @@ import type { Transport } from '../transport/transport.js';
 import { executePlan, recordPlan, recordSkips } from './execute.js';
 import type { Plan } from './plan-types.js';
 
+/**
+ * The reporters as the engine sees them (the CLI composes them: the engine
+ * never imports reporters). `failures` counts reporter errors, which the
+ * reporting itself isolates.
+ */
+export interface RunReporting {
+  onRunStart(run: RunModel): Promise<void>;
+  onAttemptEnd(attempt: AttemptResult, run: RunModel): Promise<void>;
+  onRunEnd(run: RunModel): Promise<void>;
+  failures(): readonly unknown[];
+}
+
+/** Builds the run's reporting once its folder exists; `note` records a reporter failure in the event log. */
+export type ReportingFactory = (runDir: string, note: (message: string) => void) => RunReporting;
+
 export interface SessionOptions {
   readonly lab: LabConfig;
   /** Absolute path of the inventory. */
   readonly labFile: string;
   readonly plan: Plan;
   readonly concurrency: number;
-  readonly reporters: readonly ReporterName[];
+  /** Without it, the run only writes its event log and run.json. */
+  readonly reporting?: ReportingFactory;
   /** reports/ */
   readonly reportsRoot: string;
   readonly argv: readonly string[];
@@ -37,11 +51,7 @@ export interface SessionOptions {
   readonly journal: RevertJournal;
   readonly clock: Clock;
   readonly interrupt: AbortSignal;
-  readonly stdout: NodeJS.WritableStream;
   readonly version: string;
-  /** For reporters: the run compared against (`--baseline`) and earlier runs (trends). */
-  readonly baseline?: RunModel;
-  readonly history?: readonly RunModel[];
 }
 
 export interface SessionResult {
@@ -50,6 +60,13 @@ export interface SessionResult {
   readonly exitCode: ExitCodeValue;
   readonly model: RunModel;
 }
+
+const silentReporting: RunReporting = {
+  onRunStart: async () => undefined,
+  onAttemptEnd: async () => undefined,
+  onRunEnd: async () => undefined,
+  failures: () => [],
+};
 
 /** 0 all met; 1 expectation failures; 3 when inconclusive attempts outnumber the scored ones; 130 interrupted. */
 export function exitCodeFor(model: RunModel, interrupted: boolean): ExitCodeValue {
@@ -79,16 +96,7 @@ export async function runSession(options: SessionOptions): Promise<SessionResult
   teardown.add('event log', () => writer.close());
   const folder = new RunFolder();
   writer.onEvent((event) => folder.apply(event));
-  const mux = new ReporterMultiplexer(
-    options.reporters.map((name) => reporterFactories[name]({
-        outputDir: writer.runDir,
-        reportsRoot: options.reportsRoot,
-        stdout: options.stdout,
-        ...(options.baseline && { baseline: options.baseline }),
-        ...(options.history && { history: options.history }),
-      })),
-    (failure) => writer.emit({ type: 'note', level: 'error', message: `reporter ${failure.reporter} failed in ${failure.hook}: ${failure.error.message}` }),
-  );
+  const mux = options.reporting?.(writer.runDir, (message) => writer.emit({ type: 'note', level: 'error', message })) ?? silentReporting;
   let reporting = Promise.resolve();
   let engineFailed = false;
   writer.onEvent((event: RunEvent) => {

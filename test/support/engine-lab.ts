@@ -177,13 +177,11 @@ export async function runLabSession(
     labFile: lab.labFile,
     plan: planRun(project.catalogue, project.lab!, options.plan ?? {}),
     concurrency: options.concurrency ?? 8,
-    reporters: [],
     reportsRoot: options.reportsRoot,
     argv: ['run'],
     journal: options.journal,
     clock: systemClock,
     interrupt: options.interrupt ?? new AbortController().signal,
-    stdout: process.stdout,
     version: 'test',
   });
 }

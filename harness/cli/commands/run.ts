@@ -1,7 +1,8 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { InvalidArgumentError, type Command } from 'commander';
-import { parseReporterList } from '../../../reporters/registry.js';
+import { ReporterMultiplexer } from '../../../reporters/multiplexer.js';
+import { parseReporterList, reporterFactories } from '../../../reporters/registry.js';
 import { loadProject } from '../../config/load-project.js';
 import { systemClock } from '../../core/clock.js';
 import { ChaoslabError } from '../../core/errors.js';
@@ -128,7 +129,11 @@ export async function runRun(args: readonly string[], options: RunOptions): Prom
       labFile: resolve(options.lab),
       plan,
       concurrency: options.concurrency ?? plan.concurrency ?? 4,
-      reporters,
+      reporting: (runDir, note) =>
+        new ReporterMultiplexer(
+          reporters.map((name) => reporterFactories[name]({ outputDir: runDir, reportsRoot, stdout: process.stdout, history, ...(baseline && { baseline }) })),
+          (failure) => note(`reporter ${failure.reporter} failed in ${failure.hook}: ${failure.error.message}`),
+        ),
       reportsRoot,
       argv: process.argv.slice(2),
       ...(options.suite !== undefined && { suite: options.suite }),
@@ -136,10 +141,7 @@ export async function runRun(args: readonly string[], options: RunOptions): Prom
       journal: new RevertJournal(defaultJournalDir()),
       clock: systemClock,
       interrupt: interrupt.signal,
-      stdout: process.stdout,
       version: CHAOSLAB_VERSION,
-      history,
-      ...(baseline && { baseline }),
     });
     await updateIndex(reportsRoot);
     const verdict = evaluateGates(result.model, gates, { ...(baseline && { baseline }), history });
