@@ -37,6 +37,11 @@ export async function runInjection(spec: InjectionSpec, transport: Transport, ct
     const injectStartWall = ctx.clock.wallNow();
     pumps = startObserverPumps(active(), spec.host, ctx, injectStartWall, skew.skewMs, wakeups, stopObservers.signal);
     for (const state of active()) {
+      // Ctrl-C stops injecting: members not yet injected are only un-journalled.
+      if (interrupt.aborted) {
+        state.fail('interrupted', 'interrupted before injection');
+        continue;
+      }
       state.startPhase('inject');
       state.injectStarted = true;
       const result = await state.exec('inject', state.member.commands.inject);

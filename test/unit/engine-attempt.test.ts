@@ -16,6 +16,7 @@ class FakeFiles {
   injectTakes = true;
   revertWorks = true;
   dropOn: string | undefined;
+  onSnapshot: (() => void) | undefined;
   journalFilesAtInject: number[] = [];
 
   constructor(private readonly journalDir: string) {}
@@ -25,6 +26,7 @@ class FakeFiles {
     const [verb, name = 'a'] = command.split(' ');
     switch (verb) {
       case 'snapshot':
+        this.onSnapshot?.();
         return { exitCode: 0, stdout: `orig-${name}\n` };
       case 'inject':
         this.journalFilesAtInject.push(readdirSync(this.journalDir).filter((f) => f.endsWith('.json')).length);
@@ -74,8 +76,12 @@ afterEach(async () => {
 });
 
 /** Runs the injection, firing each action when the clock passes its time (ms after start), 100 ms at a time. */
-async function drive(members: AttemptMember[], actions: { at: number; run: () => void }[] = [], options: { abortAt?: number; observers?: ScriptedObserver[]; tolerance?: number } = {}): Promise<AttemptOutcome[]> {
-  const interrupt = new AbortController();
+async function drive(
+  members: AttemptMember[],
+  actions: { at: number; run: () => void }[] = [],
+  options: { abortAt?: number; observers?: ScriptedObserver[]; tolerance?: number; interrupt?: AbortController } = {},
+): Promise<AttemptOutcome[]> {
+  const interrupt = options.interrupt ?? new AbortController();
   const ctx = engineContext(h.clock, h.sink, h.journal, options.observers ?? [h.observer], options.tolerance);
   let result: AttemptOutcome[] | undefined;
   let failure: unknown;
@@ -176,6 +182,15 @@ describe('attempt state machine (ManualClock)', () => {
     expect((await h.journal.pending()).entries).toEqual([]);
     const ended = h.sink.ofType('attempt_ended')[0]!;
     expect(ended.mono).toBeLessThan(4000);
+  });
+
+  it('Ctrl-C while snapshotting: nothing is injected and the journal is left empty', async () => {
+    const interrupt = new AbortController();
+    h.files.onSnapshot = () => interrupt.abort(new Error('SIGINT'));
+    const outcomes = await drive([member('a'), member('b')], [], { interrupt });
+    expect(outcomes.map((o) => o.verdict)).toMatchObject([{ reason: 'interrupted' }, { reason: 'interrupted' }]);
+    expect(h.transport.sent.some((c) => c.startsWith('inject') || c.startsWith('revert'))).toBe(false);
+    expect((await h.journal.pending()).entries).toEqual([]);
   });
 
   it('never restored and no claim → not_healed at the end of the window', async () => {
