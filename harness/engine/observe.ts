@@ -44,6 +44,8 @@ async function pump(observer: Observer, state: MemberState, host: HostConfig, ct
       state.inbox.push(output);
       wakeup.poke();
     }
+    // A watch runs until it is stopped: one that ends early has stopped reading the stack.
+    if (!stop.aborted) throw new Error('its event stream ended before the attempt did');
   } catch (error) {
     if (stop.aborted) return;
     state.unavailableObservers.add(observer.name);
