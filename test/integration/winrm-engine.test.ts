@@ -113,13 +113,11 @@ observers:
     labFile,
     plan: planRun(project.catalogue, project.lab!),
     concurrency: 1,
-    reporters: [],
     reportsRoot: join(dir.path, 'reports'),
     argv: ['run'],
     journal,
     clock: systemClock,
     interrupt: new AbortController().signal,
-    stdout: process.stdout,
     version: 'test',
   });
   return { result, winrm, journal };

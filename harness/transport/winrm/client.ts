@@ -72,6 +72,7 @@ export class WinRmClient {
     const deadline = options.timeoutMs === undefined ? Number.POSITIVE_INFINITY : this.clock.now() + options.timeoutMs;
     let started: { shellId: string; commandId: string } | undefined;
     for (let attempt = 0; !started; attempt += 1) {
+      const connection = this.connection;
       try {
         const shellId = this.idleShells.pop() ?? (await this.createShell(deadline, options.signal));
         try {
@@ -82,7 +83,9 @@ export class WinRmClient {
         }
       } catch (error) {
         if (!isRetryable(error) || attempt >= this.options.maxRetries) throw error;
-        await this.freshConnection(attempt, options.signal);
+        // A vanished shell needs only a new shell; a network failure a new connection too.
+        if (!(error instanceof WinRmError && error.code === 'TRANSPORT_CLOSED')) this.replaceConnection(connection);
+        await this.clock.sleep(backoffDelay(attempt, 250, 5000), options.signal);
       }
     }
     let output: CommandOutput;
@@ -110,11 +113,13 @@ export class WinRmClient {
     this.connection.close();
   }
 
-  private async freshConnection(attempt: number, signal?: AbortSignal): Promise<void> {
+  /** Once per failed connection, however many concurrent commands saw it fail. */
+  private replaceConnection(failed: WinRmConnection): void {
+    if (this.connection !== failed) return;
+    // The host may have restarted WinRM: its shells are likely gone too.
     this.idleShells = [];
-    this.connection.close();
+    failed.close();
     this.connection = new WinRmConnection(this.options);
-    await this.clock.sleep(backoffDelay(attempt, 250, 5000), signal);
   }
 
   private async createShell(deadline: number, signal?: AbortSignal): Promise<string> {
