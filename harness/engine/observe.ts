@@ -72,6 +72,8 @@ export async function observeMember(state: MemberState, host: HostConfig, times:
     since: times.injectStartWall,
     skewMs: times.skewMs,
     toleranceMs: times.skewUncertaintyMs + 25,
+    // events after the window are kept as evidence, rejected as too late
+    until: times.t0Wall + scenario.window,
     wallNow: () => ctx.clock.wallNow(),
     observerCheckTypeAliases: ctx.observerCheckTypeAliases,
   });
