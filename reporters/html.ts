@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
 import { fileURLToPath } from 'node:url';
 import Handlebars from 'handlebars';
 import { ChaoslabError } from '../harness/core/errors.js';
@@ -39,13 +40,29 @@ function templates() {
   return compiled;
 }
 
-export function renderHtml(run: RunModel, options: { baseline?: RunModel; history?: readonly RunModel[] } = {}): string {
+/** Above this many bytes a data block is gzip-compressed (base64): big runs stay small and quick to open. */
+export const COMPRESS_ABOVE = 256 * 1024;
+
+function block(value: unknown, compressAbove: number): { text: string; encoding: string } {
+  const json = scriptJson(value);
+  if (json.length <= compressAbove) return { text: json, encoding: 'json' };
+  return { text: gzipSync(JSON.stringify(value), { level: 6 }).toString('base64'), encoding: 'gzip-base64' };
+}
+
+export interface HtmlOptions {
+  readonly baseline?: RunModel;
+  readonly history?: readonly RunModel[];
+  readonly compressAbove?: number;
+}
+
+export function renderHtml(run: RunModel, options: HtmlOptions = {}): string {
   const { page, css, script } = templates();
   const history = options.history ?? [];
   const flaky = findFlaky(run, history);
   const view = buildPageView(run, { summary: summarize(run), flaky, history, ...(options.baseline ? { baseline: options.baseline } : {}) });
   const { data, evidence } = buildClientData(run, flaky);
-  return page({ ...view, css, script, data: scriptJson(data), evidence: scriptJson(evidence) });
+  const limit = options.compressAbove ?? COMPRESS_ABOVE;
+  return page({ ...view, css, script, data: block(data, limit), evidence: block(evidence, limit) });
 }
 
 export function createHtmlReporter(context: ReporterContext): Reporter {

@@ -3,13 +3,23 @@
 // so a 10,000-attempt run is interactive at once. No network, no dependencies.
 (function () {
   'use strict';
-  var data = JSON.parse(document.getElementById('chaoslab-data').textContent);
-  data.attempts.forEach(function (a, i) { a.index = i; });
-  // Commands, outputs and events are parsed on the first drill-down only.
-  var evidenceData = null;
+  // A data block is JSON, or (large runs) gzip-compressed JSON in base64, inflated by the browser itself.
+  function readBlock(id) {
+    var el = document.getElementById(id);
+    if (el.getAttribute('data-encoding') !== 'gzip-base64') return Promise.resolve(JSON.parse(el.textContent));
+    var binary = atob(el.textContent.trim()), bytes = new Uint8Array(binary.length);
+    for (var i = 0; i < binary.length; i += 1) bytes[i] = binary.charCodeAt(i);
+    return new Response(new Blob([bytes]).stream().pipeThrough(new DecompressionStream('gzip'))).text().then(JSON.parse);
+  }
+  var data = null;
+  // Commands, outputs and events are read on the first drill-down only.
+  var evidenceData = null, evidenceLoading = null;
+  function loadEvidence() {
+    evidenceLoading = evidenceLoading || readBlock('chaoslab-evidence').then(function (e) { evidenceData = e; });
+    return evidenceLoading;
+  }
   // Decodes one attempt's compact evidence (texts are indexes into a shared table, phases a flat list).
   function evidenceOf(a) {
-    if (!evidenceData) evidenceData = JSON.parse(document.getElementById('chaoslab-evidence').textContent);
     var e = evidenceData.attempts[a.index], s = evidenceData.strings, phases = [];
     for (var i = 0; i < e.phases.length; i += 4) {
       phases.push([s[e.phases[i]], e.phases[i + 1], e.phases[i + 2] < 0 ? null : e.phases[i + 2], e.phases[i + 3] < 0 ? null : e.phases[i + 3] === 1]);
@@ -159,7 +169,8 @@
     if (!el.open) return;
     if (el.classList.contains('scenario')) {
       var box = el.querySelector('.attempts');
-      if (!box.childElementCount) renderAttempts(box, visible[Number(el.getAttribute('data-index'))], ATTEMPT_PAGE);
+      var entry = visible[Number(el.getAttribute('data-index'))];
+      if (!box.childElementCount) loadEvidence().then(function () { renderAttempts(box, entry, ATTEMPT_PAGE); });
     } else if (el.classList.contains('attempt')) {
       var ev = el.querySelector('.evidence');
       var a = data.attempts[Number(el.getAttribute('data-attempt'))];
@@ -194,8 +205,15 @@
   // Printing shows every scenario row, not only the first page.
   window.addEventListener('beforeprint', function () { state.limit = Infinity; render(); });
 
-  render();
-  // The page is usable from here on; the benchmark reads this mark.
-  if (window.performance && performance.mark) performance.mark('chaoslab-ready');
-  document.documentElement.setAttribute('data-ready', 'true');
+  readBlock('chaoslab-data').then(function (loaded) {
+    data = loaded;
+    data.attempts.forEach(function (a, i) { a.index = i; });
+    render();
+    // The page is usable from here on; the benchmark reads this mark.
+    if (window.performance && performance.mark) performance.mark('chaoslab-ready');
+    document.documentElement.setAttribute('data-ready', 'true');
+  }).catch(function (error) {
+    count.textContent = 'The scenario rows could not be read: ' + error.message;
+    throw error;
+  });
 })();

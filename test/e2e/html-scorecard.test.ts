@@ -20,6 +20,7 @@ const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable
 let browser: Browser;
 let dir: Awaited<ReturnType<typeof tempDir>>;
 let url: string;
+let compressedUrl: string;
 
 beforeAll(async () => {
   dir = await tempDir('chaoslab-html-');
@@ -28,6 +29,9 @@ beforeAll(async () => {
   const file = join(dir.path, 'index.html');
   writeFileSync(file, renderHtml(current, { baseline, history: [baseline] }));
   url = pathToFileURL(file).href;
+  const compressed = join(dir.path, 'compressed.html');
+  writeFileSync(compressed, renderHtml(current, { baseline, history: [baseline], compressAbove: 0 }));
+  compressedUrl = pathToFileURL(compressed).href;
   browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
 });
 
@@ -38,7 +42,7 @@ afterAll(async () => {
 
 interface Opened { page: Page; requests: string[]; errors: string[] }
 
-async function open(viewport = { width: 1280, height: 900 }, colorScheme: 'light' | 'dark' = 'light'): Promise<Opened> {
+async function open(viewport = { width: 1280, height: 900 }, colorScheme: 'light' | 'dark' = 'light', address = url): Promise<Opened> {
   const context = await browser.newContext({ viewport, colorScheme, reducedMotion: 'reduce' });
   const page = await context.newPage();
   const requests: string[] = [];
@@ -46,7 +50,7 @@ async function open(viewport = { width: 1280, height: 900 }, colorScheme: 'light
   page.on('request', (request) => requests.push(request.url()));
   page.on('console', (message) => { if (message.type() === 'error' || message.type() === 'warning') errors.push(message.text()); });
   page.on('pageerror', (error) => errors.push(error.message));
-  await page.goto(url);
+  await page.goto(address);
   await page.waitForSelector('html[data-ready="true"]');
   return { page, requests, errors };
 }
@@ -120,6 +124,19 @@ describe('HTML scorecard in Chromium', () => {
     expect(await evidence.locator('table').nth(1).textContent()).toMatch(/t\+0msdrifted/);
     expect(await row.locator('svg.phases rect').count()).toBe(7);
     expect(errors).toEqual([]);
+    await page.context().close();
+  });
+
+  it('reads gzip-compressed data blocks (how large runs are embedded) the same way', async () => {
+    const { page, requests, errors } = await open(undefined, undefined, compressedUrl);
+    expect(await page.locator('#chaoslab-data').getAttribute('data-encoding')).toBe('gzip-base64');
+    expect(await rows(page).count()).toBe(16);
+    const row = page.locator('details.scenario[data-scenario="win-ws-firewall"]');
+    await row.locator('summary').click();
+    await row.locator('details.attempt > summary').click();
+    expect(await row.locator('.evidence').textContent()).toContain('heal reported for lab-ws-2, not lab-ws-1');
+    expect(errors).toEqual([]);
+    expect(requests).toEqual([compressedUrl]);
     await page.context().close();
   });
 
