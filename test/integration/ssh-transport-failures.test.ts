@@ -195,7 +195,7 @@ describe('ssh transport failures: losing the host', () => {
 
   it('reconnects with backoff when sshd comes back while the transport retries', async () => {
     await using own = await startSshd();
-    await using transport = transportFor(own, {}, { connectAttempts: 8, backoffBaseMs: 100, backoffMaxMs: 400 });
+    await using transport = transportFor(own, {}, { connectAttempts: 15, backoffBaseMs: 100, backoffMaxMs: 400 });
     await transport.exec('true');
     await own.stop();
     const next = transport.exec('echo back');
@@ -242,13 +242,15 @@ describe('ssh transport failures: channels and lifecycle', () => {
   it('notices a host that hangs without closing (keepalive) and fails the command with TRANSPORT_CLOSED', async () => {
     await using own = await startSshd();
     await using transport = transportFor(own, { keepalive: '200ms' });
-    await transport.exec('true');
-    const running = failure(transport.exec('sleep 30'));
+    const started = join(own.dir, 'running');
+    const running = failure(transport.exec(`touch ${started}; exec sleep 30`));
+    // Pause only once the command runs: a channel still opening would be retried on a new connection.
+    await expect.poll(() => readFile(started).then(() => true, () => false), { timeout: 10_000 }).toBe(true);
     await own.pause();
     try {
-      const started = performance.now();
+      const pausedAt = performance.now();
       expect((await running).code).toBe('TRANSPORT_CLOSED');
-      expect(performance.now() - started).toBeLessThan(10_000);
+      expect(performance.now() - pausedAt).toBeLessThan(10_000);
     } finally {
       await own.resume();
     }

@@ -90,7 +90,7 @@ describe('ssh transport against a real sshd: stopping commands', () => {
   it('kills the remote command and its children on timeout', async () => {
     const pidFile = join(sshd.dir, 'timeout.pid');
     const started = performance.now();
-    const run = transport.exec(`sleep 60 & echo $! > ${pidFile}; wait`, { timeoutMs: 1_000 });
+    const run = transport.exec(`sleep 60 & echo $! > ${pidFile}; wait`, { timeoutMs: 2_000 });
     const error = await run.catch((e: unknown) => e);
     expect(error).toBeInstanceOf(TransportError);
     expect((error as TransportError).code).toBe('TRANSPORT_TIMEOUT');
