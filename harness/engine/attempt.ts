@@ -20,64 +20,77 @@ import { Wakeup } from './wakeup.js';
  */
 export async function runInjection(spec: InjectionSpec, transport: Transport, ctx: EngineContext, interrupt: AbortSignal): Promise<AttemptOutcome[]> {
   const states = spec.members.map((member) => new MemberState(member, ctx, transport));
-  const active = () => states.filter((s) => !s.decided);
   const stopObservers = new AbortController();
-  let pumps: Promise<void> | undefined;
+  const pumps: { running?: Promise<void> } = {};
   try {
-    const skew = await preflight(states, transport, ctx);
-    if (!active().length) return finish(states, ctx);
-    if (interrupt.aborted) {
-      for (const state of active()) state.fail('interrupted', 'interrupted before injection');
-      return finish(states, ctx);
-    }
-    await snapshotAndJournal(states, spec, transport, ctx);
-    if (!active().length) return finish(states, ctx);
-
-    const wakeups = new Map(states.map((s) => [s, new Wakeup(ctx.clock)]));
-    const injectStartWall = ctx.clock.wallNow();
-    pumps = startObserverPumps(active(), spec.host, ctx, injectStartWall, skew.skewMs, wakeups, stopObservers.signal);
-    for (const state of active()) {
-      // Ctrl-C stops injecting: members not yet injected are only un-journalled.
-      if (interrupt.aborted) {
-        state.fail('interrupted', 'interrupted before injection');
-        continue;
-      }
-      state.startPhase('inject');
-      state.injectStarted = true;
-      const result = await state.exec('inject', state.member.commands.inject);
-      state.injectExit = result.exitCode;
-      state.endPhase(result.exitCode === 0, result.exitCode === 0 ? undefined : `inject exited ${result.exitCode}`);
-    }
-    const times: InjectionTimes = { injectStartWall, t0Wall: ctx.clock.wallNow(), t0Mono: ctx.clock.now(), skewMs: skew.skewMs, skewUncertaintyMs: skew.uncertaintyMs };
-    for (const state of active()) ctx.sink.emit({ type: 'attempt_t0', attemptId: state.attemptId, t0Wall: times.t0Wall, skewMs: times.skewMs });
-
-    const firstSamples = new Map<MemberState, ProbeSample>();
-    for (const state of active()) {
-      state.startPhase('confirm_drift');
-      const startedAt = ctx.clock.now() - times.t0Mono;
-      const result = await state.exec('check', state.member.commands.check);
-      if (result.exitCode === 0) {
-        state.fail('injection_not_applied', `the check still passes after the injection (inject exited ${state.injectExit})`);
-        state.endPhase(false, 'check still passes');
-        continue;
-      }
-      const sample = { startedAt, at: ctx.clock.now() - times.t0Mono, compliant: false };
-      ctx.sink.emit({ type: 'probe', attemptId: state.attemptId, at: Math.round(sample.at), compliant: false });
-      firstSamples.set(state, sample);
-      state.endPhase(true);
-    }
-    await Promise.all(active().map((state) => observeMember(state, spec.host, times, firstSamples.get(state)!, ctx, wakeups.get(state)!, interrupt)));
+    await injectAndObserve(spec, states, transport, ctx, interrupt, stopObservers.signal, pumps);
   } catch (error) {
-    for (const state of active()) {
+    for (const state of states.filter((s) => !s.decided)) {
       state.failWith(error, state.phase ?? 'inject');
       state.endPhase(false, errorMessage(error));
     }
   } finally {
     stopObservers.abort();
-    await settlePumps(pumps, ctx);
+    await settlePumps(pumps.running, ctx);
     await revertAll(states, ctx);
   }
   return finish(states, ctx);
+}
+
+/** Everything up to the end of observation; returns early when the lab decided every member. */
+async function injectAndObserve(
+  spec: InjectionSpec,
+  states: readonly MemberState[],
+  transport: Transport,
+  ctx: EngineContext,
+  interrupt: AbortSignal,
+  stopObservers: AbortSignal,
+  pumps: { running?: Promise<void> },
+): Promise<void> {
+  const active = () => states.filter((s) => !s.decided);
+  const skew = await preflight(states, transport, ctx);
+  if (!active().length) return;
+  if (interrupt.aborted) {
+    for (const state of active()) state.fail('interrupted', 'interrupted before injection');
+    return;
+  }
+  await snapshotAndJournal(states, spec, transport, ctx);
+  if (!active().length) return;
+
+  const wakeups = new Map(states.map((s) => [s, new Wakeup(ctx.clock)]));
+  const injectStartWall = ctx.clock.wallNow();
+  pumps.running = startObserverPumps(active(), spec.host, ctx, injectStartWall, skew.skewMs, wakeups, stopObservers);
+  for (const state of active()) {
+    // Ctrl-C stops injecting: members not yet injected are only un-journalled.
+    if (interrupt.aborted) {
+      state.fail('interrupted', 'interrupted before injection');
+      continue;
+    }
+    state.startPhase('inject');
+    state.injectStarted = true;
+    const result = await state.exec('inject', state.member.commands.inject);
+    state.injectExit = result.exitCode;
+    state.endPhase(result.exitCode === 0, result.exitCode === 0 ? undefined : `inject exited ${result.exitCode}`);
+  }
+  const times: InjectionTimes = { injectStartWall, t0Wall: ctx.clock.wallNow(), t0Mono: ctx.clock.now(), skewMs: skew.skewMs, skewUncertaintyMs: skew.uncertaintyMs };
+  for (const state of active()) ctx.sink.emit({ type: 'attempt_t0', attemptId: state.attemptId, t0Wall: times.t0Wall, skewMs: times.skewMs });
+
+  const firstSamples = new Map<MemberState, ProbeSample>();
+  for (const state of active()) {
+    state.startPhase('confirm_drift');
+    const startedAt = ctx.clock.now() - times.t0Mono;
+    const result = await state.exec('check', state.member.commands.check);
+    if (result.exitCode === 0) {
+      state.fail('injection_not_applied', `the check still passes after the injection (inject exited ${state.injectExit})`);
+      state.endPhase(false, 'check still passes');
+      continue;
+    }
+    const sample = { startedAt, at: ctx.clock.now() - times.t0Mono, compliant: false };
+    ctx.sink.emit({ type: 'probe', attemptId: state.attemptId, at: Math.round(sample.at), compliant: false });
+    firstSamples.set(state, sample);
+    state.endPhase(true);
+  }
+  await Promise.all(active().map((state) => observeMember(state, spec.host, times, firstSamples.get(state)!, ctx, wakeups.get(state)!, interrupt)));
 }
 
 /** Observers must end when aborted; one that does not is given a moment, then left behind rather than hanging the run. */
