@@ -164,7 +164,7 @@ export class WinRmConnection {
           resolve({ status: response.statusCode ?? 0, headers: response.headers, body: Buffer.concat(chunks), ...(certificate && { certificate }) });
         });
       });
-      const timer = setTimeout(() => fail(new WinRmError('TRANSPORT_TIMEOUT', host, `no WinRM reply within ${timeoutMs}ms`)), timeoutMs);
+      const timer = setTimeout(() => fail(new WinRmError('TRANSPORT_TIMEOUT', host, `no WinRM reply within ${Math.round(timeoutMs)}ms`)), timeoutMs);
       const connectTimer = setTimeout(() => fail(new WinRmError('TRANSPORT_UNREACHABLE', host, `no connection to ${url.host} within ${this.options.connectTimeoutMs}ms`, true)), this.options.connectTimeoutMs);
       request.on('socket', (socket) => {
         if (!socket.connecting) clearTimeout(connectTimer);
