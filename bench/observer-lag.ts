@@ -171,17 +171,16 @@ await using scratch = await tempDir('chaoslab-lag-');
     login: { username_selector: '#username', password_selector: '#password', submit_selector: '#submit', username: dashboard.username, password: 'env:PW', url: `${dashboard.url}/login`, success_selector: '#welcome' },
     incident_url: '/incidents/{host}/{check_type}', selectors: { status: '#status', runbook: '#runbook', updated_at: '#updated' }, poll_interval: `${pollMs}ms`,
   }), observerContext({ env: { PW: dashboard.password }, evidenceDir: scratch.path }));
-  const started = performance.now();
-  await observer.probe();
-  const baselineMs = performance.now() - started;
+  await observer.probe(); // starts Chromium
+  const baselineMs = await baseline(5, () => observer.probe()); // a context and one page load
   await measure(`browser (${pollMs}ms)`, observer, host, {
-    // a random pause of up to one poll interval between states, so readings land at every phase of the interval
+    // a random pause of 0.5–1.5 poll intervals between states, so readings land at every phase of the interval
     targetMs: pollMs + 100, baselineMs, spacingMs: pollMs, ready: () => dashboard.views() > 0, oneAtATime: true,
     emit: async (i, at) => dashboard.setIncident('bench-host', CHECK, { status: 'healed', runbook: `RB-${i}`, updatedAt: new Date(at).toISOString() }),
   });
 }
 
-const fmt = (ms: number) => `${ms.toFixed(0)} ms`;
+const fmt = (ms: number) => `${ms < 10 ? ms.toFixed(1) : ms.toFixed(0)} ms`;
 console.log(`observer lag over ${EVENTS} events each (stack event time → Correlator accept), load ${(await import('node:os')).loadavg()[0]!.toFixed(1)}`);
 console.log('kind'.padEnd(36), 'p50'.padStart(8), 'p95'.padStart(8), 'max'.padStart(8), 'target p95'.padStart(11), 'baseline rtt'.padStart(13), 'p95/rtt'.padStart(8), '  verdict');
 for (const row of rows) {

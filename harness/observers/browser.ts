@@ -108,7 +108,8 @@ export class BrowserObserver implements Observer {
 
   /** undefined when the page shows no incident (yet): not an error, the stack may not have seen the drift. */
   private async read(page: Page, request: WatchRequest): Promise<Reading | undefined> {
-    const response = await page.goto(this.incidentUrl(request));
+    // the DOM is enough to read text; waiting for every subresource only adds lag
+    const response = await page.goto(this.incidentUrl(request), { waitUntil: 'domcontentloaded' });
     if (response && response.status() >= 500) throw new Error(`incident view answered ${response.status()}`);
     const status = page.locator(this.config.selectors.status).first();
     if ((await status.count()) === 0) return undefined;
@@ -139,6 +140,8 @@ export class BrowserObserver implements Observer {
     let last: string | undefined;
     try {
       while (!request.signal.aborted) {
+        // readings start every poll_interval (not poll_interval after the previous one ended)
+        const started = this.context.clock.now();
         try {
           if (!loggedIn) await this.login(page);
           loggedIn = true;
@@ -158,7 +161,7 @@ export class BrowserObserver implements Observer {
           }
           continue;
         }
-        await this.context.clock.sleep(this.config.poll_interval, request.signal).catch(() => undefined);
+        await this.context.clock.sleep(this.config.poll_interval - (this.context.clock.now() - started), request.signal).catch(() => undefined);
       }
     } finally {
       await browserContext.close().catch(() => undefined);

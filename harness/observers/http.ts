@@ -74,7 +74,9 @@ export class HttpObserver implements Observer {
     let cursor = formatCursor(request.since + request.skewMs - CURSOR_LEAD_MS, this.config.since_format);
     const delivered = new Set<string>();
     while (!request.signal.aborted) {
-      let delay = this.config.poll_interval;
+      // polls start every poll_interval (not poll_interval after the previous one ended)
+      const started = this.context.clock.now();
+      let retried = false;
       try {
         const url = new URL(this.config.url);
         url.searchParams.set(this.config.since_param, cursor);
@@ -104,9 +106,9 @@ export class HttpObserver implements Observer {
         if (!(error instanceof RetryableHttpError)) throw error;
         this.context.logger.warn({ observer: this.name, err: error.message, cursor }, 'http poll failed; retrying with the same cursor');
         await this.retry(reconnector, error, request.signal);
-        delay = 0;
+        retried = true;
       }
-      if (delay > 0) await this.sleep(delay, request.signal);
+      if (!retried) await this.sleep(this.config.poll_interval - (this.context.clock.now() - started), request.signal);
     }
   }
 

@@ -108,6 +108,8 @@ export class PostgresObserver implements Observer {
     // rows at the cursor come back on the next poll (the query uses >=); they are not new records
     const delivered = new Set<string>();
     while (!request.signal.aborted) {
+      // polls start every poll_interval (not poll_interval after the previous one ended)
+      const started = this.context.clock.now();
       try {
         await this.listen()?.catch((error: unknown) => {
           if (isPermanent(error)) throw error;
@@ -136,7 +138,7 @@ export class PostgresObserver implements Observer {
         continue;
       }
       try {
-        await this.waker.sleep(this.context.clock, this.config.poll_interval, request.signal);
+        await this.waker.sleep(this.context.clock, this.config.poll_interval - (this.context.clock.now() - started), request.signal);
       } catch (error) {
         if (!request.signal.aborted) throw error;
       }

@@ -6,6 +6,8 @@ import { startDashboard, type Dashboard } from '../support/dashboard/server.js';
 import { labHost, observerContext, parseObserver, startWatch, type RunningWatch } from '../support/observer-watch.js';
 import { tempDir } from '../support/tmp.js';
 
+/** Chromium on a loaded 2-core machine can take seconds per page: wait for conditions with a long deadline. */
+const SLOW_MS = 60_000;
 let dashboard: Dashboard;
 let evidence: Awaited<ReturnType<typeof tempDir>>;
 const cleanups: (() => Promise<void>)[] = [];
@@ -49,16 +51,16 @@ describe('browser observer', () => {
   it('logs in, reads the incident view as it changes, and blocks every other origin', async () => {
     const target = observer(dashboard.password);
     const running = watch(target, 'win-dc-1');
-    await running.until('a view of the empty incident page', () => dashboard.views() >= 1);
+    await running.until('a view of the empty incident page', () => dashboard.views() >= 1, SLOW_MS);
     const detected = new Date().toISOString();
     dashboard.setIncident('win-dc-1', 'smb_signing', { status: 'Open', updatedAt: detected });
-    await running.until('detected', () => running.accepted.length === 1);
+    await running.until('detected', () => running.accepted.length === 1, SLOW_MS);
     dashboard.setIncident('win-dc-1', 'smb_signing', { status: 'Resolved', tier: 'L1', runbook: 'RB-WIN-SEC-007', updatedAt: new Date(Date.now() + 5).toISOString() });
-    await running.until('resolved', () => running.accepted.length === 2);
+    await running.until('resolved', () => running.accepted.length === 2, SLOW_MS);
     expect(running.accepted.map((s) => [s.kind, s.tier, s.runbook])).toEqual([['detected', undefined, undefined], ['claimed_healed', 'L1', 'RB-WIN-SEC-007']]);
     expect(running.accepted[0]).toMatchObject({ host: 'win-dc-1', checkType: 'smb_signing' });
     // unchanged readings are not repeated
-    await running.until('more polls', () => dashboard.views() >= 6);
+    await running.until('more polls', () => dashboard.views() >= 6, SLOW_MS);
     expect(running.outputs).toHaveLength(2);
     expect(dashboard.foreignHits()).toBe(0);
   });
@@ -66,7 +68,7 @@ describe('browser observer', () => {
   it('reports a status it cannot map as malformed, naming the value', async () => {
     dashboard.setIncident('win-ws-1', 'smb_signing', { status: 'Pending review', updatedAt: new Date().toISOString() });
     const running = watch(observer(dashboard.password), 'win-ws-1');
-    await running.until('a malformed reading', () => running.rejected.length === 1);
+    await running.until('a malformed reading', () => running.rejected.length === 1, SLOW_MS);
     expect(running.rejected[0]!.detail).toMatch(/"Pending review", which maps to no signal kind/);
   });
 
