@@ -180,7 +180,7 @@ async function revertAll(states: readonly MemberState[], ctx: EngineContext): Pr
     const entry = state.entry;
     if (!entry) continue;
     if (!state.injectStarted) {
-      await ctx.journal.remove(entry.id);
+      await forget(state, ctx);
       continue;
     }
     state.startPhase('revert');
@@ -192,14 +192,16 @@ async function revertAll(states: readonly MemberState[], ctx: EngineContext): Pr
       }
       state.endPhase(reverted, reverted ? undefined : 'revert command failed');
     } catch (error) {
+      // The host cannot be reached: checking it would only wait for another timeout. The entry stays.
       state.failWith(error, 'revert');
       state.endPhase(false, errorMessage(error));
+      continue;
     }
     state.startPhase('verify_baseline');
     try {
       const result = await state.exec('check', entry.check);
       if (result.exitCode === 0) {
-        await ctx.journal.remove(entry.id);
+        await forget(state, ctx);
         state.endPhase(true);
         continue;
       }
@@ -209,6 +211,15 @@ async function revertAll(states: readonly MemberState[], ctx: EngineContext): Pr
       state.failWith(error, 'verify_baseline');
       state.endPhase(false, errorMessage(error));
     }
+  }
+}
+
+/** Removes a member's journal entry; if that fails the entry is replayed later, which re-applies a harmless revert. */
+async function forget(state: MemberState, ctx: EngineContext): Promise<void> {
+  try {
+    await ctx.journal.remove(state.entry!.id);
+  } catch (error) {
+    ctx.sink.emit({ type: 'note', level: 'warn', message: `${state.attemptId}: ${errorMessage(error)}; a later replay will revert it again` });
   }
 }
 
