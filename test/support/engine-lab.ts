@@ -76,7 +76,12 @@ function scenarioYaml(s: FileScenario, file: string): string {
   ].join('\n');
 }
 
-export async function createEngineLab(sshd: SshdFixture, scenarios: readonly FileScenario[], bundles: readonly FileBundle[] = []): Promise<EngineLab> {
+export interface EngineLabOptions {
+  /** Adds an `http` observer pointed at this port on 127.0.0.1, where nothing listens. */
+  readonly deadHttpObserverPort?: number;
+}
+
+export async function createEngineLab(sshd: SshdFixture, scenarios: readonly FileScenario[], bundles: readonly FileBundle[] = [], options: EngineLabOptions = {}): Promise<EngineLab> {
   const tmp = await tempDir('chaoslab-engine-lab-');
   const dir = tmp.path;
   const filesDir = join(dir, 'files');
@@ -108,6 +113,7 @@ export async function createEngineLab(sshd: SshdFixture, scenarios: readonly Fil
       '  - name: healer-log',
       '    kind: log',
       `    path: ${healerLog}`,
+      ...(options.deadHttpObserverPort ? ['  - name: dead-api', '    kind: http', `    url: http://127.0.0.1:${options.deadHttpObserverPort}/events`] : []),
       '',
     ].join('\n'),
   );
