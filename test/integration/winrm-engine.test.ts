@@ -57,15 +57,33 @@ function firewallRules(state: FirewallHost, healAfterMs: number): ScriptRule[] {
       reply: () => (state.hangChecksAfterInject && state.injectedAt !== undefined && state.reverted.length === 0 ? { delayMs: 60_000 } : { exitCode: drifted() ? 1 : 0 }),
     },
     { match: /foreach \(\$entry in @\(\$snapshot\)\)/, reply: (script) => (state.reverted.push(script), {}) },
+    // The agent's JSONL log, tailed by the log observer over WinRM: one line once healed.
+    { match: /Get-Content -LiteralPath 'C:\\ProgramData\\Agent\\events\.jsonl' -Wait/, reply: () => ({ live: agentLog(state) }) },
   ];
 }
+
+function healedEvent(state: FirewallHost) {
+  return { kind: 'healed', at: new Date(state.healedAt!).toISOString(), host: 'dc01', check_type: 'firewall_status', runbook: 'RB-WIN-SEC-001', tier: 'L1', id: 'h1' };
+}
+
+function agentLog(state: FirewallHost): () => string | undefined {
+  let written = false;
+  return () => {
+    if (written || state.healedAt === undefined || Date.now() < state.healedAt) return undefined;
+    written = true;
+    return `${JSON.stringify(healedEvent(state))}\r\n`;
+  };
+}
+
+const OBSERVERS = {
+  http: (port: number) => `{ name: telemetry, kind: http, url: 'http://127.0.0.1:${port}/events', poll_interval: 200ms, kinds: { healed: claimed_healed }, fields: { runbook: runbook, tier: tier, id: id } }`,
+  log: () => `{ name: agent-log, kind: log, path: 'C:\\ProgramData\\Agent\\events.jsonl', kinds: { healed: claimed_healed }, fields: { runbook: runbook, tier: tier, id: id } }`,
+};
 
 /** The healing stack's telemetry: one `healed` event once the scripted heal happened. */
 async function telemetry(state: FirewallHost): Promise<Server> {
   const server = createServer((req, res) => {
-    const events = state.healedAt !== undefined && Date.now() >= state.healedAt
-      ? [{ kind: 'healed', at: new Date(state.healedAt).toISOString(), host: 'dc01', check_type: 'firewall_status', runbook: 'RB-WIN-SEC-001', tier: 'L1', id: 'h1' }]
-      : [];
+    const events = state.healedAt !== undefined && Date.now() >= state.healedAt ? [healedEvent(state)] : [];
     res.writeHead(200, { 'Content-Type': 'application/json' }).end(JSON.stringify(events));
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -73,7 +91,7 @@ async function telemetry(state: FirewallHost): Promise<Server> {
   return server;
 }
 
-async function runWindowsScenario(state: FirewallHost, healAfterMs: number) {
+async function runWindowsScenario(state: FirewallHost, healAfterMs: number, observer: keyof typeof OBSERVERS = 'http') {
   const winrm = await WinRmTestServer.start({ auth: 'ntlm', user: 'chaoslab', password: PASSWORD, rules: firewallRules(state, healAfterMs) });
   open.push(winrm);
   const api = await telemetry(state);
@@ -103,7 +121,7 @@ hosts:
     roles: [dc]
     transport: { kind: winrm, scheme: http, auth: ntlm, port: ${winrm.port}, user: 'LAB\\chaoslab', password: env:CHAOSLAB_E2E_WINRM_PASSWORD, operation_timeout: 2s, max_retries: 1 }
 observers:
-  - { name: telemetry, kind: http, url: 'http://127.0.0.1:${(api.address() as AddressInfo).port}/events', poll_interval: 200ms, kinds: { healed: claimed_healed }, fields: { runbook: runbook, tier: tier, id: id } }
+  - ${OBSERVERS[observer]((api.address() as AddressInfo).port)}
 `);
   process.env.CHAOSLAB_E2E_WINRM_PASSWORD = PASSWORD;
   const project = await loadProject({ scenarioPaths: [join(dir.path, 'scenarios')], labPath: labFile });
@@ -137,6 +155,20 @@ describe('engine over WinRM: a Windows scenario end to end', () => {
     expect(state.reverted[0]).toContain(`ConvertFrom-Json -InputObject '${SNAPSHOT}'`);
     expect((await journal.pending()).entries).toEqual([]);
     expect(winrm.stats.encryptedMessages).toBeGreaterThan(0);
+  });
+
+  it('the same heal read from the agent log tailed over WinRM (log observer, Get-Content -Wait)', async () => {
+    const state: FirewallHost = { reverted: [], hangChecksAfterInject: false };
+    const { result, winrm } = await runWindowsScenario(state, 1500, 'log');
+    const [attempt] = result.model.attempts;
+    expect(attempt!.verdict).toMatchObject({ kind: 'healed' });
+    expect(result.exitCode).toBe(0);
+    const tail = winrm.host.scripts().find((r) => r.script.includes('Get-Content'));
+    expect(tail).toBeDefined();
+    // the tail ran in its own shell, terminated and deleted when the attempt stopped watching
+    expect(winrm.host.scripts().filter((r) => r.shellId === tail!.shellId)).toEqual([tail]);
+    expect(winrm.host.signals.some((signal) => signal.shellId === tail!.shellId)).toBe(true);
+    expect(winrm.host.shells.has(tail!.shellId)).toBe(false);
   });
 
   it('WinRM timeouts during observe make the attempt inconclusive, never not_healed', async () => {

@@ -55,6 +55,7 @@ export async function dispatch(host: ShellHost, xml: string, address: string, ma
         command.rule.drop.times -= 1;
         return 'drop';
       }
+      if (command.reply.live) return liveOutput(command, operationTimeoutMs, stats, ok, fault);
       const wait = command.finishesAt - Date.now();
       if (wait > operationTimeoutMs) {
         await delay(operationTimeoutMs);
@@ -87,4 +88,19 @@ function nextOutput(command: RunningCommand): string {
     return receiveResponseBody(command.id, piece, last ? stderr : Buffer.alloc(0), last ? (scripted.exitCode ?? 0) : undefined);
   }
   return receiveResponseBody(command.id, Buffer.from(scripted.stdout ?? '', 'utf8'), stderr, scripted.exitCode ?? 0);
+}
+
+type Reply = { status: number; xml: string };
+
+/** Waits up to OperationTimeout for a live command's next output, as Windows holds a Receive open. */
+async function liveOutput(command: RunningCommand, operationTimeoutMs: number, stats: ServerStats, ok: (action: string, body: string) => Reply, fault: (body: string) => Reply): Promise<Reply> {
+  const deadline = Date.now() + operationTimeoutMs;
+  for (;;) {
+    const text = command.reply.live!();
+    if (text) return ok(`${RSP}/ReceiveResponse`, receiveResponseBody(command.id, Buffer.from(text, 'utf8'), Buffer.alloc(0), undefined));
+    if (command.terminated || Date.now() >= deadline) break;
+    await delay(25);
+  }
+  stats.operationTimeouts += 1;
+  return fault(FAULTS.timedOut());
 }

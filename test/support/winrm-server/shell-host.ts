@@ -14,6 +14,11 @@ export interface ScriptReply {
   readonly exitCode?: number;
   /** The command runs this long before it finishes. */
   readonly delayMs?: number;
+  /**
+   * A command that runs until it is signalled (a log tail): each Receive waits,
+   * up to OperationTimeout, for this to return new output.
+   */
+  readonly live?: () => string | undefined;
 }
 
 export interface ScriptRule {
