@@ -49,7 +49,13 @@ export class HttpObserver implements Observer {
   }
 
   /** One poll: the events of a response body and the cursor for the next request. */
-  parsePoll(body: unknown, cursor: string): { outputs: ObserverOutput[]; cursor: string } {
+  parsePoll(text: string, cursor: string): { outputs: ObserverOutput[]; cursor: string } {
+    let body: unknown;
+    try {
+      body = JSON.parse(text);
+    } catch (error) {
+      return { outputs: [malformed(this.name, `response is not JSON: ${(error as Error).message}`, text.slice(0, 2000))], cursor };
+    }
     const items = getPath(body, this.config.items);
     if (!Array.isArray(items)) {
       return { outputs: [malformed(this.name, `response has no array at ${this.config.items || 'its top level'}`, body)], cursor };
@@ -81,25 +87,15 @@ export class HttpObserver implements Observer {
         const url = new URL(this.config.url);
         url.searchParams.set(this.config.since_param, cursor);
         const response = await getResponse(this.config, url, headers, request.signal, this.config.timeout);
-        const text = await response.text();
+        const poll = this.parsePoll(await response.text(), cursor);
         reconnector.succeeded();
-        let body: unknown;
-        try {
-          body = JSON.parse(text);
-        } catch (error) {
-          yield malformed(this.name, `response is not JSON: ${(error as Error).message}`, text.slice(0, 2000));
-          body = undefined;
-        }
-        if (body !== undefined) {
-          const poll = this.parsePoll(body, cursor);
-          cursor = poll.cursor;
-          for (const output of poll.outputs) {
-            // records at the cursor come back on the next poll (since >= cursor); they are not new reports
-            const key = JSON.stringify(output.raw);
-            if (delivered.has(key)) continue;
-            delivered.add(key);
-            yield output;
-          }
+        cursor = poll.cursor;
+        for (const output of poll.outputs) {
+          // records at the cursor come back on the next poll (since >= cursor); they are not new reports
+          const key = JSON.stringify(output.raw);
+          if (delivered.has(key)) continue;
+          delivered.add(key);
+          yield output;
         }
       } catch (error) {
         if (request.signal.aborted) return;

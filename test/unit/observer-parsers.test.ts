@@ -1,6 +1,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { HttpObserver } from '../../harness/observers/http.js';
 import { retryAfterMs } from '../../harness/observers/http-client.js';
+import { observerContext, parseObserver } from '../support/observer-watch.js';
 import { tailCommand } from '../../harness/observers/log.js';
 import { compileQuery, quoteIdentifier, ruleKind } from '../../harness/observers/postgres-query.js';
 import { SseParser } from '../../harness/observers/sse.js';
@@ -90,5 +92,27 @@ describe('small protocol helpers', () => {
   it('tails from a line number, quoting the path for the host shell', () => {
     expect(tailCommand('posix', "/var/log/it's.log", 12)).toBe(`tail -n '+12' -F '/var/log/it'\\''s.log' 2>/dev/null`);
     expect(tailCommand('powershell', "C:\\logs\\agent's.jsonl", 1)).toBe(`Get-Content -LiteralPath 'C:\\logs\\agent''s.jsonl' -Wait -Encoding UTF8 | Select-Object -Skip '0'`);
+  });
+});
+
+describe('http poll responses', () => {
+  const observer = (extra: Record<string, unknown>) => new HttpObserver(parseObserver({ kind: 'http', name: 'api', url: 'http://127.0.0.1:9/events', ...extra }), observerContext());
+  const item = (at: string) => ({ kind: 'healed', at, host: 'h', check_type: 'c' });
+
+  it('moves the cursor to the newest event time, in the configured format, never backwards', () => {
+    const body = JSON.stringify([item('2026-01-01T12:00:05Z'), item('2026-01-01T12:00:09Z'), item('2026-01-01T12:00:07Z')]);
+    expect(observer({}).parsePoll(body, '2026-01-01T12:00:00.000Z').cursor).toBe('2026-01-01T12:00:09.000Z');
+    expect(observer({ since_format: 'epoch_s' }).parsePoll(body, '0').cursor).toBe(String(Date.UTC(2026, 0, 1, 12, 0, 9) / 1000));
+    expect(observer({}).parsePoll(body, '2026-01-01T13:00:00.000Z').cursor).toBe('2026-01-01T13:00:00.000Z');
+  });
+
+  it('takes an opaque cursor from the body and items from a JSON path', () => {
+    const poll = observer({ items: 'page.items', cursor: 'page.next' }).parsePoll(JSON.stringify({ page: { items: [item('2026-01-01T12:00:05Z')], next: 'tok-2' } }), 'tok-1');
+    expect(poll).toMatchObject({ cursor: 'tok-2', outputs: [{ kind: 'claimed_healed', host: 'h' }] });
+  });
+
+  it('reports a body that is not JSON or has no array, and keeps the cursor', () => {
+    expect(observer({}).parsePoll('<html>', 'c1')).toMatchObject({ cursor: 'c1', outputs: [{ malformed: true, detail: expect.stringMatching(/^response is not JSON/) }] });
+    expect(observer({ items: 'data' }).parsePoll('{"error":"x"}', 'c1')).toMatchObject({ cursor: 'c1', outputs: [{ malformed: true, detail: 'response has no array at data' }] });
   });
 });
