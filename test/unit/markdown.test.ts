@@ -1,4 +1,6 @@
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { foldLogFile } from '../../harness/events/fold.js';
 import { renderMarkdown, mdCell } from '../../reporters/markdown.js';
 import { catalogueRun } from '../fixtures/runs/catalogue.js';
 import { syntheticRun } from '../fixtures/runs/synthetic.js';
@@ -13,6 +15,12 @@ describe('markdown reporter', () => {
   it('matches the stored summary of the catalogue run (times masked)', async () => {
     const text = maskTimes(renderMarkdown(current, { baseline, history: [baseline] }));
     await expect(text).toMatchFileSnapshot('__snapshots__/markdown-catalogue-16.md');
+  });
+
+  it('renders the recorded events.jsonl exactly like the run it was recorded from (the fixture is current)', async () => {
+    const recorded = await foldLogFile(join(import.meta.dirname, '../fixtures/runs/catalogue-16/events.jsonl'));
+    const recordedBaseline = await foldLogFile(join(import.meta.dirname, '../fixtures/runs/catalogue-16-baseline/events.jsonl'));
+    expect(renderMarkdown(recorded, { baseline: recordedBaseline })).toBe(renderMarkdown(current, { baseline }));
   });
 
   it('leads with the headline and the whole funnel', () => {
