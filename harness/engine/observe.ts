@@ -4,6 +4,7 @@ import { Correlator } from '../observers/correlate.js';
 import type { Observer } from '../observers/observer.js';
 import type { EngineContext } from './context.js';
 import type { MemberState } from './member.js';
+import { RejectionLog } from './rejections.js';
 import { judge, type JudgedSignal, type ProbeSample } from './verdict.js';
 import { Wakeup } from './wakeup.js';
 
@@ -81,13 +82,14 @@ export async function observeMember(state: MemberState, host: HostConfig, times:
   const signals: JudgedSignal[] = [];
   let checkNow = false;
   let compliant = first.compliant;
+  const rejections = new RejectionLog(ctx.sink, state.attemptId);
   state.startPhase('observe');
 
   for (;;) {
     for (const output of state.inbox.splice(0)) {
       const result = correlator.offer(output);
       if ('rejected' in result) {
-        ctx.sink.emit({ type: 'signal_rejected', attemptId: state.attemptId, ...result.rejected });
+        rejections.add(result.rejected, !('malformed' in output) && output.at - times.skewMs < times.injectStartWall);
         continue;
       }
       const signal = { ...result.accepted, at: result.accepted.at - shift, receivedAt: result.accepted.receivedAt - shift };
@@ -145,6 +147,7 @@ export async function observeMember(state: MemberState, host: HostConfig, times:
       break;
     }
   }
+  rejections.flush();
   const verdict = state.labVerdict ?? state.judgement?.verdict;
   const ok = state.phase === 'hold' ? (state.judgement?.funnel.stayedRestored ?? false) && !state.labVerdict : !state.labVerdict;
   state.endPhase(ok, verdict ? `verdict ${verdict.kind}` : undefined);

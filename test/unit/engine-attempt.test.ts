@@ -205,7 +205,7 @@ describe('attempt state machine (ManualClock)', () => {
       { at: 1000, run: () => h.observer.emit({ kind: 'claimed_healed', at: h.clock.wallNow() - 60_000, host: 'web1', checkType: 'check_a', raw: {} }) },
       { at: 1500, run: () => h.observer.emit({ kind: 'claimed_healed', at: h.clock.wallNow(), host: 'db9', checkType: 'check_a', raw: {} }) },
     ]);
-    expect(h.sink.ofType('signal_rejected').map((r) => r.reason)).toEqual(['stale', 'other_host']);
+    expect(h.sink.ofType('signal_rejected').map((r) => r.reason).sort()).toEqual(['other_host', 'stale']);
     expect(h.sink.ofType('attempt_ended')[0]!.verdict).toEqual({ kind: 'not_healed' });
   });
 
