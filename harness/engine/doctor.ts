@@ -3,7 +3,6 @@ import { protectedPlane } from '../config/validate-lab.js';
 import type { Clock } from '../core/clock.js';
 import { errorMessage } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
-import { defaultWindowsProtect } from '../faults/windows/protect.js';
 import type { Observer, ObserverContext } from '../observers/observer.js';
 import type { ObserverConfig } from '../config/observer-schema.js';
 import { ps, sh } from '../quoting/shell.js';
@@ -85,9 +84,8 @@ async function checkHost(lab: LabConfig, host: HostConfig, transport: Transport,
 
 /** Protected services must be running; a protected name that does not exist on this host is listed, not failed. */
 async function checkServices(lab: LabConfig, host: HostConfig, transport: Transport, timeoutMs: number): Promise<{ ok: boolean; detail: string }> {
-  const plane = protectedPlane(lab, host);
-  const declared = host.platform === 'windows' ? [...plane.services, ...defaultWindowsProtect(host).services] : plane.services;
-  const services = [...new Map(declared.map((name) => [name.toLowerCase(), name])).values()];
+  // On Windows the plane includes WinRM, HTTP.sys and sshd (defaultWindowsProtect).
+  const services = [...new Map(protectedPlane(lab, host).services.map((name) => [name.toLowerCase(), name])).values()];
   if (services.length === 0) return { ok: true, detail: 'no protected services declared' };
   const result = await transport.exec(transport.shell === 'posix' ? posixServiceStates(services) : powershellServiceStates(services), { timeoutMs });
   const states = new Map(result.stdout.split(/\r?\n/).filter(Boolean).map((line) => line.split('\t') as [string, string]));
