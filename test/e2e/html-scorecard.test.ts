@@ -5,6 +5,7 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { foldLogFile } from '../../harness/events/fold.js';
 import { renderHtml } from '../../reporters/html.js';
+import { syntheticRun } from '../fixtures/runs/synthetic.js';
 import { decodePng, diffRatio } from '../screenshots/png-diff.js';
 import { tempDir } from '../support/tmp.js';
 
@@ -21,6 +22,7 @@ let browser: Browser;
 let dir: Awaited<ReturnType<typeof tempDir>>;
 let url: string;
 let compressedUrl: string;
+let largeUrl: string;
 
 beforeAll(async () => {
   dir = await tempDir('chaoslab-html-');
@@ -32,6 +34,9 @@ beforeAll(async () => {
   const compressed = join(dir.path, 'compressed.html');
   writeFileSync(compressed, renderHtml(current, { baseline, history: [baseline], compressAbove: 0 }));
   compressedUrl = pathToFileURL(compressed).href;
+  const large = join(dir.path, 'large.html');
+  writeFileSync(large, renderHtml(syntheticRun({ attempts: 1700, hosts: 2, seed: 5 })));
+  largeUrl = pathToFileURL(large).href;
   browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
 });
 
@@ -137,6 +142,21 @@ describe('HTML scorecard in Chromium', () => {
     expect(await row.locator('.evidence').textContent()).toContain('heal reported for lab-ws-2, not lab-ws-1');
     expect(errors).toEqual([]);
     expect(requests).toEqual([compressedUrl]);
+    await page.context().close();
+  });
+
+  it('pages long attempt lists of a large run', async () => {
+    const { page, errors } = await open(undefined, undefined, largeUrl);
+    expect(await page.locator('#match-count').textContent()).toBe('16 of 16 scenarios, 1700 of 1700 attempts shown');
+    const row = rows(page).first();
+    await row.locator('summary').click();
+    expect(await row.locator('details.attempt').count()).toBe(100);
+    const more = row.locator('button.more-attempts');
+    const left = Number(/\((\d+) left\)/.exec((await more.textContent()) ?? '')?.[1]);
+    expect(left).toBeGreaterThan(0);
+    await more.click();
+    expect(await row.locator('details.attempt').count()).toBe(100 + Math.min(100, left));
+    expect(errors).toEqual([]);
     await page.context().close();
   });
 
