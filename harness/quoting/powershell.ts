@@ -1,19 +1,3 @@
-import { raw } from './shell.js';
-
-/**
- * PowerShell values that are not strings. `ps` quotes every interpolation as a
- * single-quoted string literal; these produce typed literals from typed values
- * (never from free text), so they stay safe to splice.
- */
-export function psBool(value: boolean): ReturnType<typeof raw> {
-  return raw(value ? '$true' : '$false');
-}
-
-export function psInt(value: number): ReturnType<typeof raw> {
-  if (!Number.isSafeInteger(value)) throw new TypeError(`not an integer: ${value}`);
-  return raw(String(value));
-}
-
 /** A PowerShell script from lines; stops at the first error so a failed step exits non-zero. */
 export function psScript(...lines: readonly string[]): string {
   return ["$ErrorActionPreference = 'Stop'", ...lines].join('\n');

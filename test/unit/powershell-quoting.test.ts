@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { psBool, psInt, psScript } from '../../harness/quoting/powershell.js';
+import { psScript, UTF8_PRELUDE } from '../../harness/quoting/powershell.js';
 import { ps, quotePowerShell, raw } from '../../harness/quoting/shell.js';
 import { readSingleQuoted, splitLiterals } from '../support/winrm-server/powershell-literals.js';
 
@@ -52,11 +52,9 @@ describe('PowerShell single-quoted literals', () => {
     expect(() => ps`Write-Output ${'a\0'}`).toThrow(/NUL/);
   });
 
-  it('typed helpers: booleans, integers and raw fragments are code, not strings', () => {
-    expect(ps`Set-SmbServerConfiguration -RequireSecuritySignature ${psBool(false)} -Timeout ${psInt(30)} ${raw('-Force')}`).toBe(
-      'Set-SmbServerConfiguration -RequireSecuritySignature $false -Timeout 30 -Force',
-    );
-    expect(() => psInt(1.5)).toThrow(/integer/);
+  it('raw fragments stay code; scripts stop at the first error; the prelude switches output to UTF-8', () => {
+    expect(ps`Set-SmbServerConfiguration -RequireSecuritySignature ${raw('$false')} -Force`).toBe('Set-SmbServerConfiguration -RequireSecuritySignature $false -Force');
     expect(psScript('exit 3')).toBe("$ErrorActionPreference = 'Stop'\nexit 3");
+    expect(UTF8_PRELUDE).toContain('[Console]::OutputEncoding = [System.Text.Encoding]::UTF8');
   });
 });
