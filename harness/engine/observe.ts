@@ -81,7 +81,6 @@ export async function observeMember(state: MemberState, host: HostConfig, times:
   const probes: ProbeSample[] = [first];
   const signals: JudgedSignal[] = [];
   let checkNow = false;
-  let compliant = first.compliant;
   const rejections = new RejectionLog(ctx.sink, state.attemptId);
   state.startPhase('observe');
 
@@ -123,32 +122,41 @@ export async function observeMember(state: MemberState, host: HostConfig, times:
       continue;
     }
     checkNow = false;
-    const startedAt = rel();
-    const sentAt = ctx.elapsed();
-    let exitCode: number | null;
-    try {
-      const result = await state.exec('probe', state.member.commands.check, { signal: interrupt, record: false });
-      exitCode = result.exitCode;
-      const sample = { startedAt, at: rel(), compliant: exitCode === 0 };
-      probes.push(sample);
-      if (sample.compliant !== compliant) {
-        compliant = sample.compliant;
-        state.record('probe', state.member.commands.check, sentAt, result);
-        ctx.sink.emit({ type: 'probe', attemptId: state.attemptId, at: Math.round(sample.at), compliant });
-        if (compliant && state.phase === 'observe') {
-          state.endPhase(true, `restored at ${Math.round(sample.at)}ms`);
-          state.startPhase('hold');
-        }
+    const sample = await sampleGroundTruth(state, ctx, interrupt, rel, last.compliant);
+    if (!sample) break;
+    probes.push(sample);
+    if (sample.compliant !== last.compliant) {
+      const { compliant } = sample;
+      ctx.sink.emit({ type: 'probe', attemptId: state.attemptId, at: Math.round(sample.at), compliant });
+      if (compliant && state.phase === 'observe') {
+        state.endPhase(true, `restored at ${Math.round(sample.at)}ms`);
+        state.startPhase('hold');
       }
-    } catch (error) {
-      if (interrupt.aborted) state.fail('interrupted', `interrupted during ${state.phase ?? 'observe'}`);
-      else if (isTransportError(error)) state.fail('transport_lost', `${state.phase ?? 'observe'}: ${error.message}`);
-      else state.fail('lab_error', `ground-truth check failed to run: ${errorMessage(error)}`);
-      break;
     }
   }
   rejections.flush();
   const verdict = state.labVerdict ?? state.judgement?.verdict;
   const ok = state.phase === 'hold' ? (state.judgement?.funnel.stayedRestored ?? false) && !state.labVerdict : !state.labVerdict;
   state.endPhase(ok, verdict ? `verdict ${verdict.kind}` : undefined);
+}
+
+/**
+ * Runs the check once. The command is recorded as evidence only when its answer
+ * changes (the log stays small over long windows). Undefined when the attempt
+ * ended instead: interrupted, transport lost, or the check could not run.
+ */
+async function sampleGroundTruth(state: MemberState, ctx: EngineContext, interrupt: AbortSignal, rel: () => number, previous: boolean): Promise<ProbeSample | undefined> {
+  const startedAt = rel();
+  const sentAt = ctx.elapsed();
+  try {
+    const result = await state.exec('probe', state.member.commands.check, { signal: interrupt, record: false });
+    const sample = { startedAt, at: rel(), compliant: result.exitCode === 0 };
+    if (sample.compliant !== previous) state.record('probe', state.member.commands.check, sentAt, result);
+    return sample;
+  } catch (error) {
+    if (interrupt.aborted) state.fail('interrupted', `interrupted during ${state.phase ?? 'observe'}`);
+    else if (isTransportError(error)) state.fail('transport_lost', `${state.phase ?? 'observe'}: ${error.message}`);
+    else state.fail('lab_error', `ground-truth check failed to run: ${errorMessage(error)}`);
+    return undefined;
+  }
 }
