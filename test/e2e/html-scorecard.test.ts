@@ -23,6 +23,7 @@ let dir: Awaited<ReturnType<typeof tempDir>>;
 let url: string;
 let compressedUrl: string;
 let largeUrl: string;
+let hostileUrl: string;
 
 beforeAll(async () => {
   dir = await tempDir('chaoslab-html-');
@@ -37,6 +38,14 @@ beforeAll(async () => {
   const large = join(dir.path, 'large.html');
   writeFileSync(large, renderHtml(syntheticRun({ attempts: 1700, hosts: 2, seed: 5 })));
   largeUrl = pathToFileURL(large).href;
+  const first = current.attempts[0]!;
+  const hostileRun = {
+    ...current,
+    attempts: [{ ...first, title: '<img src=x onerror="document.title=\'pwned\'">', commands: [{ ...first.commands[0]!, stdout: '</script><script>document.title="pwned"</script><!--' }] }, ...current.attempts.slice(1)],
+  };
+  const hostile = join(dir.path, 'hostile.html');
+  writeFileSync(hostile, renderHtml(hostileRun));
+  hostileUrl = pathToFileURL(hostile).href;
   browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
 });
 
@@ -157,6 +166,19 @@ describe('HTML scorecard in Chromium', () => {
     await more.click();
     expect(await row.locator('details.attempt').count()).toBe(100 + Math.min(100, left));
     expect(errors).toEqual([]);
+    await page.context().close();
+  });
+
+  it('shows hostile titles and outputs as text: nothing they contain runs', async () => {
+    const { page, errors, requests } = await open(undefined, undefined, hostileUrl);
+    const row = rows(page).filter({ hasText: '<img src=x' });
+    await row.locator('summary').click();
+    await row.locator('details.attempt > summary').click();
+    expect(await row.locator('.evidence').textContent()).toContain('</script><script>document.title="pwned"</script><!--');
+    expect(await page.title()).not.toContain('pwned');
+    expect(await page.locator('img').count()).toBe(0);
+    expect(errors).toEqual([]);
+    expect(requests).toEqual([hostileUrl]);
     await page.context().close();
   });
 
