@@ -113,15 +113,15 @@ export class WinRmConnection {
     if (first.status !== 401 || !token) {
       throw new WinRmError('TRANSPORT_AUTH', this.options.host, `the WinRM listener did not answer the NTLM negotiation (HTTP ${first.status}, WWW-Authenticate: ${offered || 'none'}); is Negotiate authentication enabled?`);
     }
-    let challenge;
+    let authenticate: ReturnType<typeof authenticateMessage>;
     try {
-      challenge = parseChallenge(Buffer.from(token, 'base64'));
+      authenticate = authenticateMessage(negotiate, parseChallenge(Buffer.from(token, 'base64')), splitAccount(this.options.user, this.options.password), {
+        ...(first.certificate && { channelBindings: channelBindingsHash(first.certificate) }),
+      });
     } catch (error) {
-      throw new WinRmError('TRANSPORT_PROTOCOL', this.options.host, `unreadable NTLM challenge: ${(error as Error).message}`);
+      throw new WinRmError('TRANSPORT_PROTOCOL', this.options.host, `cannot answer the NTLM challenge: ${(error as Error).message}`);
     }
-    const { message, security } = authenticateMessage(negotiate, challenge, splitAccount(this.options.user, this.options.password), {
-      ...(first.certificate && { channelBindings: channelBindingsHash(first.certificate) }),
-    });
+    const { message, security } = authenticate;
     const final = await this.request(empty, timeoutMs, signal, `Negotiate ${message.toString('base64')}`);
     if (final.status === 401) throw this.authError();
     this.security = security;
