@@ -8,7 +8,7 @@
  * page load), so the ratio says how much the observer adds over its channel.
  * Targets: webhook and SSE p95 ≤ 100 ms; polling p95 ≤ poll interval + 100 ms.
  *
- *   node --import tsx bench/observer-lag.ts [events=100]
+ *   node --import tsx bench/observer-lag.ts [events=100] [kinds=log,http,sse,webhook,postgres,browser]
  */
 import { appendFile, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -30,6 +30,8 @@ import { fixtureTransportContext, sshdHostConfig, startSshd } from '../test/supp
 import { tempDir } from '../test/support/tmp.js';
 
 const EVENTS = Math.max(100, Number(process.argv[2] ?? 100));
+const KINDS = (process.argv[3] ?? 'log,http,sse,webhook,postgres,browser').split(',');
+const wanted = (kind: string) => KINDS.includes(kind);
 const CHECK = 'bench_check';
 const POLL_MS = 250;
 
@@ -88,7 +90,7 @@ const event = (host: string, index: number, at: number, check = CHECK) => ({ kin
 await using scratch = await tempDir('chaoslab-lag-');
 
 // log over a real sshd
-{
+if (wanted('log')) {
   await using sshd = await startSshd();
   const host = sshdHostConfig(sshd, { name: 'bench-host' });
   const transport = createSshTransport(host, fixtureTransportContext());
@@ -105,14 +107,14 @@ await using scratch = await tempDir('chaoslab-lag-');
 }
 
 // http poll and SSE against a real local HTTP server
-{
+if (wanted('http')) {
   await using api = await startHttpStack();
   const host = labHost('bench-host');
   const baselineMs = await baseline(20, async () => (await fetch(`${api.url}/events?since=${new Date().toISOString()}`)).text());
   const poll = new HttpObserver(parseObserver({ kind: 'http', name: 'http-poll', url: `${api.url}/events`, poll_interval: `${POLL_MS}ms` }), observerContext());
   await measure(`http poll (${POLL_MS}ms)`, poll, host, { targetMs: POLL_MS + 100, baselineMs, spacingMs: 60, emit: async (i, at) => void api.publish(event('bench-host', i, at)) });
 }
-{
+if (wanted('sse')) {
   // a stack of its own: a new stream replays the stack's whole history first
   await using api = await startHttpStack();
   const baselineMs = await baseline(20, async () => (await fetch(`${api.url}/events?since=${new Date().toISOString()}`)).text());
@@ -121,7 +123,7 @@ await using scratch = await tempDir('chaoslab-lag-');
 }
 
 // webhook: the stack posts signed events
-{
+if (wanted('webhook')) {
   const host = labHost('bench-host');
   const webhook = new WebhookObserver(parseObserver({ kind: 'webhook', name: 'webhook', secret: 'env:HOOK' }), observerContext({ env: { HOOK: 'bench-secret' } }));
   await webhook.start();
@@ -136,7 +138,7 @@ await using scratch = await tempDir('chaoslab-lag-');
 }
 
 // postgres: polling, and polling woken by LISTEN/NOTIFY
-{
+if (wanted('postgres')) {
   await using db = await startPostgres();
   await db.sql(await readFile(join(import.meta.dirname, '../lab/examples/telemetry-schema.sql'), 'utf8'));
   const host = labHost('bench-host');
@@ -162,7 +164,7 @@ await using scratch = await tempDir('chaoslab-lag-');
 }
 
 // browser: Chromium re-reading a dashboard's incident page
-{
+if (wanted('browser')) {
   await using dashboard = await startDashboard();
   const host = labHost('bench-host');
   const pollMs = 500;

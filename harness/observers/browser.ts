@@ -15,6 +15,12 @@ export const CHROMIUM_FLAGS = [
   '--no-first-run', '--disable-component-update', '--disable-sync',
 ];
 
+/**
+ * DOM snapshots only: the trace's continuous screencast would double the cost of
+ * every reading; a screenshot is taken on failure instead.
+ */
+const TRACE_OPTIONS = { screenshots: false, snapshots: true };
+
 /** What the incident view shows, read by the configured selectors. */
 interface Reading {
   status: string;
@@ -63,7 +69,7 @@ export class BrowserObserver implements Observer {
   /** A context per watch, tracing from the start, with every other origin blocked. */
   private async openPage(): Promise<{ browserContext: BrowserContext; page: Page }> {
     const browserContext = await (await this.launch()).newContext();
-    await browserContext.tracing.start({ screenshots: true, snapshots: true });
+    await browserContext.tracing.start(TRACE_OPTIONS);
     await browserContext.route('**/*', (route) => (new URL(route.request().url()).origin === this.origin ? route.continue() : route.abort('blockedbyclient')));
     const page = await browserContext.newPage();
     page.setDefaultTimeout(this.config.timeout);
@@ -77,7 +83,7 @@ export class BrowserObserver implements Observer {
     const saved: string[] = [];
     await page.screenshot({ path: `${stem}.png`, fullPage: true }).then(() => saved.push(`screenshot ${stem}.png`), () => undefined);
     await browserContext.tracing.stop({ path: `${stem}-trace.zip` }).then(() => saved.push(`trace ${stem}-trace.zip`), () => undefined);
-    await browserContext.tracing.start({ screenshots: true, snapshots: true }).catch(() => undefined);
+    await browserContext.tracing.start(TRACE_OPTIONS).catch(() => undefined);
     return saved.length ? `evidence: ${saved.join(', ')}` : 'no evidence could be saved';
   }
 
