@@ -38,6 +38,11 @@ export class PostgresObserver implements Observer {
     this.query = compileQuery(config.name, config.query);
   }
 
+  /** Shown in pg_stat_activity, so the stack's DBAs can tell chaoslab's read-only sessions apart. */
+  applicationName(): string {
+    return `chaoslab:${this.name}`;
+  }
+
   private async connectionUrl(): Promise<string> {
     try {
       return await this.context.resolveSecret(this.config.url);
@@ -51,7 +56,7 @@ export class PostgresObserver implements Observer {
     const url = await this.connectionUrl();
     // a second caller may have created it while the secret was resolved
     if (!this.pool) {
-      const pool = new pg.Pool({ connectionString: url, max: 4, connectionTimeoutMillis: 5_000, idleTimeoutMillis: 30_000 });
+      const pool = new pg.Pool({ connectionString: url, application_name: this.applicationName(), max: 4, connectionTimeoutMillis: 5_000, idleTimeoutMillis: 30_000 });
       pool.on('error', (error) => this.context.logger.warn({ observer: this.name, err: error.message }, 'idle postgres connection failed'));
       this.pool = pool;
     }
@@ -63,7 +68,7 @@ export class PostgresObserver implements Observer {
     const channel = this.config.listen;
     if (channel === undefined || this.closed) return undefined;
     this.listener ??= (async () => {
-      const client = new pg.Client({ connectionString: await this.connectionUrl(), connectionTimeoutMillis: 5_000 });
+      const client = new pg.Client({ connectionString: await this.connectionUrl(), application_name: this.applicationName(), connectionTimeoutMillis: 5_000 });
       const forget = (error?: Error) => {
         if (error) this.context.logger.warn({ observer: this.name, err: error.message }, 'LISTEN connection lost; polling until it is back');
         this.listener = undefined;

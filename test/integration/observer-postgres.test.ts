@@ -112,6 +112,24 @@ describe('postgres observer', () => {
     expect(Date.now() - inserted).toBeLessThan(5_000);
   });
 
+  it('serves concurrent attempts on several hosts from one pool and one LISTEN connection', async () => {
+    const shared = observer({ poll_interval: '200ms' });
+    const since = Date.now();
+    const hosts = ['lin-web-1', 'lin-web-2', 'lin-web-3'];
+    const watches = hosts.map((name) => {
+      const running = startWatch(shared, { host: labHost(name), checkType: 'cron', since, runId: 'campaign-7' });
+      cleanups.push(() => running.stop());
+      return running;
+    });
+    for (const name of hosts) await insertTelemetry({ hostname: name, success: true, completedAt: Date.now(), checkType: 'cron', runbook: `RB-${name}` });
+    for (const running of watches) await running.until('its host\'s heal and the two others', () => running.outputs.length === 3, 10_000);
+    expect(watches.map((running) => running.accepted.map((s) => s.runbook))).toEqual(hosts.map((name) => [`RB-${name}`]));
+    expect(watches.map((running) => running.rejected.map((r) => r.reason))).toEqual(hosts.map(() => ['other_host', 'other_host']));
+    const sessions = await db.sql('SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = $1', [shared.applicationName()]);
+    expect(sessions.rows[0].n).toBeGreaterThanOrEqual(2);
+    expect(sessions.rows[0].n).toBeLessThanOrEqual(5);
+  });
+
   it('is unavailable at once with a wrong password or a broken query', async () => {
     const wrongPassword = db.url.replace(db.password, 'not-the-password');
     const denied = watch(observer({}, wrongPassword), Date.now());
