@@ -86,6 +86,16 @@ describe('http observer, poll mode', () => {
     expect(String(bad.error())).toMatch(/401 Unauthorized: check its credentials/);
   });
 
+  it('sends basic credentials with the password from an env reference', async () => {
+    const api = await stack({ authorization: `Basic ${Buffer.from('chaoslab:pa:ss').toString('base64')}` });
+    api.publish(heal());
+    const running = watch(observer({ url: `${api.url}/events`, auth: { type: 'basic', username: 'chaoslab', password: 'env:STACK_PASSWORD' } }, { STACK_PASSWORD: 'pa:ss' }));
+    await running.until('a heal read with basic auth', () => running.accepted.length === 1);
+    const missing = watch(observer({ url: `${api.url}/events`, auth: { type: 'basic', username: 'chaoslab', password: 'env:STACK_PASSWORD' } }));
+    await missing.done;
+    expect(String(missing.error())).toMatch(/cannot resolve its credentials: secret env:STACK_PASSWORD: environment variable STACK_PASSWORD is not set/);
+  });
+
   it('reports a malformed body and keeps polling', async () => {
     const api = await stack();
     api.publish({ not: 'an event' });
