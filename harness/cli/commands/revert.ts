@@ -44,7 +44,7 @@ export async function runRevert(options: RevertOptions): Promise<ExitCodeValue> 
 export function register(program: Command): void {
   program
     .command('revert')
-    .description('Replay the revert journal: undo injections an earlier run left behind (crash, kill -9, second Ctrl-C), then verify each host is back at baseline.')
+    .description('Replay the revert journal: undo injections an earlier run left behind (crash, kill -9, second Ctrl-C), then verify each host is back at baseline. Exits 0 when nothing is left pending, 3 when some revert could not be applied or verified (it stays in the journal).')
     .option('--pending', 'revert every pending journal entry')
     .option('--lab <file>', 'only entries of this inventory')
     .action(action((options: RevertOptions) => runRevert(options)));
