@@ -62,12 +62,14 @@ export async function startLabHost(suite: string, options: { healer: boolean; in
     name,
     transport,
     healerGet: async (path) => {
-      const script = `fetch('http://127.0.0.1:${HEALER_PORT}' + process.argv[1]).then(async (r) => process.stdout.write(await r.text()))`;
-      const result = await transport.exec(`node -e ${quotePosix(script)} ${quotePosix(path)}`, { timeoutMs: 15_000 });
+      // bash's /dev/tcp, not node: starting node costs seconds on a loaded machine.
+      const request = `GET ${path} HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n`;
+      const script = `exec 3<>/dev/tcp/127.0.0.1/${HEALER_PORT} && printf %s ${quotePosix(request)} >&3 && cat <&3`;
+      const result = await transport.exec(`bash -c ${quotePosix(script)}`, { timeoutMs: 20_000 });
       if (result.exitCode !== 0) throw new Error(`healer GET ${path} failed: ${result.stderr}`);
-      return result.stdout;
+      return result.stdout.slice(result.stdout.indexOf('\r\n\r\n') + 4);
     },
-    sh: async (command) => transport.exec(command, { timeoutMs: 30_000 }),
+    sh: async (command) => transport.exec(command, { timeoutMs: 60_000 }),
     [Symbol.asyncDispose]: async () => {
       await transport.close();
       await container.stop({ timeout: 2_000 });
