@@ -1,7 +1,11 @@
 import { readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { systemClock } from '../../harness/core/clock.js';
+import { silentLogger } from '../../harness/core/logger.js';
+import { JournalHosts } from '../../harness/journal/hosts.js';
 import { defaultJournalDir, RevertJournal } from '../../harness/journal/journal.js';
+import { replayJournal } from '../../harness/journal/replay.js';
 import { tempDir } from '../support/tmp.js';
 
 const entry = (attemptId: string) => ({
@@ -48,5 +52,21 @@ describe('revert journal', () => {
     expect(defaultJournalDir('/work', {})).toBe('/work/.chaoslab/journal');
     expect(defaultJournalDir('/work', { CHAOSLAB_STATE_DIR: 'state' })).toBe('/work/state/journal');
     expect(defaultJournalDir('/work', { CHAOSLAB_STATE_DIR: '/var/lib/chaoslab' })).toBe('/var/lib/chaoslab/journal');
+  });
+
+  it('an entry whose inventory no longer loads is reported and kept, never dropped', async () => {
+    await using dir = await tempDir();
+    const journal = new RevertJournal(dir.path);
+    await journal.record({ ...entry('gone@web1#1'), labFile: join(dir.path, 'deleted-lab.yaml') });
+    await writeFile(join(dir.path, 'other-lab.yaml'), 'name: other\nhosts: []\n');
+    await journal.record({ ...entry('moved@web9#1'), labFile: join(dir.path, 'other-lab.yaml') });
+    await using hosts = new JournalHosts({ clock: systemClock, logger: silentLogger });
+    const results = await replayJournal(journal, (await journal.pending()).entries, { transportFor: hosts.transportFor });
+    expect(results.map((r) => [r.entry.attemptId, r.status])).toEqual([
+      ['moved@web9#1', 'host_unavailable'],
+      ['gone@web1#1', 'host_unavailable'],
+    ]);
+    expect(results[1]!.detail).toContain('deleted-lab.yaml');
+    expect((await journal.pending()).entries).toHaveLength(2);
   });
 });
