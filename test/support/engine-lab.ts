@@ -129,7 +129,7 @@ export async function createEngineLab(sshd: SshdFixture, scenarios: readonly Fil
       runbook: `RB-${s.id}`,
       tier: 'L1',
       // never before chaoslab's confirm-drift check has seen the injection
-      delayMs: s.delayMs ?? 400,
+      delayMs: s.delayMs ?? 600,
       ...(s.flapAfterMs !== undefined && { flapAfterMs: s.flapAfterMs }),
     })),
   };
