@@ -7,13 +7,15 @@ import { register as registerList } from './commands/list.js';
 import { register as registerRevert } from './commands/revert.js';
 import { register as registerReport } from './commands/report.js';
 import { register as registerDoctor } from './commands/doctor.js';
+import { register as registerLab } from './commands/lab.js';
 // Built-in faults register themselves on import (the module runs once however often imported).
 import '../faults/windows/index.js';
+import '../faults/linux/index.js';
 
 type Registrar = (program: Command) => void;
 
 /** Every command of the CLI, one module each (harness/cli/commands/*.ts). */
-const registrars: Registrar[] = [registerValidate, registerSchema, registerRun, registerList, registerRevert, registerReport, registerDoctor];
+const registrars: Registrar[] = [registerValidate, registerSchema, registerRun, registerList, registerRevert, registerReport, registerDoctor, registerLab];
 
 const program = createProgram();
 for (const register of registrars) register(program);

@@ -7,7 +7,8 @@ import { scenarioSchema, type Scenario } from '../../harness/config/scenario-sch
 import { systemClock } from '../../harness/core/clock.js';
 import { silentLogger } from '../../harness/core/logger.js';
 import type { FaultCommands, FaultDefinition } from '../../harness/faults/fault.js';
-import { registerLinuxFaults } from '../../harness/faults/linux/index.js';
+// Importing the Linux fault library registers its faults.
+import '../../harness/faults/linux/index.js';
 import { getFault } from '../../harness/faults/registry.js';
 import { connectEngine, listContainers, removeContainer } from '../../harness/lab/engine.js';
 import { ensureLabImage } from '../../harness/lab/image.js';
@@ -85,7 +86,6 @@ export interface CatalogueCase {
 
 /** The Linux catalogue as the tests drive it: each scenario's built-in fault with its params. */
 export async function linuxCatalogue(): Promise<CatalogueCase[]> {
-  registerLinuxFaults();
   const dir = join(projectRoot(), 'scenarios/linux');
   const files = (await readdir(dir)).filter((file) => file.endsWith('.yaml')).sort();
   return Promise.all(

@@ -24,11 +24,4 @@ export const linuxFaults: readonly FaultDefinition[] = [
   authorizedKey,
 ];
 
-let registered = false;
-
-/** Registers the Linux faults once (safe to call from every entry point). */
-export function registerLinuxFaults(): void {
-  if (registered) return;
-  registered = true;
-  registerFaults(linuxFaults);
-}
+registerFaults(linuxFaults);
