@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../support/engine-cli.js';
@@ -45,9 +45,11 @@ describe('chaoslab run (e2e)', () => {
 
   it('runs, prints live progress, writes events, run.json and reports/latest, exits 0 when every expectation is met', async () => {
     const out = join(lab.dir, 'reports');
-    const result = await runCli(['run', lab.scenariosDir, '--lab', lab.labFile, '--out', out, '--reporter', 'console,json'], { cwd: lab.dir, env: env() });
+    const result = await runCli(['run', lab.scenariosDir, '--lab', lab.labFile, '--out', out, '--reporter', 'console,json,junit,markdown,html'], { cwd: lab.dir, env: env() });
+    // every reporter rendered the live run model (a failing one would make the exit code 4)
     expect(result.stderr).toBe('');
     expect(result.code).toBe(0);
+    expect((await readdir(join(out, 'latest'))).length).toBeGreaterThanOrEqual(6);
     expect(result.stdout).toMatch(/heals @ web1 .*healed/);
     expect(result.stdout).toMatch(/control @ web1 .*not_healed/);
     const run = JSON.parse(await readFile(join(out, 'latest', 'run.json'), 'utf8'));
