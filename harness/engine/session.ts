@@ -92,8 +92,8 @@ export async function runSession(options: SessionOptions): Promise<SessionResult
     secrets: () => [...secrets.secrets(), ...extraSecrets.flatMap((s) => s.secrets())],
   });
   const logger = createLogger(join(writer.runDir, 'chaoslab.log')).child({ runId: writer.runId });
+  // transports and observers; the event log closes last, after the reporters' final hook
   const teardown = new TeardownStack();
-  teardown.add('event log', () => writer.close());
   const folder = new RunFolder();
   writer.onEvent((event) => folder.apply(event));
   const mux = options.reporting?.(writer.runDir, (message) => writer.emit({ type: 'note', level: 'error', message })) ?? silentReporting;
@@ -171,12 +171,18 @@ export async function runSession(options: SessionOptions): Promise<SessionResult
     const engineCode = exitCodeFor(folder.model(), interrupted);
     writer.emit({ type: 'run_ended', status: engineFailed ? 'crashed' : interrupted ? 'interrupted' : 'completed', exitCode: engineFailed ? ExitCode.labErrors : engineCode });
     await teardown.run();
+    if (engineFailed) writer.close();
+  }
+  try {
+    // a reporter failing here is still noted in the event log
+    await mux.onRunEnd(folder.model());
+  } finally {
+    writer.close();
   }
   const model = folder.model();
-  await mux.onRunEnd(model);
-  await writeRunJson(writer.runDir, folder.model());
+  await writeRunJson(writer.runDir, model);
   const exitCode = mostSevere(exitCodeFor(model, options.interrupt.aborted), mux.failures().length ? ExitCode.reporterFailed : ExitCode.ok);
-  return { runId: writer.runId, runDir: writer.runDir, exitCode, model: folder.model() };
+  return { runId: writer.runId, runDir: writer.runDir, exitCode, model };
 }
 
 /** Pending reverts of earlier runs are replayed before anything is injected; a host still not clean is quarantined. */
