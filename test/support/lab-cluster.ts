@@ -1,0 +1,65 @@
+import { execFile } from 'node:child_process';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { parse, stringify } from 'yaml';
+import { labSchema, type LabConfig } from '../../harness/config/lab-schema.js';
+import { ContainerLabProvider } from '../../harness/lab/container.js';
+import { projectRoot } from '../../harness/lab/paths.js';
+import { labImage } from './lab.js';
+
+const run = promisify(execFile);
+
+export interface TestLab extends AsyncDisposable {
+  readonly config: LabConfig;
+  /** The inventory file `chaoslab run --lab` reads. */
+  readonly file: string;
+  readonly provider: ContainerLabProvider;
+  /** Runs the real CLI (bin/chaoslab.js, built by `npm test`'s build). */
+  cli(args: readonly string[]): Promise<{ code: number; stdout: string; stderr: string }>;
+}
+
+/**
+ * A container lab of its own for one test file: lab/embedded.yaml under another
+ * name (so it never touches the demo lab), written to `dir`, brought up by the
+ * real provider (which first clears leftovers of a killed earlier run by label).
+ */
+export async function startTestLab(name: string, dir: string): Promise<TestLab> {
+  const embedded = parse(await readFile(join(projectRoot(), 'lab/embedded.yaml'), 'utf8')) as Record<string, unknown>;
+  const document = { ...embedded, name };
+  const file = join(dir, `${name}.yaml`);
+  await mkdir(dir, { recursive: true });
+  await writeFile(file, stringify(document));
+  const config = labSchema.parse(document);
+  const provider = new ContainerLabProvider({ image: await labImage() });
+  await provider.up(config);
+  return {
+    config,
+    file,
+    provider,
+    cli: async (args) => {
+      try {
+        const { stdout, stderr } = await run(process.execPath, [join(projectRoot(), 'bin/chaoslab.js'), ...args], { cwd: projectRoot(), maxBuffer: 32 * 1024 * 1024 });
+        return { code: 0, stdout, stderr };
+      } catch (error) {
+        const failed = error as { code?: number; stdout?: string; stderr?: string };
+        return { code: typeof failed.code === 'number' ? failed.code : -1, stdout: failed.stdout ?? '', stderr: failed.stderr ?? '' };
+      }
+    },
+    [Symbol.asyncDispose]: () => provider.down(config),
+  };
+}
+
+export interface AttemptSummary {
+  readonly attemptId: string;
+  readonly scenarioId: string;
+  readonly host: string;
+  readonly passed: boolean;
+  readonly verdict: { kind: string; reason?: string; detail?: string };
+}
+
+/** The attempts of the newest run under a reports folder. */
+export async function latestAttempts(outDir: string): Promise<AttemptSummary[]> {
+  const runJson = JSON.parse(await readFile(join(outDir, 'latest', 'run.json'), 'utf8')) as { attempts: AttemptSummary[] };
+  return runJson.attempts;
+}
