@@ -10,7 +10,8 @@ import { VERDICT_KINDS } from '../../harness/model/verdict.js';
  * (headline, funnel, breakdowns, lab problems, flaky, trend, baseline diff).
  * Rows per scenario and drill-downs are rendered by the page's script.
  */
-const TABLE_LIMIT = 200;
+/** Rows per summary table: enough to act on, few enough that a 10,000-attempt page opens fast (the scenario list has everything). */
+const TABLE_LIMIT = 50;
 
 const pct = (s: Score) => (s.rate === undefined ? 'n/a' : `${Math.round(s.rate * 100)}%`);
 const time = (ms: number | undefined) => (ms === undefined ? '—' : formatDuration(ms));
@@ -26,6 +27,11 @@ const CHANGE_TITLES: Record<ChangeKind, string> = {
 
 function breakdownRows(rows: readonly ScoreBreakdown[]) {
   return rows.map((r) => ({ key: r.key, passed: r.passed, scored: r.scored, pct: pct(r), width: r.rate === undefined ? 0 : Math.round(r.rate * 100) }));
+}
+
+/** Lowest pass rate first (hosts with nothing scored last), then by name. */
+function worstFirst(rows: readonly ScoreBreakdown[]): ScoreBreakdown[] {
+  return [...rows].sort((a, b) => (a.rate ?? 2) - (b.rate ?? 2) || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
 }
 
 function trendView(run: RunModel, summary: RunSummary, history: readonly RunModel[]) {
@@ -102,12 +108,13 @@ export function buildPageView(run: RunModel, inputs: PageInputs) {
       { title: 'By platform', rows: breakdownRows(summary.byPlatform) },
       { title: 'By tier', rows: breakdownRows(summary.byTier) },
       { title: 'By category and tag', rows: breakdownRows(summary.byTag) },
-      { title: 'By host', rows: breakdownRows(summary.byHost.slice(0, TABLE_LIMIT)), more: Math.max(0, summary.byHost.length - TABLE_LIMIT) },
+      { title: 'By host, worst first', rows: breakdownRows(worstFirst(summary.byHost).slice(0, TABLE_LIMIT)), more: Math.max(0, summary.byHost.length - TABLE_LIMIT) },
     ],
     lab: labProblems(run),
     quarantined,
     flaky: flaky.slice(0, TABLE_LIMIT),
     flakyCount: flaky.length,
+    flakyMore: Math.max(0, flaky.length - TABLE_LIMIT),
     trend: trendView(run, summary, history),
     diff: diffView(run, inputs.baseline),
     notes: run.notes,

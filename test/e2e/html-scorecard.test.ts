@@ -93,7 +93,7 @@ describe('HTML scorecard in Chromium', () => {
     expect(await page.locator('#headline').textContent()).toBe('10/14 healed (71%) — Linux 6/8, Windows 4/6');
     expect(await page.locator('.funnel .f-count').allTextContents()).toEqual(['16', '15', '15', '13', '12', '11']);
     expect(await page.locator('#inconclusive tbody tr').count()).toBe(2);
-    await expect.poll(() => page.locator('#inconclusive').textContent()).toContain('transport_lost');
+    expect(await page.locator('#inconclusive').textContent()).toContain('transport_lost');
     expect(await page.locator('#baseline').textContent()).toMatch(/Regressions \(2\)[\s\S]*lin-ip-forward@lab-lin-1/);
     expect(await rows(page).count()).toBe(16);
     expect(await page.locator('#match-count').textContent()).toBe('16 of 16 scenarios, 16 of 16 attempts shown');
@@ -129,6 +129,7 @@ describe('HTML scorecard in Chromium', () => {
     const row = page.locator('details.scenario[data-scenario="win-ws-firewall"]');
     await row.locator('summary').click();
     await row.locator('details.attempt > summary').click();
+    await row.locator('.evidence dl').waitFor();
     const evidence = row.locator('.evidence');
     const text = await evidence.textContent();
     expect(text).toContain('false_heal (claimed 2m20s, host still drifted)');
@@ -148,6 +149,7 @@ describe('HTML scorecard in Chromium', () => {
     const row = page.locator('details.scenario[data-scenario="win-ws-firewall"]');
     await row.locator('summary').click();
     await row.locator('details.attempt > summary').click();
+    await row.locator('.evidence dl').waitFor();
     expect(await row.locator('.evidence').textContent()).toContain('heal reported for lab-ws-2, not lab-ws-1');
     expect(errors).toEqual([]);
     expect(requests).toEqual([compressedUrl]);
@@ -159,12 +161,12 @@ describe('HTML scorecard in Chromium', () => {
     expect(await page.locator('#match-count').textContent()).toBe('16 of 16 scenarios, 1700 of 1700 attempts shown');
     const row = rows(page).first();
     await row.locator('summary').click();
-    expect(await row.locator('details.attempt').count()).toBe(100);
+    await expect.poll(() => row.locator('details.attempt').count()).toBe(100);
     const more = row.locator('button.more-attempts');
     const left = Number(/\((\d+) left\)/.exec((await more.textContent()) ?? '')?.[1]);
     expect(left).toBeGreaterThan(0);
     await more.click();
-    expect(await row.locator('details.attempt').count()).toBe(100 + Math.min(100, left));
+    await expect.poll(() => row.locator('details.attempt').count()).toBe(100 + Math.min(100, left));
     expect(errors).toEqual([]);
     await page.context().close();
   });
@@ -174,6 +176,7 @@ describe('HTML scorecard in Chromium', () => {
     const row = rows(page).filter({ hasText: '<img src=x' });
     await row.locator('summary').click();
     await row.locator('details.attempt > summary').click();
+    await row.locator('.evidence dl').waitFor();
     expect(await row.locator('.evidence').textContent()).toContain('</script><script>document.title="pwned"</script><!--');
     expect(await page.title()).not.toContain('pwned');
     expect(await page.locator('img').count()).toBe(0);
@@ -190,7 +193,7 @@ describe('HTML scorecard in Chromium', () => {
     await page.focus('#scenario-list details.scenario > summary');
     await page.keyboard.press('Enter');
     expect(await page.locator('#scenario-list details.scenario').first().evaluate((d) => (d as HTMLDetailsElement).open)).toBe(true);
-    expect(await page.locator('#scenario-list details.attempt').count()).toBe(1);
+    await expect.poll(() => page.locator('#scenario-list details.attempt').count()).toBe(1);
     await page.context().close();
   });
 
