@@ -15,7 +15,7 @@ export interface TestLab extends AsyncDisposable {
   /** The inventory file `chaoslab run --lab` reads. */
   readonly file: string;
   readonly provider: ContainerLabProvider;
-  /** Runs the real CLI (bin/chaoslab.js, built by `npm test`'s build). */
+  /** Runs the real CLI (bin/chaoslab.js, built by `npm test`'s build); its revert journal lives in the test's dir. */
   cli(args: readonly string[]): Promise<{ code: number; stdout: string; stderr: string }>;
 }
 
@@ -39,7 +39,11 @@ export async function startTestLab(name: string, dir: string): Promise<TestLab> 
     provider,
     cli: async (args) => {
       try {
-        const { stdout, stderr } = await run(process.execPath, [join(projectRoot(), 'bin/chaoslab.js'), ...args], { cwd: projectRoot(), maxBuffer: 32 * 1024 * 1024 });
+        const { stdout, stderr } = await run(process.execPath, [join(projectRoot(), 'bin/chaoslab.js'), ...args], {
+          cwd: projectRoot(),
+          maxBuffer: 32 * 1024 * 1024,
+          env: { ...process.env, CHAOSLAB_STATE_DIR: join(dir, 'state') },
+        });
         return { code: 0, stdout, stderr };
       } catch (error) {
         const failed = error as { code?: number; stdout?: string; stderr?: string };
