@@ -67,3 +67,13 @@ export async function loadRun(ref: string | undefined, reportsRoot: string, pref
 export function isRunFolderName(name: string): boolean {
   return name !== 'latest' && !name.startsWith('.') && basename(name) === name;
 }
+
+/** `--baseline previous`: the newest earlier run of the same suite. */
+export const PREVIOUS_RUN = 'previous';
+
+/** Resolves `--baseline <ref>`: a run reference, or `previous` (the first of `history`, newest first); undefined when there is none. */
+export async function resolveBaseline(ref: string | undefined, reportsRoot: string, history: readonly RunModel[]): Promise<RunModel | undefined> {
+  if (ref === undefined) return undefined;
+  if (ref === PREVIOUS_RUN) return history[0];
+  return (await loadRun(ref, reportsRoot, 'model')).model;
+}

@@ -12,7 +12,7 @@ import { foldLogFile, mergeRunModels } from '../../events/fold.js';
 import { writeRunJson } from '../../events/run-json.js';
 import { evaluateGates, gateExitCode, parseFailOn, parseHealRate, parseMaxInconclusive, type FailOnKind, type GateOptions } from '../../history/gates.js';
 import { loadHistory, updateIndex } from '../../history/index.js';
-import { loadRun, resolveRunFile } from '../../history/runs.js';
+import { loadRun, PREVIOUS_RUN, resolveBaseline, resolveRunFile } from '../../history/runs.js';
 import { diffAgainstBaseline } from '../../model/baseline-diff.js';
 import type { RunModel } from '../../model/run-model.js';
 import { action } from '../action.js';
@@ -36,8 +36,6 @@ interface RenderOptions {
 }
 
 const DEFAULT_REPORTERS = 'console,html,markdown,junit';
-/** `--baseline previous`: the newest earlier run of the same suite under reports/. */
-const PREVIOUS = 'previous';
 
 function wrap<T>(parse: (text: string) => T): (text: string) => T {
   return (text) => {
@@ -61,9 +59,9 @@ function gateOptions(options: RenderOptions): GateOptions {
 export async function renderRun(model: RunModel, outputDir: string, options: RenderOptions, out: NodeJS.WritableStream = process.stdout, err: NodeJS.WritableStream = process.stderr): Promise<ExitCodeValue> {
   const names = parseReporterList(options.reporter);
   const reportsRoot = resolve(options.reports);
-  const wantsPrevious = options.baseline === PREVIOUS;
+  const wantsPrevious = options.baseline === PREVIOUS_RUN;
   const history = existsSync(reportsRoot) ? await loadHistory(reportsRoot, model, Math.max(options.history, wantsPrevious ? 1 : 0)) : [];
-  const baseline = wantsPrevious ? history[0] : options.baseline !== undefined ? (await loadRun(options.baseline, reportsRoot, 'model')).model : undefined;
+  const baseline = await resolveBaseline(options.baseline, reportsRoot, history);
   let gateSettings = gateOptions(options);
   if (wantsPrevious && !baseline) {
     // The first run of a suite has nothing to regress from: say so rather than fail the regression gate.
