@@ -107,6 +107,7 @@ export async function observeMember(state: MemberState, host: HostConfig, times:
       signals,
       probes,
       unavailableObservers: [...state.unavailableObservers],
+      observerCount: ctx.observers.length,
       now: last.at,
     });
     state.judgement = judgement;

@@ -35,6 +35,8 @@ export interface Observation {
   readonly probes: readonly ProbeSample[];
   /** Observers that could not be read during the attempt. */
   readonly unavailableObservers: readonly string[];
+  /** How many observers watched the attempt; when every one is unavailable the stack's side is unknown. */
+  readonly observerCount: number;
   /** The timeline is complete up to this time. */
   readonly now: number;
 }
@@ -147,6 +149,11 @@ function decide(obs: Observation, t: Timeline): { verdict: Verdict; settled: boo
     return { verdict: { kind: 'silent_heal', restoreAt: restore.at }, settled: done, observeUntil };
   }
 
+  if (obs.unavailableObservers.length && obs.unavailableObservers.length >= obs.observerCount) {
+    // No observer could be read: a monitoring outage is a lab failure, never blamed on the healer (even if the drift stayed).
+    const detail = `host never restored, and no observer of the healing stack could be read (${obs.unavailableObservers.join(', ')}): its side is unknown`;
+    return { verdict: { kind: 'inconclusive', reason: 'observer_unavailable', detail }, settled: atWindowEnd, observeUntil: windowEnd };
+  }
   if (obs.unavailableObservers.length && obs.expect.outcome !== 'heal') {
     // Without the stack's signals an escalation, or the absence of any action, cannot be judged.
     const detail = `host never restored; observer(s) ${obs.unavailableObservers.join(', ')} could not be read, so ${obs.expect.outcome === 'escalate' ? 'an escalation' : 'inaction'} cannot be confirmed`;

@@ -14,7 +14,9 @@ import { startSshd, type SshdFixture } from '../support/sshd.js';
  * cannot be read for the whole window: its telemetry database is down and its
  * API refuses chaoslab's token. The host is healed for real, yet without the
  * stack's signals the claim cannot be judged: inconclusive (observer_unavailable),
- * a lab problem, not a silent heal; likewise an escalation that cannot be seen.
+ * a lab problem, not a silent heal; likewise an escalation that cannot be seen,
+ * and drift that stayed: with no view of the stack at all, a monitoring outage
+ * is never scored as the healer's failure.
  */
 describe('observers unavailable for the whole window', () => {
   let sshd: SshdFixture;
@@ -55,15 +57,10 @@ describe('observers unavailable for the whole window', () => {
     await sshd?.[Symbol.asyncDispose]();
   });
 
-  it.each(['healed-unseen', 'escalation-unseen'])('%s is inconclusive (observer_unavailable)', (id) => {
+  it.each(['healed-unseen', 'escalation-unseen', 'never-healed'])('%s is inconclusive (observer_unavailable)', (id) => {
     const attempt = byId.get(id)!;
     expect(attempt.verdict, JSON.stringify(attempt.verdict)).toMatchObject({ kind: 'inconclusive', reason: 'observer_unavailable' });
     expect(attempt.passed).toBe(false);
-  });
-
-  it('lets ground truth alone decide when the drift stayed to the end of a heal window', () => {
-    // whatever the stack would have said, the host was never restored (engine rule, issue 2 §6)
-    expect(byId.get('never-healed')!.verdict).toEqual({ kind: 'not_healed' });
   });
 
   it('records why each observer could not be read', async () => {

@@ -24,6 +24,7 @@ function obs(overrides: Partial<Observation>): Observation {
     signals: [],
     probes: samples(20_000, () => false),
     unavailableObservers: [],
+    observerCount: 2,
     now: 20_005,
     ...overrides,
   };
@@ -151,9 +152,16 @@ const cases: Case[] = [
     passed: false,
   },
   {
-    name: 'observer unavailable and never restored, expect heal → not_healed from ground truth alone',
+    name: 'one of two observers unavailable and never restored, expect heal → not_healed from ground truth and the other observer',
     input: { unavailableObservers: ['healer-log'] },
     kind: 'not_healed',
+    settled: true,
+    passed: false,
+  },
+  {
+    name: 'every observer unavailable for the whole window, never restored, expect heal → inconclusive, not not_healed',
+    input: { unavailableObservers: ['healer-log', 'telemetry'] },
+    kind: 'inconclusive',
     settled: true,
     passed: false,
   },
