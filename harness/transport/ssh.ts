@@ -5,6 +5,7 @@ import type { Client, ClientChannel } from 'ssh2';
 import type { HostConfig, TransportConfig } from '../config/lab-schema.js';
 import { TransportError, isTransportError } from '../core/errors.js';
 import { backoffDelay } from '../core/wait.js';
+import { UTF8_PRELUDE } from '../quoting/powershell.js';
 import { powershellInvocation } from '../quoting/shell.js';
 import type { TransportContext } from './registry.js';
 import { channelLines, collectChannel, killChannel, openExecChannel } from './ssh-channel.js';
@@ -149,9 +150,13 @@ export class SshTransport implements Transport {
     return operationSignal([options.signal, this.closing.signal], timeout);
   }
 
-  /** What goes on the wire: PowerShell scripts are encoded, killable POSIX commands carry a run marker. */
+  /**
+   * What goes on the wire: PowerShell scripts are encoded (with the UTF-8 output
+   * prelude, as over WinRM, so Windows' OEM code page never mangles output);
+   * killable POSIX commands carry a run marker.
+   */
   private wire(command: string, runId: string | undefined): string {
-    if (this.shell === 'powershell') return powershellInvocation(command);
+    if (this.shell === 'powershell') return powershellInvocation(UTF8_PRELUDE + command);
     return runId === undefined ? command : markedPosixCommand(command, runId);
   }
 

@@ -1,6 +1,7 @@
 import { chmod, mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { UTF8_PRELUDE } from '../../harness/quoting/powershell.js';
 import { createSshTransport } from '../../harness/transport/ssh.js';
 import type { Transport } from '../../harness/transport/transport.js';
 import { fixtureTransportContext, sshdHostConfig, startSshd, type SshdFixture } from '../support/sshd.js';
@@ -43,23 +44,23 @@ describe('ssh transport with shell: powershell (OpenSSH for Windows)', () => {
     expect(transport.shell).toBe('powershell');
   });
 
-  it('delivers every script as powershell.exe -EncodedCommand that decodes back exactly', async () => {
+  it('delivers every script as powershell.exe -EncodedCommand, behind the UTF-8 output prelude, that decodes back exactly', async () => {
     const script = `Set-Content -Path 'C:\\Temp\\a b.txt' -Value 'it''s "quoted" $env:X \`n ü 日本 🦀'\nGet-Item HKLM:\\SOFTWARE | Out-Null; exit 0`;
     const result = await transport.exec(script);
     expect(result.stderr).toBe('');
     expect(result.exitCode).toBe(0);
-    expect(result.stdout).toBe(script);
+    expect(result.stdout).toBe(UTF8_PRELUDE + script);
   });
 
   it('sends scripts with a timeout the same way (no POSIX kill marker on PowerShell hosts)', async () => {
     const result = await transport.exec('Get-Date', { timeoutMs: 10_000 });
-    expect(result.stdout).toBe('Get-Date');
+    expect(result.stdout).toBe(`${UTF8_PRELUDE}Get-Date`);
   });
 
   it('streams output lines of an encoded script', async () => {
     const lines: string[] = [];
     for await (const line of transport.stream('Get-Content -Wait log.txt\nsecond line', { signal: new AbortController().signal })) lines.push(line);
-    expect(lines).toEqual(['Get-Content -Wait log.txt', 'second line']);
+    expect(lines).toEqual([...UTF8_PRELUDE.trimEnd().split('\n'), 'Get-Content -Wait log.txt', 'second line']);
   });
 
   it('probes with an encoded `exit 0`', async () => {
