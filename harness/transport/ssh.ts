@@ -30,6 +30,11 @@ export interface SshTransportOptions {
   /** Base and ceiling of the reconnect backoff. Defaults 250 ms and 4 s. */
   backoffBaseMs?: number;
   backoffMaxMs?: number;
+  /**
+   * Long-lived streams (log tails) run on a second connection of their own, so
+   * they never hold the channel slots that commands queue for. Default true.
+   */
+  separateStreamConnection?: boolean;
 }
 
 /**
@@ -51,6 +56,7 @@ export class SshTransport implements Transport {
   private readonly running = new Set<string>();
   private live: Client | undefined;
   private pending: Promise<Client> | undefined;
+  private streamer: SshTransport | undefined;
 
   constructor(
     private readonly hostConfig: HostConfig,
@@ -90,6 +96,16 @@ export class SshTransport implements Transport {
   }
 
   async *stream(command: string, options: { signal: AbortSignal }): AsyncGenerator<string> {
+    if (this.options.separateStreamConnection === false) {
+      yield* this.streamOnThisConnection(command, options);
+      return;
+    }
+    if (this.closing.signal.aborted) throw this.closing.signal.reason;
+    this.streamer ??= new SshTransport(this.hostConfig, this.context, { ...this.options, separateStreamConnection: false });
+    yield* this.streamer.streamOnThisConnection(command, options);
+  }
+
+  private async *streamOnThisConnection(command: string, options: { signal: AbortSignal }): AsyncGenerator<string> {
     const operation = this.operation(command, { signal: options.signal });
     const runId = newRunId();
     const progress: { ended?: 'exited' | 'lost' } = {};
@@ -124,7 +140,7 @@ export class SshTransport implements Transport {
     if (this.closing.signal.aborted) return;
     const abandoned = [...this.running];
     this.closing.abort(new TransportError('TRANSPORT_CLOSED', this.host, 'the transport was closed'));
-    await this.killRemote(abandoned);
+    await Promise.all([this.killRemote(abandoned), this.streamer?.close()]);
     const client = this.live;
     this.live = undefined;
     if (client) {
