@@ -4,7 +4,9 @@ import { cp, mkdir, mkdtemp, readdir, readFile, rename, rm, stat, writeFile } fr
 import { createReadStream, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
+import { systemClock } from '../core/clock.js';
 import { ChaoslabError, errorMessage } from '../core/errors.js';
+import { waitFor } from '../core/wait.js';
 import { buildImage, imageExists, importRootfs, pullImage, storedImageName, type Engine } from './engine.js';
 import { projectRoot } from './paths.js';
 
@@ -96,10 +98,47 @@ export async function ensureLabImage(options: ImageOptions): Promise<LabImage> {
   const inputs = await imageInputs(root);
   const tag = `${LAB_IMAGE_REPOSITORY}:${inputs.overlayHash}`;
   const baseTag = `${BASE_REPOSITORY}:${inputs.baseHash}`;
-  if (!options.force && (await imageExists(options.engine, tag))) {
+  const upToDate = async () => !options.force && (await imageExists(options.engine, tag));
+  if (await upToDate()) {
     say(`image ${tag} is up to date`);
     return { tag, baseTag, built: false, baseSource: 'cached', durationMs: Date.now() - started };
   }
+  // Test files run in parallel processes: one builds, the others wait for its image.
+  const release = await acquireBuildLock(join(root, '.cache'), say);
+  try {
+    if (await upToDate()) return { tag, baseTag, built: false, baseSource: 'cached', durationMs: Date.now() - started };
+    return await buildLabImage(options, inputs, tag, baseTag, root, started);
+  } finally {
+    await release();
+  }
+}
+
+/** A lock directory; one left by a killed build is taken over after `staleMs`. */
+async function acquireBuildLock(cacheDir: string, say: (message: string) => void, staleMs = 20 * 60_000): Promise<() => Promise<void>> {
+  const lock = join(cacheDir, 'lab-image.lock');
+  await mkdir(cacheDir, { recursive: true });
+  let announced = false;
+  await waitFor(
+    async () => {
+      try {
+        await mkdir(lock);
+        return true;
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+        const age = Date.now() - (await stat(lock).catch(() => ({ mtimeMs: Date.now() }))).mtimeMs;
+        if (age > staleMs) await rm(lock, { recursive: true, force: true });
+        if (!announced) say('another process is building the lab image; waiting for it');
+        announced = true;
+        return undefined;
+      }
+    },
+    { clock: systemClock, timeoutMs: staleMs + 60_000, intervalMs: 1000, description: 'the lab image build lock' },
+  );
+  return () => rm(lock, { recursive: true, force: true });
+}
+
+async function buildLabImage(options: ImageOptions, inputs: ImageInputs, tag: string, baseTag: string, root: string, started: number): Promise<LabImage> {
+  const say = options.onProgress ?? (() => undefined);
   const baseSource = await ensureBase(options, inputs, baseTag, root);
   say(`building ${tag} (baseline config, init, healer) on ${baseTag}`);
   await buildOverlay(options.engine, inputs, baseTag, tag, say);

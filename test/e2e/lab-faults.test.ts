@@ -40,7 +40,8 @@ beforeAll(async () => {
   await writeFile(join(scenarios, 'healer-killed.yaml'), scenario('lf-healer-killed', 'lin-web-1', 'linux.service_stopped', { service: 'rsyslog' }, '20s'));
   await writeFile(join(scenarios, 'sshd-killed.yaml'), scenario('lf-sshd-killed', 'lin-db-1', 'linux.sshd_option', maxTries, '60s'));
   await writeFile(join(scenarios, 'container-removed.yaml'), scenario('lf-container-removed', 'lin-app-1', 'linux.sshd_option', maxTries, '60s'));
-});
+  // The first test process on a fresh machine builds the lab image (debootstrap: minutes).
+}, 900_000);
 
 afterAll(async () => {
   await lab?.[Symbol.asyncDispose]();

@@ -13,7 +13,8 @@ let dir: Awaited<ReturnType<typeof tempDir>>;
 beforeAll(async () => {
   dir = await tempDir('chaoslab-smoke-');
   lab = await startTestLab(`smoke-e2e-${process.pid}`, dir.path);
-});
+  // The first test process on a fresh machine builds the lab image (debootstrap: minutes).
+}, 900_000);
 
 afterAll(async () => {
   await lab?.[Symbol.asyncDispose]();

@@ -37,7 +37,8 @@ beforeAll(async () => {
   [cases, rules] = await Promise.all([linuxCatalogue(), healerRules()]);
   host = await startLabHost(SUITE, { healer: true, interval: '1s' });
   await waitFor(async () => ((await health()).scans > 0 ? true : undefined), { clock: systemClock, timeoutMs: 30_000, intervalMs: 500, description: 'the first healer scan' });
-});
+  // The first test process on a fresh machine builds the lab image (debootstrap: minutes).
+}, 900_000);
 
 afterAll(async () => {
   await host?.[Symbol.asyncDispose]();

@@ -14,7 +14,8 @@ beforeAll(async () => {
   await clearLeftovers(SUITE);
   cases = await linuxCatalogue();
   host = await startLabHost(SUITE, { healer: false });
-});
+  // The first test process on a fresh machine builds the lab image (debootstrap: minutes).
+}, 900_000);
 
 afterAll(async () => {
   await host?.[Symbol.asyncDispose]();
