@@ -4,6 +4,7 @@ import { basename, join, resolve } from 'node:path';
 import { ChaoslabError } from '../core/errors.js';
 import { foldLogFile } from '../events/fold.js';
 import type { RunModel } from '../model/run-model.js';
+import type { GateOptions } from './gates.js';
 
 /**
  * Finds and loads a run: a run folder (its events.jsonl, the source of truth,
@@ -76,4 +77,23 @@ export async function resolveBaseline(ref: string | undefined, reportsRoot: stri
   if (ref === undefined) return undefined;
   if (ref === PREVIOUS_RUN) return history[0];
   return (await loadRun(ref, reportsRoot, 'model')).model;
+}
+
+/**
+ * Resolves the baseline for gating. `--baseline previous` on a suite's first
+ * run has nothing to regress from: that is said (through `warn`) and the
+ * regression gate is dropped rather than failed.
+ */
+export async function resolveBaselineForGates(
+  ref: string | undefined,
+  reportsRoot: string,
+  history: readonly RunModel[],
+  gates: GateOptions,
+  warn: (message: string) => void,
+): Promise<{ baseline?: RunModel; gates: GateOptions }> {
+  const baseline = await resolveBaseline(ref, reportsRoot, history);
+  if (ref !== PREVIOUS_RUN || baseline) return { ...(baseline && { baseline }), gates };
+  const dropsRegression = gates.failOn?.includes('regression') ?? false;
+  warn(`--baseline previous: no earlier run of this suite under ${reportsRoot}; no baseline diff${dropsRegression ? ', regression gate skipped' : ''}`);
+  return { gates: { ...gates, ...(gates.failOn && { failOn: gates.failOn.filter((k) => k !== 'regression') }) } };
 }

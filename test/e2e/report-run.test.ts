@@ -61,4 +61,11 @@ describe('scorecards from a real run', () => {
     expect(html).toContain('id="baseline"');
     expect((JSON.parse(readFileSync(join(out, 'index.json'), 'utf8')) as { runs: unknown[] }).runs).toHaveLength(2);
   });
+
+  it('takes --baseline previous as the newest earlier run and gates on regressions against it', async () => {
+    const result = await run('--baseline', 'previous', '--fail-on', 'regression');
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
+    expect(readFileSync(join(out, 'latest', 'summary.md'), 'utf8')).toContain('### Change vs baseline');
+  });
 });

@@ -12,7 +12,7 @@ import { foldLogFile, mergeRunModels } from '../../events/fold.js';
 import { writeRunJson } from '../../events/run-json.js';
 import { evaluateGates, gateExitCode, parseFailOn, parseHealRate, parseMaxInconclusive, type FailOnKind, type GateOptions } from '../../history/gates.js';
 import { loadHistory, updateIndex } from '../../history/index.js';
-import { loadRun, PREVIOUS_RUN, resolveBaseline, resolveRunFile } from '../../history/runs.js';
+import { loadRun, PREVIOUS_RUN, resolveBaselineForGates, resolveRunFile } from '../../history/runs.js';
 import { diffAgainstBaseline } from '../../model/baseline-diff.js';
 import type { RunModel } from '../../model/run-model.js';
 import { action } from '../action.js';
@@ -61,13 +61,7 @@ export async function renderRun(model: RunModel, outputDir: string, options: Ren
   const reportsRoot = resolve(options.reports);
   const wantsPrevious = options.baseline === PREVIOUS_RUN;
   const history = existsSync(reportsRoot) ? await loadHistory(reportsRoot, model, Math.max(options.history, wantsPrevious ? 1 : 0)) : [];
-  const baseline = await resolveBaseline(options.baseline, reportsRoot, history);
-  let gateSettings = gateOptions(options);
-  if (wantsPrevious && !baseline) {
-    // The first run of a suite has nothing to regress from: say so rather than fail the regression gate.
-    err.write(`chaoslab: --baseline previous: no earlier run of this suite under ${reportsRoot}; no baseline diff${gateSettings.failOn?.includes('regression') ? ', regression gate skipped' : ''}\n`);
-    gateSettings = { ...gateSettings, ...(gateSettings.failOn && { failOn: gateSettings.failOn.filter((k) => k !== 'regression') }) };
-  }
+  const { baseline, gates: gateSettings } = await resolveBaselineForGates(options.baseline, reportsRoot, history, gateOptions(options), (m) => err.write(`chaoslab: ${m}\n`));
   await mkdir(outputDir, { recursive: true });
   const context = { outputDir, reportsRoot, stdout: out, history: history.slice(0, options.history), ...(baseline && { baseline }) };
   const mux = new ReporterMultiplexer(

@@ -10,7 +10,7 @@ import { parseShard, planRun, type Plan } from '../../engine/plan.js';
 import { runSession } from '../../engine/session.js';
 import { evaluateGates, gateExitCode, parseFailOn, parseHealRate, parseMaxInconclusive, type GateOptions } from '../../history/gates.js';
 import { loadHistory, updateIndex } from '../../history/index.js';
-import { loadRun } from '../../history/runs.js';
+import { resolveBaselineForGates } from '../../history/runs.js';
 import { resolveInventory } from '../../journal/hosts.js';
 import { defaultJournalDir, RevertJournal } from '../../journal/journal.js';
 import { action } from '../action.js';
@@ -114,7 +114,6 @@ export async function runRun(args: readonly string[], options: RunOptions): Prom
   });
   const gates = gateOptions(plan, options);
   const reportsRoot = resolve(options.out);
-  const baseline = options.baseline !== undefined ? (await loadRun(options.baseline, reportsRoot, 'model')).model : undefined;
   if (options.dryRun) {
     process.stdout.write(`${describePlan(plan)}\n`);
     return ExitCode.ok;
@@ -122,6 +121,7 @@ export async function runRun(args: readonly string[], options: RunOptions): Prom
   // a container lab's hosts are reached through the ports `lab up` published (CHAOSLAB_LAB_ENGINE when it is down)
   const lab = await resolveInventory(project.lab!);
   const history = existsSync(reportsRoot) ? await loadHistory(reportsRoot, { runId: '', suite: options.suite, startedAtWall: Date.now() }) : [];
+  const { baseline, gates: gateSettings } = await resolveBaselineForGates(options.baseline, reportsRoot, history, gates, (m) => process.stderr.write(`chaoslab: ${m}\n`));
   const interrupt = interruptOnSignals();
   try {
     const result = await runSession({
@@ -144,7 +144,7 @@ export async function runRun(args: readonly string[], options: RunOptions): Prom
       version: CHAOSLAB_VERSION,
     });
     await updateIndex(reportsRoot);
-    const verdict = evaluateGates(result.model, gates, { ...(baseline && { baseline }), history });
+    const verdict = evaluateGates(result.model, gateSettings, { ...(baseline && { baseline }), history });
     for (const failure of verdict.failures) process.stderr.write(`chaoslab: gate ${failure.gate} failed: ${failure.message}\n`);
     return mostSevere(result.exitCode, gateExitCode(verdict));
   } finally {
@@ -167,7 +167,7 @@ export function register(program: Command): void {
     .option('--out <dir>', 'reports folder', 'reports')
     .option('--dry-run', 'print the plan; inject nothing')
     .option('--all-hosts', 'run role-targeted scenarios on every matching host, not one')
-    .option('--baseline <run>', 'compare with this earlier run (id, folder or file) for regressions')
+    .option('--baseline <run>', 'compare with this earlier run (id, folder, file, or "previous": the newest earlier run of the suite) for regressions')
     .option('--min-heal-rate <rate>', 'gate: fail (exit 1) when passed/scored is below this (0.8 or 80%)')
     .option('--fail-on <kinds>', 'gate: fail when any attempt has one of these verdicts, or regression/flaky')
     .option('--max-inconclusive <n>', 'gate: fail when more attempts than this are inconclusive')
