@@ -24,9 +24,9 @@ export interface TestLab extends AsyncDisposable {
  * name (so it never touches the demo lab), written to `dir`, brought up by the
  * real provider (which first clears leftovers of a killed earlier run by label).
  */
-export async function startTestLab(name: string, dir: string): Promise<TestLab> {
+export async function startTestLab(name: string, dir: string, hostCount = 3): Promise<TestLab> {
   const embedded = parse(await readFile(join(projectRoot(), 'lab/embedded.yaml'), 'utf8')) as Record<string, unknown>;
-  const document = { ...embedded, name };
+  const document = { ...embedded, name, hosts: (embedded.hosts as unknown[]).slice(0, hostCount) };
   const file = join(dir, `${name}.yaml`);
   await mkdir(dir, { recursive: true });
   await writeFile(file, stringify(document));
