@@ -1,5 +1,6 @@
 import { formatDuration } from '../harness/core/duration.js';
 import type { AttemptResult, RunModel } from '../harness/model/run-model.js';
+import { findFlaky } from '../harness/model/flaky.js';
 import { headline, summarize } from '../harness/model/summary.js';
 import { describeVerdict, expectationText, mismatchText } from './format.js';
 import type { Reporter, ReporterContext } from './reporter.js';
@@ -61,6 +62,7 @@ export function createConsoleReporter(context: ReporterContext): Reporter {
       }
       const mismatches = run.attempts.map((a) => [a, mismatchText(a)] as const).filter(([, m]) => m);
       for (const [a, m] of mismatches) write(paint(33, `  note: ${a.scenarioId} @ ${a.host}: ${m}`));
+      for (const flaky of findFlaky(run, context.history ?? []).values()) write(paint(33, `  flaky: ${flaky.key}: ${flaky.reason}`));
       for (const host of run.hosts.filter((h) => h.quarantined)) write(paint(33, `  host ${host.name} quarantined: ${host.quarantined!.reason}`));
       for (const note of run.notes) write(`${note.level}: ${note.message}`);
     },

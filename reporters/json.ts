@@ -1,6 +1,7 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { RunModel } from '../harness/model/run-model.js';
+import { findFlaky } from '../harness/model/flaky.js';
 import { summarize } from '../harness/model/summary.js';
 import type { Reporter, ReporterContext } from './reporter.js';
 
@@ -12,7 +13,8 @@ export function createJsonReporter(context: ReporterContext): Reporter {
     name: 'json',
     async onRunEnd(run: RunModel) {
       const file = join(context.outputDir, 'report.json');
-      const body = { version: JSON_REPORT_VERSION, summary: summarize(run), run };
+      const flaky = [...findFlaky(run, context.history ?? []).values()];
+      const body = { version: JSON_REPORT_VERSION, summary: summarize(run), flaky, run };
       await writeFile(file, `${JSON.stringify(body, null, 2)}\n`);
       return [file];
     },
