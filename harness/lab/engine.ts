@@ -90,6 +90,26 @@ export async function pullImage(engine: Engine, reference: string, timeoutMs: nu
   }
 }
 
+/**
+ * Removes images of `repository` other than `keep` (older builds of the lab
+ * image). An image a container still uses is left alone (the engine refuses).
+ */
+export async function pruneOtherTags(engine: Engine, repository: string, keep: string): Promise<number> {
+  const named = (tag: string, name: string) => tag === name || tag.endsWith(`/${name}`);
+  let removed = 0;
+  for (const image of await engine.listImages()) {
+    const tags = image.RepoTags ?? [];
+    if (!tags.some((tag) => named(tag.slice(0, tag.lastIndexOf(':')), repository)) || tags.some((tag) => named(tag, keep))) continue;
+    try {
+      await engine.getImage(image.Id).remove();
+      removed += 1;
+    } catch {
+      // in use by a container, or already gone
+    }
+  }
+  return removed;
+}
+
 /** `docker import`: a root filesystem tarball becomes an image. */
 export async function importRootfs(engine: Engine, tarball: Readable, repository: string, tag: string): Promise<void> {
   // Podman ignores `tag` on import but honours `repo=name:tag`; Docker accepts both forms.

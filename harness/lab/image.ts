@@ -7,7 +7,7 @@ import { join, relative } from 'node:path';
 import { systemClock } from '../core/clock.js';
 import { ChaoslabError, errorMessage } from '../core/errors.js';
 import { waitFor } from '../core/wait.js';
-import { buildImage, imageExists, importRootfs, pullImage, storedImageName, type Engine } from './engine.js';
+import { buildImage, imageExists, importRootfs, pruneOtherTags, pullImage, storedImageName, type Engine } from './engine.js';
 import { projectRoot } from './paths.js';
 
 /**
@@ -143,6 +143,8 @@ async function buildLabImage(options: ImageOptions, inputs: ImageInputs, tag: st
   say(`building ${tag} (baseline config, init, healer) on ${baseTag}`);
   await buildOverlay(options.engine, inputs, baseTag, tag, say);
   say(`image ${tag} built in ${((Date.now() - started) / 1000).toFixed(1)}s`);
+  const pruned = await pruneOtherTags(options.engine, LAB_IMAGE_REPOSITORY, tag);
+  if (pruned) say(`removed ${pruned} older lab image${pruned === 1 ? '' : 's'}`);
   return { tag, baseTag, built: true, baseSource, durationMs: Date.now() - started };
 }
 
