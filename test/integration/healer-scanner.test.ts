@@ -88,3 +88,22 @@ rules:
     expect(() => parseRules('nope: 1\n', 'r.yaml')).toThrow(/expected a mapping with a `rules` list/);
   });
 });
+
+describe('healer drift confirmation', () => {
+  it('acts only when drift is still there confirm_drift after it was first seen', async () => {
+    const ok = join(dir.path, 'ok');
+    const { scan, kinds } = scanner(`
+confirm_drift: 2s
+rules:
+  - {id: DEB, check_type: logging, runbook: RB-5, detect: 'test -e ${ok}', remediate: 'touch ${ok}'}
+`);
+    await scan.scanOnce();
+    expect(await kinds()).toEqual(['detected']);
+    now += 1_000;
+    await scan.scanOnce();
+    expect(existsSync(ok)).toBe(false);
+    now += 1_500;
+    await scan.scanOnce();
+    expect(await kinds()).toEqual(['detected', 'healed']);
+  });
+});

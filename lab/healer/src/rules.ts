@@ -25,6 +25,8 @@ export interface RuleSet {
   /** Several heals of one flap key inside `flapWindowMs` → further heals are suppressed. */
   readonly flapThreshold: number;
   readonly flapWindowMs: number;
+  /** Drift must still be there this long after it was first seen before the healer acts (debounce). */
+  readonly confirmDriftMs: number;
 }
 
 /** Rule-file problems name the file, the rule and the field so an operator can fix them. */
@@ -83,12 +85,17 @@ export function parseRules(text: string, file: string): RuleSet {
   if (typeof document !== 'object' || document === null || !Array.isArray((document as { rules?: unknown }).rules)) {
     throw new RuleError(`${file}: expected a mapping with a \`rules\` list`);
   }
-  const top = document as { rules: unknown[]; flap_threshold?: unknown; flap_window?: unknown };
+  const top = document as { rules: unknown[]; flap_threshold?: unknown; flap_window?: unknown; confirm_drift?: unknown };
   const seen = new Set<string>();
   const rules = top.rules.map((rule, index) => parseRule(rule, `${file} rules[${index}]`, seen));
   const flapThreshold = Number(top.flap_threshold ?? 3);
   if (!Number.isInteger(flapThreshold) || flapThreshold < 1) throw new RuleError(`${file} flap_threshold: must be a positive integer`);
-  return { rules, flapThreshold, flapWindowMs: parseDurationMs(top.flap_window ?? '10m', `${file} flap_window`) };
+  return {
+    rules,
+    flapThreshold,
+    flapWindowMs: parseDurationMs(top.flap_window ?? '10m', `${file} flap_window`),
+    confirmDriftMs: parseDurationMs(top.confirm_drift ?? '0s', `${file} confirm_drift`),
+  };
 }
 
 export function loadRules(file: string): RuleSet {

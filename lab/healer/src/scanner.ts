@@ -7,6 +7,7 @@ interface IncidentState {
   drifted: boolean;
   escalated: boolean;
   suppressed: boolean;
+  detectedAt: number;
   lastAttemptAt: number;
 }
 
@@ -86,7 +87,7 @@ export class Scanner {
   private incident(rule: Rule): IncidentState {
     let state = this.state.get(rule.id);
     if (!state) {
-      state = { drifted: false, escalated: false, suppressed: false, lastAttemptAt: Number.NEGATIVE_INFINITY };
+      state = { drifted: false, escalated: false, suppressed: false, detectedAt: 0, lastAttemptAt: Number.NEGATIVE_INFINITY };
       this.state.set(rule.id, state);
     }
     return state;
@@ -106,8 +107,11 @@ export class Scanner {
     }
     if (!state.drifted) {
       state.drifted = true;
+      state.detectedAt = this.now();
       this.emit(rule, 'detected', { detail: describe(detection) });
     }
+    // Debounce: act only on drift that persists (the next, sooner scan sees it again).
+    if (this.now() - state.detectedAt < this.ruleSet.confirmDriftMs) return true;
     if (rule.action === 'escalate') {
       if (!state.escalated) {
         state.escalated = true;
