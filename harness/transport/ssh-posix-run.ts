@@ -33,3 +33,14 @@ export function killMarkedCommand(runIds: readonly string[]): string {
   const find = `grep -lsxzF ${patterns} /proc/[0-9]*/environ | sed 's#^/proc/##; s#/environ$##'`;
   return `for round in 1 2; do pids=$(${find}); [ -n "$pids" ] && kill -KILL $pids 2>/dev/null; done; true`;
 }
+
+/**
+ * One command for a persistent shell (see ssh-shell-pool.ts): a fresh
+ * `/bin/sh -c` child with the marker in its environment only (the persistent
+ * shell itself never carries it, so the killer spares it), then the end token
+ * with the status on stdout and the token on stderr.
+ */
+export function markedShellLine(command: string, runId: string, token: string): string {
+  const end = quotePosix(token);
+  return `${MARKER_VARIABLE}=${runId} /bin/sh -c ${quotePosix(command)} </dev/null; printf '%s%s\\n' ${end} "$?"; printf '%s\\n' ${end} >&2\n`;
+}

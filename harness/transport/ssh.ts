@@ -13,9 +13,12 @@ import { openSshConnection, type SshEndpoint } from './ssh-connect.js';
 import { knownHostsName, parseKnownHosts, pinnedKeysFor } from './ssh-known-hosts.js';
 import { ChannelSlots, abortable, operationSignal } from './ssh-operation.js';
 import { killMarkedCommand, markedPosixCommand, newRunId } from './ssh-posix-run.js';
+import { PersistentShell, ShellPool } from './ssh-shell-pool.js';
 import type { ExecOptions, ExecResult, ShellKind, Transport } from './transport.js';
 
 const KILL_TIMEOUT_MS = 10_000;
+/** How long a persistent shell may take to report a killed command before it is closed instead of reused. */
+const SHELL_GRACE_MS = 2_000;
 
 export type SshTransportConfig = Extract<TransportConfig, { kind: 'ssh' }>;
 
@@ -35,14 +38,23 @@ export interface SshTransportOptions {
    * they never hold the channel slots that commands queue for. Default true.
    */
   separateStreamConnection?: boolean;
+  /**
+   * How POSIX commands reach the host: 'shell' (default) writes them to a pool
+   * of long-lived shells (see ssh-shell-pool.ts: no session fork per command);
+   * 'exec' opens one exec channel per command. PowerShell hosts always use 'exec'.
+   */
+  commandMode?: 'exec' | 'shell';
 }
 
 /**
  * The ssh2 transport: one pooled connection per host, opened lazily and
- * re-opened with backoff when it drops between commands; one `exec` channel per
- * command. POSIX commands are interpreted by the login shell, or by `/bin/sh -c`
- * when they have a timeout or signal (so they can be killed, see
- * ssh-posix-run.ts): write POSIX sh. With `shell: powershell` (OpenSSH for
+ * re-opened with backoff when it drops between commands. On POSIX hosts
+ * commands go by default to a pool of persistent shells on that connection
+ * (ssh-shell-pool.ts: opening a channel per command costs a session fork and a
+ * login-shell exec on the host, which dominates short commands), each run by a
+ * fresh `/bin/sh -c`. With `commandMode: 'exec'` every command gets its own
+ * `exec` channel, interpreted by the login shell, or by `/bin/sh -c` when it has
+ * a timeout or signal (so it can be killed, see ssh-posix-run.ts): write POSIX sh. With `shell: powershell` (OpenSSH for
  * Windows) every command is sent as `powershell.exe -EncodedCommand …`, so no
  * cmd.exe quoting applies.
  */
@@ -57,6 +69,8 @@ export class SshTransport implements Transport {
   private live: Client | undefined;
   private pending: Promise<Client> | undefined;
   private streamer: SshTransport | undefined;
+  /** Persistent shells, or undefined when every command gets its own exec channel. */
+  private readonly shells: ShellPool | undefined;
 
   constructor(
     private readonly hostConfig: HostConfig,
@@ -68,6 +82,12 @@ export class SshTransport implements Transport {
     this.host = hostConfig.name;
     this.shell = this.settings.shell ?? (hostConfig.platform === 'windows' ? 'powershell' : 'posix');
     this.slots = new ChannelSlots(options.maxChannels ?? 8);
+    if (this.shell === 'posix' && (options.commandMode ?? 'shell') === 'shell') {
+      this.shells = new ShellPool(async (signal) => {
+        const { client, channel } = await this.openChannel('exec /bin/sh', signal);
+        return new PersistentShell(client, channel, this.host);
+      });
+    }
     // Every operation in flight listens for close(): many at once is normal, not a leak.
     setMaxListeners(0, this.closing.signal);
   }
@@ -78,11 +98,19 @@ export class SshTransport implements Transport {
     // Only a command that can be abandoned (timeout or signal) needs the marker that lets us kill it.
     const runId = options.timeoutMs !== undefined || options.signal !== undefined ? newRunId() : undefined;
     let release: (() => void) | undefined;
+    let shell: PersistentShell | undefined;
     if (runId) this.running.add(runId);
     try {
       release = await this.slots.acquire(operation.signal);
-      const { client, channel } = await this.openChannel(this.wire(command, runId), operation.signal);
-      const outcome = await collectChannel(client, channel, this.host, operation.signal);
+      let outcome;
+      if (this.shells) {
+        shell = await this.shells.take(operation.signal);
+        // Every shell command carries a marker: it costs nothing there, and the killer needs it.
+        outcome = await abortable(shell.run(command, runId ?? newRunId()), operation.signal);
+      } else {
+        const { client, channel } = await this.openChannel(this.wire(command, runId), operation.signal);
+        outcome = await collectChannel(client, channel, this.host, operation.signal);
+      }
       return { ...outcome, durationMs: Math.round(this.context.clock.now() - started) };
     } catch (error) {
       // Timed out or aborted by the caller (close() kills what it abandons itself).
@@ -90,6 +118,7 @@ export class SshTransport implements Transport {
       throw error;
     } finally {
       if (runId) this.running.delete(runId);
+      if (shell) await this.shells!.giveBack(shell, this.context.clock, SHELL_GRACE_MS);
       release?.();
       operation.dispose();
     }
@@ -114,6 +143,8 @@ export class SshTransport implements Transport {
     this.running.add(runId);
     try {
       release = await this.slots.acquire(operation.signal);
+      // Idle shells hold server sessions too: keep shells and channels within the limit.
+      this.shells?.shrinkTo(this.slots.limit - this.slots.inUse());
       const { client, channel } = await this.openChannel(this.wire(command, runId), operation.signal);
       opened = true;
       yield* channelLines(client, channel, this.host, operation.signal, progress);
