@@ -134,125 +134,130 @@ describe('ssh transport failures: credentials and host keys', () => {
   });
 });
 
-describe('ssh transport failures: losing the host', () => {
-  it('fails with TRANSPORT_UNREACHABLE when nothing listens, after bounded retries', async () => {
-    const port = await unusedPort();
-    await using transport = createSshTransport(
-      sshdHostConfig(sshd, { transport: { port, known_hosts: undefined, insecure_host_key: true } }),
-      fixtureTransportContext(),
-      { connectAttempts: 3, backoffBaseMs: 20 },
-    );
-    const started = performance.now();
-    const error = await failure(transport.exec('true'));
-    expect(error.code).toBe('TRANSPORT_UNREACHABLE');
-    expect(error.message).toContain('ECONNREFUSED');
-    expect(performance.now() - started).toBeLessThan(5_000);
-    await expect(transport.probe()).rejects.toMatchObject({ code: 'TRANSPORT_UNREACHABLE' });
-  });
+describe.each(['shell', 'exec'] as const)('ssh transport failures, commandMode %s', (mode) => {
+  const modeTransport = (fixture: SshdFixture, transport: Record<string, unknown> = {}, options: SshTransportOptions = {}) =>
+    transportFor(fixture, transport, { commandMode: mode, ...options });
 
-  it('fails with TRANSPORT_UNREACHABLE when the port accepts but no SSH handshake comes', async () => {
-    const silent = createServer((socket) => socket.on('error', () => undefined));
-    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
-    try {
-      const { port } = silent.address() as { port: number };
+  describe('losing the host', () => {
+    it('fails with TRANSPORT_UNREACHABLE when nothing listens, after bounded retries', async () => {
+      const port = await unusedPort();
       await using transport = createSshTransport(
-        sshdHostConfig(sshd, { transport: { port, connect_timeout: '300ms', known_hosts: undefined, insecure_host_key: true } }),
+        sshdHostConfig(sshd, { transport: { port, known_hosts: undefined, insecure_host_key: true } }),
         fixtureTransportContext(),
-        { connectAttempts: 1 },
+        { connectAttempts: 3, backoffBaseMs: 20 },
       );
+      const started = performance.now();
       const error = await failure(transport.exec('true'));
       expect(error.code).toBe('TRANSPORT_UNREACHABLE');
-      expect(error.message).toMatch(/no SSH handshake with 127\.0\.0\.1:\d+ within 300 ms/);
-    } finally {
-      silent.close();
-    }
-  });
+      expect(error.message).toContain('ECONNREFUSED');
+      expect(performance.now() - started).toBeLessThan(5_000);
+      await expect(transport.probe()).rejects.toMatchObject({ code: 'TRANSPORT_UNREACHABLE' });
+    });
 
-  it('fails running commands and streams with TRANSPORT_CLOSED when sshd is killed, then reconnects after a restart', async () => {
-    await using own = await startSshd();
-    await using transport = transportFor(own);
-    const before = await transport.exec('echo "$SSH_CLIENT"');
-    const marker = join(own.dir, 'started');
-    // Failures are taken up at once: they happen while the test awaits the kill.
-    const running = failure(transport.exec(`touch ${marker}; exec sleep 60`));
-    const streamed: string[] = [];
-    const streaming = failure(
-      (async () => {
-        for await (const line of transport.stream('echo tailing; exec sleep 60', { signal: new AbortController().signal })) streamed.push(line);
-      })(),
-    );
-    await expect.poll(() => readFile(marker).then(() => streamed.length, () => 0), { timeout: 10_000 }).toBe(1);
-    await own.kill();
-    expect((await running).code).toBe('TRANSPORT_CLOSED');
-    expect((await streaming).code).toBe('TRANSPORT_CLOSED');
-    expect(streamed).toEqual(['tailing']);
+    it('fails with TRANSPORT_UNREACHABLE when the port accepts but no SSH handshake comes', async () => {
+      const silent = createServer((socket) => socket.on('error', () => undefined));
+      await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+      try {
+        const { port } = silent.address() as { port: number };
+        await using transport = createSshTransport(
+          sshdHostConfig(sshd, { transport: { port, connect_timeout: '300ms', known_hosts: undefined, insecure_host_key: true } }),
+          fixtureTransportContext(),
+          { connectAttempts: 1 },
+        );
+        const error = await failure(transport.exec('true'));
+        expect(error.code).toBe('TRANSPORT_UNREACHABLE');
+        expect(error.message).toMatch(/no SSH handshake with 127\.0\.0\.1:\d+ within 300 ms/);
+      } finally {
+        silent.close();
+      }
+    });
 
-    await own.restart();
-    const after = await transport.exec('echo "$SSH_CLIENT"');
-    expect(after.exitCode).toBe(0);
-    expect(after.stdout.split(' ')[1]).not.toBe(before.stdout.split(' ')[1]);
-  });
-
-  it('reconnects with backoff when sshd comes back while the transport retries', async () => {
-    await using own = await startSshd();
-    await using transport = transportFor(own, {}, { connectAttempts: 15, backoffBaseMs: 100, backoffMaxMs: 400 });
-    await transport.exec('true');
-    await own.stop();
-    const next = transport.exec('echo back');
-    await own.restart();
-    expect((await next).stdout).toBe('back\n');
-  });
-});
-
-describe('ssh transport failures: channels and lifecycle', () => {
-  // sshd frees a session a moment after the channel's close, so the limit stays one below MaxSessions
-  // (the default 8 sits below OpenSSH's default 10).
-  it('queues channels at the per-host limit, and reports TRANSPORT_QUOTA when the server refuses one', async () => {
-    await using capped = await startSshd({ maxSessions: 3 });
-    await using queued = transportFor(capped, {}, { maxChannels: 2 });
-    const results = await Promise.all(Array.from({ length: 6 }, (_, i) => queued.exec(`sleep 0.2; echo ${i}`)));
-    expect(results.map((r) => r.stdout)).toEqual(['0\n', '1\n', '2\n', '3\n', '4\n', '5\n']);
-
-    await using greedy = transportFor(capped, {}, { maxChannels: 6 });
-    const outcomes = await Promise.allSettled(Array.from({ length: 6 }, () => greedy.exec('sleep 1')));
-    const refused = outcomes.filter((o) => o.status === 'rejected').map((o) => (o as PromiseRejectedResult).reason as TransportError);
-    expect(refused.length).toBeGreaterThan(0);
-    expect(refused.every((e) => e.code === 'TRANSPORT_QUOTA')).toBe(true);
-  });
-
-  it('close() is idempotent and later commands fail with TRANSPORT_CLOSED', async () => {
-    const transport = transportFor(sshd);
-    await transport.exec('true');
-    await transport.close();
-    await transport.close();
-    expect((await failure(transport.exec('true'))).code).toBe('TRANSPORT_CLOSED');
-  });
-
-  it('close() fails commands in flight with TRANSPORT_CLOSED and kills the killable ones on the host', async () => {
-    const transport = transportFor(sshd);
-    const pidFile = join(sshd.dir, 'closed.pid');
-    const running = failure(transport.exec(`echo $$ > ${pidFile}; exec sleep 60`, { timeoutMs: 60_000 }));
-    await expect.poll(() => readFile(pidFile, 'utf8').catch(() => ''), { timeout: 10_000 }).toMatch(/^\d+\n$/);
-    const pid = Number(await readFile(pidFile, 'utf8'));
-    await transport.close();
-    expect((await running).code).toBe('TRANSPORT_CLOSED');
-    await expect.poll(() => processGone(pid), { timeout: 5_000 }).toBe(true);
-  });
-
-  it('notices a host that hangs without closing (keepalive) and fails the command with TRANSPORT_CLOSED', async () => {
-    await using own = await startSshd();
-    await using transport = transportFor(own, { keepalive: '200ms' });
-    const started = join(own.dir, 'running');
-    const running = failure(transport.exec(`touch ${started}; exec sleep 30`));
-    // Pause only once the command runs: a channel still opening would be retried on a new connection.
-    await expect.poll(() => readFile(started).then(() => true, () => false), { timeout: 10_000 }).toBe(true);
-    await own.pause();
-    try {
-      const pausedAt = performance.now();
+    it('fails running commands and streams with TRANSPORT_CLOSED when sshd is killed, then reconnects after a restart', async () => {
+      await using own = await startSshd();
+      await using transport = modeTransport(own);
+      const before = await transport.exec('echo "$SSH_CLIENT"');
+      const marker = join(own.dir, 'started');
+      // Failures are taken up at once: they happen while the test awaits the kill.
+      const running = failure(transport.exec(`touch ${marker}; exec sleep 60`));
+      const streamed: string[] = [];
+      const streaming = failure(
+        (async () => {
+          for await (const line of transport.stream('echo tailing; exec sleep 60', { signal: new AbortController().signal })) streamed.push(line);
+        })(),
+      );
+      await expect.poll(() => readFile(marker).then(() => streamed.length, () => 0), { timeout: 10_000 }).toBe(1);
+      await own.kill();
       expect((await running).code).toBe('TRANSPORT_CLOSED');
-      expect(performance.now() - pausedAt).toBeLessThan(10_000);
-    } finally {
-      await own.resume();
-    }
+      expect((await streaming).code).toBe('TRANSPORT_CLOSED');
+      expect(streamed).toEqual(['tailing']);
+
+      await own.restart();
+      const after = await transport.exec('echo "$SSH_CLIENT"');
+      expect(after.exitCode).toBe(0);
+      expect(after.stdout.split(' ')[1]).not.toBe(before.stdout.split(' ')[1]);
+    });
+
+    it('reconnects with backoff when sshd comes back while the transport retries', async () => {
+      await using own = await startSshd();
+      await using transport = modeTransport(own, {}, { connectAttempts: 15, backoffBaseMs: 100, backoffMaxMs: 400 });
+      await transport.exec('true');
+      await own.stop();
+      const next = transport.exec('echo back');
+      await own.restart();
+      expect((await next).stdout).toBe('back\n');
+    });
+  });
+
+  describe('channels and lifecycle', () => {
+    // sshd frees a session a moment after the channel's close, so the limit stays one below MaxSessions
+    // (the default 8 sits below OpenSSH's default 10).
+    it('queues channels at the per-host limit, and reports TRANSPORT_QUOTA when the server refuses one', async () => {
+      await using capped = await startSshd({ maxSessions: 3 });
+      await using queued = modeTransport(capped, {}, { maxChannels: 2 });
+      const results = await Promise.all(Array.from({ length: 6 }, (_, i) => queued.exec(`sleep 0.2; echo ${i}`)));
+      expect(results.map((r) => r.stdout)).toEqual(['0\n', '1\n', '2\n', '3\n', '4\n', '5\n']);
+
+      await using greedy = modeTransport(capped, {}, { maxChannels: 6 });
+      const outcomes = await Promise.allSettled(Array.from({ length: 6 }, () => greedy.exec('sleep 1')));
+      const refused = outcomes.filter((o) => o.status === 'rejected').map((o) => (o as PromiseRejectedResult).reason as TransportError);
+      expect(refused.length).toBeGreaterThan(0);
+      expect(refused.every((e) => e.code === 'TRANSPORT_QUOTA')).toBe(true);
+    });
+
+    it('close() is idempotent and later commands fail with TRANSPORT_CLOSED', async () => {
+      const transport = modeTransport(sshd);
+      await transport.exec('true');
+      await transport.close();
+      await transport.close();
+      expect((await failure(transport.exec('true'))).code).toBe('TRANSPORT_CLOSED');
+    });
+
+    it('close() fails commands in flight with TRANSPORT_CLOSED and kills the killable ones on the host', async () => {
+      const transport = modeTransport(sshd);
+      const pidFile = join(sshd.dir, `${mode}-closed.pid`);
+      const running = failure(transport.exec(`echo $$ > ${pidFile}; exec sleep 60`, { timeoutMs: 60_000 }));
+      await expect.poll(() => readFile(pidFile, 'utf8').catch(() => ''), { timeout: 10_000 }).toMatch(/^\d+\n$/);
+      const pid = Number(await readFile(pidFile, 'utf8'));
+      await transport.close();
+      expect((await running).code).toBe('TRANSPORT_CLOSED');
+      await expect.poll(() => processGone(pid), { timeout: 5_000 }).toBe(true);
+    });
+
+    it('notices a host that hangs without closing (keepalive) and fails the command with TRANSPORT_CLOSED', async () => {
+      await using own = await startSshd();
+      await using transport = modeTransport(own, { keepalive: '200ms' });
+      const started = join(own.dir, 'running');
+      const running = failure(transport.exec(`touch ${started}; exec sleep 30`));
+      // Pause only once the command runs: a channel still opening would be retried on a new connection.
+      await expect.poll(() => readFile(started).then(() => true, () => false), { timeout: 10_000 }).toBe(true);
+      await own.pause();
+      try {
+        const pausedAt = performance.now();
+        expect((await running).code).toBe('TRANSPORT_CLOSED');
+        expect(performance.now() - pausedAt).toBeLessThan(10_000);
+      } finally {
+        await own.resume();
+      }
+    });
   });
 });

@@ -9,15 +9,19 @@ import type { Transport } from '../../harness/transport/transport.js';
 import { fixtureTransportContext, sshdHostConfig, startSshd, type SshdFixture } from '../support/sshd.js';
 
 let sshd: SshdFixture;
+/** The default transport (persistent shells on POSIX) and one forced to an exec channel per command. */
 let transport: Transport;
+let execChannels: Transport;
 
 beforeAll(async () => {
   sshd = await startSshd();
   transport = createSshTransport(sshdHostConfig(sshd), fixtureTransportContext());
+  execChannels = createSshTransport(sshdHostConfig(sshd), fixtureTransportContext(), { commandMode: 'exec' });
 });
 
 afterAll(async () => {
   await transport?.close();
+  await execChannels?.close();
   await sshd?.[Symbol.asyncDispose]();
 });
 
@@ -50,70 +54,77 @@ async function waitUntilGone(pid: number): Promise<void> {
   });
 }
 
-describe('ssh transport against a real sshd: exec', () => {
-  it('returns stdout, stderr and the exit code of a command', async () => {
-    const result = await transport.exec('printf out; printf err >&2; exit 3');
-    expect(result).toMatchObject({ stdout: 'out', stderr: 'err', exitCode: 3 });
-    expect(result.durationMs).toBeGreaterThanOrEqual(0);
-    expect((await transport.exec('true')).exitCode).toBe(0);
+describe.each(['shell', 'exec'] as const)('ssh transport against a real sshd, commandMode %s', (mode) => {
+  let subject: Transport;
+  beforeAll(() => {
+    subject = mode === 'exec' ? execChannels : transport;
   });
 
-  it('reports a command killed by a signal with exitCode null', async () => {
-    const result = await transport.exec('kill -TERM $$');
-    expect(result.exitCode).toBeNull();
+  describe('exec', () => {
+    it('returns stdout, stderr and the exit code of a command', async () => {
+      const result = await subject.exec('printf out; printf err >&2; exit 3');
+      expect(result).toMatchObject({ stdout: 'out', stderr: 'err', exitCode: 3 });
+      expect(result.durationMs).toBeGreaterThanOrEqual(0);
+      expect((await subject.exec('true')).exitCode).toBe(0);
+    });
+
+    it('reports a command killed by a signal with exitCode null', async () => {
+      const result = await subject.exec('kill -TERM $$');
+      expect(result.exitCode).toBeNull();
+    });
+
+    it('keeps non-ASCII output intact', async () => {
+      const text = 'Grüße — 日本語 — 🦀 — ñ';
+      const result = await subject.exec(`printf '%s' '${text}'`);
+      expect(result.stdout).toBe(text);
+    });
+
+    it('collects a 1 MB output completely', async () => {
+      const result = await subject.exec("head -c 1048576 /dev/zero | tr '\\0' x; head -c 65536 /dev/zero | tr '\\0' y >&2");
+      expect(result.stdout.length).toBe(1_048_576);
+      expect(result.stdout).toMatch(/^x+$/);
+      expect(result.stderr.length).toBe(65_536);
+    });
+
+    it('runs 50 commands in parallel over one pooled connection', async () => {
+      const results = await Promise.all(Array.from({ length: 50 }, (_, i) => subject.exec(`echo ${i} "$SSH_CLIENT"`)));
+      expect(results.map((r) => Number(r.stdout.split(' ')[0]))).toEqual(Array.from({ length: 50 }, (_, i) => i));
+      // SSH_CLIENT is "client-ip client-port server-port": one connection means one client port.
+      const clientPorts = new Set(results.map((r) => r.stdout.trim().split(' ')[2]));
+      expect(clientPorts.size).toBe(1);
+      await subject.probe();
+    });
   });
 
-  it('keeps non-ASCII output intact', async () => {
-    const text = 'Grüße — 日本語 — 🦀 — ñ';
-    const result = await transport.exec(`printf '%s' '${text}'`);
-    expect(result.stdout).toBe(text);
-  });
+  describe('stopping commands', () => {
+    it('kills the remote command and its children on timeout', async () => {
+      const pidFile = join(sshd.dir, `${mode}-timeout.pid`);
+      const started = performance.now();
+      const run = subject.exec(`sleep 60 & echo $! > ${pidFile}; wait`, { timeoutMs: 2_000 });
+      const error = await run.catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(TransportError);
+      expect((error as TransportError).code).toBe('TRANSPORT_TIMEOUT');
+      expect(performance.now() - started).toBeLessThan(10_000);
+      await waitUntilGone(await waitForPid(pidFile));
+    });
 
-  it('collects a 1 MB output completely', async () => {
-    const result = await transport.exec("head -c 1048576 /dev/zero | tr '\\0' x; head -c 65536 /dev/zero | tr '\\0' y >&2");
-    expect(result.stdout.length).toBe(1_048_576);
-    expect(result.stdout).toMatch(/^x+$/);
-    expect(result.stderr.length).toBe(65_536);
-  });
+    it('kills the remote command when the caller aborts', async () => {
+      const pidFile = join(sshd.dir, `${mode}-abort.pid`);
+      const controller = new AbortController();
+      const run = subject.exec(`echo $$ > ${pidFile}; exec sleep 60`, { signal: controller.signal });
+      const pid = await waitForPid(pidFile);
+      const reason = new Error('test aborted');
+      controller.abort(reason);
+      await expect(run).rejects.toBe(reason);
+      await waitUntilGone(pid);
+      // the connection stays usable
+      expect((await subject.exec('echo still here')).stdout).toBe('still here\n');
+    });
 
-  it('runs 50 commands in parallel over one pooled connection', async () => {
-    const results = await Promise.all(Array.from({ length: 50 }, (_, i) => transport.exec(`echo ${i} "$SSH_CLIENT"`)));
-    expect(results.map((r) => Number(r.stdout.split(' ')[0]))).toEqual(Array.from({ length: 50 }, (_, i) => i));
-    // SSH_CLIENT is "client-ip client-port server-port": one connection means one client port.
-    const clientPorts = new Set(results.map((r) => r.stdout.trim().split(' ')[2]));
-    expect(clientPorts.size).toBe(1);
-    await transport.probe();
-  });
-});
-
-describe('ssh transport against a real sshd: stopping commands', () => {
-  it('kills the remote command and its children on timeout', async () => {
-    const pidFile = join(sshd.dir, 'timeout.pid');
-    const started = performance.now();
-    const run = transport.exec(`sleep 60 & echo $! > ${pidFile}; wait`, { timeoutMs: 2_000 });
-    const error = await run.catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(TransportError);
-    expect((error as TransportError).code).toBe('TRANSPORT_TIMEOUT');
-    expect(performance.now() - started).toBeLessThan(10_000);
-    await waitUntilGone(await waitForPid(pidFile));
-  });
-
-  it('kills the remote command when the caller aborts', async () => {
-    const pidFile = join(sshd.dir, 'abort.pid');
-    const controller = new AbortController();
-    const run = transport.exec(`echo $$ > ${pidFile}; exec sleep 60`, { signal: controller.signal });
-    const pid = await waitForPid(pidFile);
-    const reason = new Error('test aborted');
-    controller.abort(reason);
-    await expect(run).rejects.toBe(reason);
-    await waitUntilGone(pid);
-    // the connection stays usable
-    expect((await transport.exec('echo still here')).stdout).toBe('still here\n');
-  });
-
-  it('rejects at once when the signal is already aborted', async () => {
-    const reason = new Error('too late');
-    await expect(transport.exec('true', { signal: AbortSignal.abort(reason) })).rejects.toBe(reason);
+    it('rejects at once when the signal is already aborted', async () => {
+      const reason = new Error('too late');
+      await expect(subject.exec('true', { signal: AbortSignal.abort(reason) })).rejects.toBe(reason);
+    });
   });
 });
 
