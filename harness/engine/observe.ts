@@ -5,7 +5,7 @@ import type { Observer } from '../observers/observer.js';
 import type { EngineContext } from './context.js';
 import type { MemberState } from './member.js';
 import { RejectionLog } from './rejections.js';
-import { judge, type JudgedSignal, type ProbeSample } from './verdict.js';
+import { claimKnownAt, judge, type JudgedSignal, type ProbeSample } from './verdict.js';
 import { Wakeup } from './wakeup.js';
 
 /** When the injection started and ended, on both clocks; signals are re-based from the first to the second. */
@@ -95,7 +95,7 @@ export async function observeMember(state: MemberState, host: HostConfig, times:
       ctx.sink.emit({ type: 'signal', attemptId: state.attemptId, ...signal });
       signals.push(signal);
       // Fact-check a claim at once: the verdict should not wait for the next tick.
-      if (signal.kind === 'claimed_healed' && !probes.some((p) => p.startedAt > signal.at)) checkNow = true;
+      if (signal.kind === 'claimed_healed' && !probes.some((p) => p.startedAt > claimKnownAt(signal))) checkNow = true;
     }
     const last = probes[probes.length - 1]!;
     const judgement = judge({

@@ -20,6 +20,8 @@ export interface ProbeSample {
 export interface JudgedSignal {
   readonly kind: SignalKind;
   readonly at: number;
+  /** When chaoslab received it (ms since t0); a claim is only fact-checked by a check started after both. */
+  readonly receivedAt?: number;
   readonly tier?: string;
   readonly runbook?: string;
 }
@@ -107,8 +109,17 @@ function timeline(obs: Observation): Timeline {
     claims,
     ...optional('escalation', signals.find((s) => s.kind === 'escalated')),
     ...optional('detectAt', signals[0]?.at),
-    ...optional('claimCheck', firstClaim && probes.find((p) => p.startedAt > firstClaim.at)),
+    ...optional('claimCheck', firstClaim && probes.find((p) => p.startedAt > claimKnownAt(firstClaim))),
   };
+}
+
+/**
+ * The moment a claim is certainly true on the stack's side: stacks stamp events
+ * with e.g. the start of their scan, which can precede the fix itself, so a
+ * check started between that stamp and the claim's arrival proves nothing.
+ */
+export function claimKnownAt(claim: JudgedSignal): number {
+  return Math.max(claim.at, claim.receivedAt ?? claim.at);
 }
 
 function optional<K extends string, V>(key: K, value: V | undefined): { [P in K]?: V } {

@@ -82,6 +82,20 @@ const cases: Case[] = [
     passed: false,
   },
   {
+    name: 'claim stamped before the fix landed, checked only after it arrived → healed, not false_heal',
+    input: { signals: [claim(6200, { receivedAt: 7600 })], probes: samples(12_000, (t) => t >= 8000), now: 12_005 },
+    kind: 'healed',
+    settled: true,
+    passed: true,
+  },
+  {
+    name: 'claim that arrived while the host was still drifted → false_heal',
+    input: { signals: [claim(6200, { receivedAt: 6300 })], probes: samples(12_000, (t) => t >= 9000), now: 12_005 },
+    kind: 'false_heal',
+    settled: true,
+    passed: false,
+  },
+  {
     name: 'claim while the next check still sees the drift → false_heal',
     input: { signals: [claim(2500)], probes: samples(3000, () => false), now: 3005 },
     kind: 'false_heal',
