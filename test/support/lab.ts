@@ -27,10 +27,30 @@ export function labImage(): Promise<string> {
   return image;
 }
 
-/** Removes containers a killed earlier run of the same test file left behind (Podman keeps their records). */
+/** The test process that started a container: only a dead owner's containers are leftovers. */
+export const OWNER_LABEL = 'io.chaoslab.test.owner-pid';
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * Removes containers a killed earlier run of the same test file left behind
+ * (Podman keeps their records), but never those of a test process still
+ * running: two checkouts may run the same test file at once on one machine.
+ */
 export async function clearLeftovers(suite: string): Promise<void> {
   const engine = connectEngine();
-  for (const container of await listContainers(engine, { [TEST_LABEL]: suite })) await removeContainer(engine, container.id);
+  for (const container of await listContainers(engine, { [TEST_LABEL]: suite })) {
+    const owner = Number(container.labels[OWNER_LABEL]);
+    if (owner && owner !== process.pid && processAlive(owner)) continue;
+    await removeContainer(engine, container.id);
+  }
 }
 
 export interface LabHostFixture extends AsyncDisposable {
@@ -49,7 +69,7 @@ export async function startLabHost(suite: string, options: { healer: boolean; in
   const container = await new GenericContainer(tag)
     .withName(name)
     .withHostname('lab-test-host')
-    .withLabels({ [TEST_LABEL]: suite })
+    .withLabels({ [TEST_LABEL]: suite, [OWNER_LABEL]: String(process.pid) })
     .withEnvironment({ LAB_HEALER: options.healer ? '1' : '0', LAB_HOST_NAME: 'lab-test-host', HEALER_INTERVAL: options.interval ?? '1s', HEALER_RESCAN: '1s' })
     .withAddedCapabilities('NET_ADMIN')
     .withSecurityOpt('unmask=/proc/sys')
