@@ -1,8 +1,10 @@
+import type { HostConfig } from '../config/lab-schema.js';
 import { errorMessage, isTransportError } from '../core/errors.js';
+import { waitFor } from '../core/wait.js';
 import type { Transport } from '../transport/transport.js';
 import type { AttemptOutcome, EngineContext, InjectionSpec } from './context.js';
 import { MemberState } from './member.js';
-import { observeMember, startObserverPumps, type InjectionTimes } from './observe.js';
+import { observeMember, stackReportedDrift, startObserverPumps, type InjectionTimes } from './observe.js';
 import { measureSkew } from './skew.js';
 import type { ProbeSample } from './verdict.js';
 import { Wakeup } from './wakeup.js';
@@ -80,17 +82,39 @@ async function injectAndObserve(
     state.startPhase('confirm_drift');
     const startedAt = ctx.clock.now() - times.t0Mono;
     const result = await state.exec('check', state.member.commands.check);
-    if (result.exitCode === 0) {
+    const compliant = result.exitCode === 0;
+    const confirmedBy = compliant ? await stackEvidence(state, spec.host, times, ctx) : undefined;
+    if (compliant && !confirmedBy) {
       state.fail('injection_not_applied', `the check still passes after the injection (inject exited ${state.injectExit})`);
       state.endPhase(false, 'check still passes');
       continue;
     }
-    const sample = { startedAt, at: ctx.clock.now() - times.t0Mono, compliant: false };
-    ctx.sink.emit({ type: 'probe', attemptId: state.attemptId, at: Math.round(sample.at), compliant: false });
+    const sample = { startedAt, at: ctx.clock.now() - times.t0Mono, compliant };
+    ctx.sink.emit({ type: 'probe', attemptId: state.attemptId, at: Math.round(sample.at), compliant });
     firstSamples.set(state, sample);
-    state.endPhase(true);
+    state.endPhase(true, confirmedBy && `already restored; the drift was confirmed by the stack: ${confirmedBy}`);
   }
   await Promise.all(active().map((state) => observeMember(state, spec.host, times, firstSamples.get(state)!, ctx, wakeups.get(state)!, interrupt)));
+}
+
+/**
+ * A healer may undo the drift between the injection and chaoslab's first
+ * check. The injection still took if the stack reported this drift after it
+ * started; its event may trail the check by the observer's lag, so it gets up to
+ * one probe interval (at least a second) to arrive.
+ */
+async function stackEvidence(state: MemberState, host: HostConfig, times: InjectionTimes, ctx: EngineContext): Promise<string | undefined> {
+  if (!ctx.observers.length) return undefined;
+  try {
+    return await waitFor(async () => stackReportedDrift(state, host, times, ctx), {
+      clock: ctx.clock,
+      timeoutMs: Math.max(1000, state.member.scenario.probe_interval),
+      intervalMs: 50,
+      description: 'the stack to report the drift',
+    });
+  } catch {
+    return undefined;
+  }
 }
 
 /** Observers must end when aborted; one that does not is given a moment, then left behind rather than hanging the run. */

@@ -55,17 +55,9 @@ async function pump(observer: Observer, state: MemberState, host: HostConfig, ct
   }
 }
 
-/**
- * Observes one member from t0 until its verdict is settled: the ground-truth
- * check every probe_interval (reads only: chaoslab never races the healer),
- * an immediate check whenever the stack claims a heal, and every observer
- * event correlated as it arrives.
- */
-export async function observeMember(state: MemberState, host: HostConfig, times: InjectionTimes, first: ProbeSample, ctx: EngineContext, wakeup: Wakeup, interrupt: AbortSignal): Promise<void> {
+function memberCorrelator(state: MemberState, host: HostConfig, times: InjectionTimes, ctx: EngineContext): Correlator {
   const { scenario } = state.member;
-  const rel = () => ctx.clock.now() - times.t0Mono;
-  const shift = times.t0Wall - times.injectStartWall;
-  const correlator = new Correlator({
+  return new Correlator({
     host,
     checkType: scenario.check_type,
     checkTypeAliases: scenario.check_type_aliases,
@@ -78,6 +70,34 @@ export async function observeMember(state: MemberState, host: HostConfig, times:
     wallNow: () => ctx.clock.wallNow(),
     observerCheckTypeAliases: ctx.observerCheckTypeAliases,
   });
+}
+
+/**
+ * The first of the stack's events, received so far, that is about this
+ * member's drift after its injection started (left in the inbox for
+ * observeMember): proof the injection took even when a fast healer undid it
+ * before chaoslab's own check could see it.
+ */
+export function stackReportedDrift(state: MemberState, host: HostConfig, times: InjectionTimes, ctx: EngineContext): string | undefined {
+  const correlator = memberCorrelator(state, host, times, ctx);
+  for (const output of state.inbox) {
+    const result = correlator.offer(output);
+    if ('accepted' in result) return `${result.accepted.source} reported ${result.accepted.kind}`;
+  }
+  return undefined;
+}
+
+/**
+ * Observes one member from t0 until its verdict is settled: the ground-truth
+ * check every probe_interval (reads only: chaoslab never races the healer),
+ * an immediate check whenever the stack claims a heal, and every observer
+ * event correlated as it arrives.
+ */
+export async function observeMember(state: MemberState, host: HostConfig, times: InjectionTimes, first: ProbeSample, ctx: EngineContext, wakeup: Wakeup, interrupt: AbortSignal): Promise<void> {
+  const { scenario } = state.member;
+  const rel = () => ctx.clock.now() - times.t0Mono;
+  const shift = times.t0Wall - times.injectStartWall;
+  const correlator = memberCorrelator(state, host, times, ctx);
   const probes: ProbeSample[] = [first];
   const signals: JudgedSignal[] = [];
   let checkNow = false;

@@ -14,6 +14,8 @@ class FakeFiles {
   readonly drifted = new Set<string>();
   dirtyFromStart = new Set<string>();
   injectTakes = true;
+  /** A healer faster than chaoslab: undoes the drift (and says so) right after the injection. */
+  healsInstantly: ((name: string) => void) | undefined;
   revertWorks = true;
   dropOn: string | undefined;
   onSnapshot: (() => void) | undefined;
@@ -31,6 +33,7 @@ class FakeFiles {
       case 'inject':
         this.journalFilesAtInject.push(readdirSync(this.journalDir).filter((f) => f.endsWith('.json')).length);
         if (this.injectTakes) this.drifted.add(name);
+        this.healsInstantly?.(name);
         return { exitCode: 0 };
       case 'check':
         return { exitCode: this.drifted.has(name) || this.dirtyFromStart.has(name) ? 1 : 0 };
@@ -145,6 +148,23 @@ describe('attempt state machine (ManualClock)', () => {
     expect(h.transport.sent.some((c) => c.startsWith('inject'))).toBe(false);
     expect(h.files.journalFilesAtInject).toEqual([]);
     expect((await h.journal.pending()).entries).toEqual([]);
+  });
+
+  it('a drift the healer undid before the first check counts when the stack reported it after the injection', async () => {
+    h.files.healsInstantly = (name) => {
+      h.observer.emit({ kind: 'detected', at: h.clock.wallNow(), host: 'web1', checkType: `check_${name}`, raw: {} });
+      heal(name)();
+    };
+    const [outcome] = await drive([member('a')]);
+    expect(outcome!.verdict).toMatchObject({ kind: 'healed' });
+    const confirm = h.sink.ofType('phase').find((p) => p.phase === 'confirm_drift' && p.status === 'end')!;
+    expect(confirm).toMatchObject({ ok: true, detail: expect.stringContaining('confirmed by the stack: healer-log reported detected') });
+  });
+
+  it('a check that still passes with no word from the stack is injection_not_applied', async () => {
+    h.files.healsInstantly = (name) => h.files.drifted.delete(name);
+    const [outcome] = await drive([member('a')]);
+    expect(outcome!.verdict).toMatchObject({ kind: 'inconclusive', reason: 'injection_not_applied' });
   });
 
   it('an injection that does not take is inconclusive and is still reverted', async () => {
