@@ -26,10 +26,38 @@ import { markedShellLine } from './ssh-posix-run.js';
  */
 const SIGNAL_STATUSES = { first: 129, last: 128 + 64 };
 
+/**
+ * Collects one stream's bytes until a token appears, searching only the newly
+ * arrived bytes (plus a token-length tail), so a large output is copied once.
+ */
+class UntilToken {
+  private readonly chunks: Buffer[] = [];
+  private length = 0;
+  private tail = Buffer.alloc(0);
+
+  constructor(private readonly token: Buffer) {}
+
+  /** The bytes before the token and those after it, once it has arrived. */
+  push(chunk: Buffer): { before: Buffer; after: Buffer } | undefined {
+    const window = Buffer.concat([this.tail, chunk]);
+    const at = window.indexOf(this.token);
+    if (at >= 0) {
+      const all = Buffer.concat([...this.chunks, chunk]);
+      const start = this.length - this.tail.length + at;
+      return { before: all.subarray(0, start), after: all.subarray(start + this.token.length) };
+    }
+    this.chunks.push(chunk);
+    this.length += chunk.length;
+    this.tail = window.subarray(Math.max(0, window.length - this.token.length + 1));
+    return undefined;
+  }
+}
+
 interface Pending {
-  readonly token: Buffer;
-  stdout: Buffer;
-  stderr: Buffer;
+  readonly stdout: UntilToken;
+  readonly stderr: UntilToken;
+  /** Output before the token, and what came after it (the status line) while it is incomplete. */
+  stdoutDone?: { output: Buffer; status: Buffer };
   exitCode?: number | null;
   stderrDone?: Buffer;
   resolve(outcome: ChannelOutcome): void;
@@ -50,6 +78,8 @@ export class PersistentShell {
     channel.on('data', (chunk: Buffer) => this.onStdout(chunk));
     channel.stderr.on('data', (chunk: Buffer) => this.onStderr(chunk));
     channel.on('close', () => this.die());
+    // A write racing the channel's end reports an error: the shell is gone, as on close.
+    channel.on('error', () => this.die());
     client.once('close', this.onConnectionLost);
   }
 
@@ -67,7 +97,7 @@ export class PersistentShell {
     if (this.pending) return Promise.reject(new Error('a persistent shell runs one command at a time'));
     const token = `chaoslab-end-${randomBytes(12).toString('hex')}:`;
     return new Promise((resolve, reject) => {
-      this.pending = { token: Buffer.from(token), stdout: Buffer.alloc(0), stderr: Buffer.alloc(0), resolve, reject };
+      this.pending = { stdout: new UntilToken(Buffer.from(token)), stderr: new UntilToken(Buffer.from(token)), resolve, reject };
       this.channel.write(markedShellLine(command, runId, token));
     });
   }
@@ -91,34 +121,34 @@ export class PersistentShell {
   private onStdout(chunk: Buffer): void {
     const pending = this.pending;
     if (!pending || pending.exitCode !== undefined) return;
-    const from = Math.max(0, pending.stdout.length - pending.token.length);
-    pending.stdout = Buffer.concat([pending.stdout, chunk]);
-    const at = pending.stdout.indexOf(pending.token, from);
-    if (at < 0) return;
-    const lineEnd = pending.stdout.indexOf(0x0a, at + pending.token.length);
+    if (pending.stdoutDone) {
+      pending.stdoutDone.status = Buffer.concat([pending.stdoutDone.status, chunk]);
+    } else {
+      const found = pending.stdout.push(chunk);
+      if (!found) return;
+      pending.stdoutDone = { output: found.before, status: found.after };
+    }
+    const lineEnd = pending.stdoutDone.status.indexOf(0x0a);
     if (lineEnd < 0) return;
-    const status = Number(pending.stdout.subarray(at + pending.token.length, lineEnd).toString('latin1'));
+    const status = Number(pending.stdoutDone.status.subarray(0, lineEnd).toString('latin1'));
     pending.exitCode = status >= SIGNAL_STATUSES.first && status <= SIGNAL_STATUSES.last ? null : status;
-    pending.stdout = pending.stdout.subarray(0, at);
     this.finishIfComplete();
   }
 
   private onStderr(chunk: Buffer): void {
     const pending = this.pending;
     if (!pending || pending.stderrDone) return;
-    const from = Math.max(0, pending.stderr.length - pending.token.length);
-    pending.stderr = Buffer.concat([pending.stderr, chunk]);
-    const at = pending.stderr.indexOf(pending.token, from);
-    if (at < 0) return;
-    pending.stderrDone = pending.stderr.subarray(0, at);
+    const found = pending.stderr.push(chunk);
+    if (!found) return;
+    pending.stderrDone = found.before;
     this.finishIfComplete();
   }
 
   private finishIfComplete(): void {
     const pending = this.pending;
-    if (!pending || pending.exitCode === undefined || !pending.stderrDone) return;
+    if (!pending || pending.exitCode === undefined || !pending.stdoutDone || !pending.stderrDone) return;
     this.pending = undefined;
-    pending.resolve({ stdout: pending.stdout.toString('utf8'), stderr: pending.stderrDone.toString('utf8'), exitCode: pending.exitCode });
+    pending.resolve({ stdout: pending.stdoutDone.output.toString('utf8'), stderr: pending.stderrDone.toString('utf8'), exitCode: pending.exitCode });
     this.wakeIdleWaiters();
   }
 

@@ -34,6 +34,14 @@ describe('persistent shell pool: output framing', () => {
     expect(result.stdout).toBe('Grüße 日本語 🦀\u0001\u0002\u001b[0m\r\n\t');
   });
 
+  it('returns outputs of sizes around packet and window boundaries exactly, on both streams', async () => {
+    const sizes = [16_370, 16_380, 16_384, 32_740, 32_750, 32_760, 32_768, 65_530];
+    const results = await Promise.all(sizes.map((size) => transport.exec(`head -c ${size} /dev/zero | tr '\\0' a; head -c ${size} /dev/zero | tr '\\0' b >&2`)));
+    expect(results.map((r) => r.stdout.length)).toEqual(sizes);
+    expect(results.map((r) => r.stderr.length)).toEqual(sizes);
+    expect(results.every((r) => /^a*$/.test(r.stdout) && /^b*$/.test(r.stderr) && r.exitCode === 0)).toBe(true);
+  });
+
   it('is not fooled by output that looks like an end token', async () => {
     const result = await transport.exec("printf 'chaoslab-end-000000000000000000000000:0\\n'; echo after; echo 'chaoslab-end-x:' >&2");
     expect(result).toMatchObject({ stdout: 'chaoslab-end-000000000000000000000000:0\nafter\n', stderr: 'chaoslab-end-x:\n', exitCode: 0 });
