@@ -200,10 +200,6 @@ export class ShellPool {
   shrinkTo(keep: number): void {
     while (this.idle.length > Math.max(0, keep)) this.idle.pop()!.discard();
   }
-
-  idleCount(): number {
-    return this.idle.length;
-  }
 }
 
 function shellLost(host: string): TransportError {
