@@ -26,7 +26,7 @@ export interface FileScenario {
   readonly hold?: string;
   readonly delayMs?: number;
   readonly flapAfterMs?: number;
-  /** The injection writes the baseline back: nothing drifts. */
+  /** The injection succeeds but changes nothing: nothing drifts. */
   readonly injectionDoesNotTake?: boolean;
   /** The file is already drifted before the run. */
   readonly startDirty?: boolean;
@@ -69,7 +69,8 @@ function scenarioYaml(s: FileScenario, file: string): string {
     `expect: { outcome: ${outcome}${outcome === 'heal' ? `, runbook: RB-${s.id}, tier: L1` : ''} }`,
     'steps:',
     `  snapshot: cat ${file}`,
-    s.injectionDoesNotTake ? `  inject: printf 'secure\\n' > ${file}` : `  inject: printf 'drifted\\n' > ${file}`,
+    // a no-take injection must not even truncate the file: the healer would see that transient drift and (rightly) heal it
+    s.injectionDoesNotTake ? `  inject: test -f ${file}` : `  inject: printf 'drifted\\n' > ${file}`,
     `  check: test "$(cat ${file})" = secure`,
     `  revert: ${s.revertDelaySeconds ? `sleep ${s.revertDelaySeconds}; ` : ''}printf '%s\\n' {{snapshot}} > ${file}`,
     '',
