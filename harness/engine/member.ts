@@ -81,24 +81,13 @@ export class MemberState {
       if (options.record !== false) this.record(step, command, at, result);
       return result;
     } catch (error) {
-      this.ctx.sink.emit({
-        type: 'command',
-        attemptId: this.attemptId,
-        step,
-        host: this.transport.host,
-        command,
-        exitCode: null,
-        stdout: '',
-        stderr: '',
-        durationMs: this.ctx.elapsed() - at,
-        at,
-        error: errorMessage(error),
-      });
+      const lost = { stdout: '', stderr: '', exitCode: null, durationMs: this.ctx.elapsed() - at };
+      this.record(step, command, at, lost, errorMessage(error));
       throw error;
     }
   }
 
-  record(step: CommandStep, command: string, at: number, result: ExecResult): void {
+  record(step: CommandStep, command: string, at: number, result: ExecResult, error?: string): void {
     this.ctx.sink.emit({
       type: 'command',
       attemptId: this.attemptId,
@@ -110,6 +99,7 @@ export class MemberState {
       stderr: clip(result.stderr),
       durationMs: Math.round(result.durationMs),
       at,
+      ...(error !== undefined && { error }),
     });
   }
 }
