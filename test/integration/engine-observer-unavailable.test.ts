@@ -1,18 +1,10 @@
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SessionResult } from '../../harness/engine/session.js';
 import { RevertJournal } from '../../harness/journal/journal.js';
 import { createEngineLab, runLabSession, type EngineLab } from '../support/engine-lab.js';
 import { startSshd, type SshdFixture } from '../support/sshd.js';
-
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
+import { freePort } from '../support/ports.js';
 
 /**
  * One observer (an HTTP API nobody serves) cannot be read: only what ground
@@ -34,7 +26,7 @@ describe('engine: an observer that cannot be reached', () => {
         { id: 'control', behaviour: 'ignore', expect: 'ignore', window: '2s' },
       ],
       [],
-      { deadHttpObserverPort: await closedPort() },
+      { deadHttpObserverPort: await freePort() },
     );
     result = await runLabSession(lab, { journal: new RevertJournal(join(lab.dir, 'journal')), reportsRoot: join(lab.dir, 'reports') });
   });

@@ -1,5 +1,4 @@
 import { writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { runDoctorCommand } from '../../harness/cli/commands/doctor.js';
@@ -8,6 +7,7 @@ import { startSshd } from '../support/sshd.js';
 import { tempDir } from '../support/tmp.js';
 import { WinRmTestServer } from '../support/winrm-server/server.js';
 import type { ScriptRule } from '../support/winrm-server/shell-host.js';
+import { freePort } from '../support/ports.js';
 
 /** `chaoslab doctor` against WinRM test servers standing in for a DC (healthy) and a member server (sick). */
 const PASSWORD = 'doctor-pass';
@@ -25,14 +25,6 @@ function windowsHost(skewMs: number, services: string): ScriptRule[] {
     { match: /ToUnixTimeMilliseconds/, reply: () => ({ stdout: `${Date.now() + skewMs}\r\n` }) },
     { match: /Get-Service -Name \$name/, reply: { stdout: services } },
   ];
-}
-
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
 }
 
 async function doctor(lab: string): Promise<{ code: number; report: DoctorReport }> {
@@ -103,7 +95,7 @@ clock_skew_tolerance: 2s
 protect: { services: [HealingAgent] }
 hosts:${host('srv01', 'srv', srv.port)}${host('ws01', 'ws', ws.port)}
 observers:
-  - { name: telemetry-api, kind: http, url: 'http://127.0.0.1:${await closedPort()}/events', timeout: 2s }
+  - { name: telemetry-api, kind: http, url: 'http://127.0.0.1:${await freePort()}/events', timeout: 2s }
 `);
     const byKey = new Map(report.checks.map((c) => [`${c.subject}/${c.check}`, c]));
     expect(byKey.get('srv01/login')!.ok).toBe(true);

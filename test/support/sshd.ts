@@ -1,6 +1,6 @@
 import { spawn, execFile, type ChildProcess } from 'node:child_process';
 import { mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
-import { connect, createServer } from 'node:net';
+import { connect } from 'node:net';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -10,6 +10,7 @@ import { systemClock } from '../../harness/core/clock.js';
 import { silentLogger } from '../../harness/core/logger.js';
 import { waitFor } from '../../harness/core/wait.js';
 import type { TransportContext } from '../../harness/transport/registry.js';
+import { freePort } from './ports.js';
 
 const run = promisify(execFile);
 const SSHD = '/usr/sbin/sshd';
@@ -228,17 +229,6 @@ function sshdConfig(dir: string, port: number, hostKey: string, options: SshdOpt
 
 async function generateKey(path: string, comment: string): Promise<void> {
   await run('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', comment, '-f', path]);
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
-    });
-  });
 }
 
 /** True once something on the port answers with an SSH identification line. */
