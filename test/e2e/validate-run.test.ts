@@ -1,29 +1,18 @@
-import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { runCli } from '../support/engine-cli.js';
 import { tempDir } from '../support/tmp.js';
 
-const execFileAsync = promisify(execFile);
 const FIXTURES = 'test/fixtures/config';
 const BAD = `${FIXTURES}/bad`;
 const LAB = `${FIXTURES}/lab-linux.yaml`;
 
-async function cli(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await execFileAsync(process.execPath, ['bin/chaoslab.js', ...args], { encoding: 'utf8', env: { ...process.env, ...env } });
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const failed = error as { code?: number; stdout: string; stderr: string };
-    return { code: typeof failed.code === 'number' ? failed.code : -1, stdout: failed.stdout, stderr: failed.stderr };
-  }
+/** The real CLI, as a user runs it (`npm test` builds dist/ first; startCli checks). */
+function cli(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: number; stdout: string; stderr: string }> {
+  return runCli(args, { cwd: process.cwd(), env });
 }
-
-beforeAll(() => {
-  if (!existsSync('dist/harness/cli/main.js')) throw new Error('dist/ is missing: run `npm run build` (npm test does it first)');
-});
 
 /** Every bad-input class, with the line `validate` prints for it. */
 const CASES: [string, string][] = [

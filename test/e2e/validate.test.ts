@@ -1,28 +1,15 @@
-import { execFile } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { runCli } from '../support/engine-cli.js';
 import { tempDir } from '../support/tmp.js';
 
-const run = promisify(execFile);
 const FIXTURES = 'test/fixtures/config';
 
-/** The real CLI, as a user runs it (`npm test` builds dist/ first). */
-async function chaoslab(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await run(process.execPath, ['bin/chaoslab.js', ...args], { encoding: 'utf8' });
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const failed = error as { code?: number; stdout: string; stderr: string };
-    return { code: typeof failed.code === 'number' ? failed.code : -1, stdout: failed.stdout, stderr: failed.stderr };
-  }
+/** The real CLI, as a user runs it (`npm test` builds dist/ first; startCli checks). */
+function chaoslab(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return runCli(args, { cwd: process.cwd() });
 }
-
-beforeAll(() => {
-  if (!existsSync('dist/harness/cli/main.js')) throw new Error('dist/ is missing: run `npm run build` (npm test does it first)');
-});
 
 describe('chaoslab validate', () => {
   it('exits 0 with a count summary; a windows scenario on a linux lab is reported as to be skipped', async () => {
