@@ -115,6 +115,8 @@ export class PostgresObserver implements Observer {
     while (!request.signal.aborted) {
       // polls start every poll_interval (not poll_interval after the previous one ended)
       const started = this.context.clock.now();
+      // a NOTIFY for a row committed after this query's snapshot still cuts the next sleep short
+      const mark = this.waker.mark();
       try {
         await this.listen()?.catch((error: unknown) => {
           if (isPermanent(error)) throw error;
@@ -143,7 +145,7 @@ export class PostgresObserver implements Observer {
         continue;
       }
       try {
-        await this.waker.sleep(this.context.clock, this.config.poll_interval - (this.context.clock.now() - started), request.signal);
+        await this.waker.sleep(this.context.clock, this.config.poll_interval - (this.context.clock.now() - started), request.signal, mark);
       } catch (error) {
         if (!request.signal.aborted) throw error;
       }

@@ -48,19 +48,31 @@ export class Reconnector {
 
 /**
  * A sleep that something else can cut short: poll loops sleep with it, and a
- * NOTIFY or a pushed event wakes them at once.
+ * NOTIFY, a pushed event or a changed page wakes them at once. A wake that
+ * lands while the loop is busy (its query or reading already under way, too
+ * early to see the change) must not be lost: the loop takes a `mark()` before
+ * it starts reading and sleeps `since` that mark, so such a wake ends the
+ * next sleep before it begins.
  */
 export class Waker {
   private pending = new Set<() => void>();
+  private wakes = 0;
+
+  /** Where the loop is now; pass it to `sleep` to count wakes from this moment on. */
+  mark(): number {
+    return this.wakes;
+  }
 
   wake(): void {
+    this.wakes += 1;
     const sleepers = [...this.pending];
     this.pending.clear();
     for (const resume of sleepers) resume();
   }
 
-  async sleep(clock: Clock, ms: number, signal: AbortSignal): Promise<void> {
+  async sleep(clock: Clock, ms: number, signal: AbortSignal, since = this.wakes): Promise<void> {
     signal.throwIfAborted();
+    if (this.wakes !== since) return;
     const cut = new AbortController();
     const resume = () => cut.abort();
     this.pending.add(resume);

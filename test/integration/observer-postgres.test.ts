@@ -2,7 +2,9 @@ import { spawn } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { systemClock } from '../../harness/core/clock.js';
 import { ObserverUnavailableError } from '../../harness/core/errors.js';
+import { waitFor } from '../../harness/core/wait.js';
 import { PostgresObserver } from '../../harness/observers/postgres.js';
 import { startPostgres, type PostgresFixture } from '../support/postgres.js';
 import { labHost, observerContext, parseObserver, startWatch, type RunningWatch } from '../support/observer-watch.js';
@@ -110,6 +112,31 @@ describe('postgres observer', () => {
     await insertTelemetry({ success: false, level: 'L3', completedAt: Date.now(), checkType: 'audit' });
     await running.until('row delivered by NOTIFY', () => running.accepted.length === 2, 5_000);
     expect(Date.now() - inserted).toBeLessThan(5_000);
+  });
+
+  it('does not lose a NOTIFY that arrives while a poll query is still running', async () => {
+    // The poll query waits on a row lock the test holds. Its snapshot is taken before it waits, so a row
+    // committed meanwhile is invisible to it: only the NOTIFY, which lands mid-query, can bring it in time.
+    await db.sql('CREATE TABLE IF NOT EXISTS poll_gate (id int PRIMARY KEY); INSERT INTO poll_gate VALUES (1) ON CONFLICT DO NOTHING');
+    // its own check type, so rows of the other tests do not reach this watch
+    const gate = await db.client();
+    cleanups.push(() => gate.end());
+    await gate.query('BEGIN');
+    await gate.query('SELECT id FROM poll_gate FOR UPDATE');
+    // an uncorrelated EXISTS is a one-time filter: it runs (and waits) before any telemetry row is read
+    const gatedQuery = `SELECT id, hostname, incident_type, runbook_id, success, resolution_level, completed_at, campaign_id, created_at
+                        FROM execution_telemetry
+                        WHERE EXISTS (SELECT 1 FROM poll_gate FOR SHARE) AND created_at >= :cursor AND incident_type = :check_type
+                        ORDER BY created_at, id`;
+    const target = observer({ poll_interval: '10m', query: gatedQuery });
+    const running = watch(target, Date.now(), 'logging');
+    const blocked = async () => ((await db.sql(`SELECT 1 FROM pg_stat_activity WHERE application_name = $1 AND wait_event_type = 'Lock'`, [target.applicationName()])).rowCount ? true : undefined);
+    await waitFor(blocked, { clock: systemClock, timeoutMs: 10_000, intervalMs: 20, description: 'the poll query waiting on the gate' });
+    await insertTelemetry({ success: true, completedAt: Date.now(), checkType: 'logging' });
+    await gate.query('ROLLBACK');
+    // the gated query finds nothing; without the wake the next poll would be 10 minutes away
+    await running.until('row delivered by the NOTIFY that came mid-query', () => running.accepted.length === 1, 10_000);
+    expect(running.accepted[0]).toMatchObject({ kind: 'claimed_healed', checkType: 'logging' });
   });
 
   it('serves concurrent attempts on several hosts from one pool and one LISTEN connection', async () => {

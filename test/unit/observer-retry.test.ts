@@ -72,6 +72,24 @@ describe('Waker', () => {
     controller.abort(new Error('attempt over'));
     await expect(aborted).rejects.toThrow('attempt over');
   });
+
+  it('does not lose a wake that lands while the loop is busy reading', async () => {
+    const clock = new ManualClock();
+    const waker = new Waker();
+    const signal = new AbortController().signal;
+    const mark = waker.mark();
+    waker.wake(); // e.g. a NOTIFY while the query runs: the query's snapshot was too early to see the row
+    await waker.sleep(clock, 60_000, signal, mark);
+    expect(clock.now()).toBe(0);
+    // a sleep from a fresh mark waits again
+    let woke = false;
+    const sleeping = waker.sleep(clock, 60_000, signal, waker.mark()).then(() => (woke = true));
+    await clock.advance(59_999);
+    expect(woke).toBe(false);
+    await clock.advance(1);
+    await sleeping;
+    expect(woke).toBe(true);
+  });
 });
 
 describe('AsyncQueue', () => {
