@@ -113,7 +113,15 @@ export const browserObserverSchema = z.strictObject({
     host: z.string().optional(),
     check_type: z.string().optional(),
   }),
+  /**
+   * reload: every reading loads the incident view again (pages that show a snapshot);
+   * live: the view is loaded once and re-read whenever its DOM changes (pages that update themselves).
+   */
+  mode: z.enum(['reload', 'live']).default('reload'),
+  /** reload: a page load each; live: a re-read at least this often, besides one on every DOM change. */
   poll_interval: duration.default(2000),
+  /** live: load the view again this often anyway, in case the page's own updates stopped. */
+  reload_interval: duration.default(60_000),
   /** Limit for each navigation and selector wait. */
   timeout: duration.default(10_000),
   executable_path: z.string().default('/usr/bin/chromium'),

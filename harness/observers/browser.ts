@@ -1,11 +1,10 @@
-import { mkdir } from 'node:fs/promises';
-import { join } from 'node:path';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import type { ObserverConfigOf } from '../config/observer-schema.js';
 import { errorMessage, ObserverUnavailableError } from '../core/errors.js';
 import { mapRecord } from './fields.js';
 import type { Observer, ObserverContext, ObserverOutput, WatchRequest } from './observer.js';
-import { Reconnector } from './retry.js';
+import { DashboardPage, LoginFailed, type DashboardReading } from './browser-page.js';
+import { Reconnector, Waker } from './retry.js';
 
 type BrowserConfig = ObserverConfigOf<'browser'>;
 
@@ -15,44 +14,30 @@ export const CHROMIUM_FLAGS = [
   '--no-first-run', '--disable-component-update', '--disable-sync',
 ];
 
-/**
- * DOM snapshots only: the trace's continuous screencast would double the cost of
- * every reading; a screenshot is taken on failure instead.
- */
-const TRACE_OPTIONS = { screenshots: false, snapshots: true };
-
-/** What the incident view shows, read by the configured selectors. */
-interface Reading {
-  status: string;
-  updated_at?: string;
-  tier?: string;
-  runbook?: string;
-  host?: string;
-  check_type?: string;
-}
-
-/** Wrong credentials or selectors: retrying does not help, so the watch gives up at once. */
-class LoginFailed extends Error {}
-
 const READING_FIELDS = { kind: 'status', at: 'updated_at', host: 'host', check_type: 'check_type', runbook: 'runbook', tier: 'tier' };
+
+/** Live mode: however busy a page's DOM, readings start at most this often. */
+const LIVE_MIN_GAP_MS = 50;
 
 /**
  * The `browser` observer, for stacks that only have a dashboard: Playwright
  * drives Debian's Chromium, logs in with the configured selectors, opens the
- * incident view of host + check type and re-reads status/tier/runbook on an
- * interval; a changed reading is an event. Requests to any origin other than
- * the dashboard's are blocked. When it fails, a screenshot and a Playwright
- * trace are saved into the evidence directory and named in the error.
+ * incident view of host + check type and reads status/tier/runbook; a changed
+ * reading is an event. `reload` mode loads the view for every reading, every
+ * poll_interval; `live` mode loads it once and re-reads it as soon as its DOM
+ * changes (and every poll_interval), reloading it every reload_interval and
+ * whenever it left the view. An expired session is logged in again. Requests to
+ * any origin other than the dashboard's are blocked. When it fails, a screenshot
+ * and a Playwright trace of the failing reading are saved into the evidence
+ * directory and named in the error.
  */
 export class BrowserObserver implements Observer {
   readonly kind = 'browser';
   readonly name: string;
   private browser: Promise<Browser> | undefined;
-  private readonly origin: string;
 
   constructor(private readonly config: BrowserConfig, private readonly context: ObserverContext) {
     this.name = config.name;
-    this.origin = new URL(config.url).origin;
   }
 
   private launch(): Promise<Browser> {
@@ -66,45 +51,6 @@ export class BrowserObserver implements Observer {
     return this.browser;
   }
 
-  /** A context per watch, tracing from the start, with every other origin blocked. */
-  private async openPage(): Promise<{ browserContext: BrowserContext; page: Page }> {
-    const browserContext = await (await this.launch()).newContext();
-    await browserContext.tracing.start(TRACE_OPTIONS);
-    await browserContext.route('**/*', (route) => (new URL(route.request().url()).origin === this.origin ? route.continue() : route.abort('blockedbyclient')));
-    const page = await browserContext.newPage();
-    page.setDefaultTimeout(this.config.timeout);
-    return { browserContext, page };
-  }
-
-  /** Saves a screenshot and the trace so far; returns a sentence naming the files. */
-  private async saveEvidence(page: Page, browserContext: BrowserContext, label: string): Promise<string> {
-    const stem = join(this.context.evidenceDir, `${this.name}-${label}-${Date.now()}`);
-    await mkdir(this.context.evidenceDir, { recursive: true });
-    const saved: string[] = [];
-    await page.screenshot({ path: `${stem}.png`, fullPage: true }).then(() => saved.push(`screenshot ${stem}.png`), () => undefined);
-    await browserContext.tracing.stop({ path: `${stem}-trace.zip` }).then(() => saved.push(`trace ${stem}-trace.zip`), () => undefined);
-    await browserContext.tracing.start(TRACE_OPTIONS).catch(() => undefined);
-    return saved.length ? `evidence: ${saved.join(', ')}` : 'no evidence could be saved';
-  }
-
-  private async login(page: Page): Promise<void> {
-    const login = this.config.login;
-    if (!login) return;
-    const password = await this.context.resolveSecret(login.password);
-    await page.goto(login.url ?? this.config.url);
-    await page.fill(login.username_selector, login.username);
-    await page.fill(login.password_selector, password);
-    await page.click(login.submit_selector);
-    if (login.success_selector) {
-      await page.waitForSelector(login.success_selector).catch(() => {
-        throw new LoginFailed(`login failed: ${login.success_selector} did not appear within ${this.config.timeout}ms after submitting`);
-      });
-      return;
-    }
-    await page.waitForLoadState();
-    if (await page.locator(login.password_selector).isVisible()) throw new LoginFailed('login failed: the login form is still shown after submitting');
-  }
-
   private incidentUrl(request: WatchRequest): string {
     const path = this.config.incident_url
       .replaceAll('{host}', encodeURIComponent(request.host.name))
@@ -112,24 +58,7 @@ export class BrowserObserver implements Observer {
     return new URL(path, this.config.url).toString();
   }
 
-  /** undefined when the page shows no incident (yet): not an error, the stack may not have seen the drift. */
-  private async read(page: Page, request: WatchRequest): Promise<Reading | undefined> {
-    // the DOM is enough to read text; waiting for every subresource only adds lag
-    const response = await page.goto(this.incidentUrl(request), { waitUntil: 'domcontentloaded' });
-    if (response && response.status() >= 500) throw new Error(`incident view answered ${response.status()}`);
-    const status = page.locator(this.config.selectors.status).first();
-    if ((await status.count()) === 0) return undefined;
-    const reading: Reading = { status: (await status.innerText()).trim() };
-    for (const field of ['updated_at', 'tier', 'runbook', 'host', 'check_type'] as const) {
-      const selector = this.config.selectors[field];
-      if (selector === undefined) continue;
-      const element = page.locator(selector).first();
-      if ((await element.count()) > 0) reading[field] = (await element.innerText()).trim();
-    }
-    return reading;
-  }
-
-  private toOutput(reading: Reading, request: WatchRequest): ObserverOutput {
+  private toOutput(reading: DashboardReading, request: WatchRequest): ObserverOutput {
     return mapRecord(reading, {
       source: this.name,
       fields: READING_FIELDS,
@@ -140,18 +69,38 @@ export class BrowserObserver implements Observer {
   }
 
   async *watch(request: WatchRequest): AsyncIterable<ObserverOutput> {
-    const { browserContext, page } = await this.openPage();
-    const reconnector = new Reconnector(this.name, this.context.clock);
+    const live = this.config.mode === 'live';
+    const clock = this.context.clock;
+    const changed = new Waker();
+    const page = await DashboardPage.open(await this.launch(), this.config, live ? () => changed.wake() : undefined);
+    const reconnector = new Reconnector(this.name, clock);
+    const url = this.incidentUrl(request);
     let loggedIn = false;
+    let loggedOutInARow = 0;
+    let loadedAt = Number.NEGATIVE_INFINITY;
     let last: string | undefined;
     try {
       while (!request.signal.aborted) {
-        // readings start every poll_interval (not poll_interval after the previous one ended)
-        const started = this.context.clock.now();
+        // readings start every poll_interval (not poll_interval after the previous one ended); a live page's change cuts the wait short
+        const started = clock.now();
+        const mark = changed.mark();
         try {
-          if (!loggedIn) await this.login(page);
+          await page.beginStep();
+          if (!loggedIn) await page.login(() => this.context.resolveSecret(this.config.login!.password));
           loggedIn = true;
-          const reading = await this.read(page, request);
+          if (!live || !page.showsView() || started - loadedAt >= this.config.reload_interval) {
+            if ((await page.load(url)) === 'logged_out') {
+              // the session expired: log in again at once, but a login that does not hold is a failed login
+              loggedOutInARow += 1;
+              if (loggedOutInARow > 1) throw new LoginFailed('login failed: the dashboard showed its login form again right after logging in');
+              loggedIn = false;
+              continue;
+            }
+            loadedAt = started;
+          }
+          loggedOutInARow = 0;
+          const reading = await page.read();
+          await page.endStep();
           reconnector.succeeded();
           const key = JSON.stringify(reading);
           if (reading && key !== last) yield this.toOutput(reading, request);
@@ -162,27 +111,32 @@ export class BrowserObserver implements Observer {
           const giveUp = error instanceof LoginFailed || (await reconnector.failed(error, request.signal).then(() => false, () => true));
           if (giveUp) {
             if (request.signal.aborted) return;
-            const evidence = await this.saveEvidence(page, browserContext, request.attemptId);
+            const evidence = await page.saveEvidence(this.context.evidenceDir, `${this.name}-${request.attemptId}-${Date.now()}`);
             throw new ObserverUnavailableError(this.name, `${errorMessage(error)} (${evidence})`, { cause: error });
           }
           continue;
         }
-        await this.context.clock.sleep(this.config.poll_interval - (this.context.clock.now() - started), request.signal).catch(() => undefined);
+        try {
+          await changed.sleep(clock, this.config.poll_interval - (clock.now() - started), request.signal, mark);
+          const burstGap = LIVE_MIN_GAP_MS - (clock.now() - started);
+          if (live && burstGap > 0) await clock.sleep(burstGap, request.signal);
+        } catch {
+          return;
+        }
       }
     } finally {
-      await browserContext.close().catch(() => undefined);
+      await page.close();
     }
   }
 
   async probe(): Promise<void> {
-    const { browserContext, page } = await this.openPage();
+    const page = await DashboardPage.open(await this.launch(), this.config);
     try {
-      const response = await page.goto(this.config.url);
-      if (response && response.status() >= 400) throw new Error(`${this.config.url} answered ${response.status()}`);
+      await page.probe(this.config.url);
     } catch (error) {
       throw new ObserverUnavailableError(this.name, `cannot open the dashboard: ${errorMessage(error)}`, { cause: error });
     } finally {
-      await browserContext.close().catch(() => undefined);
+      await page.close();
     }
   }
 

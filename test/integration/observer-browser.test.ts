@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ObserverUnavailableError } from '../../harness/core/errors.js';
 import { BrowserObserver } from '../../harness/observers/browser.js';
@@ -65,6 +66,48 @@ describe('browser observer', () => {
     expect(dashboard.foreignHits()).toBe(0);
   });
 
+  it('live mode: loads a self-updating view once and reads each pushed change as its DOM changes', async () => {
+    // a 10-minute poll and reload: only the page's own DOM changes can bring the readings in time
+    const target = observer(dashboard.password, { mode: 'live', incident_url: '/live/incidents/{host}/{check_type}', poll_interval: '10m', reload_interval: '10m' });
+    const viewsBefore = dashboard.views();
+    const running = watch(target, 'win-srv-1');
+    await running.until('the live view loaded', () => dashboard.views() > viewsBefore, SLOW_MS);
+    dashboard.setIncident('win-srv-1', 'smb_signing', { status: 'Open', updatedAt: new Date().toISOString() });
+    await running.until('detected', () => running.accepted.length === 1, SLOW_MS);
+    dashboard.setIncident('win-srv-1', 'smb_signing', { status: 'Resolved', tier: 'L1', runbook: 'RB-WIN-SEC-007', updatedAt: new Date(Date.now() + 5).toISOString() });
+    await running.until('resolved', () => running.accepted.length === 2, SLOW_MS);
+    expect(running.accepted.map((s) => [s.kind, s.tier, s.runbook])).toEqual([['detected', undefined, undefined], ['claimed_healed', 'L1', 'RB-WIN-SEC-007']]);
+    expect(dashboard.views() - viewsBefore).toBe(1);
+    expect(dashboard.foreignHits()).toBe(0);
+  });
+
+  it.each([
+    ['reload', { poll_interval: '200ms' }],
+    // a live page whose stream ended with the session stops changing: the reload_interval brings the login form back
+    ['live', { mode: 'live', incident_url: '/live/incidents/{host}/{check_type}', poll_interval: '10m', reload_interval: '1s' }],
+  ])('%s mode: logs in again when the dashboard session expires', async (_mode, overrides) => {
+    const host = `win-expiry-${_mode}`;
+    dashboard.setIncident(host, 'smb_signing', { status: 'Open', updatedAt: new Date().toISOString() });
+    const loginsBefore = dashboard.logins();
+    const running = watch(observer(dashboard.password, overrides), host);
+    await running.until('detected', () => running.accepted.length === 1, SLOW_MS);
+    dashboard.expireSessions();
+    dashboard.setIncident(host, 'smb_signing', { status: 'Resolved', updatedAt: new Date(Date.now() + 5).toISOString() });
+    await running.until('resolved after a new login', () => running.accepted.length === 2, SLOW_MS);
+    expect(running.accepted[1]!.kind).toBe('claimed_healed');
+    expect(dashboard.logins() - loginsBefore).toBe(2);
+    expect(running.error()).toBeUndefined();
+  });
+
+  it('reads Playwright-only selectors and elements inside shadow roots as well as plain CSS', async () => {
+    dashboard.setIncident('win-sel-1', 'smb_signing', { status: 'Resolved', tier: 'L2', runbook: 'RB-WIN-SEC-007', updatedAt: new Date().toISOString() });
+    // status: plain CSS (one round trip); tier: CSS that only matches through the shadow root; runbook: Playwright's text engine
+    const target = observer(dashboard.password, { selectors: { status: 'dl > dd.badge', tier: '#tier', runbook: 'dd >> text=/^RB-/', updated_at: '#updated' } });
+    const running = watch(target, 'win-sel-1');
+    await running.until('resolved', () => running.accepted.length === 1, SLOW_MS);
+    expect(running.accepted[0]).toMatchObject({ kind: 'claimed_healed', tier: 'L2', runbook: 'RB-WIN-SEC-007' });
+  });
+
   it('reports a status it cannot map as malformed, naming the value', async () => {
     dashboard.setIncident('win-ws-1', 'smb_signing', { status: 'Pending review', updatedAt: new Date().toISOString() });
     const running = watch(observer(dashboard.password), 'win-ws-1');
@@ -81,9 +124,12 @@ describe('browser observer', () => {
     expect(message).toMatch(/login failed: #welcome did not appear within 3000ms after submitting/);
     const screenshot = /screenshot (\S+\.png)/.exec(message)?.[1];
     const trace = /trace (\S+\.zip)/.exec(message)?.[1];
+    const html = /page (\S+\.html)/.exec(message)?.[1];
     expect(screenshot?.startsWith(evidence.path)).toBe(true);
     expect(existsSync(screenshot!)).toBe(true);
     expect(existsSync(trace!)).toBe(true);
+    // the page as it was when the login failed: the form, with the dashboard's own error
+    expect(await readFile(html!, 'utf8')).toContain('Invalid user name or password');
   });
 
   it('is unavailable promptly when the dashboard cannot be reached', async () => {

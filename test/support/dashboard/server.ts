@@ -5,7 +5,9 @@ import type { AddressInfo } from 'node:net';
 /**
  * A small healing-stack dashboard on 127.0.0.1 for the browser observer:
  * a login form, a session cookie, and an incident page per host + check type
- * whose status the test changes. Every page also asks for a script from a
+ * whose status the test changes. `/incidents/…` shows a snapshot (a reload
+ * shows changes); `/live/incidents/…` updates itself over server-sent events,
+ * as single-page dashboards do. Every page also asks for a script from a
  * second local server (another origin), which the observer must block:
  * `foreignHits()` counts what got through.
  */
@@ -23,8 +25,12 @@ export interface Dashboard extends AsyncDisposable {
   setIncident(host: string, checkType: string, incident: Incident): void;
   /** Requests that reached the other origin (must stay 0). */
   foreignHits(): number;
-  /** Incident page views so far. */
+  /** Incident page views so far (snapshot and live pages). */
   views(): number;
+  /** Successful logins so far. */
+  logins(): number;
+  /** Forgets every session, as a dashboard does when sessions expire. */
+  expireSessions(): void;
   close(): Promise<void>;
 }
 
@@ -45,13 +51,26 @@ async function formBody(req: IncomingMessage): Promise<URLSearchParams> {
   return new URLSearchParams(text);
 }
 
+function incidentMarkup(host: string, check: string, incident: Incident | undefined): string {
+  if (!incident) return `<p id="empty">No incident for ${escapeHtml(host)}</p>`;
+  const row = (id: string, value: string | undefined) => (value === undefined ? '' : `<dd id="${id}">${escapeHtml(value)}</dd>`);
+  // the tier sits in a web component's shadow root, as component-built dashboards render it
+  const tier = incident.tier === undefined ? '' : `<incident-tier><template shadowrootmode="open">${row('tier', incident.tier)}</template></incident-tier>`;
+  return `<dl><dd id="host">${escapeHtml(host)}</dd><dd id="check">${escapeHtml(check)}</dd>
+      <dd class="badge" id="status">${escapeHtml(incident.status)}</dd>${tier}${row('runbook', incident.runbook)}${row('updated', incident.updatedAt)}</dl>`;
+}
+
+const streamMessage = (host: string, check: string, incident: Incident | undefined) => `data: ${JSON.stringify(incidentMarkup(host, check, incident))}\n\n`;
+
 export async function startDashboard(): Promise<Dashboard> {
   const username = 'qa-viewer';
   const password = `pw-${randomBytes(6).toString('hex')}`;
   const sessions = new Set<string>();
   const incidents = new Map<string, Incident>();
+  const liveStreams = new Map<string, Set<ServerResponse>>();
   let foreign = 0;
   let views = 0;
+  let logins = 0;
 
   const tracker = createServer((_req, res) => {
     foreign += 1;
@@ -71,24 +90,46 @@ export async function startDashboard(): Promise<Dashboard> {
       if (form.get('username') !== username || form.get('password') !== password) return html(200, loginForm('Invalid user name or password'));
       const sid = randomBytes(16).toString('hex');
       sessions.add(sid);
+      logins += 1;
       return html(303, '', { location: '/', 'set-cookie': `sid=${sid}; HttpOnly; Path=/` });
     }
     if (url.pathname === '/login') return html(200, loginForm());
     if (!session || !sessions.has(session)) return html(303, '', { location: '/login' });
     if (url.pathname === '/') return html(200, page('Incidents', '<h1 id="welcome">Incidents</h1>', trackerUrl));
-    const match = /^\/incidents\/([^/]+)\/([^/]+)$/.exec(url.pathname);
+    const match = /^(\/live)?\/incidents\/([^/]+)\/([^/]+)(\/stream)?$/.exec(url.pathname);
     if (!match) return html(404, page('Not found', '<p>not found</p>', trackerUrl));
+    const [live, host, check, stream] = [match[1] !== undefined, decodeURIComponent(match[2]!), decodeURIComponent(match[3]!), match[4] !== undefined];
+    const key = `${host}/${check}`;
+    if (live && stream) {
+      // the current state first, as a single-page dashboard fetches it when it connects
+      res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-store' }).write(streamMessage(host, check, incidents.get(key)));
+      const open = liveStreams.get(key) ?? new Set<ServerResponse>();
+      liveStreams.set(key, open.add(res));
+      req.on('close', () => open.delete(res));
+      return;
+    }
     views += 1;
-    const [host, check] = [decodeURIComponent(match[1]!), decodeURIComponent(match[2]!)];
-    const incident = incidents.get(`${host}/${check}`);
-    if (!incident) return html(404, page('No incident', `<p id="empty">No incident for ${escapeHtml(host)}</p>`, trackerUrl));
-    const row = (id: string, value: string | undefined) => (value === undefined ? '' : `<dd id="${id}">${escapeHtml(value)}</dd>`);
-    return html(200, page(`Incident ${host}`, `<dl><dd id="host">${escapeHtml(host)}</dd><dd id="check">${escapeHtml(check)}</dd>
-      <dd class="badge" id="status">${escapeHtml(incident.status)}</dd>${row('tier', incident.tier)}${row('runbook', incident.runbook)}${row('updated', incident.updatedAt)}</dl>`, trackerUrl));
+    const incident = incidents.get(key);
+    if (live) {
+      const script = `<script>new EventSource(location.pathname + '/stream').onmessage = (e) => { document.getElementById('incident').setHTMLUnsafe(JSON.parse(e.data)); };</script>`;
+      return html(200, page(`Incident ${host}`, `<div id="incident">${incidentMarkup(host, check, incident)}</div>${script}`, trackerUrl));
+    }
+    if (!incident) return html(404, page('No incident', incidentMarkup(host, check, incident), trackerUrl));
+    return html(200, page(`Incident ${host}`, incidentMarkup(host, check, incident), trackerUrl));
   };
 
   const server = createServer((req, res) => void handle(req, res));
   const url = await listen(server);
+  const setIncident = (host: string, checkType: string, incident: Incident) => {
+    incidents.set(`${host}/${checkType}`, incident);
+    for (const stream of liveStreams.get(`${host}/${checkType}`) ?? []) stream.write(streamMessage(host, checkType, incident));
+  };
+  const expireSessions = () => {
+    sessions.clear();
+    // an authenticated stream ends with its session; the page's reconnect is sent to the login form
+    for (const streams of liveStreams.values()) for (const stream of streams) stream.end();
+    liveStreams.clear();
+  };
   const close = async () => {
     server.closeAllConnections();
     tracker.closeAllConnections();
@@ -98,9 +139,11 @@ export async function startDashboard(): Promise<Dashboard> {
     url,
     username,
     password,
-    setIncident: (host, checkType, incident) => void incidents.set(`${host}/${checkType}`, incident),
+    setIncident,
     foreignHits: () => foreign,
     views: () => views,
+    logins: () => logins,
+    expireSessions,
     close,
     [Symbol.asyncDispose]: close,
   };

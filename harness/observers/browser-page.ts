@@ -1,0 +1,228 @@
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { ObserverConfigOf } from '../config/observer-schema.js';
+
+type BrowserConfig = ObserverConfigOf<'browser'>;
+
+/** What the incident view shows, read by the configured selectors. */
+export interface DashboardReading {
+  status: string;
+  updated_at?: string;
+  tier?: string;
+  runbook?: string;
+  host?: string;
+  check_type?: string;
+}
+
+const OPTIONAL_FIELDS = ['updated_at', 'tier', 'runbook', 'host', 'check_type'] as const;
+
+/** Wrong credentials or selectors: retrying does not help, so the watch gives up at once. */
+export class LoginFailed extends Error {}
+
+/**
+ * Actions, network and console, without DOM snapshots or the screencast: both
+ * cost every reading time (snapshots about 10–30 ms here), and the failure
+ * evidence takes the page's screenshot and HTML at the moment it failed instead.
+ */
+const TRACE_OPTIONS = { screenshots: false, snapshots: false };
+
+/** The page calls this binding when its DOM changed. */
+const DOM_CHANGED_BINDING = '__chaoslabDomChanged';
+
+/**
+ * Runs in every document before its own scripts: a MutationObserver (which
+ * already delivers all of one task's mutations in one call) tells chaoslab the
+ * page changed.
+ */
+const DOM_CHANGE_SCRIPT = `new MutationObserver(() => window[${JSON.stringify(DOM_CHANGED_BINDING)}]?.())
+  .observe(document, { subtree: true, childList: true, characterData: true, attributes: true });`;
+
+/**
+ * Runs in the page: the innerText of each CSS selector's first match in the
+ * document or an open shadow root, null when not found or not CSS. A string,
+ * not a function, so no compiler's helpers (e.g. esbuild's __name) reach the page.
+ */
+const READ_SCRIPT = `(selectors) => {
+  const find = (root, selector) => {
+    const found = root.querySelector(selector);
+    if (found) return found;
+    for (const element of root.querySelectorAll('*')) {
+      const inner = element.shadowRoot && find(element.shadowRoot, selector);
+      if (inner) return inner;
+    }
+    return null;
+  };
+  return selectors.map((selector) => {
+    try { return find(document, selector)?.innerText ?? null; } catch { return null; }
+  });
+}`;
+
+/** How many times a piecewise reading is taken before the last one is kept anyway (a page that never stops changing). */
+const MAX_READS = 3;
+
+/**
+ * One watch's page on the dashboard: its own browser context (cookies, trace),
+ * with every origin other than the dashboard's blocked. Each loop step of the
+ * watch is traced as a chunk of its own that is kept only when the step fails,
+ * so a 20-minute window does not grow one trace without bound and the saved
+ * trace shows exactly the reading that went wrong.
+ */
+export class DashboardPage {
+  private stepTraced = false;
+  private viewUrl: string | undefined;
+
+  private constructor(
+    private readonly config: BrowserConfig,
+    private readonly browserContext: BrowserContext,
+    private readonly page: Page,
+  ) {}
+
+  /** `onDomChange`, when given, is called whenever the page's DOM changes (live mode). */
+  static async open(browser: Browser, config: BrowserConfig, onDomChange?: () => void): Promise<DashboardPage> {
+    const origin = new URL(config.url).origin;
+    const browserContext = await browser.newContext();
+    try {
+      await browserContext.tracing.start(TRACE_OPTIONS);
+      await browserContext.route('**/*', (route) => (new URL(route.request().url()).origin === origin ? route.continue() : route.abort('blockedbyclient')));
+      if (onDomChange) {
+        await browserContext.exposeBinding(DOM_CHANGED_BINDING, () => onDomChange());
+        await browserContext.addInitScript({ content: DOM_CHANGE_SCRIPT });
+      }
+      const page = await browserContext.newPage();
+      page.setDefaultTimeout(config.timeout);
+      return new DashboardPage(config, browserContext, page);
+    } catch (error) {
+      await browserContext.close().catch(() => undefined);
+      throw error;
+    }
+  }
+
+  /** Starts the trace chunk of one loop step; `endStep` drops it, `saveEvidence` keeps it. */
+  async beginStep(): Promise<void> {
+    if (this.stepTraced) return;
+    await this.browserContext.tracing.startChunk();
+    this.stepTraced = true;
+  }
+
+  async endStep(): Promise<void> {
+    if (!this.stepTraced) return;
+    this.stepTraced = false;
+    await this.browserContext.tracing.stopChunk();
+  }
+
+  /** Logs in with the configured selectors (nothing to do without a `login` block). */
+  async login(password: () => Promise<string>): Promise<void> {
+    const login = this.config.login;
+    this.viewUrl = undefined;
+    if (!login) return;
+    const page = this.page;
+    await page.goto(login.url ?? this.config.url);
+    await page.fill(login.username_selector, login.username);
+    await page.fill(login.password_selector, await password());
+    await page.click(login.submit_selector);
+    if (login.success_selector) {
+      await page.waitForSelector(login.success_selector).catch(() => {
+        throw new LoginFailed(`login failed: ${login.success_selector} did not appear within ${this.config.timeout}ms after submitting`);
+      });
+      return;
+    }
+    await page.waitForLoadState();
+    if (await this.showsLoginForm()) throw new LoginFailed('login failed: the login form is still shown after submitting');
+  }
+
+  private async showsLoginForm(): Promise<boolean> {
+    const login = this.config.login;
+    return login !== undefined && (await this.page.locator(login.password_selector).first().isVisible());
+  }
+
+  /** True while the page still shows the incident view it loaded last (a live page may have navigated away). */
+  showsView(): boolean {
+    return this.viewUrl !== undefined && this.page.url() === this.viewUrl;
+  }
+
+  /**
+   * Loads the incident view; `logged_out` when the dashboard answered with its
+   * login form instead (the session expired).
+   */
+  async load(url: string): Promise<'loaded' | 'logged_out'> {
+    this.viewUrl = undefined;
+    // the DOM is enough to read text; waiting for every subresource only adds lag
+    const response = await this.page.goto(url, { waitUntil: 'domcontentloaded' });
+    if (response && response.status() >= 500) throw new Error(`incident view answered ${response.status()}`);
+    if (await this.showsLoginForm()) return 'logged_out';
+    this.viewUrl = this.page.url();
+    return 'loaded';
+  }
+
+  /** Opens `url` as a check that the dashboard answers. */
+  async probe(url: string): Promise<void> {
+    const response = await this.page.goto(url);
+    if (response && response.status() >= 400) throw new Error(`${url} answered ${response.status()}`);
+  }
+
+  /**
+   * Reads the selectors; undefined when the page shows no incident (yet). A
+   * reading that needed Playwright's own selector engine is not one atomic
+   * look at the page (a live page can change between its steps), so it is
+   * taken again until two in a row agree.
+   */
+  async read(): Promise<DashboardReading | undefined> {
+    const selectors = this.config.selectors;
+    const fields = (['status', ...OPTIONAL_FIELDS] as const).filter((field) => selectors[field] !== undefined);
+    const list = fields.map((field) => selectors[field]!);
+    let taken = await this.texts(list);
+    for (let tries = 1; taken.piecewise && tries < MAX_READS; tries += 1) {
+      const again = await this.texts(list);
+      const agree = again.values.every((value, index) => value === taken.values[index]);
+      taken = again;
+      if (agree) break;
+    }
+    const texts = taken.values;
+    if (texts[0] === undefined) return undefined;
+    const reading: DashboardReading = { status: texts[0] };
+    fields.forEach((field, index) => {
+      if (index > 0 && texts[index] !== undefined) reading[field] = texts[index];
+    });
+    return reading;
+  }
+
+  /**
+   * The trimmed innerText of each selector's first match. One script reads
+   * every selector that is plain CSS and matches in the document or an open
+   * shadow root, in one task, so those values are of one moment. The rest
+   * (Playwright-only syntax such as `text=` or `>>`, CSS that only matches
+   * across a shadow boundary, absent elements) go through Playwright's engine;
+   * a value found that way was read at another moment: the result is `piecewise`.
+   */
+  private async texts(list: readonly string[]): Promise<{ values: (string | undefined)[]; piecewise: boolean }> {
+    const quick = (await this.page.evaluate(`(${READ_SCRIPT})(${JSON.stringify(list)})`)) as (string | null)[];
+    let piecewise = false;
+    const values = await Promise.all(list.map(async (selector, index) => {
+      const quickValue = quick[index];
+      if (quickValue !== null && quickValue !== undefined) return quickValue.trim();
+      const slow = (await this.page.locator(selector).first().allInnerTexts())[0];
+      if (slow !== undefined) piecewise = true;
+      return slow?.trim();
+    }));
+    return { values, piecewise };
+  }
+
+  /** Saves a screenshot, the page's HTML and the failing step's trace; returns a sentence naming the files. */
+  async saveEvidence(evidenceDir: string, stemName: string): Promise<string> {
+    const stem = join(evidenceDir, stemName);
+    await mkdir(evidenceDir, { recursive: true });
+    const saved: string[] = [];
+    await this.page.screenshot({ path: `${stem}.png`, fullPage: true }).then(() => saved.push(`screenshot ${stem}.png`), () => undefined);
+    await this.page.content().then((html) => writeFile(`${stem}.html`, html)).then(() => saved.push(`page ${stem}.html`), () => undefined);
+    if (this.stepTraced) {
+      this.stepTraced = false;
+      await this.browserContext.tracing.stopChunk({ path: `${stem}-trace.zip` }).then(() => saved.push(`trace ${stem}-trace.zip`), () => undefined);
+    }
+    return saved.length ? `evidence: ${saved.join(', ')}` : 'no evidence could be saved';
+  }
+
+  async close(): Promise<void> {
+    await this.browserContext.close().catch(() => undefined);
+  }
+}
