@@ -59,3 +59,12 @@ export function redactDeep<T>(value: T, secrets: readonly string[] = resolvedSec
   return value;
 }
 
+/**
+ * At most `max` characters of a command's output or a server's body, redacted
+ * before it is cut: a cut through a secret would leave a prefix that no longer
+ * matches it. `more` describes what was cut off.
+ */
+export function excerpt(text: string, max: number, more: (omitted: number) => string = () => ''): string {
+  const clean = redact(text);
+  return clean.length > max ? `${clean.slice(0, max)}${more(clean.length - max)}` : clean;
+}

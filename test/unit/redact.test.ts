@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { jsonSchemaFor } from '../../harness/config/json-schema.js';
 import { labSchema } from '../../harness/config/lab-schema.js';
 import { inventorySecretRefs, labSecrets, SecretResolver } from '../../harness/config/secrets.js';
-import { redact, redactDeep, resolvedSecrets } from '../../harness/core/redact.js';
+import { excerpt, redact, redactDeep, resolvedSecrets } from '../../harness/core/redact.js';
 
 describe('redact', () => {
   it('hides a secret raw and as it reads inside a JSON string', () => {
@@ -25,6 +25,15 @@ describe('redact', () => {
 
   it('redacts nested values', () => {
     expect(redactDeep({ a: ['x s3cr3t-value y'], b: { c: 's3cr3t-value' }, n: 1 }, ['s3cr3t-value'])).toEqual({ a: ['x [redacted] y'], b: { c: '[redacted]' }, n: 1 });
+  });
+});
+
+describe('excerpt', () => {
+  it('redacts before it cuts, so no prefix of a secret survives the cut', async () => {
+    await new SecretResolver('/', { CUT_TOKEN: 'tok-0123456789abcdef' }).resolve('env:CUT_TOKEN');
+    const cut = excerpt('output: tok-0123456789abcdef and more', 14, (omitted) => ` (+${omitted})`);
+    expect(cut).toBe('output: [redac (+13)');
+    expect(cut).not.toContain('tok-');
   });
 });
 
