@@ -31,6 +31,38 @@ interface Reading {
   check_type?: string;
 }
 
+/**
+ * A watch's Playwright trace. It never records a login: a trace keeps each
+ * fill's value, the form's POST body and every input's value in its DOM
+ * snapshots, so the password would sit in the evidence in plain text.
+ * Stopping without a path discards what was recorded.
+ */
+class LoginFreeTrace {
+  private running = false;
+
+  constructor(private readonly browserContext: BrowserContext) {}
+
+  async start(): Promise<void> {
+    if (this.running) return;
+    await this.browserContext.tracing.start(TRACE_OPTIONS);
+    this.running = true;
+  }
+
+  async discard(): Promise<void> {
+    if (!this.running) return;
+    this.running = false;
+    await this.browserContext.tracing.stop();
+  }
+
+  /** False when nothing was being traced (the watch failed while logging in). */
+  async save(path: string): Promise<boolean> {
+    if (!this.running) return false;
+    this.running = false;
+    await this.browserContext.tracing.stop({ path });
+    return true;
+  }
+}
+
 /** Wrong credentials or selectors: retrying does not help, so the watch gives up at once. */
 class LoginFailed extends Error {}
 
@@ -42,7 +74,8 @@ const READING_FIELDS = { kind: 'status', at: 'updated_at', host: 'host', check_t
  * incident view of host + check type and re-reads status/tier/runbook on an
  * interval; a changed reading is an event. Requests to any origin other than
  * the dashboard's are blocked. When it fails, a screenshot and a Playwright
- * trace are saved into the evidence directory and named in the error.
+ * trace of the readings since the last login are saved into the evidence
+ * directory and named in the error.
  */
 export class BrowserObserver implements Observer {
   readonly kind = 'browser';
@@ -66,30 +99,40 @@ export class BrowserObserver implements Observer {
     return this.browser;
   }
 
-  /** A context per watch, tracing from the start, with every other origin blocked. */
+  /** A context per watch, with every other origin blocked. */
   private async openPage(): Promise<{ browserContext: BrowserContext; page: Page }> {
     const browserContext = await (await this.launch()).newContext();
-    await browserContext.tracing.start(TRACE_OPTIONS);
     await browserContext.route('**/*', (route) => (new URL(route.request().url()).origin === this.origin ? route.continue() : route.abort('blockedbyclient')));
     const page = await browserContext.newPage();
     page.setDefaultTimeout(this.config.timeout);
     return { browserContext, page };
   }
 
-  /** Saves a screenshot and the trace so far; returns a sentence naming the files. */
-  private async saveEvidence(page: Page, browserContext: BrowserContext, label: string): Promise<string> {
+  /** Saves a screenshot (the browser masks the password field) and the trace so far; returns a sentence naming the files. */
+  private async saveEvidence(page: Page, trace: LoginFreeTrace, label: string): Promise<string> {
     const stem = join(this.context.evidenceDir, `${this.name}-${label}-${Date.now()}`);
     await mkdir(this.context.evidenceDir, { recursive: true });
     const saved: string[] = [];
     await page.screenshot({ path: `${stem}.png`, fullPage: true }).then(() => saved.push(`screenshot ${stem}.png`), () => undefined);
-    await browserContext.tracing.stop({ path: `${stem}-trace.zip` }).then(() => saved.push(`trace ${stem}-trace.zip`), () => undefined);
-    await browserContext.tracing.start(TRACE_OPTIONS).catch(() => undefined);
+    await trace.save(`${stem}-trace.zip`).then(
+      (written) => {
+        if (written) saved.push(`trace ${stem}-trace.zip`);
+      },
+      () => undefined,
+    );
     return saved.length ? `evidence: ${saved.join(', ')}` : 'no evidence could be saved';
   }
 
-  private async login(page: Page): Promise<void> {
-    const login = this.config.login;
-    if (!login) return;
+  /** Logs in untraced (dropping the trace of the readings before), then traces the readings. */
+  private async login(page: Page, trace: LoginFreeTrace): Promise<void> {
+    if (this.config.login) {
+      await trace.discard();
+      await this.submitLogin(page, this.config.login);
+    }
+    await trace.start();
+  }
+
+  private async submitLogin(page: Page, login: NonNullable<BrowserConfig['login']>): Promise<void> {
     const password = await this.context.resolveSecret(login.password);
     await page.goto(login.url ?? this.config.url);
     await page.fill(login.username_selector, login.username);
@@ -99,10 +142,12 @@ export class BrowserObserver implements Observer {
       await page.waitForSelector(login.success_selector).catch(() => {
         throw new LoginFailed(`login failed: ${login.success_selector} did not appear within ${this.config.timeout}ms after submitting`);
       });
-      return;
+    } else {
+      await page.waitForLoadState();
+      if (await page.locator(login.password_selector).isVisible()) throw new LoginFailed('login failed: the login form is still shown after submitting');
     }
-    await page.waitForLoadState();
-    if (await page.locator(login.password_selector).isVisible()) throw new LoginFailed('login failed: the login form is still shown after submitting');
+    // a page that keeps the (hidden) form after logging in would still hold the password for the trace's DOM snapshots
+    await page.locator(login.password_selector).evaluateAll((fields) => fields.forEach((field) => ((field as HTMLInputElement).value = '')));
   }
 
   private incidentUrl(request: WatchRequest): string {
@@ -141,6 +186,7 @@ export class BrowserObserver implements Observer {
 
   async *watch(request: WatchRequest): AsyncIterable<ObserverOutput> {
     const { browserContext, page } = await this.openPage();
+    const trace = new LoginFreeTrace(browserContext);
     const reconnector = new Reconnector(this.name, this.context.clock);
     let loggedIn = false;
     let last: string | undefined;
@@ -149,7 +195,7 @@ export class BrowserObserver implements Observer {
         // readings start every poll_interval (not poll_interval after the previous one ended)
         const started = this.context.clock.now();
         try {
-          if (!loggedIn) await this.login(page);
+          if (!loggedIn) await this.login(page, trace);
           loggedIn = true;
           const reading = await this.read(page, request);
           reconnector.succeeded();
@@ -162,7 +208,7 @@ export class BrowserObserver implements Observer {
           const giveUp = error instanceof LoginFailed || (await reconnector.failed(error, request.signal).then(() => false, () => true));
           if (giveUp) {
             if (request.signal.aborted) return;
-            const evidence = await this.saveEvidence(page, browserContext, request.attemptId);
+            const evidence = await this.saveEvidence(page, trace, request.attemptId);
             throw new ObserverUnavailableError(this.name, `${errorMessage(error)} (${evidence})`, { cause: error });
           }
           continue;
