@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { createProgram } from './program.js';
+import { redactStandardStreams } from './redacted-output.js';
 import { register as registerSchema } from './commands/schema.js';
 import { register as registerValidate } from './commands/validate.js';
 import { register as registerRun } from './commands/run.js';
@@ -17,6 +18,7 @@ type Registrar = (program: Command) => void;
 /** Every command of the CLI, one module each (harness/cli/commands/*.ts). */
 const registrars: Registrar[] = [registerValidate, registerSchema, registerRun, registerList, registerRevert, registerReport, registerDoctor, registerLab];
 
+redactStandardStreams();
 const program = createProgram();
 for (const register of registrars) register(program);
 await program.parseAsync(process.argv);

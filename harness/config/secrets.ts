@@ -1,14 +1,14 @@
 import { readFile } from 'node:fs/promises';
-import { isAbsolute, resolve } from 'node:path';
+import { dirname, isAbsolute, resolve } from 'node:path';
 import { ChaoslabError } from '../core/errors.js';
+import { rememberSecret } from '../core/redact.js';
+import type { LabConfig } from './lab-schema.js';
 
 /**
  * Resolves `env:NAME` / `file:PATH` references. Every resolved value is
- * remembered so the event writer and logs can redact it wherever it appears.
+ * remembered (core/redact.ts) so that every sink redacts it wherever it appears.
  */
 export class SecretResolver {
-  private readonly known = new Set<string>();
-
   constructor(private readonly baseDir: string, private readonly env: NodeJS.ProcessEnv = process.env) {}
 
   async resolve(ref: string): Promise<string> {
@@ -29,23 +29,47 @@ export class SecretResolver {
     } else {
       throw new ChaoslabError('CHAOSLAB_SECRET_UNRESOLVED', `secret reference must start with env: or file: (got a value of ${ref.length} characters)`);
     }
-    if (value.length >= 4) this.known.add(value);
+    rememberSecret(value);
+    for (const password of urlPasswords(value)) rememberSecret(password);
     return value;
-  }
-
-  /** Values to scrub from anything written to disk or the console. */
-  secrets(): readonly string[] {
-    return [...this.known];
   }
 }
 
-/** Replaces every known secret (and each line of a multi-line secret such as a key) with [redacted]. */
-export function redact(text: string, secrets: readonly string[]): string {
-  let out = text;
-  for (const secret of secrets) {
-    for (const piece of [secret, ...secret.split(/\r?\n/).filter((line) => line.length >= 8)]) {
-      if (piece) out = out.split(piece).join('[redacted]');
-    }
+/** A connection URL's password is a secret of its own: the host's copy of it can be printed without the rest of the URL. */
+function urlPasswords(value: string): string[] {
+  if (!/^[a-z][a-z0-9+.-]*:\/\//i.test(value)) return [];
+  try {
+    const { password } = new URL(value);
+    return password ? [password, decodeURIComponent(password)] : [];
+  } catch {
+    return [];
   }
-  return out;
+}
+
+/** Every secret reference of an inventory: host credentials and observer credentials. */
+export function inventorySecretRefs(lab: LabConfig): string[] {
+  const refs: (string | undefined)[] = [];
+  for (const { transport } of lab.hosts) {
+    if (transport.kind === 'ssh') refs.push(transport.key, transport.password, transport.passphrase);
+    if (transport.kind === 'winrm') refs.push(transport.password);
+  }
+  for (const observer of lab.observers) {
+    if (observer.kind === 'http') refs.push(observer.auth?.type === 'bearer' ? observer.auth.token : observer.auth?.password);
+    if (observer.kind === 'postgres') refs.push(observer.url);
+    if (observer.kind === 'webhook') refs.push(observer.secret);
+    if (observer.kind === 'browser') refs.push(observer.login?.password);
+  }
+  return [...new Set(refs.filter((ref): ref is string => ref !== undefined))];
+}
+
+/**
+ * The resolver for an inventory, with every one of its secrets resolved now:
+ * redaction must know a secret before the first command output or error that
+ * could carry it, not only once the transport or observer that uses it starts.
+ * A reference that does not resolve is left for its real use to report.
+ */
+export async function labSecrets(lab: LabConfig, labFile: string): Promise<SecretResolver> {
+  const secrets = new SecretResolver(dirname(labFile));
+  await Promise.all(inventorySecretRefs(lab).map((ref) => secrets.resolve(ref).catch(() => undefined)));
+  return secrets;
 }

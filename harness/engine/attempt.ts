@@ -1,5 +1,6 @@
 import type { HostConfig } from '../config/lab-schema.js';
 import { errorMessage, isTransportError } from '../core/errors.js';
+import { excerpt } from '../core/redact.js';
 import { waitFor } from '../core/wait.js';
 import type { Transport } from '../transport/transport.js';
 import type { AttemptOutcome, EngineContext, InjectionSpec } from './context.js';
@@ -175,7 +176,7 @@ async function snapshotAndJournal(states: readonly MemberState[], spec: Injectio
     try {
       if (command !== undefined) {
         const result = await state.exec('snapshot', command);
-        if (result.exitCode !== 0) throw new Error(`snapshot exited ${result.exitCode}: ${(result.stderr || result.stdout).trim().slice(0, 300)}`);
+        if (result.exitCode !== 0) throw new Error(`snapshot exited ${result.exitCode}: ${excerpt((result.stderr || result.stdout).trim(), 300)}`);
         snapshots.set(state, result.stdout.trim());
       } else snapshots.set(state, '');
       // The revert is durable on disk before any injection command of the bundle runs.

@@ -3,6 +3,7 @@ import { protectedPlane } from '../config/validate-lab.js';
 import type { Clock } from '../core/clock.js';
 import { errorMessage } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
+import { excerpt } from '../core/redact.js';
 import type { Observer, ObserverContext } from '../observers/observer.js';
 import type { ObserverConfig } from '../config/observer-schema.js';
 import { ps, sh } from '../quoting/shell.js';
@@ -71,7 +72,7 @@ async function checkHost(lab: LabConfig, host: HostConfig, transport: Transport,
   checks.push(await attempt(subject, 'command', async () => {
     const result = await transport.exec(transport.shell === 'posix' ? sh`echo ${MARKER}` : ps`Write-Output ${MARKER}`, { timeoutMs });
     const ok = result.exitCode === 0 && result.stdout.trim() === MARKER;
-    return { ok, detail: ok ? `exit 0 in ${result.durationMs} ms` : `exit ${result.exitCode}, stdout ${JSON.stringify(result.stdout.trim().slice(0, 80))}, stderr ${JSON.stringify(result.stderr.trim().slice(0, 120))}` };
+    return { ok, detail: ok ? `exit 0 in ${result.durationMs} ms` : `exit ${result.exitCode}, stdout ${JSON.stringify(excerpt(result.stdout.trim(), 80))}, stderr ${JSON.stringify(excerpt(result.stderr.trim(), 120))}` };
   }));
   checks.push(await attempt(subject, 'clock', async () => {
     const skew = await measureSkew(transport, deps.clock);

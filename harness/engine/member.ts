@@ -1,4 +1,5 @@
 import { errorMessage, isTransportError } from '../core/errors.js';
+import { excerpt } from '../core/redact.js';
 import type { JournalEntry } from '../journal/journal.js';
 import type { CommandStep, Phase } from '../model/run-model.js';
 import type { InconclusiveReason, Verdict } from '../model/verdict.js';
@@ -11,7 +12,7 @@ import type { Judgement } from './verdict.js';
 const MAX_OUTPUT = 4000;
 
 function clip(text: string): string {
-  return text.length > MAX_OUTPUT ? `${text.slice(0, MAX_OUTPUT)}… [${text.length - MAX_OUTPUT} more characters]` : text;
+  return excerpt(text, MAX_OUTPUT, (omitted) => `… [${omitted} more characters]`);
 }
 
 /**

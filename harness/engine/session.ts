@@ -1,9 +1,10 @@
 import { join } from 'node:path';
 import { ExitCode, mostSevere, type ExitCodeValue } from '../cli/exit-codes.js';
 import type { LabConfig } from '../config/lab-schema.js';
-import { SecretResolver } from '../config/secrets.js';
+import { labSecrets } from '../config/secrets.js';
 import type { Clock } from '../core/clock.js';
 import { createLogger, type Logger } from '../core/logger.js';
+import { resolvedSecrets } from '../core/redact.js';
 import { TeardownStack } from '../core/teardown.js';
 import { RunFolder } from '../events/fold.js';
 import { writeRunJson } from '../events/run-json.js';
@@ -83,14 +84,8 @@ export function exitCodeFor(model: RunModel, interrupted: boolean): ExitCodeValu
  */
 export async function runSession(options: SessionOptions): Promise<SessionResult> {
   const { lab, clock } = options;
-  const secrets = new SecretResolver(join(options.labFile, '..'));
-  const extraSecrets: SecretResolver[] = [];
-  const writer = new EventWriter({
-    runId: newRunId(clock.wallNow()),
-    reportsRoot: options.reportsRoot,
-    clock,
-    secrets: () => [...secrets.secrets(), ...extraSecrets.flatMap((s) => s.secrets())],
-  });
+  const secrets = await labSecrets(lab, options.labFile);
+  const writer = new EventWriter({ runId: newRunId(clock.wallNow()), reportsRoot: options.reportsRoot, clock, secrets: resolvedSecrets });
   const logger = createLogger(join(writer.runDir, 'chaoslab.log')).child({ runId: writer.runId });
   // transports and observers; the event log closes last, after the reporters' final hook
   const teardown = new TeardownStack();
@@ -134,7 +129,7 @@ export async function runSession(options: SessionOptions): Promise<SessionResult
     await mux.onRunStart(folder.model());
     recordSkips(options.plan, writer);
 
-    const quarantined = await replayPending(options, writer, logger, transportFor, extraSecrets);
+    const quarantined = await replayPending(options, writer, logger, transportFor);
     for (const [host, detail] of quarantined) writer.emit({ type: 'host_quarantined', host, reason: 'revert_failed', detail });
 
     const observers = lab.observers.map((config) =>
@@ -186,13 +181,13 @@ export async function runSession(options: SessionOptions): Promise<SessionResult
 }
 
 /** Pending reverts of earlier runs are replayed before anything is injected; a host still not clean is quarantined. */
-async function replayPending(options: SessionOptions, writer: EventWriter, logger: Logger, transportFor: (host: string) => Transport, extraSecrets: SecretResolver[]): Promise<Map<string, string>> {
+async function replayPending(options: SessionOptions, writer: EventWriter, logger: Logger, transportFor: (host: string) => Transport): Promise<Map<string, string>> {
   const quarantined = new Map<string, string>();
   const { entries, unreadable } = await options.journal.pending();
   for (const bad of unreadable) writer.emit({ type: 'note', level: 'error', message: `unreadable journal entry ${bad.file}: ${bad.error}` });
   if (!entries.length) return quarantined;
   writer.emit({ type: 'note', level: 'warn', message: `${entries.length} pending revert(s) from an earlier run: replaying them first` });
-  await using hosts = new JournalHosts({ clock: options.clock, logger, current: { labFile: options.labFile, transportFor }, onSecrets: (s) => extraSecrets.push(s) });
+  await using hosts = new JournalHosts({ clock: options.clock, logger, current: { labFile: options.labFile, transportFor } });
   await replayJournal(options.journal, entries, {
     transportFor: hosts.transportFor,
     onResult: (result) => {

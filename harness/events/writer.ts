@@ -1,7 +1,7 @@
 import { closeSync, fsyncSync, mkdirSync, openSync, renameSync, rmSync, symlinkSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
-import { redact } from '../config/secrets.js';
 import type { Clock } from '../core/clock.js';
+import { redactDeep } from '../core/redact.js';
 import type { RunEvent, RunEventBody } from '../model/events.js';
 import type { EventSink } from './sink.js';
 
@@ -9,17 +9,6 @@ import type { EventSink } from './sink.js';
 export function newRunId(wallNow = Date.now(), random = Math.random): string {
   const stamp = new Date(wallNow).toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
   return `${stamp}-${random().toString(36).slice(2, 6).padEnd(4, '0')}`;
-}
-
-/** Replaces every known secret in every string of a JSON-like value. */
-export function redactDeep<T>(value: T, secrets: readonly string[]): T {
-  if (!secrets.length) return value;
-  if (typeof value === 'string') return redact(value, secrets) as T;
-  if (Array.isArray(value)) return value.map((item) => redactDeep(item, secrets)) as T;
-  if (value && typeof value === 'object') {
-    return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, redactDeep(item, secrets)])) as T;
-  }
-  return value;
 }
 
 export type EventListener = (event: RunEvent) => void;

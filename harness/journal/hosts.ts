@@ -1,7 +1,7 @@
 import { dirname, resolve } from 'node:path';
 import { loadLabFile } from '../config/load-project.js';
 import type { LabConfig } from '../config/lab-schema.js';
-import { SecretResolver } from '../config/secrets.js';
+import { labSecrets } from '../config/secrets.js';
 import type { Clock } from '../core/clock.js';
 import { formatIssue } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
@@ -14,8 +14,6 @@ export interface JournalHostsOptions {
   readonly logger: Logger;
   /** The current run's own lab: its pooled transports are reused. */
   readonly current?: { readonly labFile: string; readonly transportFor: (host: string) => Transport };
-  /** Secrets resolved for other inventories are redacted like the run's own. */
-  readonly onSecrets?: (resolver: SecretResolver) => void;
 }
 
 /** A container lab's concrete inventory (published ports, lab keys); other labs as they are. The engine client loads only when needed. */
@@ -58,8 +56,7 @@ export class JournalHosts implements AsyncDisposable {
     if (typeof lab === 'string') return { unavailable: lab };
     const host = lab.hosts.find((h) => h.name === entry.host);
     if (!host) return { unavailable: `host ${entry.host} is no longer in ${entry.labFile}` };
-    const secrets = new SecretResolver(dirname(labFile));
-    this.options.onSecrets?.(secrets);
+    const secrets = await labSecrets(lab, labFile);
     const transport = createTransport(host, { resolveSecret: (ref) => secrets.resolve(ref), clock: this.options.clock, logger: this.options.logger, baseDir: dirname(labFile) });
     this.transports.set(key, transport);
     return transport;

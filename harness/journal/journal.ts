@@ -8,7 +8,10 @@ import type { ShellKind } from '../transport/transport.js';
  * directory fsynced) before the first injection command runs, removed only
  * after the host's baseline check passes again. Whatever kills the harness —
  * a crash, `kill -9`, power loss — the next `run` or `revert --pending` finds
- * the entry and reverts it.
+ * the entry and reverts it. Entries are the one output not redacted: a revert
+ * must restore exactly what the snapshot read, secrets included, so they are
+ * private instead (0600 files in a 0700 directory) and live only until the
+ * host is verified.
  */
 export interface JournalEntry {
   readonly v: 1;

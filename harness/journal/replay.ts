@@ -1,4 +1,5 @@
 import { errorMessage } from '../core/errors.js';
+import { excerpt } from '../core/redact.js';
 import type { Transport } from '../transport/transport.js';
 import type { JournalEntry, RevertJournal } from './journal.js';
 
@@ -43,7 +44,7 @@ async function replayOne(journal: RevertJournal, entry: JournalEntry, options: R
     for (const command of entry.revert) {
       const result = await transport.exec(command, { timeoutMs: entry.timeoutMs });
       if (result.exitCode !== 0) {
-        return { entry, status: 'revert_failed', detail: `revert exited ${result.exitCode}: ${(result.stderr || result.stdout).trim().slice(0, 500)}` };
+        return { entry, status: 'revert_failed', detail: `revert exited ${result.exitCode}: ${excerpt((result.stderr || result.stdout).trim(), 500)}` };
       }
     }
     const check = await transport.exec(entry.check, { timeoutMs: entry.timeoutMs });

@@ -3,7 +3,7 @@ import type { LabConfig } from '../config/lab-schema.js';
 import { systemClock } from '../core/clock.js';
 import { errorMessage } from '../core/errors.js';
 import { silentLogger } from '../core/logger.js';
-import { SecretResolver } from '../config/secrets.js';
+import { labSecrets } from '../config/secrets.js';
 import { createTransport } from '../transport/registry.js';
 import type { HostStatus, LabProvider } from './lab-provider.js';
 
@@ -27,7 +27,7 @@ export class StaticLabProvider implements LabProvider {
   }
 
   async status(lab: LabConfig): Promise<readonly HostStatus[]> {
-    const secrets = new SecretResolver(dirname(this.inventoryFile));
+    const secrets = await labSecrets(lab, this.inventoryFile);
     const context = { resolveSecret: (ref: string) => secrets.resolve(ref), clock: systemClock, logger: silentLogger, baseDir: dirname(this.inventoryFile) };
     return Promise.all(
       lab.hosts.map(async (host): Promise<HostStatus> => {

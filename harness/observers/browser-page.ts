@@ -2,6 +2,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import type { ObserverConfigOf } from '../config/observer-schema.js';
+import { redact } from '../core/redact.js';
 
 type BrowserConfig = ObserverConfigOf<'browser'>;
 
@@ -58,6 +59,13 @@ const READ_SCRIPT = `(selectors) => {
   });
 }`;
 
+/** Runs in the page: empties every password field (value and attribute), and the login form's own one. */
+const CLEAR_PASSWORDS_SCRIPT = (passwordSelector: string | undefined) => `(() => {
+  const fields = [...document.querySelectorAll('input[type=password]')];
+  try { fields.push(...document.querySelectorAll(${JSON.stringify(passwordSelector ?? 'input[type=password]')})); } catch {}
+  for (const field of fields) { field.value = ''; field.removeAttribute('value'); }
+})()`;
+
 /** How many times a piecewise reading is taken before the last one is kept anyway (a page that never stops changing). */
 const MAX_READS = 3;
 
@@ -106,17 +114,28 @@ export class DashboardPage {
   }
 
   async endStep(): Promise<void> {
+    await this.dropStepTrace();
+  }
+
+  private async dropStepTrace(): Promise<void> {
     if (!this.stepTraced) return;
     this.stepTraced = false;
     await this.browserContext.tracing.stopChunk();
   }
 
-  /** Logs in with the configured selectors (nothing to do without a `login` block). */
+  /**
+   * Logs in with the configured selectors (nothing to do without a `login`
+   * block). Never traced: a trace keeps each fill's value and the form's POST
+   * body, so the password would sit in the evidence in plain text. The step's
+   * trace starts again once the login succeeded; a refused login leaves a
+   * screenshot and the page's HTML only.
+   */
   async login(password: () => Promise<string>): Promise<void> {
     const login = this.config.login;
     this.viewUrl = undefined;
     if (!login) return;
     const page = this.page;
+    await this.dropStepTrace();
     await page.goto(login.url ?? this.config.url);
     await page.fill(login.username_selector, login.username);
     await page.fill(login.password_selector, await password());
@@ -125,10 +144,13 @@ export class DashboardPage {
       await page.waitForSelector(login.success_selector).catch(() => {
         throw new LoginFailed(`login failed: ${login.success_selector} did not appear within ${this.config.timeout}ms after submitting`);
       });
-      return;
+    } else {
+      await page.waitForLoadState();
+      if (await this.showsLoginForm()) throw new LoginFailed('login failed: the login form is still shown after submitting');
     }
-    await page.waitForLoadState();
-    if (await this.showsLoginForm()) throw new LoginFailed('login failed: the login form is still shown after submitting');
+    // a page that keeps the (hidden) form after logging in would still hold the password for the evidence
+    await page.evaluate(CLEAR_PASSWORDS_SCRIPT(login.password_selector));
+    await this.beginStep();
   }
 
   private async showsLoginForm(): Promise<boolean> {
@@ -214,7 +236,11 @@ export class DashboardPage {
     await mkdir(evidenceDir, { recursive: true });
     const saved: string[] = [];
     await this.page.screenshot({ path: `${stem}.png`, fullPage: true }).then(() => saved.push(`screenshot ${stem}.png`), () => undefined);
-    await this.page.content().then((html) => writeFile(`${stem}.html`, html)).then(() => saved.push(`page ${stem}.html`), () => undefined);
+    await this.page
+      .evaluate(CLEAR_PASSWORDS_SCRIPT(this.config.login?.password_selector))
+      .then(() => this.page.content())
+      .then((html) => writeFile(`${stem}.html`, redact(html)))
+      .then(() => saved.push(`page ${stem}.html`), () => undefined);
     if (this.stepTraced) {
       this.stepTraced = false;
       await this.browserContext.tracing.stopChunk({ path: `${stem}-trace.zip` }).then(() => saved.push(`trace ${stem}-trace.zip`), () => undefined);

@@ -117,7 +117,9 @@ export class BrowserObserver implements Observer {
           continue;
         }
         try {
-          await changed.sleep(clock, this.config.poll_interval - (clock.now() - started), request.signal, mark);
+          // live: the next reading is due at the next poll or the next reload, whichever comes first
+          const nextReading = live ? Math.min(started + this.config.poll_interval, loadedAt + this.config.reload_interval) : started + this.config.poll_interval;
+          await changed.sleep(clock, nextReading - clock.now(), request.signal, mark);
           const burstGap = LIVE_MIN_GAP_MS - (clock.now() - started);
           if (live && burstGap > 0) await clock.sleep(burstGap, request.signal);
         } catch {

@@ -1,5 +1,6 @@
 import type { ObserverConfigOf } from '../config/observer-schema.js';
 import { ObserverUnavailableError } from '../core/errors.js';
+import { excerpt } from '../core/redact.js';
 import { getPath, malformed, mapJson, mapRecord, parseTimestamp, type RecordContext } from './fields.js';
 import { authorization, getResponse, RetryableHttpError } from './http-client.js';
 import type { ObservedEvent, Observer, ObserverContext, ObserverOutput, WatchRequest } from './observer.js';
@@ -54,7 +55,7 @@ export class HttpObserver implements Observer {
     try {
       body = JSON.parse(text);
     } catch (error) {
-      return { outputs: [malformed(this.name, `response is not JSON: ${(error as Error).message}`, text.slice(0, 2000))], cursor };
+      return { outputs: [malformed(this.name, `response is not JSON: ${(error as Error).message}`, excerpt(text, 2000))], cursor };
     }
     const items = getPath(body, this.config.items);
     if (!Array.isArray(items)) {

@@ -1,5 +1,6 @@
 import type { HostConfig, TransportConfig } from '../config/lab-schema.js';
 import { TransportError, errorMessage, isTransportError } from '../core/errors.js';
+import { excerpt } from '../core/redact.js';
 import { connectEngine, containerRunning, execInContainer, type Engine, type ExecOutcome } from '../lab/engine.js';
 import type { TransportContext } from './registry.js';
 import type { ExecOptions, ExecResult, Transport } from './transport.js';
@@ -119,8 +120,7 @@ export class DockerExecTransport implements Transport {
   }
 
   private timeoutError(timeoutMs: number, command: string): TransportError {
-    const summary = command.length > 80 ? `${command.slice(0, 77)}...` : command;
-    return new TransportError('TRANSPORT_TIMEOUT', this.host, `command timed out after ${timeoutMs} ms and was killed: ${summary}`);
+    return new TransportError('TRANSPORT_TIMEOUT', this.host, `command timed out after ${timeoutMs} ms and was killed: ${excerpt(command, 77, () => '...')}`);
   }
 }
 

@@ -6,6 +6,7 @@ import { BrowserObserver } from '../../harness/observers/browser.js';
 import { startDashboard, type Dashboard } from '../support/dashboard/server.js';
 import { labHost, observerContext, parseObserver, startWatch, type RunningWatch } from '../support/observer-watch.js';
 import { tempDir } from '../support/tmp.js';
+import { readZipEntries } from '../support/zip.js';
 
 /** Chromium on a loaded 2-core machine can take seconds per page: wait for conditions with a long deadline. */
 const SLOW_MS = 60_000;
@@ -115,7 +116,7 @@ describe('browser observer', () => {
     expect(running.rejected[0]!.detail).toMatch(/"Pending review", which maps to no signal kind/);
   });
 
-  it('fails a wrong login at once with a clear error, a screenshot and a trace', async () => {
+  it('fails a wrong login at once with a clear error and a screenshot; the login itself is never traced', async () => {
     const running = watch(observer('wrong-password'), 'win-dc-1');
     await running.done;
     const error = running.error();
@@ -123,13 +124,27 @@ describe('browser observer', () => {
     const message = String(error);
     expect(message).toMatch(/login failed: #welcome did not appear within 3000ms after submitting/);
     const screenshot = /screenshot (\S+\.png)/.exec(message)?.[1];
-    const trace = /trace (\S+\.zip)/.exec(message)?.[1];
     const html = /page (\S+\.html)/.exec(message)?.[1];
     expect(screenshot?.startsWith(evidence.path)).toBe(true);
     expect(existsSync(screenshot!)).toBe(true);
-    expect(existsSync(trace!)).toBe(true);
-    // the page as it was when the login failed: the form, with the dashboard's own error
+    // the login is never traced; the page as it was when the login failed: the form, with the dashboard's own error
+    expect(message).not.toContain('trace.zip');
     expect(await readFile(html!, 'utf8')).toContain('Invalid user name or password');
+  });
+
+  it('saves a trace of the readings after the login, which never holds the password', async () => {
+    // a status selector that cannot parse fails every reading after a good login, until the observer gives up
+    const running = watch(observer(dashboard.password, { selectors: { status: '#status[[' } }), 'win-dc-1');
+    await running.done;
+    const message = String(running.error());
+    const trace = /trace (\S+\.zip)/.exec(message)?.[1];
+    expect(trace, message).toBeDefined();
+    const entries = await readZipEntries(trace!);
+    expect([...entries.values()].some((data) => data.includes('/incidents/win-dc-1/smb_signing'))).toBe(true);
+    // the dashboard's password (pw-<hex>) reads the same raw, JSON-escaped and form-encoded
+    for (const [name, data] of entries) expect(data.includes(dashboard.password), name).toBe(false);
+    const html = /page (\S+\.html)/.exec(message)?.[1];
+    expect(await readFile(html!, 'utf8')).not.toContain(dashboard.password);
   });
 
   it('is unavailable promptly when the dashboard cannot be reached', async () => {

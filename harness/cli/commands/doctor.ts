@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { configErrorFor, loadLabFile } from '../../config/load-project.js';
-import { SecretResolver } from '../../config/secrets.js';
+import { labSecrets } from '../../config/secrets.js';
 import { systemClock } from '../../core/clock.js';
 import { silentLogger } from '../../core/logger.js';
 import { formatDoctorTable, runDoctor } from '../../engine/doctor.js';
@@ -19,7 +19,7 @@ export async function runDoctorCommand(options: { lab: string; json?: boolean })
   if (!loaded.lab || loaded.issues.length > 0) throw configErrorFor(loaded.issues);
   const lab = await resolveLab(loaded.lab.config);
   const baseDir = dirname(labFile);
-  const secrets = new SecretResolver(baseDir);
+  const secrets = await labSecrets(lab, labFile);
   const resolveSecret = (ref: string) => secrets.resolve(ref);
   const evidenceDir = await mkdtemp(join(tmpdir(), 'chaoslab-doctor-'));
   try {

@@ -1,4 +1,5 @@
 import { systemClock, type Clock } from '../../core/clock.js';
+import { excerpt } from '../../core/redact.js';
 import { backoffDelay } from '../../core/wait.js';
 import { WinRmConnection, type EndpointOptions, type HttpReply } from './connection.js';
 import { faultError, isOperationTimeout, isRetryable, WinRmError } from './errors.js';
@@ -214,7 +215,7 @@ export class WinRmClient {
   }
 
   private httpError(action: string, reply: HttpReply): WinRmError {
-    return new WinRmError('TRANSPORT_PROTOCOL', this.options.host, `${action}: HTTP ${reply.status} from the WinRM listener: ${reply.body.slice(0, 200)}`);
+    return new WinRmError('TRANSPORT_PROTOCOL', this.options.host, `${action}: HTTP ${reply.status} from the WinRM listener: ${excerpt(reply.body, 200)}`);
   }
 
   private parse<T>(read: () => T): T {

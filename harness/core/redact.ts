@@ -1,0 +1,70 @@
+/**
+ * The one redaction every sink uses: events.jsonl, chaoslab.log, the CLI's
+ * stdout and stderr, and the reports built from the events. The list of
+ * secrets is process-wide because a sink must hide every value any resolver
+ * of the process has seen, whichever inventory or command resolved it.
+ */
+const resolved = new Set<string>();
+
+/** Shorter values would redact ordinary words and numbers everywhere. */
+const MIN_SECRET_LENGTH = 4;
+/** Each line of a multi-line secret (a key) this long is hidden on its own too. */
+const MIN_LINE_LENGTH = 8;
+
+export const REDACTED = '[redacted]';
+
+export function rememberSecret(value: string): void {
+  if (value.length >= MIN_SECRET_LENGTH) resolved.add(value);
+}
+
+/** Every secret resolved so far in this process: sinks ask at each write, so later ones are hidden too. */
+export function resolvedSecrets(): readonly string[] {
+  return [...resolved];
+}
+
+/**
+ * What to look for: each secret and each long line of it, also as it reads
+ * inside a JSON string (quotes, backslashes and newlines escaped), because
+ * remote commands print JSON and servers echo headers into JSON bodies.
+ * Longest first, so a whole secret is matched before any of its lines.
+ */
+function needles(secrets: readonly string[]): string[] {
+  const found = new Set<string>();
+  for (const secret of secrets) {
+    for (const piece of [secret, ...secret.split(/\r?\n/).filter((line) => line.length >= MIN_LINE_LENGTH)]) {
+      found.add(piece);
+      found.add(JSON.stringify(piece).slice(1, -1));
+    }
+  }
+  return [...found].sort((a, b) => b.length - a.length);
+}
+
+/** Replaces every secret (and each line of a multi-line one), raw or JSON-escaped, with [redacted]. */
+export function redact(text: string, secrets: readonly string[] = resolvedSecrets()): string {
+  let out = text;
+  for (const needle of needles(secrets)) {
+    if (out.includes(needle)) out = out.split(needle).join(REDACTED);
+  }
+  return out;
+}
+
+/** Redacts every string of a JSON-like value (its keys are chaoslab's own names). */
+export function redactDeep<T>(value: T, secrets: readonly string[] = resolvedSecrets()): T {
+  if (!secrets.length) return value;
+  if (typeof value === 'string') return redact(value, secrets) as T;
+  if (Array.isArray(value)) return value.map((item) => redactDeep(item, secrets)) as T;
+  if (value && typeof value === 'object') {
+    return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, redactDeep(item, secrets)])) as T;
+  }
+  return value;
+}
+
+/**
+ * At most `max` characters of a command's output or a server's body, redacted
+ * before it is cut: a cut through a secret would leave a prefix that no longer
+ * matches it. `more` describes what was cut off.
+ */
+export function excerpt(text: string, max: number, more: (omitted: number) => string = () => ''): string {
+  const clean = redact(text);
+  return clean.length > max ? `${clean.slice(0, max)}${more(clean.length - max)}` : clean;
+}

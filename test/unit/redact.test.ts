@@ -1,0 +1,82 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { jsonSchemaFor } from '../../harness/config/json-schema.js';
+import { labSchema } from '../../harness/config/lab-schema.js';
+import { inventorySecretRefs, labSecrets, SecretResolver } from '../../harness/config/secrets.js';
+import { excerpt, redact, redactDeep, resolvedSecrets } from '../../harness/core/redact.js';
+
+describe('redact', () => {
+  it('hides a secret raw and as it reads inside a JSON string', () => {
+    const secret = 'pa"ss\\word\nsecond-line';
+    const text = `raw ${secret} | json ${JSON.stringify({ token: secret })}`;
+    expect(redact(text, [secret])).toBe('raw [redacted] | json {"token":"[redacted]"}');
+  });
+
+  it('hides each long line of a multi-line secret on its own, and leaves short lines alone', () => {
+    const key = '-----BEGIN KEY-----\nAAAAbbbbCCCCdddd\nEnd\n-----END KEY-----';
+    expect(redact('line AAAAbbbbCCCCdddd and End', [key])).toBe('line [redacted] and End');
+  });
+
+  it('hides the longer of two overlapping secrets whole', () => {
+    expect(redact('token abcd-efgh-ijkl', ['efgh', 'abcd-efgh-ijkl'])).toBe('token [redacted]');
+  });
+
+  it('redacts nested values', () => {
+    expect(redactDeep({ a: ['x s3cr3t-value y'], b: { c: 's3cr3t-value' }, n: 1 }, ['s3cr3t-value'])).toEqual({ a: ['x [redacted] y'], b: { c: '[redacted]' }, n: 1 });
+  });
+});
+
+describe('excerpt', () => {
+  it('redacts before it cuts, so no prefix of a secret survives the cut', async () => {
+    await new SecretResolver('/', { CUT_TOKEN: 'tok-0123456789abcdef' }).resolve('env:CUT_TOKEN');
+    const cut = excerpt('output: tok-0123456789abcdef and more', 14, (omitted) => ` (+${omitted})`);
+    expect(cut).toBe('output: [redac (+13)');
+    expect(cut).not.toContain('tok-');
+  });
+});
+
+describe('secret resolution', () => {
+  it('remembers every resolved value process-wide, and the password inside a connection URL on its own', async () => {
+    const resolver = new SecretResolver('/', { DB_URL: 'postgres://chaoslab:p%40ss-w0rd@127.0.0.1:5432/telemetry' });
+    await resolver.resolve('env:DB_URL');
+    expect(resolvedSecrets()).toEqual(expect.arrayContaining(['postgres://chaoslab:p%40ss-w0rd@127.0.0.1:5432/telemetry', 'p%40ss-w0rd', 'p@ss-w0rd']));
+    expect(redact('FATAL: password p@ss-w0rd rejected')).toBe('FATAL: password [redacted] rejected');
+  });
+
+  it('lists every secret field of the lab schema', () => {
+    const lab = labSchema.parse({
+      name: 'every-secret',
+      hosts: [
+        { name: 'lin', platform: 'linux', transport: { kind: 'ssh', user: 'root', key: 'env:SSH_KEY', password: 'env:SSH_PASSWORD', passphrase: 'env:SSH_PASSPHRASE', insecure_host_key: true } },
+        { name: 'win', platform: 'windows', transport: { kind: 'winrm', user: 'admin', password: 'env:WINRM_PASSWORD' } },
+      ],
+      observers: [
+        { name: 'bearer', kind: 'http', url: 'http://127.0.0.1/e', auth: { type: 'bearer', token: 'env:HTTP_TOKEN' } },
+        { name: 'basic', kind: 'http', url: 'http://127.0.0.1/e', auth: { type: 'basic', username: 'u', password: 'env:HTTP_PASSWORD' } },
+        { name: 'db', kind: 'postgres', url: 'env:DB_URL', query: 'select 1' },
+        { name: 'hook', kind: 'webhook', secret: 'env:WEBHOOK_SECRET' },
+        { name: 'dash', kind: 'browser', url: 'http://127.0.0.1/', incident_url: '/i', selectors: { status: '#s' }, login: { username_selector: '#u', password_selector: '#p', submit_selector: '#b', username: 'u', password: 'env:DASH_PASSWORD' } },
+      ],
+    });
+    const secretFieldsInSchema = JSON.stringify(jsonSchemaFor('lab')).split('"Secret reference: env:NAME or file:PATH"').length - 1;
+    expect(inventorySecretRefs(lab)).toHaveLength(secretFieldsInSchema);
+  });
+
+  it('resolves an inventory\'s secrets up front, skipping the ones that do not resolve', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'chaoslab-lab-secrets-'));
+    try {
+      await writeFile(join(dir, 'api-token'), 'file-token-4f7a9c\n');
+      const lab = labSchema.parse({
+        name: 'up-front',
+        hosts: [{ name: 'lin', platform: 'linux', transport: { kind: 'ssh', user: 'root', password: 'env:CHAOSLAB_UNSET_PASSWORD', insecure_host_key: true } }],
+        observers: [{ name: 'api', kind: 'http', url: 'http://127.0.0.1/e', auth: { type: 'bearer', token: 'file:api-token' } }],
+      });
+      await labSecrets(lab, join(dir, 'lab.yaml'));
+      expect(redact('Bearer file-token-4f7a9c')).toBe('Bearer [redacted]');
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
