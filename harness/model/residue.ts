@@ -80,13 +80,19 @@ export function residueUnknowns(scan: ResidueScan): ResidueUnknown[] {
   return scan.hosts.flatMap((h) => h.checks.filter((c): c is ResidueUnknown => c.status === 'unknown'));
 }
 
+/** `4 checks: 1 residue, 1 unknown, 2 clean` */
+export function checkCountsText(checks: readonly ResidueCheck[]): string {
+  const count = (status: ResidueStatus) => checks.filter((c) => c.status === status).length;
+  return `${checks.length} check${checks.length === 1 ? '' : 's'}: ${count('residue')} residue, ${count('unknown')} unknown, ${count('clean')} clean`;
+}
+
 /** One line per scan: `2 hosts, 31 checks: 1 residue, 1 unknown, 29 clean` (plus skipped hosts and an unfinished scan). */
 export function residueHeadline(scan: ResidueScan): string {
   const c = residueCounts(scan);
   const hosts = `${c.hostsScanned} host${c.hostsScanned === 1 ? '' : 's'}`;
   const skipped = c.hostsSkipped ? `, ${c.hostsSkipped} not scanned` : '';
   const unfinished = scan.complete ? '' : ' (the scan did not finish)';
-  return `${hosts}${skipped}, ${c.checks} check${c.checks === 1 ? '' : 's'}: ${c.residue} residue, ${c.unknown} unknown, ${c.clean} clean${unfinished}`;
+  return `${hosts}${skipped}, ${checkCountsText(scan.hosts.flatMap((h) => h.checks))}${unfinished}`;
 }
 
 /** What a pending revert means for the reader: chaoslab's own fault, and how to undo it. */
