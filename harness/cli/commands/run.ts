@@ -167,7 +167,7 @@ export async function runRun(args: readonly string[], options: RunOptions): Prom
 export function register(program: Command): void {
   program
     .command('run')
-    .description('Inject, observe, verify and revert scenarios against a lab, then report. Pending reverts of earlier runs are replayed first.')
+    .description('Inject, observe, verify and revert scenarios against a lab, then report. Pending reverts of earlier runs are replayed first; after the last attempt a read-only residue scan looks for drift left on the hosts.')
     .argument('[paths...]', 'scenario files or folders (default: scenarios/), and/or ids or globs of scenarios and bundles to run')
     .requiredOption('--lab <file>', 'lab inventory')
     .option('--suite <id>', 'run a suite (its include/exclude, repeat, concurrency, spacing)')
