@@ -2,7 +2,8 @@ import { formatDuration } from '../harness/core/duration.js';
 import type { AttemptResult, RunModel } from '../harness/model/run-model.js';
 import { findFlaky } from '../harness/model/flaky.js';
 import { headline, summarize } from '../harness/model/summary.js';
-import { describeVerdict, expectationText, mismatchText } from './format.js';
+import { residueHeadline } from '../harness/model/residue.js';
+import { describeVerdict, expectationText, mismatchText, residueLines } from './format.js';
 import type { Reporter, ReporterContext } from './reporter.js';
 
 type Paint = (code: number, text: string) => string;
@@ -64,6 +65,12 @@ export function createConsoleReporter(context: ReporterContext): Reporter {
       for (const [a, m] of mismatches) write(paint(33, `  note: ${a.scenarioId} @ ${a.host}: ${m}`));
       for (const flaky of findFlaky(run, context.history ?? []).values()) write(paint(33, `  flaky: ${flaky.key}: ${flaky.reason}`));
       for (const host of run.hosts.filter((h) => h.quarantined)) write(paint(33, `  host ${host.name} quarantined: ${host.quarantined!.reason}`));
+      if (run.residueScan) {
+        const lines = residueLines(run.residueScan);
+        const headline = `residue scan: ${residueHeadline(run.residueScan)}`;
+        write(lines.length ? paint(33, `${headline} (lab health, not scored)`) : headline);
+        for (const line of lines) write(paint(33, `  ${line}`));
+      }
       for (const note of run.notes) write(`${note.level}: ${note.message}`);
     },
   };

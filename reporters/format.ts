@@ -1,4 +1,5 @@
 import { formatDuration } from '../harness/core/duration.js';
+import { pendingRevertText, residueFindings, residueUnknowns, type ResidueFinding, type ResidueScan } from '../harness/model/residue.js';
 import type { AttemptResult } from '../harness/model/run-model.js';
 import type { Verdict } from '../harness/model/verdict.js';
 
@@ -34,4 +35,24 @@ export function mismatchText(attempt: AttemptResult): string | undefined {
   if (attempt.tierMismatch) parts.push(`tier ${attempt.observedTier ?? 'none'} ≠ expected ${attempt.expect.tier}`);
   if (attempt.runbookMismatch) parts.push(`runbook ${attempt.observedRunbook ?? 'none'} ≠ expected ${attempt.expect.runbook}`);
   return parts.length ? parts.join('; ') : undefined;
+}
+
+/** What a residue check showed: its output, and whose fault it is when the journal knows. */
+export function residueEvidence(finding: ResidueFinding): string {
+  return [finding.evidence, finding.pendingRevert && pendingRevertText(finding.pendingRevert)].filter(Boolean).join(' — ');
+}
+
+/** `check exited 1: <evidence>` */
+export function describeResidue(finding: ResidueFinding): string {
+  const evidence = residueEvidence(finding);
+  return `check exited ${finding.exitCode}${evidence ? `: ${evidence}` : ''}`;
+}
+
+/** The scan's lines for text reports: residue first, then checks that could not run, then hosts not scanned. */
+export function residueLines(scan: ResidueScan): string[] {
+  return [
+    ...residueFindings(scan).map((r) => `residue: ${r.scenarioId} (${r.checkType}) @ ${r.host}: ${describeResidue(r)}`),
+    ...residueUnknowns(scan).map((u) => `unknown: ${u.scenarioId} (${u.checkType}) @ ${u.host}: ${u.detail}`),
+    ...scan.hosts.filter((h) => h.skipped).map((h) => `not scanned: ${h.host} (${h.skipped!.reason}): ${h.skipped!.detail}`),
+  ];
 }

@@ -3,7 +3,8 @@ import { join } from 'node:path';
 import { formatDuration } from '../harness/core/duration.js';
 import { findFlaky, scenarioKey, type FlakyScenario } from '../harness/model/flaky.js';
 import type { AttemptResult, RunModel } from '../harness/model/run-model.js';
-import { describeVerdict, expectationText, mismatchText } from './format.js';
+import { checkCountsText, type ResidueHostScan } from '../harness/model/residue.js';
+import { describeResidue, describeVerdict, expectationText, mismatchText, residueLines } from './format.js';
 import type { Reporter, ReporterContext } from './reporter.js';
 
 /**
@@ -15,6 +16,10 @@ import type { Reporter, ReporterContext } from './reporter.js';
  *    healer, failed. JUnit's "error" means exactly that (the test could not run
  *    properly), CI shows it apart from failures, and it is not silently green;
  *  - skipped → <skipped>.
+ * The residue scan of a host is lab health, not a test result: it is carried
+ * by that host's <testsuite> as properties (`residue_scan`, `residue.<scenario>`,
+ * `residue_unknown.<scenario>`) and listed in the suite's <system-out>, so it
+ * never turns a CI run red by itself (`--fail-on residue` does that).
  */
 const INVALID_XML = /[^\x09\x0A\x0D\x20-\uD7FF\uE000-\uFFFD\u{10000}-\u{10FFFF}]/gu;
 const OUTPUT_LIMIT = 2000;
@@ -94,6 +99,21 @@ function count(attempts: readonly AttemptResult[]): Counts {
   return c;
 }
 
+function residueProperties(scan: ResidueHostScan | undefined): [string, string][] {
+  if (!scan) return [];
+  if (scan.skipped) return [['residue_scan', `not scanned (${scan.skipped.reason}): ${scan.skipped.detail}`]];
+  return [
+    ['residue_scan', checkCountsText(scan.checks)],
+    ...scan.checks.flatMap((c): [string, string][] => (c.status === 'residue' ? [[`residue.${c.scenarioId}`, describeResidue(c)]] : c.status === 'unknown' ? [[`residue_unknown.${c.scenarioId}`, c.detail]] : [])),
+  ];
+}
+
+function residueSystemOut(scan: ResidueHostScan | undefined): string {
+  if (!scan) return '';
+  const lines = [...(scan.skipped ? [] : [`residue scan: ${checkCountsText(scan.checks)}`]), ...residueLines({ complete: true, hosts: [scan] })];
+  return `    <system-out>${xmlEscape(clip(lines.join('\n')))}</system-out>\n`;
+}
+
 const countAttrs = (c: Counts) => `${attr('tests', c.tests)}${attr('failures', c.failures)}${attr('errors', c.errors)}${attr('skipped', c.skipped)}${attr('time', seconds(c.timeMs))}`;
 
 export function renderJunit(run: RunModel, history: readonly RunModel[] = []): string {
@@ -112,8 +132,11 @@ export function renderJunit(run: RunModel, history: readonly RunModel[] = []): s
     const first = attempts[0]!;
     const startedAt = Math.min(...attempts.map((a) => a.startedAt));
     parts.push(`  <testsuite${attr('name', key)}${countAttrs(count(attempts))}${attr('timestamp', new Date(run.startedAtWall + startedAt).toISOString())}${attr('hostname', first.host)}${attr('id', id++)}${attr('package', `chaoslab.${first.platform}`)}>\n`);
-    parts.push(`    <properties>\n${[['run_id', run.runId], ['lab', run.lab], ['platform', first.platform], ...(run.shard ? [['shard', run.shard]] : [])].map(([n, v]) => `      <property${attr('name', n!)}${attr('value', v!)}/>\n`).join('')}    </properties>\n`);
+    const residue = run.residueScan?.hosts.find((h) => h.host === first.host);
+    const suiteProperties = [['run_id', run.runId], ['lab', run.lab], ['platform', first.platform], ...(run.shard ? [['shard', run.shard]] : []), ...residueProperties(residue)];
+    parts.push(`    <properties>\n${suiteProperties.map(([n, v]) => `      <property${attr('name', n!)}${attr('value', v!)}/>\n`).join('')}    </properties>\n`);
     for (const a of attempts) parts.push(testcase(a, flaky.get(scenarioKey(a))));
+    parts.push(residueSystemOut(residue));
     parts.push('  </testsuite>\n');
   }
   parts.push('</testsuites>\n');

@@ -5,7 +5,8 @@ import { diffAgainstBaseline, type ChangeKind, type ScenarioChange } from '../ha
 import { findFlaky } from '../harness/model/flaky.js';
 import type { AttemptResult, RunModel } from '../harness/model/run-model.js';
 import { headline, summarize, type Score } from '../harness/model/summary.js';
-import { expectationText, mismatchText } from './format.js';
+import { residueFindings, residueHeadline, residueUnknowns } from '../harness/model/residue.js';
+import { expectationText, mismatchText, residueEvidence } from './format.js';
 import type { Reporter, ReporterContext } from './reporter.js';
 
 /**
@@ -69,6 +70,26 @@ function flakySection(run: RunModel, history: readonly RunModel[]): string[] {
   return ['', `### Flaky (${flaky.length})`, '', ...table(['Scenario', 'Host', 'Verdicts', 'Why'], rows)];
 }
 
+/** The residue scan: a lab-health finding, apart from the score. */
+function residueSection(run: RunModel): string[] {
+  const scan = run.residueScan;
+  if (!scan) return [];
+  const found = residueFindings(scan);
+  const unknown = residueUnknowns(scan);
+  const skipped = scan.hosts.filter((h) => h.skipped);
+  if (!found.length && !unknown.length && !skipped.length) return ['', `**Residue after the run:** none — ${residueHeadline(scan)}.`];
+  const rows = found.map((r) => [r.scenarioId, r.host, r.checkType, String(r.exitCode), residueEvidence(r) || '—']);
+  return [
+    '',
+    `### Residue after the run — lab health, not scored (${found.length})`,
+    '',
+    `${residueHeadline(scan)}. Every catalogue check that fits a host ran read-only on each host the run touched; residue is drift left on the lab.`,
+    ...(rows.length ? ['', ...table(['Scenario', 'Host', 'Check type', 'Exit', 'Evidence'], rows)] : []),
+    ...(unknown.length ? ['', `**Could not run — unknown, not residue (${unknown.length}):**`, '', ...table(['Scenario', 'Host', 'Check type', 'Why'], unknown.map((u) => [u.scenarioId, u.host, u.checkType, u.detail]))] : []),
+    ...(skipped.length ? ['', `**Not scanned:** ${skipped.map((h) => `${code(h.host)} ${h.skipped!.reason}`).join(', ')}`] : []),
+  ];
+}
+
 const CHANGE_TITLES: Record<ChangeKind, string> = {
   regression: 'Regressions', new_heal: 'New heals', slower: 'Slower to restore', faster: 'Faster to restore',
   not_comparable: 'Not comparable (inconclusive on one side)', added: 'New scenarios', removed: 'Scenarios no longer run',
@@ -121,6 +142,7 @@ export function renderMarkdown(run: RunModel, options: { baseline?: RunModel; hi
     ...inconclusiveSection(run),
     ...mismatchSection(run),
     ...flakySection(run, options.history ?? []),
+    ...residueSection(run),
     ...baselineSection(run, options.baseline),
     ...(notes.length ? ['', ...notes] : []),
   ];

@@ -77,7 +77,7 @@ export type Bundle = z.infer<typeof bundleSchema>;
 export const gateSpec = z.strictObject({
   min_heal_rate: z.number().min(0).max(1).optional(),
   max_inconclusive: z.number().int().min(0).optional(),
-  fail_on: z.array(z.enum(['regression', 'false_heal', 'flapped', 'silent_heal', 'inconclusive'])).default([]),
+  fail_on: z.array(z.enum(['regression', 'false_heal', 'flapped', 'silent_heal', 'inconclusive', 'residue'])).default([]),
 });
 export type GateSpec = z.infer<typeof gateSpec>;
 

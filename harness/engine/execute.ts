@@ -1,6 +1,5 @@
 import type { HostConfig, LabConfig } from '../config/lab-schema.js';
 import type { Clock } from '../core/clock.js';
-import { errorMessage } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
 import type { EventSink } from '../events/sink.js';
 import type { RevertJournal } from '../journal/journal.js';
@@ -9,6 +8,7 @@ import type { Observer } from '../observers/observer.js';
 import type { Transport } from '../transport/transport.js';
 import { runInjection } from './attempt.js';
 import { faultCommands } from './commands.js';
+import { transportLost } from './host-exec.js';
 import type { AttemptOutcome, EngineContext, InjectionSpec } from './context.js';
 import type { Plan, PlannedAttempt } from './plan-types.js';
 import { runSchedule, type ScheduleUnit } from './scheduler.js';
@@ -129,14 +129,7 @@ export async function executePlan(options: ExecuteOptions): Promise<AttemptOutco
         sink.emit({ type: 'note', level, message: `bundle ${unit.spec.bundleRunId}: ${passed}/${results.length} members met their expectation (${passed === results.length ? 'passed' : 'failed'} as a whole)` });
       }
     },
-    checkHost: async (unit) => {
-      try {
-        await options.transportFor(unit.host).probe({ timeoutMs: 10_000 });
-        return undefined;
-      } catch (error) {
-        return errorMessage(error);
-      }
-    },
+    checkHost: (unit) => transportLost(options.transportFor(unit.host)),
     onQuarantine: (host, detail) => {
       options.logger.warn({ host, detail }, 'host quarantined');
       sink.emit({ type: 'host_quarantined', host, reason: 'transport_lost', detail });

@@ -1,19 +1,12 @@
 import { errorMessage, isTransportError } from '../core/errors.js';
-import { excerpt } from '../core/redact.js';
 import type { JournalEntry } from '../journal/journal.js';
 import type { CommandStep, Phase } from '../model/run-model.js';
 import type { InconclusiveReason, Verdict } from '../model/verdict.js';
 import type { ObserverOutput } from '../observers/observer.js';
 import type { ExecResult, Transport } from '../transport/transport.js';
 import type { AttemptMember, EngineContext } from './context.js';
+import { execRecorded, recordCommand } from './host-exec.js';
 import type { Judgement } from './verdict.js';
-
-/** Output kept per command record: enough evidence, never a flood. */
-const MAX_OUTPUT = 4000;
-
-function clip(text: string): string {
-  return excerpt(text, MAX_OUTPUT, (omitted) => `… [${omitted} more characters]`);
-}
 
 /**
  * The mutable bookkeeping of one attempt inside an injection: its open phase,
@@ -74,33 +67,11 @@ export class MemberState {
   }
 
   /** Runs a command on the host and records it as evidence. Transport errors are recorded, then rethrown. */
-  async exec(step: CommandStep, command: string, options: { signal?: AbortSignal; record?: boolean } = {}): Promise<ExecResult> {
-    const at = this.ctx.elapsed();
-    const timeoutMs = this.member.scenario.timeout;
-    try {
-      const result = await this.transport.exec(command, { timeoutMs, ...(options.signal && { signal: options.signal }) });
-      if (options.record !== false) this.record(step, command, at, result);
-      return result;
-    } catch (error) {
-      const lost = { stdout: '', stderr: '', exitCode: null, durationMs: this.ctx.elapsed() - at };
-      this.record(step, command, at, lost, errorMessage(error));
-      throw error;
-    }
+  exec(step: CommandStep, command: string, options: { signal?: AbortSignal; record?: boolean } = {}): Promise<ExecResult> {
+    return execRecorded(this.transport, this.ctx, step, command, { timeoutMs: this.member.scenario.timeout, attemptId: this.attemptId, ...options });
   }
 
-  record(step: CommandStep, command: string, at: number, result: ExecResult, error?: string): void {
-    this.ctx.sink.emit({
-      type: 'command',
-      attemptId: this.attemptId,
-      step,
-      host: this.transport.host,
-      command,
-      exitCode: result.exitCode,
-      stdout: clip(result.stdout),
-      stderr: clip(result.stderr),
-      durationMs: Math.round(result.durationMs),
-      at,
-      ...(error !== undefined && { error }),
-    });
+  record(step: CommandStep, command: string, at: number, result: ExecResult): void {
+    recordCommand(this.transport, this.ctx, { step, command, at, result, attemptId: this.attemptId });
   }
 }

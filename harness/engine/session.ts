@@ -20,6 +20,8 @@ import { createTransport } from '../transport/registry.js';
 import type { Transport } from '../transport/transport.js';
 import { executePlan, recordPlan, recordSkips } from './execute.js';
 import type { Plan } from './plan-types.js';
+import type { ResidueScanPlan } from './residue-plan.js';
+import { scanForResidue } from './residue-scan.js';
 
 /**
  * The reporters as the engine sees them (the CLI composes them: the engine
@@ -50,6 +52,8 @@ export interface SessionOptions {
   readonly suite?: string;
   readonly shard?: string;
   readonly journal: RevertJournal;
+  /** The checks of the residue scan that follows the last attempt; absent: no scan (`--no-residue-scan`). */
+  readonly residueScan?: ResidueScanPlan;
   readonly clock: Clock;
   readonly interrupt: AbortSignal;
   readonly version: string;
@@ -79,7 +83,8 @@ export function exitCodeFor(model: RunModel, interrupted: boolean): ExitCodeValu
 
 /**
  * One `chaoslab run` after its config was validated and planned: the event log,
- * live reporters, the replay of pending reverts, every attempt, and run.json.
+ * live reporters, the replay of pending reverts, every attempt, the residue
+ * scan, and run.json.
  * Whatever happens, transports and observers are closed and the log is flushed.
  */
 export async function runSession(options: SessionOptions): Promise<SessionResult> {
@@ -139,22 +144,12 @@ export async function runSession(options: SessionOptions): Promise<SessionResult
       await Promise.allSettled(observers.map((o) => o.close()));
     });
 
-    await executePlan({
-      runId: writer.runId,
-      plan: options.plan,
-      lab,
-      labFile: options.labFile,
-      concurrency: options.concurrency,
-      clock,
-      sink: writer,
-      elapsed: () => writer.elapsed(),
-      journal: options.journal,
-      logger,
-      transportFor,
-      observers,
-      interrupt: options.interrupt,
-      quarantined,
-    });
+    // what attempts and the residue scan share: where they run, the caps, the log, the journal
+    const onHosts = { labFile: options.labFile, concurrency: options.concurrency, clock, sink: writer, elapsed: () => writer.elapsed(), journal: options.journal, logger, transportFor };
+    await executePlan({ ...onHosts, runId: writer.runId, plan: options.plan, lab, observers, interrupt: options.interrupt, quarantined });
+    if (options.residueScan) {
+      await scanForResidue({ ...onHosts, plan: options.residueScan, run: folder.model(), logger: logger.child({ phase: 'residue_scan' }) });
+    }
   } catch (error) {
     engineFailed = true;
     writer.emit({ type: 'note', level: 'error', message: `the run stopped on an engine error: ${error instanceof Error ? error.message : String(error)}` });

@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { expectationMismatch } from '../engine/verdict.js';
 import type { RunEvent } from '../model/events.js';
 import type { AttemptResult, CommandRecord, HostSummary, PhaseSpan, ProbeRecord, RejectedSignalRecord, RunModel, RunStatus, SignalRecord } from '../model/run-model.js';
+import { mergeResidueScans, ResidueFolder } from './fold-residue.js';
 
 /**
  * Events → run model. The fold is incremental (live reporters see the model
@@ -43,6 +44,7 @@ export class RunFolder {
   private readonly hosts = new Map<string, HostSummary>();
   private readonly attempts = new Map<string, AttemptState>();
   private readonly notes: { level: 'info' | 'warn' | 'error'; message: string }[] = [];
+  private readonly residue = new ResidueFolder();
 
   apply(event: RunEvent): void {
     if (!this.runId) {
@@ -99,6 +101,12 @@ export class RunFolder {
         if (host) this.hosts.set(event.host, { ...host, quarantined: { reason: event.reason, at: event.mono } });
         break;
       }
+      case 'residue_scan_started':
+      case 'residue_host_skipped':
+      case 'residue_check':
+      case 'residue_scan_ended':
+        this.residue.apply(event);
+        break;
       case 'note':
         this.notes.push({ level: event.level, message: event.message });
         break;
@@ -116,6 +124,7 @@ export class RunFolder {
   }
 
   model(): RunModel {
+    const residueScan = this.residue.scan();
     return {
       runId: this.runId,
       lab: this.lab,
@@ -128,6 +137,7 @@ export class RunFolder {
       ...(this.shard !== undefined && { shard: this.shard }),
       hosts: [...this.hosts.values()],
       attempts: [...this.attempts.values()].map((state) => this.toResult(state)),
+      ...(residueScan && { residueScan }),
       notes: [...this.notes],
     };
   }
@@ -258,6 +268,7 @@ export function mergeRunModels(models: readonly RunModel[]): RunModel {
   const ends = sorted.map((m) => m.endedAtWall).filter((t): t is number => t !== undefined);
   const endedAtWall = ends.length === sorted.length ? Math.max(...ends) : undefined;
   const status = STATUS_SEVERITY.find((s) => sorted.some((m) => m.status === s)) ?? 'completed';
+  const residueScan = mergeResidueScans(sorted);
   return {
     runId: first.runId,
     lab: [...new Set(sorted.map((m) => m.lab))].join(', '),
@@ -268,6 +279,7 @@ export function mergeRunModels(models: readonly RunModel[]): RunModel {
     ...(first.suite !== undefined && { suite: first.suite }),
     hosts: [...hosts.values()],
     attempts: [...attempts.values()],
+    ...(residueScan && { residueScan }),
     notes: sorted.flatMap((m) => m.notes),
     mergedFrom: sorted.flatMap((m) => m.mergedFrom ?? [m.runId]),
   };

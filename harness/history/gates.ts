@@ -2,18 +2,19 @@ import { ChaoslabError } from '../core/errors.js';
 import { ExitCode, type ExitCodeValue } from '../cli/exit-codes.js';
 import { diffAgainstBaseline } from '../model/baseline-diff.js';
 import { findFlaky } from '../model/flaky.js';
+import { residueFindings } from '../model/residue.js';
 import type { RunModel } from '../model/run-model.js';
 import { summarize } from '../model/summary.js';
 import { VERDICT_KINDS, type VerdictKind } from '../model/verdict.js';
 
 /**
- * CI gates on a finished run: `--min-heal-rate 0.8`, `--fail-on regression,false_heal`,
+ * CI gates on a finished run: `--min-heal-rate 0.8`, `--fail-on regression,false_heal,residue`,
  * `--max-inconclusive N`, judged against `--baseline <run>`. A pure function of
  * the run models so `run` and `report` evaluate them the same way.
  */
-export type FailOnKind = 'regression' | 'flaky' | Exclude<VerdictKind, 'healed' | 'skipped'>;
+export type FailOnKind = 'regression' | 'flaky' | 'residue' | Exclude<VerdictKind, 'healed' | 'skipped'>;
 
-export const FAIL_ON_KINDS: readonly FailOnKind[] = ['regression', 'flaky', ...VERDICT_KINDS.filter((k): k is Exclude<VerdictKind, 'healed' | 'skipped'> => k !== 'healed' && k !== 'skipped')];
+export const FAIL_ON_KINDS: readonly FailOnKind[] = ['regression', 'flaky', ...VERDICT_KINDS.filter((k): k is Exclude<VerdictKind, 'healed' | 'skipped'> => k !== 'healed' && k !== 'skipped'), 'residue'];
 
 export interface GateOptions {
   /** 0..1, compared with passed / scored */
@@ -61,8 +62,16 @@ function failOn(kind: FailOnKind, run: RunModel, context: { baseline?: RunModel;
     const flaky = [...findFlaky(run, context.history ?? []).keys()];
     return flaky.length ? `${flaky.length} flaky scenario${plural(flaky.length)}: ${list(flaky)}` : undefined;
   }
+  if (kind === 'residue') return residueFailure(run);
   const hits = run.attempts.filter((a) => a.verdict.kind === kind);
   return hits.length ? `${hits.length} ${kind} attempt${plural(hits.length)}: ${list(hits.map((a) => `${a.scenarioId}@${a.host}`))}` : undefined;
+}
+
+/** Drift the scan found on the lab after the run; checks that could not run are unknown, not residue, and never fail this gate. */
+function residueFailure(run: RunModel): string | undefined {
+  if (!run.residueScan) return 'residue gate needs the residue scan, and this run has none (it ran with --no-residue-scan, or before chaoslab had the scan)';
+  const found = residueFindings(run.residueScan);
+  return found.length ? `${found.length} residue${plural(found.length)} found on the lab after the run: ${list(found.map((r) => `${r.scenarioId}@${r.host}`))}` : undefined;
 }
 
 /** Gate failures are failed expectations of the run as a whole: exit 1. */

@@ -1,6 +1,7 @@
 import type { Platform } from '../config/fields.js';
 import type { ExpectSpec } from '../config/scenario-schema.js';
 import type { CommandRecord, Phase, ProbeRecord, RejectedSignalRecord, SignalRecord, Timings, RunStatus } from './run-model.js';
+import type { ResidueCheck, ResidueSkipReason } from './residue.js';
 import type { Verdict } from './verdict.js';
 
 /**
@@ -62,6 +63,10 @@ export type RunEventBody =
       readonly observedRunbook?: string;
     }
   | { readonly type: 'host_quarantined'; readonly host: string; readonly reason: string; readonly detail: string }
+  | { readonly type: 'residue_scan_started'; readonly hosts: readonly { readonly host: string; readonly checks: number }[] }
+  | { readonly type: 'residue_host_skipped'; readonly host: string; readonly reason: ResidueSkipReason; readonly detail: string }
+  | ({ readonly type: 'residue_check' } & ResidueCheck)
+  | { readonly type: 'residue_scan_ended' }
   | { readonly type: 'note'; readonly level: 'info' | 'warn' | 'error'; readonly message: string }
   | { readonly type: 'run_ended'; readonly status: Exclude<RunStatus, 'running'>; readonly exitCode: number };
 

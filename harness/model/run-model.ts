@@ -1,5 +1,6 @@
 import type { Platform, Tier } from '../config/fields.js';
 import type { ExpectedOutcome } from '../config/scenario-schema.js';
+import type { ResidueScan } from './residue.js';
 import type { InconclusiveReason, Verdict } from './verdict.js';
 
 /**
@@ -146,7 +147,9 @@ export interface RunModel {
   readonly shard?: string;
   readonly hosts: readonly HostSummary[];
   readonly attempts: readonly AttemptResult[];
-  /** Problems that are not attempts: reporter failures, residue found after the run, warnings. */
+  /** The read-only scan for drift left on the hosts after the last attempt; absent when it was off (or the log predates it). */
+  readonly residueScan?: ResidueScan;
+  /** Problems that are not attempts: reporter failures, warnings. */
   readonly notes: readonly { readonly level: 'info' | 'warn' | 'error'; readonly message: string }[];
   /** Run ids of merged shards, when this model was merged from several logs. */
   readonly mergedFrom?: readonly string[];

@@ -2,8 +2,10 @@ import { formatDuration } from '../../harness/core/duration.js';
 import { diffAgainstBaseline, type ChangeKind, type ScenarioChange } from '../../harness/model/baseline-diff.js';
 import type { FlakyScenario } from '../../harness/model/flaky.js';
 import type { Funnel, RunModel } from '../../harness/model/run-model.js';
+import { residueCounts, residueFindings, residueHeadline, residueUnknowns } from '../../harness/model/residue.js';
 import { headline, summarize, type RunSummary, type Score, type ScoreBreakdown } from '../../harness/model/summary.js';
 import { VERDICT_KINDS } from '../../harness/model/verdict.js';
+import { residueEvidence } from '../format.js';
 
 /**
  * What the page template renders on the server: everything that is a summary
@@ -77,6 +79,23 @@ function labProblems(run: RunModel) {
   return { count: attempts.length, reasons: [...reasons].map(([reason, count]) => ({ reason, count })), rows: rows.slice(0, TABLE_LIMIT), more: Math.max(0, rows.length - TABLE_LIMIT) };
 }
 
+/** The residue scan, when the run had one: drift left on the lab, checks that could not run, hosts not scanned. */
+function residueView(run: RunModel) {
+  const scan = run.residueScan;
+  if (!scan) return undefined;
+  const found = residueFindings(scan).map((r) => ({ scenarioId: r.scenarioId, host: r.host, checkType: r.checkType, exitCode: r.exitCode, evidence: residueEvidence(r) }));
+  const unknown = residueUnknowns(scan).map((u) => ({ scenarioId: u.scenarioId, host: u.host, checkType: u.checkType, detail: u.detail }));
+  return {
+    headline: residueHeadline(scan),
+    count: residueCounts(scan).residue,
+    rows: found.slice(0, TABLE_LIMIT),
+    more: Math.max(0, found.length - TABLE_LIMIT),
+    unknown: unknown.slice(0, TABLE_LIMIT),
+    unknownMore: Math.max(0, unknown.length - TABLE_LIMIT),
+    skipped: scan.hosts.filter((h) => h.skipped).map((h) => ({ host: h.host, reason: h.skipped!.reason, detail: h.skipped!.detail })),
+  };
+}
+
 export interface PageInputs {
   readonly summary: RunSummary;
   readonly flaky: ReadonlyMap<string, FlakyScenario>;
@@ -112,6 +131,7 @@ export function buildPageView(run: RunModel, inputs: PageInputs) {
     ],
     lab: labProblems(run),
     quarantined,
+    residue: residueView(run),
     flaky: flaky.slice(0, TABLE_LIMIT),
     flakyCount: flaky.length,
     flakyMore: Math.max(0, flaky.length - TABLE_LIMIT),

@@ -76,6 +76,7 @@ describe('chaoslab run (e2e)', () => {
     const result = await runCli(['run', lab.scenariosDir, '--lab', lab.labFile, '--dry-run', '--out', join(lab.dir, 'dry')], { cwd: lab.dir, env: env() });
     expect(result.code).toBe(0);
     expect(result.stdout).toContain('heals@web1#1');
+    expect(result.stdout).toContain('then a residue scan: 2 read-only check(s) on 1 host(s)');
     expect(existsSync(join(lab.dir, 'dry'))).toBe(false);
     expect(await readFile(lab.healerLog, 'utf8')).toBe(before);
   });

@@ -45,6 +45,10 @@ describe('chaoslab run: SIGINT', () => {
     expect(verdicts.later).toMatchObject({ kind: 'inconclusive', reason: 'interrupted' });
     // "later" was never injected
     expect(run.attempts.find((a: { scenarioId: string }) => a.scenarioId === 'later').commands).toEqual([]);
+    // the residue scan still ran, after the reverts, and found the host back at baseline
+    expect(result.stderr).toContain('then scanning the hosts for residue (read-only)');
+    expect(run.residueScan.complete).toBe(true);
+    expect(run.residueScan.hosts[0].checks.map((c: { scenarioId: string; status: string }) => `${c.scenarioId}:${c.status}`).sort()).toEqual(['later:clean', 'slow-revert:clean', 'slow:clean']);
   });
 
   it('a second SIGINT exits at once; the journal keeps the revert for `revert --pending`', async () => {

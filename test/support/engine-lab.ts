@@ -32,6 +32,10 @@ export interface FileScenario {
   readonly startDirty?: boolean;
   /** The revert first sleeps this long (to interrupt a run while it reverts). */
   readonly revertDelaySeconds?: number;
+  /** The revert succeeds but restores nothing: the attempt ends revert_failed, its journal entry kept. */
+  readonly revertDoesNothing?: boolean;
+  /** The check hangs past its 1 s step timeout: it can never answer (a transport timeout). */
+  readonly checkHangs?: boolean;
 }
 
 export interface FileBundle {
@@ -65,14 +69,15 @@ function scenarioYaml(s: FileScenario, file: string): string {
     `window: ${s.window ?? '5s'}`,
     `hold: ${s.hold ?? '1s'}`,
     'probe_interval: 250ms',
-    'timeout: 10s',
+    `timeout: ${s.checkHangs ? '1s' : '10s'}`,
     `expect: { outcome: ${outcome}${outcome === 'heal' ? `, runbook: RB-${s.id}, tier: L1` : ''} }`,
     'steps:',
     `  snapshot: cat ${file}`,
     // a no-take injection must not even truncate the file: the healer would see that transient drift and (rightly) heal it
     s.injectionDoesNotTake ? `  inject: test -f ${file}` : `  inject: printf 'drifted\\n' > ${file}`,
-    `  check: test "$(cat ${file})" = secure`,
-    `  revert: ${s.revertDelaySeconds ? `sleep ${s.revertDelaySeconds}; ` : ''}printf '%s\\n' {{snapshot}} > ${file}`,
+    // like real checks, it says what it found when the host is drifted (evidence in reports)
+    `  check: ${s.checkHangs ? 'sleep 30; ' : ''}found=$(cat ${file}); test "$found" = secure || { echo "${file} holds $found"; exit 1; }`,
+    s.revertDoesNothing ? '  revert: "true"' : `  revert: ${s.revertDelaySeconds ? `sleep ${s.revertDelaySeconds}; ` : ''}printf '%s\\n' {{snapshot}} > ${file}`,
     '',
   ].join('\n');
 }

@@ -3,6 +3,7 @@ import { ExitCode } from '../../harness/cli/exit-codes.js';
 import { ChaoslabError } from '../../harness/core/errors.js';
 import { evaluateGates, gateExitCode, parseFailOn, parseHealRate, parseMaxInconclusive } from '../../harness/history/gates.js';
 import { catalogueRun } from '../fixtures/runs/catalogue.js';
+import { RESIDUE_SCAN_EVENTS, residueScanFixture, withResidueScan } from '../fixtures/runs/residue.js';
 
 const current = catalogueRun('current');
 const baseline = catalogueRun('baseline');
@@ -46,5 +47,26 @@ describe('gates', () => {
     expect(() => parseHealRate('1.5')).toThrow(ChaoslabError);
     expect(parseMaxInconclusive('3')).toBe(3);
     expect(() => parseMaxInconclusive('-1')).toThrow(/whole number/);
+  });
+});
+
+describe('the residue gate', () => {
+  it('fails when the residue scan found drift, naming scenario and host', () => {
+    const result = evaluateGates(withResidueScan(current), { failOn: ['residue'] });
+    expect(result.failures).toEqual([{ gate: 'fail_on:residue', message: '2 residues found on the lab after the run: lin-persist-cron@lab-lin-1, lin-ip-forward@lab-lin-1' }]);
+    expect(gateExitCode(result)).toBe(ExitCode.expectationFailed);
+  });
+
+  it('passes on a clean scan, and checks that could not run (unknown) never fail it', () => {
+    const unknownOnly = residueScanFixture(RESIDUE_SCAN_EVENTS.filter((e) => !(e.type === 'residue_check' && e.status === 'residue')));
+    expect(evaluateGates(withResidueScan(current, unknownOnly), { failOn: ['residue'] })).toEqual({ ok: true, failures: [] });
+  });
+
+  it('says so when the run has no scan to judge', () => {
+    expect(evaluateGates(current, { failOn: ['residue'] }).failures[0]?.message).toMatch(/needs the residue scan.*--no-residue-scan/);
+  });
+
+  it('is one of the --fail-on kinds', () => {
+    expect(parseFailOn('residue,false_heal')).toEqual(['residue', 'false_heal']);
   });
 });

@@ -3,7 +3,9 @@ import type { Catalogue } from '../../harness/config/catalogue.js';
 import type { LabConfig } from '../../harness/config/lab-schema.js';
 import { loadLabFile, loadProject } from '../../harness/config/load-project.js';
 import { ChaoslabError } from '../../harness/core/errors.js';
+import { faultCommands } from '../../harness/engine/commands.js';
 import { parseShard, planRun, type PlannedAttempt } from '../../harness/engine/plan.js';
+import { planResidueScan } from '../../harness/engine/residue-plan.js';
 import { testFaultLookup } from '../fixtures/config/test-faults.js';
 
 const FIXTURES = 'test/fixtures/config';
@@ -190,5 +192,32 @@ describe('shards', () => {
     const whole = ids(planRun(catalogue, linuxLab, { suite: 'full' }).attempts);
     const shard = ids(planRun(catalogue, linuxLab, { suite: 'full', shard: { index: 1, count: 2 } }).attempts);
     expect(shard).toEqual(whole.filter((id) => shard.includes(id)));
+  });
+});
+
+const idsByHost = (plan: ReturnType<typeof planResidueScan>) => Object.fromEntries([...plan].map(([host, checks]) => [host, checks.map((c) => c.scenarioId)]));
+
+describe('residue scan plan', () => {
+  it('checks every catalogue scenario whose platform and target fit the host, by role or by name', () => {
+    expect(idsByHost(planResidueScan(catalogue, mixedLab))).toEqual({
+      'lin-1': ['lin-firewall', 'lin-rsyslog', 'lin-ssh-root-login'],
+      'db-1': ['lin-cron-perms'],
+      'dc-1': ['win-dc-firewall'],
+    });
+  });
+
+  it('a bundle that overrides its members\' target makes them fit those hosts too (web-2 gets lin-rsyslog through the cascade bundle)', () => {
+    expect(idsByHost(planResidueScan(catalogue, linuxLab))).toEqual({
+      'web-1': ['lin-firewall', 'lin-rsyslog', 'lin-ssh-root-login'],
+      'web-2': ['lin-firewall', 'lin-rsyslog', 'lin-ssh-root-login'],
+      'db-1': ['lin-cron-perms', 'lin-rsyslog'],
+    });
+  });
+
+  it('runs the scenario\'s own check for that host, with its step timeout', () => {
+    const host = linuxLab.hosts.find((h) => h.name === 'db-1')!;
+    const scenario = catalogue.scenarios.find((s) => s.config.id === 'lin-rsyslog')!;
+    const check = planResidueScan(catalogue, linuxLab).get('db-1')!.find((c) => c.scenarioId === 'lin-rsyslog');
+    expect(check).toEqual({ scenarioId: 'lin-rsyslog', checkType: 'logging', command: faultCommands(scenario, host).check, timeoutMs: scenario.config.timeout });
   });
 });

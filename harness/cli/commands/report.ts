@@ -163,7 +163,7 @@ function withRenderOptions(command: Command): Command {
     .option('--baseline <run>', 'compare with this run (folder, events.jsonl, run.json, run id, or "previous": the newest earlier run of the suite): regressions, new heals, timing changes')
     .option('--history <n>', 'earlier runs of the same suite for trends and flaky detection (0: none)', historyLimit, 10)
     .option('--min-heal-rate <rate>', 'gate: fail (exit 1) below this heal rate, e.g. 0.8 or 80%', wrap(parseHealRate))
-    .option('--fail-on <list>', 'gate: fail (exit 1) on any of: regression (needs --baseline), flaky, or verdicts like false_heal,not_healed', wrap(parseFailOn))
+    .option('--fail-on <list>', 'gate: fail (exit 1) on any of: regression (needs --baseline), flaky, residue (needs the run\'s residue scan), or verdicts like false_heal,not_healed', wrap(parseFailOn))
     .option('--max-inconclusive <n>', 'gate: fail (exit 1) with more inconclusive attempts than this', wrap(parseMaxInconclusive));
 }
 

@@ -7,6 +7,7 @@ import { loadProject } from '../../config/load-project.js';
 import { systemClock } from '../../core/clock.js';
 import { ChaoslabError } from '../../core/errors.js';
 import { parseShard, planRun, type Plan } from '../../engine/plan.js';
+import { planResidueScan, type ResidueScanPlan } from '../../engine/residue-plan.js';
 import { runSession } from '../../engine/session.js';
 import { evaluateGates, gateExitCode, parseFailOn, parseHealRate, parseMaxInconclusive, type GateOptions } from '../../history/gates.js';
 import { loadHistory, updateIndex } from '../../history/index.js';
@@ -32,6 +33,8 @@ export interface RunOptions {
   minHealRate?: string;
   failOn?: string;
   maxInconclusive?: string;
+  /** `--no-residue-scan` sets it false. */
+  residueScan: boolean;
 }
 
 function positiveInt(value: string): number {
@@ -46,14 +49,17 @@ export function splitRunArgs(args: readonly string[]): { paths: string[]; select
   return { paths, selectors: args.filter((arg) => !paths.includes(arg)) };
 }
 
-function describePlan(plan: Plan): string {
+function describePlan(plan: Plan, residueScan: ResidueScanPlan | undefined): string {
   const lines = plan.attempts.map((a) => {
     const where = a.host?.name ?? a.scenario.config.target;
     const extra = a.skip ? `  skipped: ${a.skip.reason} (${a.skip.detail})` : `  resources ${a.resources.join(',')}`;
     return `  ${a.attemptId}  on ${where}${extra}`;
   });
   const runnable = plan.attempts.filter((a) => !a.skip).length;
-  return [`dry run: ${runnable} attempt(s) would run, ${plan.attempts.length - runnable} skipped; nothing was injected`, ...lines].join('\n');
+  const touched = new Set(plan.attempts.filter((a) => !a.skip && a.host).map((a) => a.host!.name));
+  const checks = [...(residueScan ?? [])].filter(([host]) => touched.has(host)).reduce((sum, [, list]) => sum + list.length, 0);
+  const scan = residueScan ? `then a residue scan: ${checks} read-only check(s) on ${touched.size} host(s)` : 'no residue scan (--no-residue-scan)';
+  return [`dry run: ${runnable} attempt(s) would run, ${plan.attempts.length - runnable} skipped; nothing was injected`, ...lines, scan].join('\n');
 }
 
 /** The suite's gates, each overridden by its command-line flag. */
@@ -74,13 +80,14 @@ function gateOptions(plan: Plan, options: RunOptions): GateOptions {
  * write the partial report, exit 130. Second: exit at once; the journal keeps
  * whatever was not reverted for `chaoslab revert --pending`.
  */
-function interruptOnSignals(): { signal: AbortSignal; dispose: () => void } {
+function interruptOnSignals(residueScan: boolean): { signal: AbortSignal; dispose: () => void } {
   const controller = new AbortController();
   let count = 0;
   const onSignal = (name: NodeJS.Signals) => {
     count += 1;
     if (count === 1) {
-      process.stderr.write(`\nchaoslab: ${name}: stopping, reverting active faults (send it again to exit at once; the journal keeps pending reverts)\n`);
+      const then = residueScan ? ', then scanning the hosts for residue (read-only)' : '';
+      process.stderr.write(`\nchaoslab: ${name}: stopping, reverting active faults${then} (send it again to exit at once; the journal keeps pending reverts)\n`);
       controller.abort(new ChaoslabError('CHAOSLAB_INTERRUPTED', `interrupted by ${name}`));
       return;
     }
@@ -113,16 +120,20 @@ export async function runRun(args: readonly string[], options: RunOptions): Prom
     ...(shard && { shard }),
   });
   const gates = gateOptions(plan, options);
+  if (!options.residueScan && gates.failOn?.includes('residue')) {
+    throw new ChaoslabError('CHAOSLAB_USAGE', 'the residue gate (--fail-on residue, or the suite\'s fail_on) needs the residue scan: drop --no-residue-scan');
+  }
+  const residueScan = options.residueScan ? planResidueScan(project.catalogue, project.lab!) : undefined;
   const reportsRoot = resolve(options.out);
   if (options.dryRun) {
-    process.stdout.write(`${describePlan(plan)}\n`);
+    process.stdout.write(`${describePlan(plan, residueScan)}\n`);
     return ExitCode.ok;
   }
   // a container lab's hosts are reached through the ports `lab up` published (CHAOSLAB_LAB_ENGINE when it is down)
   const lab = await resolveInventory(project.lab!);
   const history = existsSync(reportsRoot) ? await loadHistory(reportsRoot, { runId: '', suite: options.suite, startedAtWall: Date.now() }) : [];
   const { baseline, gates: gateSettings } = await resolveBaselineForGates(options.baseline, reportsRoot, history, gates, (m) => process.stderr.write(`chaoslab: ${m}\n`));
-  const interrupt = interruptOnSignals();
+  const interrupt = interruptOnSignals(options.residueScan);
   try {
     const result = await runSession({
       lab,
@@ -139,6 +150,7 @@ export async function runRun(args: readonly string[], options: RunOptions): Prom
       ...(options.suite !== undefined && { suite: options.suite }),
       ...(options.shard !== undefined && { shard: options.shard }),
       journal: new RevertJournal(defaultJournalDir()),
+      ...(residueScan && { residueScan }),
       clock: systemClock,
       interrupt: interrupt.signal,
       version: CHAOSLAB_VERSION,
@@ -155,7 +167,7 @@ export async function runRun(args: readonly string[], options: RunOptions): Prom
 export function register(program: Command): void {
   program
     .command('run')
-    .description('Inject, observe, verify and revert scenarios against a lab, then report. Pending reverts of earlier runs are replayed first.')
+    .description('Inject, observe, verify and revert scenarios against a lab, then report. Pending reverts of earlier runs are replayed first; after the last attempt a read-only residue scan looks for drift left on the hosts.')
     .argument('[paths...]', 'scenario files or folders (default: scenarios/), and/or ids or globs of scenarios and bundles to run')
     .requiredOption('--lab <file>', 'lab inventory')
     .option('--suite <id>', 'run a suite (its include/exclude, repeat, concurrency, spacing)')
@@ -169,7 +181,8 @@ export function register(program: Command): void {
     .option('--all-hosts', 'run role-targeted scenarios on every matching host, not one')
     .option('--baseline <run>', 'compare with this earlier run (id, folder, file, or "previous": the newest earlier run of the suite) for regressions')
     .option('--min-heal-rate <rate>', 'gate: fail (exit 1) when passed/scored is below this (0.8 or 80%)')
-    .option('--fail-on <kinds>', 'gate: fail when any attempt has one of these verdicts, or regression/flaky')
+    .option('--fail-on <kinds>', 'gate: fail when any attempt has one of these verdicts, or regression/flaky, or residue (drift the residue scan found on the lab)')
     .option('--max-inconclusive <n>', 'gate: fail when more attempts than this are inconclusive')
+    .option('--no-residue-scan', 'skip the read-only residue scan after the last attempt (every fitting catalogue check, on each host the run touched)')
     .action(action((paths: string[], options: RunOptions) => runRun(paths, options)));
 }

@@ -1,0 +1,78 @@
+import { errorMessage } from '../core/errors.js';
+import { excerpt } from '../core/redact.js';
+import type { EventSink } from '../events/sink.js';
+import type { CommandStep } from '../model/run-model.js';
+import type { ExecResult, Transport } from '../transport/transport.js';
+
+/**
+ * How chaoslab runs a command on a lab host: every command it sends is
+ * recorded as a `command` event (evidence), including the ones whose transport
+ * failed. Attempts and the residue scan both go through here.
+ */
+export interface CommandRecorder {
+  readonly sink: EventSink;
+  /** ms since the run started (the `at` of command records). */
+  readonly elapsed: () => number;
+}
+
+export interface RecordedExecOptions {
+  readonly timeoutMs: number;
+  readonly signal?: AbortSignal;
+  /** The attempt the command belongs to; absent for run-level commands (the residue scan). */
+  readonly attemptId?: string;
+  /** false: only a failed transport is recorded (probes record transitions themselves). */
+  readonly record?: boolean;
+}
+
+/** Output kept per command record: enough evidence, never a flood. */
+const MAX_OUTPUT = 4000;
+
+/** Redacted before it is cut, so no piece of a secret survives the cut. */
+function clip(text: string): string {
+  return excerpt(text, MAX_OUTPUT, (omitted) => `… [${omitted} more characters]`);
+}
+
+/** Runs a command and records it. Transport errors are recorded, then rethrown. */
+export async function execRecorded(transport: Transport, recorder: CommandRecorder, step: CommandStep, command: string, options: RecordedExecOptions): Promise<ExecResult> {
+  const at = recorder.elapsed();
+  try {
+    const result = await transport.exec(command, { timeoutMs: options.timeoutMs, ...(options.signal && { signal: options.signal }) });
+    if (options.record !== false) recordCommand(transport, recorder, { step, command, at, result, ...(options.attemptId !== undefined && { attemptId: options.attemptId }) });
+    return result;
+  } catch (error) {
+    const lost = { stdout: '', stderr: '', exitCode: null, durationMs: recorder.elapsed() - at };
+    recordCommand(transport, recorder, { step, command, at, result: lost, error: errorMessage(error), ...(options.attemptId !== undefined && { attemptId: options.attemptId }) });
+    throw error;
+  }
+}
+
+export function recordCommand(
+  transport: Transport,
+  recorder: CommandRecorder,
+  command: { readonly step: CommandStep; readonly command: string; readonly at: number; readonly result: ExecResult; readonly error?: string; readonly attemptId?: string },
+): void {
+  const { result } = command;
+  recorder.sink.emit({
+    type: 'command',
+    ...(command.attemptId !== undefined && { attemptId: command.attemptId }),
+    step: command.step,
+    host: transport.host,
+    command: command.command,
+    exitCode: result.exitCode,
+    stdout: clip(result.stdout),
+    stderr: clip(result.stderr),
+    durationMs: Math.round(result.durationMs),
+    at: command.at,
+    ...(command.error !== undefined && { error: command.error }),
+  });
+}
+
+/** The management-plane probe run after every attempt: undefined when the host answers, else why its transport is lost. */
+export async function transportLost(transport: Transport): Promise<string | undefined> {
+  try {
+    await transport.probe({ timeoutMs: 10_000 });
+    return undefined;
+  } catch (error) {
+    return errorMessage(error);
+  }
+}
