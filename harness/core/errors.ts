@@ -21,6 +21,7 @@ export type ErrorCode =
   | 'TRANSPORT_PROTOCOL'
   | 'OBSERVER_UNAVAILABLE'
   | 'OBSERVER_CONFIG'
+  | 'OBSERVER_PROTOCOL'
   | 'REPORTER_FAILED';
 
 export class ChaoslabError extends Error {

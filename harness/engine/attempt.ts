@@ -6,6 +6,7 @@ import type { Transport } from '../transport/transport.js';
 import type { AttemptOutcome, EngineContext, InjectionSpec } from './context.js';
 import { MemberState } from './member.js';
 import { observeMember, stackReportedDrift, startObserverPumps, type InjectionTimes } from './observe.js';
+import { prepareObservers } from './observer-start.js';
 import { measureSkew } from './skew.js';
 import type { ProbeSample } from './verdict.js';
 import { Wakeup } from './wakeup.js';
@@ -61,6 +62,8 @@ async function injectAndObserve(
   if (!active().length) return;
 
   const wakeups = new Map(states.map((s) => [s, new Wakeup(ctx.clock)]));
+  // Observers that read from a position (a log's end) take it before anything of this attempt happens.
+  await prepareObservers(active(), spec.host, ctx, skew.skewMs, interrupt);
   const injectStartWall = ctx.clock.wallNow();
   pumps.running = startObserverPumps(active(), spec.host, ctx, injectStartWall, skew.skewMs, wakeups, stopObservers);
   for (const state of active()) {

@@ -2,7 +2,7 @@ import { errorMessage, isTransportError } from '../core/errors.js';
 import type { JournalEntry } from '../journal/journal.js';
 import type { CommandStep, Phase } from '../model/run-model.js';
 import type { InconclusiveReason, Verdict } from '../model/verdict.js';
-import type { ObserverOutput } from '../observers/observer.js';
+import type { Observer, ObserverOutput } from '../observers/observer.js';
 import type { ExecResult, Transport } from '../transport/transport.js';
 import type { AttemptMember, EngineContext } from './context.js';
 import { execRecorded, recordCommand } from './host-exec.js';
@@ -23,6 +23,8 @@ export class MemberState {
   /** Observer outputs waiting to be correlated (they may arrive before t0 is known). */
   readonly inbox: ObserverOutput[] = [];
   readonly unavailableObservers = new Set<string>();
+  /** What each observer's `prepare` returned in time, handed to its watch as `start`. */
+  readonly observerStarts = new Map<Observer, unknown>();
   private openPhase: Phase | undefined;
 
   constructor(readonly member: AttemptMember, private readonly ctx: EngineContext, private readonly transport: Transport) {}

@@ -40,7 +40,8 @@ export function startObserverPumps(
 
 async function pump(observer: Observer, state: MemberState, host: HostConfig, ctx: EngineContext, since: number, skewMs: number, wakeup: Wakeup, stop: AbortSignal): Promise<void> {
   try {
-    const events = observer.watch({ host, checkType: state.member.scenario.check_type, since, skewMs, runId: ctx.runId, attemptId: state.attemptId, signal: stop });
+    const start = state.observerStarts.has(observer) ? { start: state.observerStarts.get(observer) } : {};
+    const events = observer.watch({ host, checkType: state.member.scenario.check_type, since, skewMs, runId: ctx.runId, attemptId: state.attemptId, signal: stop, ...start });
     for await (const output of events) {
       state.inbox.push(output);
       wakeup.poke();

@@ -7,9 +7,10 @@ const KEEP_HISTORY = 3;
 const KEEP_MALFORMED = 20;
 
 /**
- * Records rejected stack events as evidence without flooding the log. A log
- * observer replays the whole log on every attempt, so events from before the
- * injection (any reason) are history: only the newest few per source are
+ * Records rejected stack events as evidence without flooding the log. An
+ * observer that could not take its starting point reads everything it can
+ * see (a log from its first line), so events from before the injection (any
+ * reason) are history: only the newest few per source are
  * listed, with a count of the rest. Rejections of events during the attempt
  * (another host, another check, a duplicate) are always listed.
  */

@@ -1,21 +1,13 @@
 import type { ObserverConfigOf } from '../config/observer-schema.js';
 import { ChaoslabError, errorMessage, isTransportError, ObserverUnavailableError } from '../core/errors.js';
 import { ps, sh } from '../quoting/shell.js';
-import type { ShellKind } from '../transport/transport.js';
+import type { Transport } from '../transport/transport.js';
 import { mapJson, mapRecord } from './fields.js';
-import type { Observer, ObserverContext, ObserverOutput, WatchRequest } from './observer.js';
+import { followCommand, measureCommand, parseHeader, parseMeasurement, START_OF_LOG, type LogPosition } from './log-tail.js';
+import type { Observer, ObserverContext, ObserverOutput, PrepareRequest, WatchRequest } from './observer.js';
 import { Reconnector } from './retry.js';
 
 type LogConfig = ObserverConfigOf<'log'>;
-
-/**
- * Follows a file from line `fromLine` (1-based) and keeps following it across
- * rotation. Streaming, not polling: the host's tail pushes each new line.
- */
-export function tailCommand(shell: ShellKind, path: string, fromLine: number): string {
-  if (shell === 'posix') return sh`tail -n ${`+${fromLine}`} -F ${path} 2>/dev/null`;
-  return ps`Get-Content -LiteralPath ${path} -Wait -Encoding UTF8 | Select-Object -Skip ${String(fromLine - 1)}`;
-}
 
 const REGEX_GROUPS = ['kind', 'at', 'host', 'check_type', 'runbook', 'tier', 'run_id', 'id'] as const;
 
@@ -35,10 +27,12 @@ function compilePattern(config: LogConfig): RegExp | undefined {
 
 /**
  * The `log` observer: tails a JSONL or regex log on a lab host over its
- * transport. A lost transport is resumed from the next unread line, so old
- * lines are not delivered again; it gives up only when resuming keeps failing.
+ * transport. It starts where the file ended just before the injection (what
+ * `prepare` measured) and keeps its position in bytes, so neither a large old
+ * log nor a lost transport makes it read old lines again. It gives up only
+ * when resuming keeps failing.
  */
-export class LogObserver implements Observer {
+export class LogObserver implements Observer<LogPosition> {
   readonly kind = 'log';
   readonly name: string;
   private readonly pattern: RegExp | undefined;
@@ -58,16 +52,33 @@ export class LogObserver implements Observer {
     return [mapRecord({ ...groups, line }, record)];
   }
 
-  async *watch(request: WatchRequest): AsyncIterable<ObserverOutput> {
-    const hostName = this.config.host === '$target' ? request.host.name : this.config.host;
-    const transport = this.context.transportFor(hostName);
+  /** Where the file ends now: nothing the agent wrote before this can be about the attempt. */
+  async prepare(request: PrepareRequest): Promise<LogPosition> {
+    const { transport } = this.target(request);
+    const result = await transport.exec(measureCommand(transport.shell, this.config.path), { signal: request.signal, timeoutMs: 10_000 });
+    if (result.exitCode !== 0) throw new Error(`measuring ${this.config.path} exited ${result.exitCode}: ${result.stderr.trim().slice(0, 200)}`);
+    return parseMeasurement(result.stdout);
+  }
+
+  async *watch(request: WatchRequest<LogPosition>): AsyncIterable<ObserverOutput> {
+    const { hostName, transport } = this.target(request);
     const reconnector = new Reconnector(this.name, this.context.clock);
-    let linesRead = 0;
+    // Without a measured start every line of the file is read; the old ones are rejected as stale.
+    let position = request.start ?? START_OF_LOG;
     for (;;) {
       try {
-        for await (const line of transport.stream(tailCommand(transport.shell, this.config.path, linesRead + 1), { signal: request.signal })) {
-          linesRead += 1;
+        let header = true;
+        for await (const piece of transport.stream(followCommand(transport.shell, this.config.path, position), { signal: request.signal, keepLineEndings: true })) {
+          if (header) {
+            header = false;
+            position = this.resumed(position, parseHeader(piece), hostName);
+            continue;
+          }
+          // A piece without its newline is the stream ending mid-line: the resume reads that line again, whole.
+          if (!piece.endsWith('\n')) continue;
+          position = { identity: position.identity, offset: position.offset + Buffer.byteLength(piece, 'utf8') };
           reconnector.succeeded();
+          const line = piece.replace(/\r?\n$/, '');
           if (line.trim() === '') continue;
           yield* this.parseLine(line);
         }
@@ -79,7 +90,7 @@ export class LogObserver implements Observer {
         if (isTransportError(error) && error.code === 'TRANSPORT_AUTH') {
           throw new ObserverUnavailableError(this.name, `cannot log in to ${hostName}: ${error.message}`, { cause: error });
         }
-        this.context.logger.warn({ observer: this.name, host: hostName, err: errorMessage(error), linesRead }, 'log tail lost; resuming from the next unread line');
+        this.context.logger.warn({ observer: this.name, host: hostName, err: errorMessage(error), ...position }, 'log tail lost; resuming at the byte offset read so far');
         await reconnector.failed(error, request.signal).catch((failure: unknown) => {
           if (request.signal.aborted) return;
           throw failure;
@@ -87,6 +98,28 @@ export class LogObserver implements Observer {
         if (request.signal.aborted) return;
       }
     }
+  }
+
+  /**
+   * The host decides where the tail really starts (it sees the file; we only
+   * remember it). Starting over at 0 after an offset means the file was
+   * rotated or truncated while nobody read it: whatever the old file got
+   * after the offset was not read, and the rotated file is not looked for.
+   */
+  private resumed(wanted: LogPosition, actual: LogPosition, hostName: string): LogPosition {
+    if (wanted.offset > 0 && actual.offset === 0) {
+      const change = actual.identity === wanted.identity ? 'was truncated' : 'was replaced (rotated)';
+      this.context.logger.warn(
+        { observer: this.name, host: hostName, path: this.config.path, code: 'LOG_ROTATED', previous: wanted, current: actual.identity },
+        `${this.config.path} on ${hostName} ${change} since byte ${wanted.offset} was read; reading the new file from its start; lines written to the old file after that offset may have been missed`,
+      );
+    }
+    return actual;
+  }
+
+  private target(request: PrepareRequest): { hostName: string; transport: Transport } {
+    const hostName = this.config.host === '$target' ? request.host.name : this.config.host;
+    return { hostName, transport: this.context.transportFor(hostName) };
   }
 
   /** A fixed host is checked for a readable file; a `$target` log is covered by the target's own transport probe. */

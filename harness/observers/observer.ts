@@ -37,17 +37,22 @@ export interface MalformedRecord {
 
 export type ObserverOutput = ObservedEvent | MalformedRecord;
 
-export interface WatchRequest {
+export interface WatchRequest<Start = unknown> {
   readonly host: HostConfig;
   readonly checkType: string;
-  /** Harness wall-clock epoch ms of the end of injection; earlier events are stale. */
+  /** Harness wall-clock epoch ms of the start of injection; earlier events are stale. */
   readonly since: number;
   /** hostClock − harnessClock, measured in preflight. */
   readonly skewMs: number;
   readonly runId: string;
   readonly attemptId: string;
   readonly signal: AbortSignal;
+  /** What this observer's `prepare` returned for this watch; absent without a prepare, or when it failed or missed its deadline. */
+  readonly start?: Start;
 }
+
+/** A watch about to start: `since` is not known yet, and `signal` aborts when the engine stops waiting. */
+export type PrepareRequest = Omit<WatchRequest, 'since' | 'start'>;
 
 export interface ObserverContext {
   readonly clock: Clock;
@@ -59,14 +64,24 @@ export interface ObserverContext {
   readonly evidenceDir: string;
 }
 
-export interface Observer extends AsyncDisposable {
+export interface Observer<Start = unknown> extends AsyncDisposable {
   readonly name: string;
   readonly kind: string;
+  /**
+   * Optional. Takes the watch's starting point before anything of the attempt
+   * happens (the log observer: where the file ends), for observers whose
+   * cursor is not a time. The engine calls it once per watch just before the
+   * injection's first command and waits a few seconds at most; what it returns
+   * comes back as `request.start`. When it throws or is late the injection
+   * goes ahead and the watch gets no `start`, so it must then read from the
+   * beginning of what it can see (old events are rejected as stale).
+   */
+  prepare?(request: PrepareRequest): Promise<Start>;
   /**
    * Streams the stack's events for one attempt until `request.signal` aborts.
    * Throws ObserverUnavailableError when the stack cannot be read at all.
    */
-  watch(request: WatchRequest): AsyncIterable<ObserverOutput>;
+  watch(request: WatchRequest<Start>): AsyncIterable<ObserverOutput>;
   /** Checks the stack can be read (doctor, preflight). Throws ObserverUnavailableError. */
   probe(): Promise<void>;
   close(): Promise<void>;

@@ -3,7 +3,8 @@ import { TransportError, errorMessage, isTransportError } from '../core/errors.j
 import { excerpt } from '../core/redact.js';
 import { connectEngine, containerRunning, execInContainer, type Engine, type ExecOutcome } from '../lab/engine.js';
 import type { TransportContext } from './registry.js';
-import type { ExecOptions, ExecResult, Transport } from './transport.js';
+import { LineSplitter } from './line-splitter.js';
+import type { ExecOptions, ExecResult, StreamOptions, Transport } from './transport.js';
 
 type DockerExecConfig = Extract<TransportConfig, { kind: 'docker-exec' }>;
 
@@ -48,17 +49,15 @@ export class DockerExecTransport implements Transport {
     }
   }
 
-  async *stream(command: string, options: { signal: AbortSignal }): AsyncGenerator<string> {
+  async *stream(command: string, options: StreamOptions): AsyncGenerator<string> {
     const lines: string[] = [];
     let wake: (() => void) | undefined;
-    let partial = '';
+    const splitter = new LineSplitter(options.keepLineEndings);
     let finished = false;
     let failure: unknown;
     const signal = AbortSignal.any([options.signal, this.closing.signal]);
     const running = this.run(['/bin/sh', '-c', command], signal, (chunk) => {
-      const pieces = (partial + chunk).split('\n');
-      partial = pieces.pop() ?? '';
-      lines.push(...pieces);
+      lines.push(...splitter.push(chunk));
       wake?.();
     }).then(
       () => undefined,
@@ -78,7 +77,8 @@ export class DockerExecTransport implements Transport {
         });
         wake = undefined;
       }
-      if (partial && !signal.aborted) yield partial;
+      const rest = splitter.rest();
+      if (rest && !signal.aborted) yield rest;
       if (failure) throw failure;
     } finally {
       await running;

@@ -1,6 +1,7 @@
 import { StringDecoder } from 'node:string_decoder';
 import type { Client, ClientChannel } from 'ssh2';
 import { TransportError } from '../core/errors.js';
+import { LineSplitter } from './line-splitter.js';
 
 /** Opens one `exec` session channel on a live connection. */
 export function openExecChannel(client: Client, host: string, command: string): Promise<ClientChannel> {
@@ -95,7 +96,8 @@ export function collectChannel(client: Client, channel: ClientChannel, host: str
 const HIGH_WATER_LINES = 10_000;
 
 /**
- * Yields a command's stdout line by line (without the newline) until the signal
+ * Yields a command's stdout line by line (without the newline, unless
+ * `keepLineEndings`: see LineSplitter) until the signal
  * aborts (the command is killed, the generator returns) or the command ends.
  * Losing the connection throws TRANSPORT_CLOSED after the lines already received.
  * `progress.ended` tells the caller afterwards whether the command ended by itself.
@@ -106,10 +108,11 @@ export async function* channelLines(
   host: string,
   signal: AbortSignal,
   progress: { ended?: 'exited' | 'lost' } = {},
+  keepLineEndings = false,
 ): AsyncGenerator<string> {
   const decoder = new StringDecoder('utf8');
+  const splitter = new LineSplitter(keepLineEndings);
   const lines: string[] = [];
-  let partial = '';
   let wake: (() => void) | undefined;
   const notify = () => {
     wake?.();
@@ -120,9 +123,7 @@ export async function* channelLines(
     notify();
   };
   channel.on('data', (chunk: Buffer) => {
-    const parts = (partial + decoder.write(chunk)).split('\n');
-    partial = parts.pop() ?? '';
-    for (const part of parts) lines.push(part.endsWith('\r') ? part.slice(0, -1) : part);
+    lines.push(...splitter.push(decoder.write(chunk)));
     if (lines.length >= HIGH_WATER_LINES) channel.pause();
     notify();
   });
@@ -144,8 +145,7 @@ export async function* channelLines(
         continue;
       }
       if (progress.ended) {
-        const rest = partial + decoder.end();
-        partial = '';
+        const rest = splitter.rest() + decoder.end();
         if (rest) yield rest;
         if (progress.ended === 'lost') throw connectionLost(host);
         return;

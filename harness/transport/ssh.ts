@@ -14,7 +14,7 @@ import { knownHostsName, parseKnownHosts, pinnedKeysFor } from './ssh-known-host
 import { ChannelSlots, abortable, operationSignal } from './ssh-operation.js';
 import { killMarkedCommand, markedPosixCommand, newRunId } from './ssh-posix-run.js';
 import { PersistentShell, ShellPool } from './ssh-shell-pool.js';
-import type { ExecOptions, ExecResult, ShellKind, Transport } from './transport.js';
+import type { ExecOptions, ExecResult, ShellKind, StreamOptions, Transport } from './transport.js';
 
 const KILL_TIMEOUT_MS = 10_000;
 /** How long a persistent shell may take to report a killed command before it is closed instead of reused. */
@@ -124,7 +124,7 @@ export class SshTransport implements Transport {
     }
   }
 
-  async *stream(command: string, options: { signal: AbortSignal }): AsyncGenerator<string> {
+  async *stream(command: string, options: StreamOptions): AsyncGenerator<string> {
     if (this.options.separateStreamConnection === false) {
       yield* this.streamOnThisConnection(command, options);
       return;
@@ -134,7 +134,7 @@ export class SshTransport implements Transport {
     yield* this.streamer.streamOnThisConnection(command, options);
   }
 
-  private async *streamOnThisConnection(command: string, options: { signal: AbortSignal }): AsyncGenerator<string> {
+  private async *streamOnThisConnection(command: string, options: StreamOptions): AsyncGenerator<string> {
     const operation = this.operation(command, { signal: options.signal });
     const runId = newRunId();
     const progress: { ended?: 'exited' | 'lost' } = {};
@@ -147,7 +147,7 @@ export class SshTransport implements Transport {
       this.shells?.shrinkTo(this.slots.limit - this.slots.inUse());
       const { client, channel } = await this.openChannel(this.wire(command, runId), operation.signal);
       opened = true;
-      yield* channelLines(client, channel, this.host, operation.signal, progress);
+      yield* channelLines(client, channel, this.host, operation.signal, progress, options.keepLineEndings);
     } catch (error) {
       // The caller's abort ends the stream; it is not a failure.
       if (!(options.signal.aborted && error === options.signal.reason)) throw error;

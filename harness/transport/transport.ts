@@ -14,6 +14,15 @@ export interface ExecOptions {
   signal?: AbortSignal;
 }
 
+export interface StreamOptions {
+  signal: AbortSignal;
+  /**
+   * Yield each complete line with its `\n` or `\r\n`, and a last unterminated
+   * piece without one, so the reader can count the bytes it has consumed.
+   */
+  keepLineEndings?: boolean;
+}
+
 export interface ExecResult {
   readonly stdout: string;
   readonly stderr: string;
@@ -30,10 +39,11 @@ export interface Transport extends AsyncDisposable {
   /** Runs one command to completion. A non-zero exit is a result, not an error. */
   exec(command: string, options?: ExecOptions): Promise<ExecResult>;
   /**
-   * Runs a long-lived command (e.g. `tail -F`) and yields its stdout line by line
-   * until the signal aborts or the command ends. Transport loss throws.
+   * Runs a long-lived command (e.g. `tail -f`) and yields its stdout line by line
+   * (without line endings unless asked) until the signal aborts or the command
+   * ends. Transport loss throws.
    */
-  stream(command: string, options: { signal: AbortSignal }): AsyncIterable<string>;
+  stream(command: string, options: StreamOptions): AsyncIterable<string>;
   /** Cheap liveness probe used after every attempt (management-plane check). */
   probe(options?: { timeoutMs?: number }): Promise<void>;
   /** Idempotent. */

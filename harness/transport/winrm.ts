@@ -3,7 +3,8 @@ import { isAbsolute, resolve } from 'node:path';
 import type { HostConfig, TransportConfig } from '../config/lab-schema.js';
 import { ChaoslabError, TransportError } from '../core/errors.js';
 import type { TransportContext } from './registry.js';
-import type { ExecOptions, ExecResult, Transport } from './transport.js';
+import { LineSplitter } from './line-splitter.js';
+import type { ExecOptions, ExecResult, StreamOptions, Transport } from './transport.js';
 import { WinRmClient, type RunOptions, type WinRmClientOptions } from './winrm/client.js';
 
 type WinRmSettings = Extract<TransportConfig, { kind: 'winrm' }>;
@@ -33,20 +34,18 @@ export class WinRmTransport implements Transport {
     return { ...output, durationMs: Math.round(this.context.clock.now() - started) };
   }
 
-  async *stream(command: string, options: { signal: AbortSignal }): AsyncGenerator<string> {
+  async *stream(command: string, options: StreamOptions): AsyncGenerator<string> {
     const client = new WinRmClient(await this.clientOptions());
     this.streams.add(client);
     const lines: string[] = [];
-    let partial = '';
+    const splitter = new LineSplitter(options.keepLineEndings);
     let wake: (() => void) | undefined;
     let finished = false;
     let failure: unknown;
     const running = this.run(client, command, {
       signal: options.signal,
       onStdout: (text) => {
-        const pieces = (partial + text).split(/\r?\n/);
-        partial = pieces.pop() ?? '';
-        lines.push(...pieces);
+        lines.push(...splitter.push(text));
         wake?.();
       },
     }).then(
@@ -60,7 +59,8 @@ export class WinRmTransport implements Transport {
         await new Promise<void>((resolve) => (wake = resolve));
         wake = undefined;
       }
-      if (partial) yield partial;
+      const rest = splitter.rest();
+      if (rest) yield rest;
       // The caller's abort ends the stream; it is not a failure.
       if (failure !== undefined && !options.signal.aborted) throw failure;
     } finally {

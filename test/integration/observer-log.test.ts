@@ -1,8 +1,10 @@
-import { appendFile, writeFile } from 'node:fs/promises';
+import { appendFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { pino } from 'pino';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ObserverUnavailableError } from '../../harness/core/errors.js';
 import { LogObserver } from '../../harness/observers/log.js';
+import type { LogPosition } from '../../harness/observers/log-tail.js';
 import { createSshTransport } from '../../harness/transport/ssh.js';
 import type { Transport } from '../../harness/transport/transport.js';
 import { fixtureTransportContext, sshdHostConfig, startSshd, type SshdFixture } from '../support/sshd.js';
@@ -25,16 +27,38 @@ afterEach(async () => {
 
 const host = () => sshdHostConfig(sshd, { name: 'lin-app-1' });
 
+/** What the observer logged (warnings about rotation among them). */
+let logged: Record<string, unknown>[] = [];
+const logger = pino({ level: 'info' }, { write: (text: string) => void logged.push(JSON.parse(text) as Record<string, unknown>) });
+afterEach(() => {
+  logged = [];
+});
+
 function logObserver(path: string, extra: Record<string, unknown> = {}, over: Transport = transport): LogObserver {
-  const created = new LogObserver(parseObserver({ kind: 'log', name: 'agent-log', path, ...extra }), observerContext({ transportFor: () => over }));
+  const created = new LogObserver(parseObserver({ kind: 'log', name: 'agent-log', path, ...extra }), observerContext({ transportFor: () => over, logger }));
   cleanups.push(() => created.close());
   return created;
 }
 
-function watch(target: LogObserver, since = Date.now()): RunningWatch {
-  const running = startWatch(target, { host: host(), checkType: 'ssh_config', since });
+function watch(target: LogObserver, since = Date.now(), start?: LogPosition): RunningWatch {
+  const running = startWatch(target, { host: host(), checkType: 'ssh_config', since, start });
   cleanups.push(() => running.stop());
   return running;
+}
+
+/** As the engine does before injecting: where the log ends now. */
+function prepare(target: LogObserver): Promise<LogPosition> {
+  return target.prepare({ host: host(), checkType: 'ssh_config', skewMs: 0, runId: 'run-test', attemptId: 'attempt-1', signal: new AbortController().signal });
+}
+
+const ids = (running: RunningWatch) => running.outputs.map((o) => ('malformed' in o ? 'malformed' : o.id));
+const rotationWarnings = () => logged.filter((entry) => entry.code === 'LOG_ROTATED');
+
+/** Drops the transport under a running tail, lets `whileDown` change the host, then brings sshd back. */
+async function loseTransport(whileDown: () => Promise<void>): Promise<void> {
+  await sshd.kill();
+  await whileDown();
+  await sshd.restart();
 }
 
 const line = (fields: Record<string, unknown>) => `${JSON.stringify({ kind: 'healed', at: new Date().toISOString(), host: 'lin-app-1', check_type: 'ssh_config', ...fields })}\n`;
@@ -75,18 +99,86 @@ describe('log observer over real sshd', () => {
     expect(running.rejected).toEqual([]);
   });
 
+  it('starts where the log ended before the attempt: 50,000 old lines are never streamed', async () => {
+    const path = join(sshd.dir, 'agent-history.log');
+    const old = line({ at: Date.now() - 3_600_000, id: 'old' });
+    await writeFile(path, old.repeat(50_000));
+    const target = logObserver(path);
+    const start = await prepare(target);
+    expect(start.offset).toBe(Buffer.byteLength(old) * 50_000);
+    const running = watch(target, Date.now(), start);
+    await appendFile(path, line({ id: 'heal' }));
+    await running.until('the heal line', () => running.accepted.length === 1);
+    expect(ids(running)).toEqual(['heal']);
+    expect(running.rejected.filter((r) => r.reason === 'stale')).toEqual([]);
+  });
+
+  it('a log missing before the attempt is read from its first line once it appears', async () => {
+    const path = join(sshd.dir, 'agent-late.log');
+    const target = logObserver(path);
+    const start = await prepare(target);
+    expect(start).toEqual({ identity: '', offset: 0 });
+    const running = watch(target, Date.now(), start);
+    await writeFile(path, line({ id: 'first' }) + line({ id: 'second' }));
+    await running.until('both lines', () => running.outputs.length === 2);
+    expect(ids(running)).toEqual(['first', 'second']);
+    expect(rotationWarnings()).toEqual([]);
+  });
+
   it('resumes after sshd is killed mid-tail without delivering old lines again', async () => {
     const path = join(sshd.dir, 'agent-resume.log');
     await writeFile(path, line({ id: 'before' }));
     const running = watch(logObserver(path), Date.now() - 60_000);
     await running.until('the first line', () => running.accepted.length === 1);
-    await sshd.kill();
-    await appendFile(path, line({ id: 'while-down' }));
-    await sshd.restart();
+    await loseTransport(() => appendFile(path, line({ id: 'while-down' })));
     await appendFile(path, line({ id: 'after' }));
     await running.until('the lines written while down and after', () => running.outputs.length >= 3, 30_000);
-    expect(running.outputs.map((o) => ('malformed' in o ? 'malformed' : o.id))).toEqual(['before', 'while-down', 'after']);
+    expect(ids(running)).toEqual(['before', 'while-down', 'after']);
     expect(running.error()).toBeUndefined();
+    expect(rotationWarnings()).toEqual([]);
+  });
+
+  it('resumes at the exact byte after multi-byte UTF-8 and CRLF lines', async () => {
+    const path = join(sshd.dir, 'agent-utf8.log');
+    const crlf = (fields: Record<string, unknown>) => line(fields).replace(/\n$/, '\r\n');
+    await writeFile(path, crlf({ id: 'héllo', note: 'ünïcødé ✓ 🚑 日本語' }) + line({ id: '✓✓', note: '€'.repeat(333) }));
+    const running = watch(logObserver(path), Date.now() - 60_000);
+    await running.until('the first two lines', () => running.outputs.length === 2);
+    await loseTransport(() => appendFile(path, crlf({ id: 'next', note: '🚑' })));
+    await appendFile(path, line({ id: 'last' }));
+    await running.until('the lines after the resume', () => running.outputs.length >= 4, 30_000);
+    // the line after the resume is neither cut (it would be malformed JSON) nor repeated
+    expect(ids(running)).toEqual(['héllo', '✓✓', 'next', 'last']);
+  });
+
+  it('a log rotated while the transport was down: the new file is read from its start, with a warning', async () => {
+    const path = join(sshd.dir, 'agent-rotate.log');
+    await writeFile(path, line({ id: 'old-1' }));
+    const running = watch(logObserver(path), Date.now() - 60_000);
+    await running.until('the first line', () => running.outputs.length === 1);
+    await loseTransport(async () => {
+      await appendFile(path, line({ id: 'old-2' }));
+      await rename(path, `${path}.1`);
+      // longer than what was read: only the file's identity tells it is another file
+      await writeFile(path, line({ id: 'new-1', pad: 'x'.repeat(400) }) + line({ id: 'new-2' }));
+    });
+    await running.until('the new file', () => running.outputs.length >= 3, 30_000);
+    expect(ids(running)).toEqual(['old-1', 'new-1', 'new-2']);
+    expect(rotationWarnings()).toHaveLength(1);
+    expect(String(rotationWarnings()[0]!.msg)).toMatch(/was replaced \(rotated\).*lines written to the old file after that offset may have been missed/);
+  });
+
+  it('a log rotated while it is being read: the tail moves to the new file from its start', async () => {
+    const path = join(sshd.dir, 'agent-live-rotate.log');
+    await writeFile(path, line({ id: 'old-1' }));
+    const running = watch(logObserver(path), Date.now() - 60_000);
+    await running.until('the first line', () => running.outputs.length === 1);
+    await rename(path, `${path}.1`);
+    await writeFile(path, line({ id: 'new-1' }));
+    await running.until('the new file', () => running.outputs.length >= 2, 30_000);
+    await appendFile(path, line({ id: 'new-2' }));
+    await running.until('a later line', () => running.outputs.length >= 3, 30_000);
+    expect(ids(running)).toEqual(['old-1', 'new-1', 'new-2']);
   });
 
   it('is unavailable when the host cannot be reached, and its probe says the file is missing', async () => {

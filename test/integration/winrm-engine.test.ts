@@ -57,8 +57,9 @@ function firewallRules(state: FirewallHost, healAfterMs: number): ScriptRule[] {
       reply: () => (state.hangChecksAfterInject && state.injectedAt !== undefined && state.reverted.length === 0 ? { delayMs: 60_000 } : { exitCode: drifted() ? 1 : 0 }),
     },
     { match: /foreach \(\$entry in @\(\$snapshot\)\)/, reply: (script) => (state.reverted.push(script), {}) },
-    // The agent's JSONL log, tailed by the log observer over WinRM: one line once healed.
-    { match: /Get-Content -LiteralPath 'C:\\ProgramData\\Agent\\events\.jsonl' -Wait/, reply: () => ({ live: agentLog(state) }) },
+    // The agent's JSONL log: measured before the injection, then followed from that byte offset: one line once healed.
+    { match: /Get-Item -LiteralPath 'C:\\ProgramData\\Agent\\events\.jsonl'[^]*CreationTimeUtc/, reply: { stdout: `${LOG_IDENTITY} ${LOG_SIZE}\r\n` } },
+    { match: /\$path = 'C:\\ProgramData\\Agent\\events\.jsonl'[^]*chaoslab-tail/, reply: () => ({ live: agentLog(state) }) },
   ];
 }
 
@@ -66,9 +67,19 @@ function healedEvent(state: FirewallHost) {
   return { kind: 'healed', at: new Date(state.healedAt!).toISOString(), host: 'dc01', check_type: 'firewall_status', runbook: 'RB-WIN-SEC-001', tier: 'L1', id: 'h1' };
 }
 
+/** The agent log's creation time (ticks) and length before the attempt, as the measuring script prints them. */
+const LOG_IDENTITY = '638000000000000000';
+const LOG_SIZE = 1_048_576;
+
+/** The follow script's output: its header (same file, from the measured offset), then the heal line. */
 function agentLog(state: FirewallHost): () => string | undefined {
+  let header = false;
   let written = false;
   return () => {
+    if (!header) {
+      header = true;
+      return `chaoslab-tail ${LOG_IDENTITY} ${LOG_SIZE}\n`;
+    }
     if (written || state.healedAt === undefined || Date.now() < state.healedAt) return undefined;
     written = true;
     return `${JSON.stringify(healedEvent(state))}\r\n`;
@@ -157,14 +168,16 @@ describe('engine over WinRM: a Windows scenario end to end', () => {
     expect(winrm.stats.encryptedMessages).toBeGreaterThan(0);
   });
 
-  it('the same heal read from the agent log tailed over WinRM (log observer, Get-Content -Wait)', async () => {
+  it('the same heal read from the agent log followed over WinRM from its measured end (log observer)', async () => {
     const state: FirewallHost = { reverted: [], hangChecksAfterInject: false };
     const { result, winrm } = await runWindowsScenario(state, 1500, 'log');
     const [attempt] = result.model.attempts;
     expect(attempt!.verdict).toMatchObject({ kind: 'healed' });
     expect(result.exitCode).toBe(0);
-    const tail = winrm.host.scripts().find((r) => r.script.includes('Get-Content'));
+    const tail = winrm.host.scripts().find((r) => r.script.includes('chaoslab-tail'));
     expect(tail).toBeDefined();
+    // it starts where the log ended before the injection, by byte offset and file identity
+    expect(tail!.script).toContain(`$wanted = '${LOG_IDENTITY}'; $offset = [long]'${LOG_SIZE}'`);
     // the tail ran in its own shell, terminated and deleted when the attempt stopped watching
     expect(winrm.host.scripts().filter((r) => r.shellId === tail!.shellId)).toEqual([tail]);
     expect(winrm.host.signals.some((signal) => signal.shellId === tail!.shellId)).toBe(true);

@@ -6,7 +6,7 @@ import type { EngineContext } from '../../harness/engine/context.js';
 import type { EventSink } from '../../harness/events/sink.js';
 import type { RevertJournal } from '../../harness/journal/journal.js';
 import type { RunEvent, RunEventBody } from '../../harness/model/events.js';
-import type { ObservedEvent, Observer, ObserverOutput, WatchRequest } from '../../harness/observers/observer.js';
+import type { ObservedEvent, Observer, ObserverOutput, PrepareRequest, WatchRequest } from '../../harness/observers/observer.js';
 import type { ExecResult, Transport } from '../../harness/transport/transport.js';
 import { TransportError } from '../../harness/core/errors.js';
 
@@ -60,7 +60,12 @@ export class ScriptedObserver implements Observer {
   private readonly watchers = new Set<(output: ObserverOutput) => void>();
   requests: WatchRequest[] = [];
 
-  constructor(readonly name: string, private readonly failWith?: Error) {}
+  /** Present only when the test gives one: most observers have no `prepare`. */
+  readonly prepare?: (request: PrepareRequest) => Promise<unknown>;
+
+  constructor(readonly name: string, private readonly failWith?: Error, prepare?: (request: PrepareRequest) => Promise<unknown>) {
+    if (prepare) this.prepare = prepare;
+  }
 
   emit(output: Omit<ObservedEvent, 'source'>): void {
     for (const deliver of this.watchers) deliver({ source: this.name, ...output });

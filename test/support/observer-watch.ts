@@ -52,6 +52,8 @@ export interface WatchOptions {
   runId?: string;
   checkTypeAliases?: string[];
   logger?: Logger;
+  /** What the observer's `prepare` returned, as the engine hands it over. */
+  start?: unknown;
 }
 
 /** Starts `observer.watch` and feeds every output to a Correlator, as the engine does. */
@@ -66,6 +68,7 @@ export function startWatch(observer: Observer, options: WatchOptions): RunningWa
     runId: options.runId ?? 'run-test',
     attemptId: 'attempt-1',
     signal: controller.signal,
+    ...(options.start !== undefined && { start: options.start }),
   };
   const correlator = new Correlator({
     host: options.host,

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { AttemptMember, AttemptOutcome } from '../../harness/engine/context.js';
 import { runInjection } from '../../harness/engine/attempt.js';
+import { OBSERVER_PREPARE_DEADLINE_MS } from '../../harness/engine/observer-start.js';
 import { RevertJournal } from '../../harness/journal/journal.js';
 import type { Verdict } from '../../harness/model/verdict.js';
 import { ManualClock } from '../support/manual-clock.js';
@@ -234,6 +235,31 @@ describe('attempt state machine (ManualClock)', () => {
     const [outcome] = await drive([member('a')], [{ at: 2000, run: () => h.files.drifted.delete('a') }], { observers: [broken] });
     expect(outcome!.verdict).toMatchObject({ kind: 'inconclusive', reason: 'observer_unavailable' });
     expect(h.sink.ofType('observer_error')[0]).toMatchObject({ observer: 'dead-api' });
+  });
+
+  it('an observer with prepare gets its start back before the injection; one that never answers delays it only until the deadline', async () => {
+    let injectedAt: number | undefined;
+    const handler = h.files.handler;
+    h.transport = new ScriptedTransport('web1', h.clock, (command) => {
+      if (command.startsWith('inject')) injectedAt ??= h.clock.now();
+      return handler(command);
+    });
+    const prepared = new ScriptedObserver('log-like', undefined, async () => {
+      // taken before the injection: nothing injected yet
+      expect(injectedAt).toBeUndefined();
+      return { offset: 42 };
+    });
+    const hung = new ScriptedObserver('hung', undefined, (request) => new Promise((_, reject) => request.signal.addEventListener('abort', () => reject(request.signal.reason))));
+    const beforePrepare = h.clock.now();
+    const [outcome] = await drive([member('a')], [{ at: 5000, run: heal('a') }], { observers: [h.observer, prepared, hung] });
+    expect(injectedAt! - beforePrepare).toBeGreaterThanOrEqual(OBSERVER_PREPARE_DEADLINE_MS);
+    expect(injectedAt! - beforePrepare).toBeLessThan(OBSERVER_PREPARE_DEADLINE_MS + 1000);
+    expect(prepared.requests[0]!.start).toEqual({ offset: 42 });
+    expect('start' in hung.requests[0]!).toBe(false);
+    expect('start' in h.observer.requests[0]!).toBe(false);
+    const notes = h.sink.events.filter((e) => e.type === 'note').map((e) => (e as { message: string }).message);
+    expect(notes).toEqual([expect.stringMatching(/observer hung could not take its starting point before the injection \(no answer within 3000 ms\); it reads from the beginning/)]);
+    expect(outcome!.verdict.kind).toBe('healed');
   });
 
   it('bundle: snapshots and journal for all, then all injects, observed together, reverted in reverse order', async () => {

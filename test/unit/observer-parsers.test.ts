@@ -3,7 +3,6 @@ import { describe, expect, it } from 'vitest';
 import { HttpObserver } from '../../harness/observers/http.js';
 import { retryAfterMs } from '../../harness/observers/http-client.js';
 import { observerContext, parseObserver } from '../support/observer-watch.js';
-import { tailCommand } from '../../harness/observers/log.js';
 import { compileQuery, quoteIdentifier, ruleKind } from '../../harness/observers/postgres-query.js';
 import { SseParser } from '../../harness/observers/sse.js';
 import { signatureMatches, signBody } from '../../harness/observers/webhook.js';
@@ -87,11 +86,6 @@ describe('small protocol helpers', () => {
     expect(signatureMatches(body, signBody(body, 'k2'), 'k')).toBe(false);
     expect(signatureMatches(body, 'sha1=abc', 'k')).toBe(false);
     expect(signatureMatches(body, undefined, 'k')).toBe(false);
-  });
-
-  it('tails from a line number, quoting the path for the host shell', () => {
-    expect(tailCommand('posix', "/var/log/it's.log", 12)).toBe(`tail -n '+12' -F '/var/log/it'\\''s.log' 2>/dev/null`);
-    expect(tailCommand('powershell', "C:\\logs\\agent's.jsonl", 1)).toBe(`Get-Content -LiteralPath 'C:\\logs\\agent''s.jsonl' -Wait -Encoding UTF8 | Select-Object -Skip '0'`);
   });
 });
 
