@@ -68,3 +68,16 @@ export function excerpt(text: string, max: number, more: (omitted: number) => st
   const clean = redact(text);
   return clean.length > max ? `${clean.slice(0, max)}${more(clean.length - max)}` : clean;
 }
+
+/**
+ * Redacts secrets from bytes that may not be text (a trace's resources):
+ * latin1 maps every byte to one character and back, so other bytes stay as
+ * they were; each secret is looked for as its UTF-8 bytes.
+ */
+export function redactBytes(data: Buffer, secrets: readonly string[] = resolvedSecrets()): Buffer {
+  if (!secrets.length) return data;
+  const asBytes = secrets.map((secret) => Buffer.from(secret, 'utf8').toString('latin1'));
+  const text = data.toString('latin1');
+  const clean = redact(text, asBytes);
+  return clean === text ? data : Buffer.from(clean, 'latin1');
+}

@@ -1,8 +1,9 @@
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import type { ObserverConfigOf } from '../config/observer-schema.js';
-import { redact } from '../core/redact.js';
+import { redact, redactBytes, rememberSecret } from '../core/redact.js';
+import { readZip, writeZip } from '../core/zip.js';
 
 type BrowserConfig = ObserverConfigOf<'browser'>;
 
@@ -65,6 +66,15 @@ const CLEAR_PASSWORDS_SCRIPT = (passwordSelector: string | undefined) => `(() =>
   try { fields.push(...document.querySelectorAll(${JSON.stringify(passwordSelector ?? 'input[type=password]')})); } catch {}
   for (const field of fields) { field.value = ''; field.removeAttribute('value'); }
 })()`;
+
+/** Cookie values this long are session tokens; shorter ones are flags (`lang=en`, `consent=true`) that must not be redacted everywhere. */
+const SESSION_COOKIE_MIN_LENGTH = 16;
+
+/** Rewrites a saved trace with every resolved secret redacted from each of its entries. */
+async function redactTrace(path: string): Promise<void> {
+  const entries = readZip(await readFile(path));
+  await writeFile(path, writeZip(new Map([...entries].map(([name, data]) => [name, redactBytes(data)]))));
+}
 
 /** How many times a piecewise reading is taken before the last one is kept anyway (a page that never stops changing). */
 const MAX_READS = 3;
@@ -150,7 +160,19 @@ export class DashboardPage {
     }
     // a page that keeps the (hidden) form after logging in would still hold the password for the evidence
     await page.evaluate(CLEAR_PASSWORDS_SCRIPT(login.password_selector));
+    await this.rememberSessionCookies();
     await this.beginStep();
+  }
+
+  /**
+   * The dashboard's session cookies are credentials: whoever has one can act
+   * as chaoslab's account until it expires. They become secrets of the run, so
+   * every sink (and the saved evidence) redacts them.
+   */
+  private async rememberSessionCookies(): Promise<void> {
+    for (const cookie of await this.browserContext.cookies()) {
+      if (cookie.value.length >= SESSION_COOKIE_MIN_LENGTH) rememberSecret(cookie.value);
+    }
   }
 
   private async showsLoginForm(): Promise<boolean> {
@@ -235,16 +257,22 @@ export class DashboardPage {
     const stem = join(evidenceDir, stemName);
     await mkdir(evidenceDir, { recursive: true });
     const saved: string[] = [];
+    const trace = `${stem}-trace.zip`;
+    let traced = false;
     await this.page.screenshot({ path: `${stem}.png`, fullPage: true }).then(() => saved.push(`screenshot ${stem}.png`), () => undefined);
+    if (this.stepTraced) {
+      this.stepTraced = false;
+      await this.browserContext.tracing.stopChunk({ path: trace }).then(() => (traced = true), () => undefined);
+    }
+    // cookies refreshed since the login are secrets too; asked for after the trace stopped, so the trace does not record them
+    await this.rememberSessionCookies().catch(() => undefined);
+    // the trace keeps every call's arguments and results (what the page showed): it is kept only once redacted
+    if (traced) await redactTrace(trace).then(() => saved.push(`trace ${trace}`), () => rm(trace, { force: true }));
     await this.page
       .evaluate(CLEAR_PASSWORDS_SCRIPT(this.config.login?.password_selector))
       .then(() => this.page.content())
       .then((html) => writeFile(`${stem}.html`, redact(html)))
       .then(() => saved.push(`page ${stem}.html`), () => undefined);
-    if (this.stepTraced) {
-      this.stepTraced = false;
-      await this.browserContext.tracing.stopChunk({ path: `${stem}-trace.zip` }).then(() => saved.push(`trace ${stem}-trace.zip`), () => undefined);
-    }
     return saved.length ? `evidence: ${saved.join(', ')}` : 'no evidence could be saved';
   }
 

@@ -2,11 +2,11 @@ import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ObserverUnavailableError } from '../../harness/core/errors.js';
+import { readZip } from '../../harness/core/zip.js';
 import { BrowserObserver } from '../../harness/observers/browser.js';
 import { startDashboard, type Dashboard } from '../support/dashboard/server.js';
 import { labHost, observerContext, parseObserver, startWatch, type RunningWatch } from '../support/observer-watch.js';
 import { tempDir } from '../support/tmp.js';
-import { readZipEntries } from '../support/zip.js';
 
 /** Chromium on a loaded 2-core machine can take seconds per page: wait for conditions with a long deadline. */
 const SLOW_MS = 60_000;
@@ -132,19 +132,24 @@ describe('browser observer', () => {
     expect(await readFile(html!, 'utf8')).toContain('Invalid user name or password');
   });
 
-  it('saves a trace of the readings after the login, which never holds the password', async () => {
+  it('saves a trace of the failing reading, redacted: never the password, never a session cookie', async () => {
+    // the incident view shows a resolved secret (stacks do print tokens), which the reading's results record in the trace
+    dashboard.setIncident('win-trace-1', 'smb_signing', { status: 'Open', runbook: `RB-WIN-SEC-007 key=${dashboard.password}`, updatedAt: new Date().toISOString() });
     // a status selector that cannot parse fails every reading after a good login, until the observer gives up
-    const running = watch(observer(dashboard.password, { selectors: { status: '#status[[' } }), 'win-dc-1');
+    const running = watch(observer(dashboard.password, { selectors: { status: '#status[[', runbook: '#runbook' } }), 'win-trace-1');
     await running.done;
     const message = String(running.error());
     const trace = /trace (\S+\.zip)/.exec(message)?.[1];
     expect(trace, message).toBeDefined();
-    const entries = await readZipEntries(trace!);
-    expect([...entries.values()].some((data) => data.includes('/incidents/win-dc-1/smb_signing'))).toBe(true);
-    // the dashboard's password (pw-<hex>) reads the same raw, JSON-escaped and form-encoded
-    for (const [name, data] of entries) expect(data.includes(dashboard.password), name).toBe(false);
+    const entries = readZip(await readFile(trace!));
+    expect([...entries.values()].some((data) => data.includes('/incidents/win-trace-1/smb_signing'))).toBe(true);
+    expect([...entries.values()].some((data) => data.includes('RB-WIN-SEC-007 key=[redacted]'))).toBe(true);
     const html = /page (\S+\.html)/.exec(message)?.[1];
-    expect(await readFile(html!, 'utf8')).not.toContain(dashboard.password);
+    const saved = [...entries].map(([name, data]) => [name, data.toString('latin1')] as const).concat([[html!, await readFile(html!, 'latin1')]]);
+    // the password reads the same raw, JSON-escaped and form-encoded (pw-<hex>); session ids are hex
+    for (const secret of [dashboard.password, ...dashboard.sessionIds()]) {
+      for (const [name, text] of saved) expect(text.includes(secret), `${name} holds ${secret}`).toBe(false);
+    }
   });
 
   it('is unavailable promptly when the dashboard cannot be reached', async () => {

@@ -29,6 +29,8 @@ export interface Dashboard extends AsyncDisposable {
   views(): number;
   /** Successful logins so far. */
   logins(): number;
+  /** Every session id handed out so far (cookie values: credentials that must not reach the evidence). */
+  sessionIds(): string[];
   /** Forgets every session, as a dashboard does when sessions expire. */
   expireSessions(): void;
   close(): Promise<void>;
@@ -66,6 +68,7 @@ export async function startDashboard(): Promise<Dashboard> {
   const username = 'qa-viewer';
   const password = `pw-${randomBytes(6).toString('hex')}`;
   const sessions = new Set<string>();
+  const issued: string[] = [];
   const incidents = new Map<string, Incident>();
   const liveStreams = new Map<string, Set<ServerResponse>>();
   let foreign = 0;
@@ -90,6 +93,7 @@ export async function startDashboard(): Promise<Dashboard> {
       if (form.get('username') !== username || form.get('password') !== password) return html(200, loginForm('Invalid user name or password'));
       const sid = randomBytes(16).toString('hex');
       sessions.add(sid);
+      issued.push(sid);
       logins += 1;
       return html(303, '', { location: '/', 'set-cookie': `sid=${sid}; HttpOnly; Path=/` });
     }
@@ -143,6 +147,7 @@ export async function startDashboard(): Promise<Dashboard> {
     foreignHits: () => foreign,
     views: () => views,
     logins: () => logins,
+    sessionIds: () => [...issued],
     expireSessions,
     close,
     [Symbol.asyncDispose]: close,
