@@ -29,6 +29,13 @@ export class LoginFailed extends Error {}
  */
 const TRACE_OPTIONS = { screenshots: false, snapshots: false };
 
+/**
+ * Resources that never change what an element's innerText says: not loading
+ * them makes each reading of a real dashboard cheaper. Stylesheets do load
+ * (they decide what is visible), and so do scripts (they render the page).
+ */
+const UNREAD_RESOURCES = new Set(['image', 'media', 'font']);
+
 /** The page calls this binding when its DOM changed. */
 const DOM_CHANGED_BINDING = '__chaoslabDomChanged';
 
@@ -42,10 +49,12 @@ const DOM_CHANGE_SCRIPT = `new MutationObserver(() => window[${JSON.stringify(DO
 
 /**
  * Runs in the page: the innerText of each CSS selector's first match in the
- * document or an open shadow root, null when not found or not CSS. A string,
- * not a function, so no compiler's helpers (e.g. esbuild's __name) reach the page.
+ * document or an open shadow root (null when not found or not CSS), and
+ * whether the login form's password field is shown (null when its selector is
+ * not CSS). A string, not a function, so no compiler's helpers (e.g.
+ * esbuild's __name) reach the page.
  */
-const READ_SCRIPT = `(selectors) => {
+const READ_SCRIPT = `(selectors, loginSelector) => {
   const find = (root, selector) => {
     const found = root.querySelector(selector);
     if (found) return found;
@@ -55,9 +64,19 @@ const READ_SCRIPT = `(selectors) => {
     }
     return null;
   };
-  return selectors.map((selector) => {
+  const shown = (element) => {
+    if (!element) return false;
+    const box = element.getBoundingClientRect();
+    return box.width > 0 && box.height > 0 && getComputedStyle(element).visibility !== 'hidden';
+  };
+  let login = false;
+  if (loginSelector !== null) {
+    try { login = shown(find(document, loginSelector)); } catch { login = null; }
+  }
+  const texts = selectors.map((selector) => {
     try { return find(document, selector)?.innerText ?? null; } catch { return null; }
   });
+  return { login, texts };
 }`;
 
 /** Runs in the page: empties every password field (value and attribute), and the login form's own one. */
@@ -81,7 +100,8 @@ const MAX_READS = 3;
 
 /**
  * One watch's page on the dashboard: its own browser context (cookies, trace),
- * with every origin other than the dashboard's blocked. Each loop step of the
+ * with every origin other than the dashboard's blocked, and its images, media
+ * and fonts not loaded. Each loop step of the
  * watch is traced as a chunk of its own that is kept only when the step fails,
  * so a 20-minute window does not grow one trace without bound and the saved
  * trace shows exactly the reading that went wrong.
@@ -102,7 +122,11 @@ export class DashboardPage {
     const browserContext = await browser.newContext();
     try {
       await browserContext.tracing.start(TRACE_OPTIONS);
-      await browserContext.route('**/*', (route) => (new URL(route.request().url()).origin === origin ? route.continue() : route.abort('blockedbyclient')));
+      await browserContext.route('**/*', (route) => {
+        const request = route.request();
+        const wanted = new URL(request.url()).origin === origin && !UNREAD_RESOURCES.has(request.resourceType());
+        return wanted ? route.continue() : route.abort('blockedbyclient');
+      });
       if (onDomChange) {
         await browserContext.exposeBinding(DOM_CHANGED_BINDING, () => onDomChange());
         await browserContext.addInitScript({ content: DOM_CHANGE_SCRIPT });
@@ -185,18 +209,13 @@ export class DashboardPage {
     return this.viewUrl !== undefined && this.page.url() === this.viewUrl;
   }
 
-  /**
-   * Loads the incident view; `logged_out` when the dashboard answered with its
-   * login form instead (the session expired).
-   */
-  async load(url: string): Promise<'loaded' | 'logged_out'> {
+  /** Loads the incident view (a dashboard whose session expired answers with its login form: `read` tells). */
+  async load(url: string): Promise<void> {
     this.viewUrl = undefined;
     // the DOM is enough to read text; waiting for every subresource only adds lag
     const response = await this.page.goto(url, { waitUntil: 'domcontentloaded' });
     if (response && response.status() >= 500) throw new Error(`incident view answered ${response.status()}`);
-    if (await this.showsLoginForm()) return 'logged_out';
     this.viewUrl = this.page.url();
-    return 'loaded';
   }
 
   /** Opens `url` as a check that the dashboard answers. */
@@ -206,22 +225,24 @@ export class DashboardPage {
   }
 
   /**
-   * Reads the selectors; undefined when the page shows no incident (yet). A
-   * reading that needed Playwright's own selector engine is not one atomic
+   * Reads the selectors: undefined when the page shows no incident (yet),
+   * `logged_out` when it shows the login form instead (the session expired).
+   * A reading that needed Playwright's own selector engine is not one atomic
    * look at the page (a live page can change between its steps), so it is
    * taken again until two in a row agree.
    */
-  async read(): Promise<DashboardReading | undefined> {
+  async read(): Promise<DashboardReading | undefined | 'logged_out'> {
     const selectors = this.config.selectors;
     const fields = (['status', ...OPTIONAL_FIELDS] as const).filter((field) => selectors[field] !== undefined);
     const list = fields.map((field) => selectors[field]!);
     let taken = await this.texts(list);
     for (let tries = 1; taken.piecewise && tries < MAX_READS; tries += 1) {
       const again = await this.texts(list);
-      const agree = again.values.every((value, index) => value === taken.values[index]);
+      const agree = again.loginShown === taken.loginShown && again.values.every((value, index) => value === taken.values[index]);
       taken = again;
       if (agree) break;
     }
+    if (taken.loginShown) return 'logged_out';
     const texts = taken.values;
     if (texts[0] === undefined) return undefined;
     const reading: DashboardReading = { status: texts[0] };
@@ -232,24 +253,31 @@ export class DashboardPage {
   }
 
   /**
-   * The trimmed innerText of each selector's first match. One script reads
-   * every selector that is plain CSS and matches in the document or an open
-   * shadow root, in one task, so those values are of one moment. The rest
-   * (Playwright-only syntax such as `text=` or `>>`, CSS that only matches
-   * across a shadow boundary, absent elements) go through Playwright's engine;
-   * a value found that way was read at another moment: the result is `piecewise`.
+   * The trimmed innerText of each selector's first match, and whether the
+   * login form is shown. One script reads every selector that is plain CSS
+   * and matches in the document or an open shadow root, in one task, so those
+   * values are of one moment. The rest (Playwright-only syntax such as `text=`
+   * or `>>`, CSS that only matches across a shadow boundary, absent elements)
+   * go through Playwright's engine; a value found that way was read at
+   * another moment: the result is `piecewise`.
    */
-  private async texts(list: readonly string[]): Promise<{ values: (string | undefined)[]; piecewise: boolean }> {
-    const quick = (await this.page.evaluate(`(${READ_SCRIPT})(${JSON.stringify(list)})`)) as (string | null)[];
+  private async texts(list: readonly string[]): Promise<{ values: (string | undefined)[]; loginShown: boolean; piecewise: boolean }> {
+    const loginSelector = this.config.login?.password_selector ?? null;
+    const quick = (await this.page.evaluate(`(${READ_SCRIPT})(${JSON.stringify(list)}, ${JSON.stringify(loginSelector)})`)) as { login: boolean | null; texts: (string | null)[] };
     let piecewise = false;
     const values = await Promise.all(list.map(async (selector, index) => {
-      const quickValue = quick[index];
+      const quickValue = quick.texts[index];
       if (quickValue !== null && quickValue !== undefined) return quickValue.trim();
       const slow = (await this.page.locator(selector).first().allInnerTexts())[0];
       if (slow !== undefined) piecewise = true;
       return slow?.trim();
     }));
-    return { values, piecewise };
+    let loginShown = quick.login;
+    if (loginShown === null) {
+      loginShown = await this.showsLoginForm();
+      if (loginShown) piecewise = true;
+    }
+    return { values, loginShown, piecewise };
   }
 
   /** Saves a screenshot, the page's HTML and the failing step's trace; returns a sentence naming the files. */

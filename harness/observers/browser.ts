@@ -89,17 +89,18 @@ export class BrowserObserver implements Observer {
           if (!loggedIn) await page.login(() => this.context.resolveSecret(this.config.login!.password));
           loggedIn = true;
           if (!live || !page.showsView() || started - loadedAt >= this.config.reload_interval) {
-            if ((await page.load(url)) === 'logged_out') {
-              // the session expired: log in again at once, but a login that does not hold is a failed login
-              loggedOutInARow += 1;
-              if (loggedOutInARow > 1) throw new LoginFailed('login failed: the dashboard showed its login form again right after logging in');
-              loggedIn = false;
-              continue;
-            }
+            await page.load(url);
             loadedAt = started;
           }
-          loggedOutInARow = 0;
           const reading = await page.read();
+          if (reading === 'logged_out') {
+            // the session expired: log in again at once, but a login that does not hold is a failed login
+            loggedOutInARow += 1;
+            if (loggedOutInARow > 1) throw new LoginFailed('login failed: the dashboard showed its login form again right after logging in');
+            loggedIn = false;
+            continue;
+          }
+          loggedOutInARow = 0;
           await page.endStep();
           reconnector.succeeded();
           const key = JSON.stringify(reading);

@@ -50,7 +50,7 @@ function watch(target: BrowserObserver, hostName: string, since = Date.now() - 1
 }
 
 describe('browser observer', () => {
-  it('logs in, reads the incident view as it changes, and blocks every other origin', async () => {
+  it('logs in, reads the incident view as it changes, blocks every other origin and skips images and fonts', async () => {
     const target = observer(dashboard.password);
     const running = watch(target, 'win-dc-1');
     await running.until('a view of the empty incident page', () => dashboard.views() >= 1, SLOW_MS);
@@ -65,6 +65,9 @@ describe('browser observer', () => {
     await running.until('more polls', () => dashboard.views() >= 6, SLOW_MS);
     expect(running.outputs).toHaveLength(2);
     expect(dashboard.foreignHits()).toBe(0);
+    // images and fonts are never fetched; the stylesheet, which decides what is visible, is
+    expect(dashboard.assetHits()).toBe(0);
+    expect(dashboard.stylesheetHits()).toBeGreaterThan(0);
   });
 
   it('live mode: loads a self-updating view once and reads each pushed change as its DOM changes', async () => {

@@ -25,6 +25,10 @@ export interface Dashboard extends AsyncDisposable {
   setIncident(host: string, checkType: string, incident: Incident): void;
   /** Requests that reached the other origin (must stay 0). */
   foreignHits(): number;
+  /** Requests for the page's image and font (the observer does not need them to read text). */
+  assetHits(): number;
+  /** Requests for the page's stylesheet (it decides what is visible, so it is loaded). */
+  stylesheetHits(): number;
   /** Incident page views so far (snapshot and live pages). */
   views(): number;
   /** Successful logins so far. */
@@ -39,7 +43,8 @@ export interface Dashboard extends AsyncDisposable {
 const escapeHtml = (text: string) => text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
 function page(title: string, body: string, foreign: string): string {
-  return `<!doctype html><html><head><title>${escapeHtml(title)}</title><script src="${foreign}/track.js"></script></head><body>${body}</body></html>`;
+  const assets = `<link rel="stylesheet" href="/assets/site.css"><style>@font-face { font-family: Brand; src: url(/assets/brand.woff2); } body { font-family: Brand; }</style>`;
+  return `<!doctype html><html><head><title>${escapeHtml(title)}</title>${assets}<script src="${foreign}/track.js"></script></head><body><img src="/assets/logo.png" alt="">${body}</body></html>`;
 }
 
 async function listen(server: Server): Promise<string> {
@@ -72,6 +77,8 @@ export async function startDashboard(): Promise<Dashboard> {
   const incidents = new Map<string, Incident>();
   const liveStreams = new Map<string, Set<ServerResponse>>();
   let foreign = 0;
+  let assets = 0;
+  let stylesheets = 0;
   let views = 0;
   let logins = 0;
 
@@ -88,6 +95,14 @@ export async function startDashboard(): Promise<Dashboard> {
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
     const session = /(?:^|;\s*)sid=([a-f0-9]+)/.exec(req.headers.cookie ?? '')?.[1];
     const html = (status: number, body: string, headers: Record<string, string> = {}) => res.writeHead(status, { 'content-type': 'text/html', ...headers }).end(body);
+    if (url.pathname === '/assets/site.css') {
+      stylesheets += 1;
+      return res.writeHead(200, { 'content-type': 'text/css' }).end('dd { margin: 0; }');
+    }
+    if (url.pathname.startsWith('/assets/')) {
+      assets += 1;
+      return res.writeHead(404).end();
+    }
     if (url.pathname === '/login' && req.method === 'POST') {
       const form = await formBody(req);
       if (form.get('username') !== username || form.get('password') !== password) return html(200, loginForm('Invalid user name or password'));
@@ -145,6 +160,8 @@ export async function startDashboard(): Promise<Dashboard> {
     password,
     setIncident,
     foreignHits: () => foreign,
+    assetHits: () => assets,
+    stylesheetHits: () => stylesheets,
     views: () => views,
     logins: () => logins,
     sessionIds: () => [...issued],
