@@ -41,7 +41,8 @@ export function startObserverPumps(
 async function pump(observer: Observer, state: MemberState, host: HostConfig, ctx: EngineContext, since: number, skewMs: number, wakeup: Wakeup, stop: AbortSignal): Promise<void> {
   try {
     const start = state.observerStarts.has(observer) ? { start: state.observerStarts.get(observer) } : {};
-    const events = observer.watch({ host, checkType: state.member.scenario.check_type, since, skewMs, runId: ctx.runId, attemptId: state.attemptId, signal: stop, ...start });
+    const note = (message: string) => ctx.sink.emit({ type: 'note', level: 'warn', message: `${state.attemptId}: observer ${observer.name}: ${message}` });
+    const events = observer.watch({ host, checkType: state.member.scenario.check_type, since, skewMs, runId: ctx.runId, attemptId: state.attemptId, signal: stop, note, ...start });
     for await (const output of events) {
       state.inbox.push(output);
       wakeup.poke();

@@ -71,7 +71,7 @@ export class LogObserver implements Observer<LogPosition> {
         for await (const piece of transport.stream(followCommand(transport.shell, this.config.path, position), { signal: request.signal, keepLineEndings: true })) {
           if (header) {
             header = false;
-            position = this.resumed(position, parseHeader(piece), hostName);
+            position = this.resumed(position, parseHeader(piece), hostName, request);
             continue;
           }
           // A piece without its newline is the stream ending mid-line: the resume reads that line again, whole.
@@ -106,13 +106,13 @@ export class LogObserver implements Observer<LogPosition> {
    * rotated or truncated while nobody read it: whatever the old file got
    * after the offset was not read, and the rotated file is not looked for.
    */
-  private resumed(wanted: LogPosition, actual: LogPosition, hostName: string): LogPosition {
+  private resumed(wanted: LogPosition, actual: LogPosition, hostName: string, request: WatchRequest<LogPosition>): LogPosition {
     if (wanted.offset > 0 && actual.offset === 0) {
       const change = actual.identity === wanted.identity ? 'was truncated' : 'was replaced (rotated)';
-      this.context.logger.warn(
-        { observer: this.name, host: hostName, path: this.config.path, code: 'LOG_ROTATED', previous: wanted, current: actual.identity },
-        `${this.config.path} on ${hostName} ${change} since byte ${wanted.offset} was read; reading the new file from its start; lines written to the old file after that offset may have been missed`,
-      );
+      const message = `${this.config.path} on ${hostName} ${change} since byte ${wanted.offset} was read; reading the new file from its start; lines written to the old file after that offset may have been missed`;
+      this.context.logger.warn({ observer: this.name, host: hostName, path: this.config.path, code: 'LOG_ROTATED', previous: wanted, current: actual.identity }, message);
+      // a missed line may be the heal itself: the scorecard must say so
+      request.note?.(message);
     }
     return actual;
   }

@@ -49,10 +49,17 @@ export interface WatchRequest<Start = unknown> {
   readonly signal: AbortSignal;
   /** What this observer's `prepare` returned for this watch; absent without a prepare, or when it failed or missed its deadline. */
   readonly start?: Start;
+  /**
+   * Tells the run something its reports must show about this watch, e.g. that
+   * some of the stack's records may have been missed (a log rotated while the
+   * transport was down). The engine records it as a warning note naming the
+   * attempt and the observer.
+   */
+  readonly note?: (message: string) => void;
 }
 
 /** A watch about to start: `since` is not known yet, and `signal` aborts when the engine stops waiting. */
-export type PrepareRequest = Omit<WatchRequest, 'since' | 'start'>;
+export type PrepareRequest = Omit<WatchRequest, 'since' | 'start' | 'note'>;
 
 export interface ObserverContext {
   readonly clock: Clock;

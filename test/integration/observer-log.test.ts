@@ -166,6 +166,8 @@ describe('log observer over real sshd', () => {
     expect(ids(running)).toEqual(['old-1', 'new-1', 'new-2']);
     expect(rotationWarnings()).toHaveLength(1);
     expect(String(rotationWarnings()[0]!.msg)).toMatch(/was replaced \(rotated\).*lines written to the old file after that offset may have been missed/);
+    // and the run is told, so the scorecard shows it
+    expect(running.notes).toEqual([rotationWarnings()[0]!.msg]);
   });
 
   it('a log rotated while it is being read: the tail moves to the new file from its start', async () => {

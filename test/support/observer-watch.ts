@@ -34,6 +34,8 @@ export function observerContext(overrides: Partial<ObserverContext> & { env?: No
 
 export interface RunningWatch {
   readonly outputs: ObserverOutput[];
+  /** What the observer told the run through `request.note`. */
+  readonly notes: string[];
   readonly accepted: SignalRecord[];
   readonly rejected: RejectedSignalRecord[];
   /** Set when watch() threw. */
@@ -60,6 +62,7 @@ export interface WatchOptions {
 export function startWatch(observer: Observer, options: WatchOptions): RunningWatch {
   const controller = new AbortController();
   const since = options.since ?? Date.now();
+  const notes: string[] = [];
   const request: WatchRequest = {
     host: options.host,
     checkType: options.checkType,
@@ -68,6 +71,7 @@ export function startWatch(observer: Observer, options: WatchOptions): RunningWa
     runId: options.runId ?? 'run-test',
     attemptId: 'attempt-1',
     signal: controller.signal,
+    note: (message) => void notes.push(message),
     ...(options.start !== undefined && { start: options.start }),
   };
   const correlator = new Correlator({
@@ -98,6 +102,7 @@ export function startWatch(observer: Observer, options: WatchOptions): RunningWa
   })();
   return {
     outputs,
+    notes,
     accepted,
     rejected,
     error: () => failure,

@@ -262,6 +262,15 @@ describe('attempt state machine (ManualClock)', () => {
     expect(outcome!.verdict.kind).toBe('healed');
   });
 
+  it('what an observer tells the run about its watch becomes a warning note naming the attempt and the observer', async () => {
+    const [outcome] = await drive([member('a')], [
+      { at: 1000, run: () => h.observer.requests[0]!.note?.('the log was rotated; lines may have been missed') },
+      { at: 5000, run: heal('a') },
+    ]);
+    const notes = h.sink.events.filter((e) => e.type === 'note');
+    expect(notes).toEqual([expect.objectContaining({ level: 'warn', message: `${outcome!.attemptId}: observer healer-log: the log was rotated; lines may have been missed` })]);
+  });
+
   it('bundle: snapshots and journal for all, then all injects, observed together, reverted in reverse order', async () => {
     const outcomes = await drive([member('a'), member('b')], [{ at: 2000, run: heal('a') }]);
     expect(kinds(outcomes)).toEqual(['healed', 'not_healed']);
