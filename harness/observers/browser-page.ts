@@ -101,10 +101,10 @@ const MAX_READS = 3;
 /**
  * One watch's page on the dashboard: its own browser context (cookies, trace),
  * with every origin other than the dashboard's blocked, and its images, media
- * and fonts not loaded. Each loop step of the
- * watch is traced as a chunk of its own that is kept only when the step fails,
- * so a 20-minute window does not grow one trace without bound and the saved
- * trace shows exactly the reading that went wrong.
+ * and fonts not loaded. Each loop step of the watch is traced as a chunk of
+ * its own that is kept only when the step fails, so a 20-minute window does
+ * not grow one trace without bound and the saved trace shows exactly the
+ * reading that went wrong.
  */
 export class DashboardPage {
   private stepTraced = false;
@@ -148,10 +148,6 @@ export class DashboardPage {
   }
 
   async endStep(): Promise<void> {
-    await this.dropStepTrace();
-  }
-
-  private async dropStepTrace(): Promise<void> {
     if (!this.stepTraced) return;
     this.stepTraced = false;
     await this.browserContext.tracing.stopChunk();
@@ -169,7 +165,7 @@ export class DashboardPage {
     this.viewUrl = undefined;
     if (!login) return;
     const page = this.page;
-    await this.dropStepTrace();
+    await this.endStep();
     await page.goto(login.url ?? this.config.url);
     await page.fill(login.username_selector, login.username);
     await page.fill(login.password_selector, await password());
