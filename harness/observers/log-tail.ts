@@ -1,4 +1,5 @@
 import { ChaoslabError } from '../core/errors.js';
+import { excerpt } from '../core/redact.js';
 import { ps, raw, sh } from '../quoting/shell.js';
 import type { ShellKind } from '../transport/transport.js';
 
@@ -24,7 +25,7 @@ export function parseMeasurement(stdout: string): LogPosition {
   const text = stdout.trim();
   if (text === '') return START_OF_LOG;
   const match = /^(\S+) (\d+)$/.exec(text);
-  if (!match) throw new ChaoslabError('OBSERVER_PROTOCOL', `unexpected answer measuring the log: ${JSON.stringify(text.slice(0, 200))}`);
+  if (!match) throw new ChaoslabError('OBSERVER_PROTOCOL', `unexpected answer measuring the log: ${JSON.stringify(excerpt(text, 200))}`);
   return { identity: match[1]!, offset: Number(match[2]) };
 }
 
@@ -98,6 +99,6 @@ try {
 /** Reads the header line of followCommand's output. */
 export function parseHeader(line: string): LogPosition {
   const match = new RegExp(`^\uFEFF?${HEADER} (\\S*) (\\d+)\\r?\\n?$`).exec(line);
-  if (!match) throw new ChaoslabError('OBSERVER_PROTOCOL', `the log tail did not start as expected: ${JSON.stringify(line.slice(0, 200))}`);
+  if (!match) throw new ChaoslabError('OBSERVER_PROTOCOL', `the log tail did not start as expected: ${JSON.stringify(excerpt(line, 200))}`);
   return { identity: match[1]!, offset: Number(match[2]) };
 }

@@ -1,5 +1,6 @@
 import type { ObserverConfigOf } from '../config/observer-schema.js';
 import { ChaoslabError, errorMessage, isTransportError, ObserverUnavailableError } from '../core/errors.js';
+import { excerpt } from '../core/redact.js';
 import { ps, sh } from '../quoting/shell.js';
 import type { Transport } from '../transport/transport.js';
 import { mapJson, mapRecord } from './fields.js';
@@ -56,7 +57,7 @@ export class LogObserver implements Observer<LogPosition> {
   async prepare(request: PrepareRequest): Promise<LogPosition> {
     const { transport } = this.target(request);
     const result = await transport.exec(measureCommand(transport.shell, this.config.path), { signal: request.signal, timeoutMs: 10_000 });
-    if (result.exitCode !== 0) throw new Error(`measuring ${this.config.path} exited ${result.exitCode}: ${result.stderr.trim().slice(0, 200)}`);
+    if (result.exitCode !== 0) throw new Error(`measuring ${this.config.path} exited ${result.exitCode}: ${excerpt(result.stderr.trim(), 200)}`);
     return parseMeasurement(result.stdout);
   }
 

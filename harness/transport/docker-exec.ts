@@ -1,10 +1,9 @@
 import type { HostConfig, TransportConfig } from '../config/lab-schema.js';
 import { TransportError, errorMessage, isTransportError } from '../core/errors.js';
-import { excerpt } from '../core/redact.js';
 import { connectEngine, containerRunning, execInContainer, type Engine, type ExecOutcome } from '../lab/engine.js';
 import type { TransportContext } from './registry.js';
 import { LineSplitter } from './line-splitter.js';
-import type { ExecOptions, ExecResult, StreamOptions, Transport } from './transport.js';
+import { summarizeCommand, type ExecOptions, type ExecResult, type StreamOptions, type Transport } from './transport.js';
 
 type DockerExecConfig = Extract<TransportConfig, { kind: 'docker-exec' }>;
 
@@ -120,7 +119,7 @@ export class DockerExecTransport implements Transport {
   }
 
   private timeoutError(timeoutMs: number, command: string): TransportError {
-    return new TransportError('TRANSPORT_TIMEOUT', this.host, `command timed out after ${timeoutMs} ms and was killed: ${excerpt(command, 77, () => '...')}`);
+    return new TransportError('TRANSPORT_TIMEOUT', this.host, `command timed out after ${timeoutMs} ms and was killed: ${summarizeCommand(command)}`);
   }
 }
 

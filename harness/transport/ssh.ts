@@ -14,7 +14,7 @@ import { knownHostsName, parseKnownHosts, pinnedKeysFor } from './ssh-known-host
 import { ChannelSlots, abortable, operationSignal } from './ssh-operation.js';
 import { killMarkedCommand, markedPosixCommand, newRunId } from './ssh-posix-run.js';
 import { PersistentShell, ShellPool } from './ssh-shell-pool.js';
-import type { ExecOptions, ExecResult, ShellKind, StreamOptions, Transport } from './transport.js';
+import { summarizeCommand, type ExecOptions, type ExecResult, type ShellKind, type StreamOptions, type Transport } from './transport.js';
 
 const KILL_TIMEOUT_MS = 10_000;
 /** How long a persistent shell may take to report a killed command before it is closed instead of reused. */
@@ -192,7 +192,7 @@ export class SshTransport implements Transport {
       : {
           ms: timeoutMs,
           clock: this.context.clock,
-          reason: () => new TransportError('TRANSPORT_TIMEOUT', this.host, `command timed out after ${timeoutMs} ms and was killed: ${summarize(command)}`),
+          reason: () => new TransportError('TRANSPORT_TIMEOUT', this.host, `command timed out after ${timeoutMs} ms and was killed: ${summarizeCommand(command)}`),
         };
     return operationSignal([options.signal, this.closing.signal], timeout);
   }
@@ -325,10 +325,6 @@ export class SshTransport implements Transport {
   }
 }
 
-function summarize(command: string): string {
-  const line = command.replace(/\s+/g, ' ').trim();
-  return line.length > 80 ? `${line.slice(0, 77)}...` : line;
-}
 
 export function createSshTransport(host: HostConfig, context: TransportContext, options?: SshTransportOptions): Transport {
   return new SshTransport(host, context, options);

@@ -1,3 +1,5 @@
+import { excerpt } from '../core/redact.js';
+
 /**
  * The Transport contract: how chaoslab runs commands on a lab host.
  * Implementations: ssh (ssh2, POSIX sh or PowerShell over OpenSSH for Windows),
@@ -48,4 +50,9 @@ export interface Transport extends AsyncDisposable {
   probe(options?: { timeoutMs?: number }): Promise<void>;
   /** Idempotent. */
   close(): Promise<void>;
+}
+
+/** A command as a timeout error names it: one line, redacted, cut short (the full command is in the command record). */
+export function summarizeCommand(command: string): string {
+  return excerpt(command.replace(/\s+/g, ' ').trim(), 77, () => '...');
 }
