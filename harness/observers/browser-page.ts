@@ -80,7 +80,7 @@ const READ_SCRIPT = `(selectors, loginSelector) => {
 }`;
 
 /** Runs in the page: empties every password field (value and attribute), and the login form's own one. */
-const CLEAR_PASSWORDS_SCRIPT = (passwordSelector: string | undefined) => `(() => {
+const clearPasswordsScript = (passwordSelector: string | undefined) => `(() => {
   const fields = [...document.querySelectorAll('input[type=password]')];
   try { fields.push(...document.querySelectorAll(${JSON.stringify(passwordSelector ?? 'input[type=password]')})); } catch {}
   for (const field of fields) { field.value = ''; field.removeAttribute('value'); }
@@ -179,7 +179,7 @@ export class DashboardPage {
       if (await this.showsLoginForm()) throw new LoginFailed('login failed: the login form is still shown after submitting');
     }
     // a page that keeps the (hidden) form after logging in would still hold the password for the evidence
-    await page.evaluate(CLEAR_PASSWORDS_SCRIPT(login.password_selector));
+    await page.evaluate(clearPasswordsScript(login.password_selector));
     await this.rememberSessionCookies();
     await this.beginStep();
   }
@@ -293,7 +293,7 @@ export class DashboardPage {
     // the trace keeps every call's arguments and results (what the page showed): it is kept only once redacted
     if (traced) await redactTrace(trace).then(() => saved.push(`trace ${trace}`), () => rm(trace, { force: true }));
     await this.page
-      .evaluate(CLEAR_PASSWORDS_SCRIPT(this.config.login?.password_selector))
+      .evaluate(clearPasswordsScript(this.config.login?.password_selector))
       .then(() => this.page.content())
       .then((html) => writeFile(`${stem}.html`, redact(html)))
       .then(() => saved.push(`page ${stem}.html`), () => undefined);
