@@ -13,7 +13,7 @@ import { Wakeup } from './wakeup.js';
 
 /**
  * Runs one injection — a single attempt, or every member of a bundle on one
- * host — through the phases of DESIGN.md:
+ * host — through the phases of the attempt (docs/architecture.md):
  *
  *   preflight → snapshot → (journal) → inject → confirm drift → observe → hold → revert → verify baseline
  *

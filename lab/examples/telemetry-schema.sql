@@ -1,4 +1,4 @@
--- Telemetry of a healing stack like the one in shared/CATALOGUE.md: an incidents
+-- Telemetry of a healing stack like the one docs/catalogue.md describes: an incidents
 -- table and an execution_telemetry table (one row per remediation run), with a
 -- NOTIFY on every telemetry insert so chaoslab's postgres observer wakes at once
 -- instead of waiting for its next poll. Idempotent: safe to apply twice.

@@ -9,7 +9,7 @@ import { startSshd, type SshdFixture } from '../support/sshd.js';
 import { tempDir } from '../support/tmp.js';
 
 /**
- * DESIGN.md safety rule 4 through the real CLI: no resolved secret reaches
+ * The redaction rule (README "Safety") through the real CLI: no resolved secret reaches
  * anything chaoslab writes. The lab's two API tokens are `env:` references.
  * The hosts hold their own copy (the healing stack's config), which scenario
  * steps print: raw on stderr, JSON-escaped on stdout, in a snapshot that runs

@@ -3,7 +3,7 @@ import { join, relative, resolve, dirname } from 'node:path';
 import { describe, expect, it } from 'vitest';
 
 /**
- * Folders say where code runs and what it may import (CONVENTIONS.md §1, §8).
+ * Folders say where code runs and what it may import (docs/architecture.md, "Folders").
  * Each rule: files under `from` may import project files only under `allow`,
  * and the named protocol libraries only from the listed files.
  */
