@@ -4,15 +4,17 @@ import { createHtmlReporter } from './html.js';
 import { createJsonReporter } from './json.js';
 import { createJunitReporter } from './junit.js';
 import { createMarkdownReporter } from './markdown.js';
+import { createPrometheusReporter } from './prometheus.js';
 import type { ReporterFactory } from './reporter.js';
 
-/** Built-in reporters by name: `--reporter console,json,junit,markdown,html`. */
+/** Built-in reporters by name: `--reporter console,json,junit,markdown,html,prometheus`. */
 export const reporterFactories = {
   console: createConsoleReporter,
   json: createJsonReporter,
   junit: createJunitReporter,
   markdown: createMarkdownReporter,
   html: createHtmlReporter,
+  prometheus: createPrometheusReporter,
 } satisfies Record<string, ReporterFactory>;
 
 export type ReporterName = keyof typeof reporterFactories;
@@ -29,4 +31,9 @@ export function parseReporterList(list: string): ReporterName[] {
     throw new ChaoslabError('CHAOSLAB_USAGE', `unknown reporter ${unknown.join(', ')} (known: ${Object.keys(reporterFactories).join(', ')})`);
   }
   return [...new Set(names)] as ReporterName[];
+}
+
+/** `--pushgateway` pushes what the prometheus reporter renders, so it brings that reporter along. */
+export function withPushReporter(names: ReporterName[], pushgateway: string | undefined): ReporterName[] {
+  return pushgateway !== undefined && !names.includes('prometheus') ? [...names, 'prometheus'] : names;
 }

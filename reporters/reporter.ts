@@ -15,6 +15,8 @@ export interface ReporterContext {
   /** Earlier runs, newest first, for trends. */
   readonly history?: readonly RunModel[];
   readonly stdout: NodeJS.WritableStream;
+  /** Pushgateway base URL (`--pushgateway`): the prometheus reporter pushes its metrics there too. */
+  readonly pushgateway?: string;
 }
 
 export interface Reporter {

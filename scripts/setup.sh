@@ -2,12 +2,13 @@
 # Installs what chaoslab's tests, demo and benchmarks need on a Debian machine, idempotently:
 # OpenSSH (real sshd for transport tests), PostgreSQL (telemetry observer tests), Chromium
 # (browser observer and HTML scorecard tests), pywinrm (independent WinRM client), and the
-# container engine (Podman + runc + debootstrap, configured by scripts/setup-engine.sh).
+# container engine (Podman + runc + debootstrap, configured by scripts/setup-engine.sh), and
+# Prometheus, Pushgateway and Alertmanager (the metrics reporter and PromQL observer tests).
 # Usage: scripts/setup.sh [--no-engine]
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 
-packages=(openssh-server openssh-client postgresql chromium python3-winrm podman runc debootstrap iptables uidmap curl ca-certificates libxml2-utils openssl)
+packages=(openssh-server openssh-client postgresql chromium python3-winrm podman runc debootstrap iptables uidmap curl ca-certificates libxml2-utils openssl prometheus prometheus-pushgateway prometheus-alertmanager)
 missing=()
 for package in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q 'install ok installed' || missing+=("$package")

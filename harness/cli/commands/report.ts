@@ -6,7 +6,8 @@ import { InvalidArgumentError, type Command } from 'commander';
 import { HTML_REPORT_FILE } from '../../../reporters/html.js';
 import { baselineSection } from '../../../reporters/markdown.js';
 import { ReporterMultiplexer } from '../../../reporters/multiplexer.js';
-import { parseReporterList, reporterFactories } from '../../../reporters/registry.js';
+import { parsePushgatewayUrl } from '../../../reporters/prometheus.js';
+import { parseReporterList, reporterFactories, withPushReporter } from '../../../reporters/registry.js';
 import { exitCodeFor } from '../../engine/session.js';
 import { foldLogFile, mergeRunModels } from '../../events/fold.js';
 import { writeRunJson } from '../../events/run-json.js';
@@ -33,6 +34,7 @@ interface RenderOptions {
   minHealRate?: number;
   failOn?: FailOnKind[];
   maxInconclusive?: number;
+  pushgateway?: string;
 }
 
 const DEFAULT_REPORTERS = 'console,html,markdown,junit';
@@ -57,13 +59,13 @@ function gateOptions(options: RenderOptions): GateOptions {
 
 /** Renders `model` with the chosen reporters into `outputDir`, then applies the gates. */
 export async function renderRun(model: RunModel, outputDir: string, options: RenderOptions, out: NodeJS.WritableStream = process.stdout, err: NodeJS.WritableStream = process.stderr): Promise<ExitCodeValue> {
-  const names = parseReporterList(options.reporter);
+  const names = withPushReporter(parseReporterList(options.reporter), options.pushgateway);
   const reportsRoot = resolve(options.reports);
   const wantsPrevious = options.baseline === PREVIOUS_RUN;
   const history = existsSync(reportsRoot) ? await loadHistory(reportsRoot, model, Math.max(options.history, wantsPrevious ? 1 : 0)) : [];
   const { baseline, gates: gateSettings } = await resolveBaselineForGates(options.baseline, reportsRoot, history, gateOptions(options), (m) => err.write(`chaoslab: ${m}\n`));
   await mkdir(outputDir, { recursive: true });
-  const context = { outputDir, reportsRoot, stdout: out, history: history.slice(0, options.history), ...(baseline && { baseline }) };
+  const context = { outputDir, reportsRoot, stdout: out, history: history.slice(0, options.history), ...(baseline && { baseline }), ...(options.pushgateway !== undefined && { pushgateway: options.pushgateway }) };
   const mux = new ReporterMultiplexer(
     names.map((name) => reporterFactories[name](context)),
     (failure) => err.write(`chaoslab: reporter ${failure.reporter} failed in ${failure.hook}: ${failure.error.message}\n`),
@@ -164,7 +166,8 @@ function withRenderOptions(command: Command): Command {
     .option('--history <n>', 'earlier runs of the same suite for trends and flaky detection (0: none)', historyLimit, 10)
     .option('--min-heal-rate <rate>', 'gate: fail (exit 1) below this heal rate, e.g. 0.8 or 80%', wrap(parseHealRate))
     .option('--fail-on <list>', 'gate: fail (exit 1) on any of: regression (needs --baseline), flaky, residue (needs the run\'s residue scan), or verdicts like false_heal,not_healed', wrap(parseFailOn))
-    .option('--max-inconclusive <n>', 'gate: fail (exit 1) with more inconclusive attempts than this', wrap(parseMaxInconclusive));
+    .option('--max-inconclusive <n>', 'gate: fail (exit 1) with more inconclusive attempts than this', wrap(parseMaxInconclusive))
+    .option('--pushgateway <url>', 'push the run\'s Prometheus metrics to this Pushgateway (job "chaoslab", grouped by lab); adds the prometheus reporter', wrap(parsePushgatewayUrl));
 }
 
 export function register(program: Command): void {

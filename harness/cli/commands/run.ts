@@ -2,7 +2,8 @@ import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { InvalidArgumentError, type Command } from 'commander';
 import { ReporterMultiplexer } from '../../../reporters/multiplexer.js';
-import { parseReporterList, reporterFactories } from '../../../reporters/registry.js';
+import { parsePushgatewayUrl } from '../../../reporters/prometheus.js';
+import { parseReporterList, reporterFactories, withPushReporter } from '../../../reporters/registry.js';
 import { loadProject } from '../../config/load-project.js';
 import { systemClock } from '../../core/clock.js';
 import { ChaoslabError } from '../../core/errors.js';
@@ -35,6 +36,7 @@ export interface RunOptions {
   maxInconclusive?: string;
   /** `--no-residue-scan` sets it false. */
   residueScan: boolean;
+  pushgateway?: string;
 }
 
 function positiveInt(value: string): number {
@@ -106,7 +108,8 @@ function interruptOnSignals(residueScan: boolean): { signal: AbortSignal; dispos
 }
 
 export async function runRun(args: readonly string[], options: RunOptions): Promise<ExitCodeValue> {
-  const reporters = parseReporterList(options.reporter);
+  const reporters = withPushReporter(parseReporterList(options.reporter), options.pushgateway);
+  if (options.pushgateway !== undefined) parsePushgatewayUrl(options.pushgateway);
   const { paths, selectors } = splitRunArgs(args);
   const shard = options.shard !== undefined ? parseShard(options.shard) : undefined;
   // Everything is validated and planned before the first event, journal entry or command.
@@ -142,7 +145,7 @@ export async function runRun(args: readonly string[], options: RunOptions): Prom
       concurrency: options.concurrency ?? plan.concurrency ?? 4,
       reporting: (runDir, note) =>
         new ReporterMultiplexer(
-          reporters.map((name) => reporterFactories[name]({ outputDir: runDir, reportsRoot, stdout: process.stdout, history, ...(baseline && { baseline }) })),
+          reporters.map((name) => reporterFactories[name]({ outputDir: runDir, reportsRoot, stdout: process.stdout, history, ...(baseline && { baseline }), ...(options.pushgateway !== undefined && { pushgateway: options.pushgateway }) })),
           (failure) => note(`reporter ${failure.reporter} failed in ${failure.hook}: ${failure.error.message}`),
         ),
       reportsRoot,
@@ -183,6 +186,7 @@ export function register(program: Command): void {
     .option('--min-heal-rate <rate>', 'gate: fail (exit 1) when passed/scored is below this (0.8 or 80%)')
     .option('--fail-on <kinds>', 'gate: fail when any attempt has one of these verdicts, or regression/flaky, or residue (drift the residue scan found on the lab)')
     .option('--max-inconclusive <n>', 'gate: fail when more attempts than this are inconclusive')
+    .option('--pushgateway <url>', 'push the run\'s Prometheus metrics to this Pushgateway (job "chaoslab", grouped by lab); adds the prometheus reporter')
     .option('--no-residue-scan', 'skip the read-only residue scan after the last attempt (every fitting catalogue check, on each host the run touched)')
     .action(action((paths: string[], options: RunOptions) => runRun(paths, options)));
 }
