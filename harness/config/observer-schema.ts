@@ -41,6 +41,12 @@ export const logObserverSchema = z.strictObject({
   pattern: z.string().optional(),
 });
 
+/** Credentials of an HTTP API, as `env:`/`file:` references. */
+const httpAuth = z.discriminatedUnion('type', [
+  z.strictObject({ type: z.literal('bearer'), token: secretRef }),
+  z.strictObject({ type: z.literal('basic'), username: z.string(), password: secretRef }),
+]);
+
 export const httpObserverSchema = z.strictObject({
   ...observerBase,
   kind: z.literal('http'),
@@ -54,12 +60,7 @@ export const httpObserverSchema = z.strictObject({
   /** JSON path of the cursor to send next time; default: the newest event's `at`. */
   cursor: z.string().optional(),
   poll_interval: duration.default(1000),
-  auth: z
-    .discriminatedUnion('type', [
-      z.strictObject({ type: z.literal('bearer'), token: secretRef }),
-      z.strictObject({ type: z.literal('basic'), username: z.string(), password: secretRef }),
-    ])
-    .optional(),
+  auth: httpAuth.optional(),
   timeout: duration.default(5000),
 });
 
@@ -127,12 +128,31 @@ export const browserObserverSchema = z.strictObject({
   executable_path: z.string().default('/usr/bin/chromium'),
 });
 
+/**
+ * A stack that exposes counters (e.g. `remediations_total{host,check,result}`)
+ * instead of events: each increase of a series returned by the PromQL query
+ * after the injection is one signal. `fields` name the labels that carry the
+ * host, check type, kind (its values mapped by `kinds`), runbook and tier.
+ */
+export const prometheusObserverSchema = z.strictObject({
+  ...observerBase,
+  kind: z.literal('prometheus'),
+  url: z.string().url().meta({ description: 'Base URL of the Prometheus HTTP API, e.g. http://127.0.0.1:9090' }),
+  query: z.string().min(1).meta({ description: 'PromQL instant-vector query of counters' }),
+  /** The signal of series that have no kind label (e.g. a `remediations_succeeded_total` counter). */
+  default_signal: signalKind.optional(),
+  poll_interval: duration.default(1000),
+  auth: httpAuth.optional(),
+  timeout: duration.default(5000),
+});
+
 export const observerSchema = z.discriminatedUnion('kind', [
   logObserverSchema,
   httpObserverSchema,
   postgresObserverSchema,
   webhookObserverSchema,
   browserObserverSchema,
+  prometheusObserverSchema,
 ]);
 export type ObserverConfig = z.infer<typeof observerSchema>;
 export type ObserverKind = ObserverConfig['kind'];

@@ -54,7 +54,7 @@ export function inventorySecretRefs(lab: LabConfig): string[] {
     if (transport.kind === 'winrm') refs.push(transport.password);
   }
   for (const observer of lab.observers) {
-    if (observer.kind === 'http') refs.push(observer.auth?.type === 'bearer' ? observer.auth.token : observer.auth?.password);
+    if (observer.kind === 'http' || observer.kind === 'prometheus') refs.push(observer.auth?.type === 'bearer' ? observer.auth.token : observer.auth?.password);
     if (observer.kind === 'postgres') refs.push(observer.url);
     if (observer.kind === 'webhook') refs.push(observer.secret);
     if (observer.kind === 'browser') refs.push(observer.login?.password);

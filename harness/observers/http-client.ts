@@ -1,7 +1,8 @@
 import type { ObserverConfigOf } from '../config/observer-schema.js';
 import { errorMessage, ObserverUnavailableError } from '../core/errors.js';
 
-type HttpConfig = ObserverConfigOf<'http'>;
+/** What the HTTP helpers need of an observer's config (http and prometheus observers). */
+type HttpConfig = Pick<ObserverConfigOf<'http'>, 'name' | 'auth'>;
 
 /** A response worth retrying (5xx, 429, a dropped connection), with the delay the server asked for. */
 export class RetryableHttpError extends Error {
@@ -51,4 +52,17 @@ export async function getResponse(config: HttpConfig, url: URL, headers: Record<
   const what = `GET ${url.origin}${url.pathname} answered ${response.status} ${response.statusText}`;
   if (response.status === 429 || response.status >= 500) throw new RetryableHttpError(what, retryAfterMs(response.headers.get('retry-after')));
   throw new ObserverUnavailableError(config.name, response.status === 401 || response.status === 403 ? `${what}: check its credentials` : what);
+}
+
+/** A probe's one request: a stack that does not answer (no retries here) makes the observer unavailable. */
+export async function probeOnce(observer: string, request: (signal: AbortSignal) => Promise<void>): Promise<void> {
+  const controller = new AbortController();
+  try {
+    await request(controller.signal);
+  } catch (error) {
+    if (error instanceof RetryableHttpError) throw new ObserverUnavailableError(observer, error.message, { cause: error });
+    throw error;
+  } finally {
+    controller.abort();
+  }
 }

@@ -2,7 +2,7 @@ import type { ObserverConfigOf } from '../config/observer-schema.js';
 import { ObserverUnavailableError } from '../core/errors.js';
 import { excerpt } from '../core/redact.js';
 import { getPath, malformed, mapJson, mapRecord, parseTimestamp, type RecordContext } from './fields.js';
-import { authorization, getResponse, RetryableHttpError } from './http-client.js';
+import { authorization, getResponse, probeOnce, RetryableHttpError } from './http-client.js';
 import type { ObservedEvent, Observer, ObserverContext, ObserverOutput, WatchRequest } from './observer.js';
 import { Reconnector, Waker } from './retry.js';
 import { SseParser } from './sse.js';
@@ -150,27 +150,18 @@ export class HttpObserver implements Observer {
     }
   }
 
-  private async sleep(ms: number, signal: AbortSignal): Promise<void> {
-    try {
-      await this.waker.sleep(this.context.clock, ms, signal);
-    } catch (error) {
-      if (!signal.aborted) throw error;
-    }
+  private sleep(ms: number, signal: AbortSignal): Promise<void> {
+    return this.waker.pause(this.context.clock, ms, signal);
   }
 
   async probe(): Promise<void> {
-    const controller = new AbortController();
     const url = new URL(this.config.url);
     url.searchParams.set(this.config.since_param, formatCursor(this.context.clock.wallNow(), this.config.since_format));
-    try {
-      const response = await getResponse(this.config, url, await this.headers(this.config.mode === 'sse' ? 'text/event-stream' : 'application/json'), controller.signal, this.config.timeout);
+    const accept = this.config.mode === 'sse' ? 'text/event-stream' : 'application/json';
+    await probeOnce(this.name, async (signal) => {
+      const response = await getResponse(this.config, url, await this.headers(accept), signal, this.config.timeout);
       await response.body?.cancel();
-    } catch (error) {
-      if (error instanceof RetryableHttpError) throw new ObserverUnavailableError(this.name, error.message, { cause: error });
-      throw error;
-    } finally {
-      controller.abort();
-    }
+    });
   }
 
   async close(): Promise<void> {

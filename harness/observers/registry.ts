@@ -4,6 +4,7 @@ import { HttpObserver } from './http.js';
 import { LogObserver } from './log.js';
 import type { Observer, ObserverContext } from './observer.js';
 import { PostgresObserver } from './postgres.js';
+import { PrometheusObserver } from './prometheus.js';
 import { WebhookObserver } from './webhook.js';
 
 export type ObserverFactory<K extends ObserverKind> = (config: ObserverConfigOf<K>, context: ObserverContext) => Observer;
@@ -15,6 +16,7 @@ export const observerFactories: { [K in ObserverKind]?: ObserverFactory<K> } = {
   postgres: (config, context) => new PostgresObserver(config, context),
   webhook: (config, context) => new WebhookObserver(config, context),
   browser: (config, context) => new BrowserObserver(config, context),
+  prometheus: (config, context) => new PrometheusObserver(config, context),
 };
 
 export function createObserver(config: ObserverConfig, context: ObserverContext): Observer {

@@ -88,4 +88,13 @@ export class Waker {
     }
     signal.throwIfAborted();
   }
+
+  /** A poll loop's pause: like `sleep`, but the watch ending (its signal aborted) is a normal return, not an error. */
+  async pause(clock: Clock, ms: number, signal: AbortSignal): Promise<void> {
+    try {
+      await this.sleep(clock, ms, signal);
+    } catch (error) {
+      if (!signal.aborted) throw error;
+    }
+  }
 }
