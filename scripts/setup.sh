@@ -3,7 +3,7 @@
 # OpenSSH (real sshd for transport tests), PostgreSQL (telemetry observer tests), Chromium
 # (browser observer and HTML scorecard tests), pywinrm (independent WinRM client), and the
 # container engine (Podman + runc + debootstrap, configured by scripts/setup-engine.sh), and
-# Prometheus, Pushgateway and Alertmanager (the metrics reporter and PromQL observer tests).
+# Prometheus, Pushgateway and Alertmanager (the metrics reporter, PromQL observer and halt-condition tests).
 # Usage: scripts/setup.sh [--no-engine]
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)

@@ -13,13 +13,15 @@ export const ExitCode = {
   labErrors: 3,
   /** A reporter failed: some output is missing (the others were written). */
   reporterFailed: 4,
+  /** A halt condition fired: nothing more was injected and what was active was reverted. */
+  halted: 5,
   /** Interrupted (Ctrl-C / SIGTERM) after reverting what was active. */
   interrupted: 130,
 } as const;
 
 export type ExitCodeValue = (typeof ExitCode)[keyof typeof ExitCode];
 
-const SEVERITY: readonly ExitCodeValue[] = [ExitCode.interrupted, ExitCode.usage, ExitCode.labErrors, ExitCode.reporterFailed, ExitCode.expectationFailed, ExitCode.ok];
+const SEVERITY: readonly ExitCodeValue[] = [ExitCode.interrupted, ExitCode.usage, ExitCode.halted, ExitCode.labErrors, ExitCode.reporterFailed, ExitCode.expectationFailed, ExitCode.ok];
 
 export function mostSevere(...codes: ExitCodeValue[]): ExitCodeValue {
   for (const code of SEVERITY) if (codes.includes(code)) return code;
@@ -32,4 +34,5 @@ export const EXIT_CODE_HELP = `Exit codes:
   2    usage or configuration error; nothing was injected
   3    lab errors dominate (inconclusive attempts outnumber scored ones) or the lab failed
   4    a reporter failed; the other reports were still written
+  5    a halt condition fired: nothing more was injected, active faults were reverted
   130  interrupted; active faults were reverted (a second Ctrl-C exits at once, the journal stays)`;

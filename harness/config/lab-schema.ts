@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { duration, identifier, platform, protectSpec, secretRef } from './fields.js';
+import { haltListSchema } from './halt-schema.js';
 import { observerSchema } from './observer-schema.js';
 
 export const sshTransportSchema = z
@@ -78,5 +79,7 @@ export const labSchema = z.strictObject({
   protect: protectSpec.prefault({}),
   /** How often the healer under test scans; windows shorter than this are warned about. */
   healer_scan_interval: duration.optional(),
+  /** Emergency stops checked from before the first injection to the end of every run on this lab. */
+  halt: haltListSchema,
 });
 export type LabConfig = z.infer<typeof labSchema>;

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { haltListSchema } from './halt-schema.js';
 import { formatDuration } from '../core/duration.js';
 import { duration, identifier, platform, tier } from './fields.js';
 
@@ -91,5 +92,7 @@ export const suiteSchema = z.strictObject({
   concurrency: z.number().int().min(1).optional(),
   repeat_spacing: duration.default(0).meta({ description: 'Minimum gap between repeats on the same host and check type (agents suppress flapping)' }),
   gates: gateSpec.optional(),
+  /** Emergency stops for this suite, besides the lab's own. */
+  halt: haltListSchema,
 });
 export type Suite = z.infer<typeof suiteSchema>;

@@ -6,11 +6,13 @@ import type { RevertJournal } from '../journal/journal.js';
 import { observerCheckTypeAliases } from '../observers/correlate.js';
 import type { Observer } from '../observers/observer.js';
 import type { Transport } from '../transport/transport.js';
+import type { Verdict } from '../model/verdict.js';
 import { runInjection } from './attempt.js';
 import { faultCommands } from './commands.js';
 import { transportLost } from './host-exec.js';
 import type { AttemptOutcome, EngineContext, InjectionSpec } from './context.js';
 import type { Plan, PlannedAttempt } from './plan-types.js';
+import { haltedBy } from './halt.js';
 import { runSchedule, type ScheduleUnit } from './scheduler.js';
 
 export interface ExecuteOptions {
@@ -135,8 +137,12 @@ export async function executePlan(options: ExecuteOptions): Promise<AttemptOutco
       sink.emit({ type: 'host_quarantined', host, reason: 'transport_lost', detail });
     },
     onNotRun: (unit, reason, detail) => {
+      // a halt is a decision not to start, not a lab failure: the attempt is skipped, outside the score
+      const halted = reason === 'interrupted' ? haltedBy(options.interrupt) : undefined;
       for (const attempt of unit.attempts) {
-        const verdict = { kind: 'inconclusive' as const, reason, detail };
+        const verdict: Verdict = halted
+          ? { kind: 'skipped', reason: 'halted', detail: `not started: ${halted.message}` }
+          : { kind: 'inconclusive', reason, detail };
         sink.emit({ type: 'attempt_ended', attemptId: attempt.attemptId, verdict, passed: false, timings: {} });
         outcomes.push({ attemptId: attempt.attemptId, verdict, passed: false });
       }

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { ExitCode, mostSevere, type ExitCodeValue } from '../cli/exit-codes.js';
 import type { LabConfig } from '../config/lab-schema.js';
-import { labSecrets } from '../config/secrets.js';
+import { labSecrets, type SecretResolver } from '../config/secrets.js';
 import type { Clock } from '../core/clock.js';
 import { createLogger, type Logger } from '../core/logger.js';
 import { resolvedSecrets } from '../core/redact.js';
@@ -19,6 +19,7 @@ import { createObserver } from '../observers/registry.js';
 import { createTransport } from '../transport/registry.js';
 import type { Transport } from '../transport/transport.js';
 import { executePlan, recordPlan, recordSkips } from './execute.js';
+import { HaltMonitor, HaltUnavailableError } from './halt.js';
 import type { Plan } from './plan-types.js';
 import type { ResidueScanPlan } from './residue-plan.js';
 import { scanForResidue } from './residue-scan.js';
@@ -73,9 +74,10 @@ const silentReporting: RunReporting = {
   failures: () => [],
 };
 
-/** 0 all met; 1 expectation failures; 3 when inconclusive attempts outnumber the scored ones; 130 interrupted. */
+/** 0 all met; 1 expectation failures; 3 when inconclusive attempts outnumber the scored ones; 5 halted by a halt condition; 130 interrupted. */
 export function exitCodeFor(model: RunModel, interrupted: boolean): ExitCodeValue {
   if (interrupted) return ExitCode.interrupted;
+  if (model.halt) return ExitCode.halted;
   const summary = summarize(model);
   if (summary.verdicts.inconclusive > summary.score.scored) return ExitCode.labErrors;
   return summary.score.passed < summary.score.scored ? ExitCode.expectationFailed : ExitCode.ok;
@@ -99,6 +101,7 @@ export async function runSession(options: SessionOptions): Promise<SessionResult
   const mux = options.reporting?.(writer.runDir, (message) => writer.emit({ type: 'note', level: 'error', message })) ?? silentReporting;
   let reporting = Promise.resolve();
   let engineFailed = false;
+  let haltUnavailable = false;
   writer.onEvent((event: RunEvent) => {
     if (event.type !== 'attempt_ended') return;
     // Reporter hooks run one after another, in event order, off the engine's path.
@@ -134,21 +137,24 @@ export async function runSession(options: SessionOptions): Promise<SessionResult
     await mux.onRunStart(folder.model());
     recordSkips(options.plan, writer);
 
+    // reverts left by earlier runs are undone whatever happens next (they inject nothing)
     const quarantined = await replayPending(options, writer, logger, transportFor);
     for (const [host, detail] of quarantined) writer.emit({ type: 'host_quarantined', host, reason: 'revert_failed', detail });
 
-    const observers = lab.observers.map((config) =>
-      createObserver(config, { clock, logger: logger.child({ observer: config.name }), transportFor, resolveSecret: (ref) => secrets.resolve(ref), evidenceDir: join(writer.runDir, 'evidence') }),
-    );
-    teardown.add('observers', async () => {
-      await Promise.allSettled(observers.map((o) => o.close()));
+    // the emergency stop works before the first injection, or nothing is injected
+    const halt = new HaltMonitor([...lab.halt, ...(options.plan.suite?.config.halt ?? [])], {
+      clock,
+      logger: logger.child({ phase: 'halt' }),
+      onHalt: (halted) => {
+        writer.emit({ type: 'run_halted', condition: halted.condition, kind: halted.conditionKind, detail: halted.detail, ...(halted.evidence !== undefined && { evidence: halted.evidence }) });
+        writer.emit({ type: 'note', level: 'error', message: `run halted: ${halted.message}; nothing more is injected and active faults are reverted` });
+      },
     });
-
-    // what attempts and the residue scan share: where they run, the caps, the log, the journal
-    const onHosts = { labFile: options.labFile, concurrency: options.concurrency, clock, sink: writer, elapsed: () => writer.elapsed(), journal: options.journal, logger, transportFor };
-    await executePlan({ ...onHosts, runId: writer.runId, plan: options.plan, lab, observers, interrupt: options.interrupt, quarantined });
-    if (options.residueScan) {
-      await scanForResidue({ ...onHosts, plan: options.residueScan, run: folder.model(), logger: logger.child({ phase: 'residue_scan' }) });
+    teardown.add('halt conditions', () => halt.stop());
+    if (await haltConditionsReadable(halt, options.plan, writer)) {
+      await runAttempts(options, { writer, logger, transportFor, teardown, secrets, interrupt: AbortSignal.any([options.interrupt, halt.signal]) }, folder, quarantined);
+    } else {
+      haltUnavailable = true;
     }
   } catch (error) {
     engineFailed = true;
@@ -158,8 +164,9 @@ export async function runSession(options: SessionOptions): Promise<SessionResult
   } finally {
     await reporting;
     const interrupted = options.interrupt.aborted;
-    const engineCode = exitCodeFor(folder.model(), interrupted);
-    writer.emit({ type: 'run_ended', status: engineFailed ? 'crashed' : interrupted ? 'interrupted' : 'completed', exitCode: engineFailed ? ExitCode.labErrors : engineCode });
+    const engineCode = haltUnavailable ? ExitCode.labErrors : exitCodeFor(folder.model(), interrupted);
+    const halted = folder.model().halt !== undefined;
+    writer.emit({ type: 'run_ended', status: engineFailed ? 'crashed' : interrupted ? 'interrupted' : halted ? 'halted' : 'completed', exitCode: engineFailed ? ExitCode.labErrors : engineCode });
     await teardown.run();
     if (engineFailed) writer.close();
   }
@@ -171,8 +178,58 @@ export async function runSession(options: SessionOptions): Promise<SessionResult
   }
   const model = folder.model();
   await writeRunJson(writer.runDir, model);
-  const exitCode = mostSevere(exitCodeFor(model, options.interrupt.aborted), mux.failures().length ? ExitCode.reporterFailed : ExitCode.ok);
+  const engineCode = haltUnavailable ? ExitCode.labErrors : exitCodeFor(model, options.interrupt.aborted);
+  const exitCode = mostSevere(engineCode, mux.failures().length ? ExitCode.reporterFailed : ExitCode.ok);
   return { runId: writer.runId, runDir: writer.runDir, exitCode, model };
+}
+
+interface RunParts {
+  readonly writer: EventWriter;
+  readonly logger: Logger;
+  readonly transportFor: (host: string) => Transport;
+  readonly teardown: TeardownStack;
+  readonly secrets: SecretResolver;
+  /** Ctrl-C or a halt condition. */
+  readonly interrupt: AbortSignal;
+}
+
+/** Every attempt, then the residue scan. */
+async function runAttempts(options: SessionOptions, parts: RunParts, folder: RunFolder, quarantined: ReadonlyMap<string, string>): Promise<void> {
+  const { writer, logger, transportFor, teardown, secrets, interrupt } = parts;
+  const { lab, clock } = options;
+  const observers = lab.observers.map((config) =>
+    createObserver(config, { clock, logger: logger.child({ observer: config.name }), transportFor, resolveSecret: (ref) => secrets.resolve(ref), evidenceDir: join(writer.runDir, 'evidence') }),
+  );
+  teardown.add('observers', async () => {
+    await Promise.allSettled(observers.map((o) => o.close()));
+  });
+
+  // what attempts and the residue scan share: where they run, the caps, the log, the journal
+  const onHosts = { labFile: options.labFile, concurrency: options.concurrency, clock, sink: writer, elapsed: () => writer.elapsed(), journal: options.journal, logger, transportFor };
+  await executePlan({ ...onHosts, runId: writer.runId, plan: options.plan, lab, observers, interrupt, quarantined });
+  if (options.residueScan) {
+    await scanForResidue({ ...onHosts, plan: options.residueScan, run: folder.model(), logger: logger.child({ phase: 'residue_scan' }) });
+  }
+}
+
+/**
+ * Evaluates every halt condition once before anything is touched. One that
+ * cannot be read stops the run here: every attempt is recorded as not started
+ * (skipped, outside the score) and the run ends as a lab error (exit 3).
+ */
+async function haltConditionsReadable(halt: HaltMonitor, plan: Plan, writer: EventWriter): Promise<boolean> {
+  try {
+    await halt.start();
+    return true;
+  } catch (error) {
+    if (!(error instanceof HaltUnavailableError)) throw error;
+    writer.emit({ type: 'note', level: 'error', message: `${error.message}: nothing was injected` });
+    for (const attempt of plan.attempts) {
+      if (attempt.skip) continue;
+      writer.emit({ type: 'attempt_ended', attemptId: attempt.attemptId, verdict: { kind: 'skipped', reason: 'halted', detail: `not started: ${error.message}` }, passed: false, timings: {} });
+    }
+    return false;
+  }
 }
 
 /** Pending reverts of earlier runs are replayed before anything is injected; a host still not clean is quarantined. */

@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { expectationMismatch } from '../engine/verdict.js';
 import type { RunEvent } from '../model/events.js';
-import type { AttemptResult, CommandRecord, HostSummary, PhaseSpan, ProbeRecord, RejectedSignalRecord, RunModel, RunStatus, SignalRecord } from '../model/run-model.js';
+import type { AttemptResult, CommandRecord, HostSummary, PhaseSpan, ProbeRecord, RejectedSignalRecord, RunHalt, RunModel, RunStatus, SignalRecord } from '../model/run-model.js';
 import { mergeResidueScans, ResidueFolder } from './fold-residue.js';
 
 /**
@@ -45,6 +45,7 @@ export class RunFolder {
   private readonly attempts = new Map<string, AttemptState>();
   private readonly notes: { level: 'info' | 'warn' | 'error'; message: string }[] = [];
   private readonly residue = new ResidueFolder();
+  private halt: RunHalt | undefined;
 
   apply(event: RunEvent): void {
     if (!this.runId) {
@@ -110,6 +111,9 @@ export class RunFolder {
       case 'note':
         this.notes.push({ level: event.level, message: event.message });
         break;
+      case 'run_halted':
+        this.halt = { condition: event.condition, kind: event.kind, detail: event.detail, ...(event.evidence !== undefined && { evidence: event.evidence }), at: event.mono };
+        break;
       case 'run_ended':
         this.status = event.status;
         this.endedAtWall = event.ts;
@@ -138,6 +142,7 @@ export class RunFolder {
       hosts: [...this.hosts.values()],
       attempts: [...this.attempts.values()].map((state) => this.toResult(state)),
       ...(residueScan && { residueScan }),
+      ...(this.halt && { halt: this.halt }),
       notes: [...this.notes],
     };
   }
@@ -245,7 +250,7 @@ export async function foldLogFile(path: string): Promise<RunModel> {
   return notes.length ? { ...model, notes: [...model.notes, ...notes] } : model;
 }
 
-const STATUS_SEVERITY: readonly RunStatus[] = ['crashed', 'interrupted', 'running', 'completed'];
+const STATUS_SEVERITY: readonly RunStatus[] = ['crashed', 'interrupted', 'halted', 'running', 'completed'];
 
 /**
  * Merges the models of several logs (shards of one plan, or runs on several
@@ -269,6 +274,8 @@ export function mergeRunModels(models: readonly RunModel[]): RunModel {
   const endedAtWall = ends.length === sorted.length ? Math.max(...ends) : undefined;
   const status = STATUS_SEVERITY.find((s) => sorted.some((m) => m.status === s)) ?? 'completed';
   const residueScan = mergeResidueScans(sorted);
+  // a shard that halted stopped the whole nightly's worth of that lab: its halt stands for the merge
+  const halt = sorted.find((m) => m.halt)?.halt;
   return {
     runId: first.runId,
     lab: [...new Set(sorted.map((m) => m.lab))].join(', '),
@@ -280,6 +287,7 @@ export function mergeRunModels(models: readonly RunModel[]): RunModel {
     hosts: [...hosts.values()],
     attempts: [...attempts.values()],
     ...(residueScan && { residueScan }),
+    ...(halt && { halt }),
     notes: sorted.flatMap((m) => m.notes),
     mergedFrom: sorted.flatMap((m) => m.mergedFrom ?? [m.runId]),
   };

@@ -68,6 +68,7 @@ export type RunEventBody =
   | ({ readonly type: 'residue_check' } & ResidueCheck)
   | { readonly type: 'residue_scan_ended' }
   | { readonly type: 'note'; readonly level: 'info' | 'warn' | 'error'; readonly message: string }
+  | { readonly type: 'run_halted'; readonly condition: string; readonly kind: string; readonly detail: string; readonly evidence?: unknown }
   | { readonly type: 'run_ended'; readonly status: Exclude<RunStatus, 'running'>; readonly exitCode: number };
 
 export type RunEvent = EventBase & RunEventBody;

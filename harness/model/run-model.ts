@@ -133,7 +133,16 @@ export interface HostSummary {
   readonly quarantined?: { readonly reason: InconclusiveReason | string; readonly at: number };
 }
 
-export type RunStatus = 'running' | 'completed' | 'interrupted' | 'crashed';
+export type RunStatus = 'running' | 'completed' | 'interrupted' | 'halted' | 'crashed';
+
+/** The halt condition that stopped the run, with what it saw (ms since the run started). */
+export interface RunHalt {
+  readonly condition: string;
+  readonly kind: string;
+  readonly detail: string;
+  readonly evidence?: unknown;
+  readonly at: number;
+}
 
 export interface RunModel {
   readonly runId: string;
@@ -149,6 +158,8 @@ export interface RunModel {
   readonly attempts: readonly AttemptResult[];
   /** The read-only scan for drift left on the hosts after the last attempt; absent when it was off (or the log predates it). */
   readonly residueScan?: ResidueScan;
+  /** Set when a halt condition stopped the run: nothing was injected after it, active faults were reverted. */
+  readonly halt?: RunHalt;
   /** Problems that are not attempts: reporter failures, warnings. */
   readonly notes: readonly { readonly level: 'info' | 'warn' | 'error'; readonly message: string }[];
   /** Run ids of merged shards, when this model was merged from several logs. */

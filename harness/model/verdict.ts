@@ -14,7 +14,7 @@ export type InconclusiveReason =
   | 'interrupted'
   | 'lab_error';
 
-export type SkipReason = 'no_matching_host' | 'platform_unavailable' | 'filtered' | 'dry_run' | 'host_quarantined';
+export type SkipReason = 'no_matching_host' | 'platform_unavailable' | 'filtered' | 'dry_run' | 'host_quarantined' | 'halted';
 
 /** Times are ms since the end of injection (the attempt's t0), on the harness clock. */
 export type Verdict =

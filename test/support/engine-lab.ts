@@ -85,6 +85,8 @@ function scenarioYaml(s: FileScenario, file: string): string {
 export interface EngineLabOptions {
   /** Adds an `http` observer pointed at this port on 127.0.0.1, where nothing listens. */
   readonly deadHttpObserverPort?: number;
+  /** More top-level inventory YAML, e.g. `halt:` conditions. */
+  readonly labLines?: readonly string[];
 }
 
 export async function createEngineLab(sshd: SshdFixture, scenarios: readonly FileScenario[], bundles: readonly FileBundle[] = [], options: EngineLabOptions = {}): Promise<EngineLab> {
@@ -120,6 +122,7 @@ export async function createEngineLab(sshd: SshdFixture, scenarios: readonly Fil
       '    kind: log',
       `    path: ${healerLog}`,
       ...(options.deadHttpObserverPort ? ['  - name: dead-api', '    kind: http', `    url: http://127.0.0.1:${options.deadHttpObserverPort}/events`] : []),
+      ...(options.labLines ?? []),
       '',
     ].join('\n'),
   );

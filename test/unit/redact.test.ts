@@ -57,6 +57,8 @@ describe('secret resolution', () => {
         { name: 'basic', kind: 'http', url: 'http://127.0.0.1/e', auth: { type: 'basic', username: 'u', password: 'env:HTTP_PASSWORD' } },
         { name: 'db', kind: 'postgres', url: 'env:DB_URL', query: 'select 1' },
         { name: 'hook', kind: 'webhook', secret: 'env:WEBHOOK_SECRET' },
+        { name: 'metrics', kind: 'prometheus', url: 'http://127.0.0.1:9090', query: 'q', auth: { type: 'bearer', token: 'env:PROM_TOKEN' } },
+        { name: 'metrics-basic', kind: 'prometheus', url: 'http://127.0.0.1:9090', query: 'q', auth: { type: 'basic', username: 'u', password: 'env:PROM_PASSWORD' } },
         { name: 'dash', kind: 'browser', url: 'http://127.0.0.1/', incident_url: '/i', selectors: { status: '#s' }, login: { username_selector: '#u', password_selector: '#p', submit_selector: '#b', username: 'u', password: 'env:DASH_PASSWORD' } },
       ],
     });
