@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { duration, identifier, platform, protectSpec, secretRef } from './fields.js';
 import { haltListSchema } from './halt-schema.js';
+import { hooksSchema } from './hooks-schema.js';
 import { observerSchema } from './observer-schema.js';
 
 export const sshTransportSchema = z
@@ -81,5 +82,7 @@ export const labSchema = z.strictObject({
   healer_scan_interval: duration.optional(),
   /** Emergency stops checked from before the first injection to the end of every run on this lab. */
   halt: haltListSchema,
+  /** Commands on the controller before/after the run and each attempt. */
+  hooks: hooksSchema,
 });
 export type LabConfig = z.infer<typeof labSchema>;

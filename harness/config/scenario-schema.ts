@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { haltListSchema } from './halt-schema.js';
+import { hooksSchema } from './hooks-schema.js';
 import { formatDuration } from '../core/duration.js';
 import { duration, identifier, platform, tier } from './fields.js';
 
@@ -94,5 +95,7 @@ export const suiteSchema = z.strictObject({
   gates: gateSpec.optional(),
   /** Emergency stops for this suite, besides the lab's own. */
   halt: haltListSchema,
+  /** Commands on the controller for this suite, run after the lab's own hooks. */
+  hooks: hooksSchema,
 });
 export type Suite = z.infer<typeof suiteSchema>;

@@ -33,6 +33,8 @@ export interface ExecuteOptions {
   readonly interrupt: AbortSignal;
   /** Hosts that must not be used (pending reverts that could not be replayed), with why. */
   readonly quarantined?: ReadonlyMap<string, string>;
+  /** Runs before each attempt of a unit is injected (the before_attempt hook). */
+  readonly beforeAttempt?: (attemptId: string) => Promise<void>;
 }
 
 interface WorkUnit extends ScheduleUnit {
@@ -123,6 +125,7 @@ export async function executePlan(options: ExecuteOptions): Promise<AttemptOutco
     signal: options.interrupt,
     ...(options.quarantined && { quarantined: options.quarantined }),
     execute: async (unit) => {
+      for (const attempt of unit.attempts) await options.beforeAttempt?.(attempt.attemptId);
       const results = await runInjection(unit.spec, options.transportFor(unit.host), ctx, options.interrupt);
       outcomes.push(...results);
       if (unit.spec.bundleRunId !== undefined) {

@@ -1,4 +1,4 @@
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { ExitCode, mostSevere, type ExitCodeValue } from '../cli/exit-codes.js';
 import type { LabConfig } from '../config/lab-schema.js';
 import { labSecrets, type SecretResolver } from '../config/secrets.js';
@@ -20,6 +20,7 @@ import { createTransport } from '../transport/registry.js';
 import type { Transport } from '../transport/transport.js';
 import { executePlan, recordPlan, recordSkips } from './execute.js';
 import { HaltMonitor, HaltUnavailableError } from './halt.js';
+import { HookRunner } from './hooks.js';
 import type { Plan } from './plan-types.js';
 import type { ResidueScanPlan } from './residue-plan.js';
 import { scanForResidue } from './residue-scan.js';
@@ -193,10 +194,27 @@ interface RunParts {
   readonly interrupt: AbortSignal;
 }
 
-/** Every attempt, then the residue scan. */
+/** The hooks around them, every attempt, then the residue scan. */
 async function runAttempts(options: SessionOptions, parts: RunParts, folder: RunFolder, quarantined: ReadonlyMap<string, string>): Promise<void> {
   const { writer, logger, transportFor, teardown, secrets, interrupt } = parts;
   const { lab, clock } = options;
+  const hooks = new HookRunner({
+    configs: [lab.hooks, ...(options.plan.suite ? [options.plan.suite.config.hooks] : [])],
+    sink: writer,
+    cwd: dirname(options.labFile),
+    model: () => folder.model(),
+  });
+  // after_attempt hooks run in attempt order, off the engine's path, and are all done before after_run
+  let afterAttempts = Promise.resolve();
+  if (hooks.has('after_attempt')) {
+    writer.onEvent((event) => {
+      if (event.type !== 'attempt_ended') return;
+      const attempt = folder.attempt(event.attemptId);
+      // only attempts that ran: skipped ones and units that never started have nothing to report
+      if (attempt && attempt.phases.length) afterAttempts = afterAttempts.then(() => hooks.run('after_attempt', attempt));
+    });
+  }
+  await hooks.run('before_run');
   const observers = lab.observers.map((config) =>
     createObserver(config, { clock, logger: logger.child({ observer: config.name }), transportFor, resolveSecret: (ref) => secrets.resolve(ref), evidenceDir: join(writer.runDir, 'evidence') }),
   );
@@ -206,10 +224,13 @@ async function runAttempts(options: SessionOptions, parts: RunParts, folder: Run
 
   // what attempts and the residue scan share: where they run, the caps, the log, the journal
   const onHosts = { labFile: options.labFile, concurrency: options.concurrency, clock, sink: writer, elapsed: () => writer.elapsed(), journal: options.journal, logger, transportFor };
-  await executePlan({ ...onHosts, runId: writer.runId, plan: options.plan, lab, observers, interrupt, quarantined });
+  const beforeAttempt = hooks.has('before_attempt') ? (id: string) => hooks.run('before_attempt', folder.attempt(id)) : undefined;
+  await executePlan({ ...onHosts, runId: writer.runId, plan: options.plan, lab, observers, interrupt, quarantined, ...(beforeAttempt && { beforeAttempt }) });
   if (options.residueScan) {
     await scanForResidue({ ...onHosts, plan: options.residueScan, run: folder.model(), logger: logger.child({ phase: 'residue_scan' }) });
   }
+  await afterAttempts;
+  await hooks.run('after_run');
 }
 
 /**

@@ -27,7 +27,7 @@ export interface PhaseSpan {
   readonly ok?: boolean;
 }
 
-export type CommandStep = 'preflight' | 'snapshot' | 'inject' | 'check' | 'revert' | 'probe';
+export type CommandStep = 'preflight' | 'snapshot' | 'inject' | 'check' | 'revert' | 'probe' | 'hook';
 
 export interface CommandRecord {
   readonly step: CommandStep;
