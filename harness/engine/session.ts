@@ -14,6 +14,7 @@ import type { RevertJournal } from '../journal/journal.js';
 import { replayJournal } from '../journal/replay.js';
 import type { RunEvent } from '../model/events.js';
 import type { AttemptResult, RunModel } from '../model/run-model.js';
+import type { Verdict } from '../model/verdict.js';
 import { summarize } from '../model/summary.js';
 import { createObserver } from '../observers/registry.js';
 import { createTransport } from '../transport/registry.js';
@@ -59,6 +60,8 @@ export interface SessionOptions {
   readonly clock: Clock;
   readonly interrupt: AbortSignal;
   readonly version: string;
+  /** Record the plan (every attempt `skipped: dry_run`) and report it; contact no host. */
+  readonly dryRun?: boolean;
 }
 
 export interface SessionResult {
@@ -137,25 +140,10 @@ export async function runSession(options: SessionOptions): Promise<SessionResult
     recordPlan(options.plan, writer);
     await mux.onRunStart(folder.model());
     recordSkips(options.plan, writer);
-
-    // reverts left by earlier runs are undone whatever happens next (they inject nothing)
-    const quarantined = await replayPending(options, writer, logger, transportFor);
-    for (const [host, detail] of quarantined) writer.emit({ type: 'host_quarantined', host, reason: 'revert_failed', detail });
-
-    // the emergency stop works before the first injection, or nothing is injected
-    const halt = new HaltMonitor([...lab.halt, ...(options.plan.suite?.config.halt ?? [])], {
-      clock,
-      logger: logger.child({ phase: 'halt' }),
-      onHalt: (halted) => {
-        writer.emit({ type: 'run_halted', condition: halted.condition, kind: halted.conditionKind, detail: halted.detail, ...(halted.evidence !== undefined && { evidence: halted.evidence }) });
-        writer.emit({ type: 'note', level: 'error', message: `run halted: ${halted.message}; nothing more is injected and active faults are reverted` });
-      },
-    });
-    teardown.add('halt conditions', () => halt.stop());
-    if (await haltConditionsReadable(halt, options.plan, writer)) {
-      await runAttempts(options, { writer, logger, transportFor, teardown, secrets, interrupt: AbortSignal.any([options.interrupt, halt.signal]) }, folder, quarantined);
+    if (options.dryRun) {
+      recordNotStarted(options.plan, writer, { kind: 'skipped', reason: 'dry_run', detail: 'dry run: planned, not injected' });
     } else {
-      haltUnavailable = true;
+      haltUnavailable = !(await startAndRun(options, { writer, logger, transportFor, teardown, secrets, interrupt: options.interrupt }, folder));
     }
   } catch (error) {
     engineFailed = true;
@@ -192,6 +180,32 @@ interface RunParts {
   readonly secrets: SecretResolver;
   /** Ctrl-C or a halt condition. */
   readonly interrupt: AbortSignal;
+}
+
+/**
+ * Replays pending reverts, then starts the halt conditions and runs the
+ * attempts; false when a halt condition could not be read (nothing injected).
+ */
+async function startAndRun(options: SessionOptions, parts: RunParts, folder: RunFolder): Promise<boolean> {
+  const { writer, logger, transportFor, teardown } = parts;
+  const { lab, clock } = options;
+  // reverts left by earlier runs are undone whatever happens next (they inject nothing)
+  const quarantined = await replayPending(options, writer, logger, transportFor);
+  for (const [host, detail] of quarantined) writer.emit({ type: 'host_quarantined', host, reason: 'revert_failed', detail });
+
+  // the emergency stop works before the first injection, or nothing is injected
+  const halt = new HaltMonitor([...lab.halt, ...(options.plan.suite?.config.halt ?? [])], {
+    clock,
+    logger: logger.child({ phase: 'halt' }),
+    onHalt: (halted) => {
+      writer.emit({ type: 'run_halted', condition: halted.condition, kind: halted.conditionKind, detail: halted.detail, ...(halted.evidence !== undefined && { evidence: halted.evidence }) });
+      writer.emit({ type: 'note', level: 'error', message: `run halted: ${halted.message}; nothing more is injected and active faults are reverted` });
+    },
+  });
+  teardown.add('halt conditions', () => halt.stop());
+  if (!(await haltConditionsReadable(halt, options.plan, writer))) return false;
+  await runAttempts(options, { ...parts, interrupt: AbortSignal.any([parts.interrupt, halt.signal]) }, folder, quarantined);
+  return true;
 }
 
 /** The hooks around them, every attempt, then the residue scan. */
@@ -245,11 +259,15 @@ async function haltConditionsReadable(halt: HaltMonitor, plan: Plan, writer: Eve
   } catch (error) {
     if (!(error instanceof HaltUnavailableError)) throw error;
     writer.emit({ type: 'note', level: 'error', message: `${error.message}: nothing was injected` });
-    for (const attempt of plan.attempts) {
-      if (attempt.skip) continue;
-      writer.emit({ type: 'attempt_ended', attemptId: attempt.attemptId, verdict: { kind: 'skipped', reason: 'halted', detail: `not started: ${error.message}` }, passed: false, timings: {} });
-    }
+    recordNotStarted(plan, writer, { kind: 'skipped', reason: 'halted', detail: `not started: ${error.message}` });
     return false;
+  }
+}
+
+/** Every attempt the plan would run ends at once with this verdict (a dry run, or a run stopped before its first injection). */
+function recordNotStarted(plan: Plan, writer: EventWriter, verdict: Extract<Verdict, { kind: 'skipped' }>): void {
+  for (const attempt of plan.attempts) {
+    if (!attempt.skip) writer.emit({ type: 'attempt_ended', attemptId: attempt.attemptId, verdict, passed: false, timings: {} });
   }
 }
 

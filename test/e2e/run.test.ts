@@ -71,13 +71,19 @@ describe('chaoslab run (e2e)', () => {
     expect(result.stdout).toMatch(/scenarios \(2\)\n  control +linux +→ web1 +file_control/);
   });
 
-  it('--dry-run prints the plan and injects nothing', async () => {
+  it('--dry-run prints the plan, writes it as a scorecard of dry_run attempts, and injects nothing', async () => {
     const before = await readFile(lab.healerLog, 'utf8');
-    const result = await runCli(['run', lab.scenariosDir, '--lab', lab.labFile, '--dry-run', '--out', join(lab.dir, 'dry')], { cwd: lab.dir, env: env() });
+    const result = await runCli(['run', lab.scenariosDir, '--lab', lab.labFile, '--dry-run', '--reporter', 'json,html', '--out', join(lab.dir, 'dry')], { cwd: lab.dir, env: env() });
     expect(result.code).toBe(0);
     expect(result.stdout).toContain('heals@web1#1');
     expect(result.stdout).toContain('then a residue scan: 2 read-only check(s) on 1 host(s)');
-    expect(existsSync(join(lab.dir, 'dry'))).toBe(false);
+    const report = JSON.parse(await readFile(join(lab.dir, 'dry', 'latest', 'report.json'), 'utf8'));
+    expect(report.run.attempts.map((a: { scenarioId: string; verdict: { kind: string; reason: string } }) => [a.scenarioId, a.verdict.kind, a.verdict.reason]).sort()).toEqual([
+      ['control', 'skipped', 'dry_run'],
+      ['heals', 'skipped', 'dry_run'],
+    ]);
+    expect(report.run.attempts.every((a: { commands: unknown[] }) => a.commands.length === 0)).toBe(true);
+    expect(existsSync(join(lab.dir, 'dry', 'latest', 'index.html'))).toBe(true);
     expect(await readFile(lab.healerLog, 'utf8')).toBe(before);
   });
 });

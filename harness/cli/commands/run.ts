@@ -128,12 +128,9 @@ export async function runRun(args: readonly string[], options: RunOptions): Prom
   }
   const residueScan = options.residueScan ? planResidueScan(project.catalogue, project.lab!) : undefined;
   const reportsRoot = resolve(options.out);
-  if (options.dryRun) {
-    process.stdout.write(`${describePlan(plan, residueScan)}\n`);
-    return ExitCode.ok;
-  }
-  // a container lab's hosts are reached through the ports `lab up` published (CHAOSLAB_LAB_ENGINE when it is down)
-  const lab = await resolveInventory(project.lab!);
+  if (options.dryRun) process.stdout.write(`${describePlan(plan, residueScan)}\n`);
+  // a container lab's hosts are reached through the ports `lab up` published (CHAOSLAB_LAB_ENGINE when it is down); a dry run reaches none
+  const lab = options.dryRun ? project.lab! : await resolveInventory(project.lab!);
   const history = existsSync(reportsRoot) ? await loadHistory(reportsRoot, { runId: '', suite: options.suite, startedAtWall: Date.now() }) : [];
   const { baseline, gates: gateSettings } = await resolveBaselineForGates(options.baseline, reportsRoot, history, gates, (m) => process.stderr.write(`chaoslab: ${m}\n`));
   const interrupt = interruptOnSignals(options.residueScan);
@@ -157,6 +154,7 @@ export async function runRun(args: readonly string[], options: RunOptions): Prom
       clock: systemClock,
       interrupt: interrupt.signal,
       version: CHAOSLAB_VERSION,
+      ...(options.dryRun && { dryRun: true }),
     });
     await updateIndex(reportsRoot);
     const verdict = evaluateGates(result.model, gateSettings, { ...(baseline && { baseline }), history });
@@ -180,7 +178,7 @@ export function register(program: Command): void {
     .option('--shard <i/n>', 'run only the i-th of n deterministic parts of the plan')
     .option('--reporter <list>', 'comma-separated reporters', 'console,json')
     .option('--out <dir>', 'reports folder', 'reports')
-    .option('--dry-run', 'print the plan; inject nothing')
+    .option('--dry-run', 'print the plan and write it as a scorecard of skipped (dry_run) attempts; contact no host, inject nothing')
     .option('--all-hosts', 'run role-targeted scenarios on every matching host, not one')
     .option('--baseline <run>', 'compare with this earlier run (id, folder, file, or "previous": the newest earlier run of the suite) for regressions')
     .option('--min-heal-rate <rate>', 'gate: fail (exit 1) when passed/scored is below this (0.8 or 80%)')
