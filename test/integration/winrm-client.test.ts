@@ -105,6 +105,16 @@ describe('chaoslab WinRM transport against the WinRM test server', () => {
     expect(run!.commandLine.length).toBeLessThanOrEqual(CMD_LINE_LIMIT);
   });
 
+  it('keeps every upload line under the limit after the server expands a long %TEMP% like cmd.exe', async () => {
+    const temp = `C:\\Users\\${'a-very-long-account-name.'.repeat(8)}LAB\\AppData\\Local\\Temp`;
+    const server = await serve({ auth: 'basic', temp, rules: [{ match: /# long script/, reply: { stdout: 'ran' } }] });
+    const transport = await connect(server);
+    const script = `# long script\n${'Write-Output 1\n'.repeat(CMD_LINE_LIMIT)}`;
+    await expect(transport.exec(script)).resolves.toMatchObject({ stdout: 'ran', exitCode: 0 });
+    expect(server.host.recorded.filter((r) => r.kind === 'refused')).toEqual([]);
+    expect(server.host.scripts().at(-1)!.script.endsWith(script)).toBe(true);
+  });
+
   it('removes a half-uploaded script when an upload fails', async () => {
     const server = await serve({ auth: 'basic', rules: [{ match: /^echo /, drop: { on: 'command', times: 99 } }] });
     const transport = await connect(server, { max_retries: 1 });
