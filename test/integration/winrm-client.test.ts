@@ -162,6 +162,19 @@ describe('chaoslab WinRM transport against the WinRM test server', () => {
     expect(server.stats.drops).toBe(3);
   });
 
+  it('deletes the shells a dropped connection left behind, so repeated drops never reach MaxShellsPerUser', async () => {
+    const rules = [1, 2, 3].map((n) => ({ match: new RegExp(`# drop-${n}`), drop: { on: 'command' as const, times: 1 }, reply: { stdout: `ok ${n}` } }));
+    const server = await serve({ auth: 'ntlm', maxShells: 2, rules });
+    const transport = await connect(server);
+    await transport.exec('# warm up');
+    for (const n of [1, 2, 3]) await expect(transport.exec(`# drop-${n}`)).resolves.toMatchObject({ stdout: `ok ${n}` });
+    expect(server.stats.drops).toBe(3);
+    // the shell in use stays; every one stranded by a drop is deleted on the new connection
+    await waitFor(async () => (server.host.shells.size === 1 ? true : undefined), { clock: systemClock, timeoutMs: 5000, intervalMs: 20, description: 'stranded shells to be deleted' });
+    await transport.close();
+    expect(server.host.shells.size).toBe(0);
+  });
+
   it('maps the WS-Man quota fault to TRANSPORT_QUOTA', async () => {
     const server = await serve({ auth: 'basic', rules: [{ match: /quota/, quotaFault: true }] });
     const transport = await connect(server);
