@@ -175,6 +175,13 @@ describe('chaoslab WinRM transport against the WinRM test server', () => {
     expect(server.host.shells.size).toBe(0);
   });
 
+  it('decodes CLIXML error records on stderr into text', async () => {
+    const clixml = '#< CLIXML\r\n<Objs Version="1.1.0.1" xmlns="http://schemas.microsoft.com/powershell/2004/04"><S S="Error">Access is denied_x000D__x000A_</S></Objs>';
+    const server = await serve({ auth: 'basic', rules: [{ match: /denied/, reply: { stderr: clixml, exitCode: 2 } }] });
+    const transport = await connect(server);
+    await expect(transport.exec('# denied')).resolves.toMatchObject({ stderr: 'Access is denied\r\n', exitCode: 2 });
+  });
+
   it('maps the WS-Man quota fault to TRANSPORT_QUOTA', async () => {
     const server = await serve({ auth: 'basic', rules: [{ match: /quota/, quotaFault: true }] });
     const transport = await connect(server);
