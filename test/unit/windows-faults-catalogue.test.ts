@@ -76,4 +76,38 @@ fault: { use: windows.service_state, with: { service: WinRM, state: disabled } }
       message: expect.stringMatching(/win-stop-winrm\.yaml:\d+:\d+ fault\.use: unsafe fault: windows\.service_state touches the management plane of host dc01: service WinRM/),
     });
   });
+
+  it('refuses enabling the Guest account on a domain controller (the domain Guest), allows it on a workstation', async () => {
+    await using dir = await tempDir('win-guard-');
+    const lab = join(dir.path, 'lab.yaml');
+    await writeFile(lab, `kind: lab
+name: ad
+hosts:
+  - name: dc01
+    platform: windows
+    roles: [dc]
+    transport: { kind: winrm, user: 'LAB\\chaoslab', password: env:P }
+  - name: ws01
+    platform: windows
+    roles: [ws]
+    transport: { kind: winrm, user: 'LAB\\chaoslab', password: env:P }
+`);
+    const scenario = (target: string) => `id: win-guest-${target}
+title: Guest enabled
+platform: windows
+target: ${target}
+check_type: guest_account
+sla: 1m
+window: 2m
+expect: { outcome: heal }
+fault: { use: windows.guest_account_enabled }
+`;
+    await writeFile(join(dir.path, 'dc.yaml'), scenario('dc'));
+    await writeFile(join(dir.path, 'ws.yaml'), scenario('ws'));
+    await expect(loadProject({ scenarioPaths: [join(dir.path, 'dc.yaml')], labPath: lab })).rejects.toMatchObject({
+      code: 'CHAOSLAB_UNSAFE_FAULT',
+      message: expect.stringMatching(/dc\.yaml:\d+:\d+ fault\.use: unsafe fault: windows\.guest_account_enabled touches the management plane of host dc01: account Guest/),
+    });
+    await expect(loadProject({ scenarioPaths: [join(dir.path, 'ws.yaml')], labPath: lab })).resolves.toBeDefined();
+  });
 });
