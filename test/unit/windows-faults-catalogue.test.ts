@@ -27,6 +27,16 @@ hosts:
     transport: { kind: ssh, user: root, key: env:KEY, insecure_host_key: true }
 `;
 
+/** A lab of Windows hosts reached over WinRM, one role each. */
+function adLab(...hosts: [name: string, role: string][]): string {
+  const entries = hosts.map(([name, role]) => `  - name: ${name}
+    platform: windows
+    roles: [${role}]
+    transport: { kind: winrm, user: 'LAB\\chaoslab', password: env:P }
+`);
+  return `kind: lab\nname: ad\nhosts:\n${entries.join('')}`;
+}
+
 describe('Windows scenarios of the reference run', () => {
   it('load against the example AD lab with the catalogue check types and runbooks', async () => {
     const project = await loadProject({ scenarioPaths: ['scenarios/windows'], labPath: 'lab/examples/windows-ad-lab.yaml' });
@@ -53,14 +63,7 @@ describe('Windows scenarios of the reference run', () => {
     await using dir = await tempDir('win-guard-');
     const lab = join(dir.path, 'lab.yaml');
     const scenario = join(dir.path, 'win-stop-winrm.yaml');
-    await writeFile(lab, `kind: lab
-name: ad
-hosts:
-  - name: dc01
-    platform: windows
-    roles: [dc]
-    transport: { kind: winrm, user: 'LAB\\chaoslab', password: env:P }
-`);
+    await writeFile(lab, adLab(['dc01', 'dc']));
     await writeFile(scenario, `id: win-stop-winrm
 title: Stop WinRM
 platform: windows
@@ -80,18 +83,7 @@ fault: { use: windows.service_state, with: { service: WinRM, state: disabled } }
   it('refuses enabling the Guest account on a domain controller (the domain Guest), allows it on a workstation', async () => {
     await using dir = await tempDir('win-guard-');
     const lab = join(dir.path, 'lab.yaml');
-    await writeFile(lab, `kind: lab
-name: ad
-hosts:
-  - name: dc01
-    platform: windows
-    roles: [dc]
-    transport: { kind: winrm, user: 'LAB\\chaoslab', password: env:P }
-  - name: ws01
-    platform: windows
-    roles: [ws]
-    transport: { kind: winrm, user: 'LAB\\chaoslab', password: env:P }
-`);
+    await writeFile(lab, adLab(['dc01', 'dc'], ['ws01', 'ws']));
     const scenario = (target: string) => `id: win-guest-${target}
 title: Guest enabled
 platform: windows
