@@ -4,6 +4,7 @@ import { runInjection } from '../../harness/engine/attempt.js';
 import { readCheck } from '../../harness/engine/check-outcome.js';
 import type { AttemptMember, AttemptOutcome } from '../../harness/engine/context.js';
 import { RevertJournal } from '../../harness/journal/journal.js';
+import { replayJournal } from '../../harness/journal/replay.js';
 import { ManualClock } from '../support/manual-clock.js';
 import { engineContext, MemorySink, ScriptedObserver, ScriptedTransport, TEST_HOST, testScenario, type CommandHandler } from '../support/engine-scripted.js';
 import { tempDir } from '../support/tmp.js';
@@ -208,5 +209,15 @@ describe('a fault that does not apply to the host', () => {
     const [outcome] = await drive([member('a', true)]);
     expect(outcome!.verdict).toMatchObject({ kind: 'inconclusive', reason: 'probe_error' });
     expect(injected()).toBe(false);
+  });
+});
+
+describe('replaying a pending revert', () => {
+  it('a baseline check that cannot tell keeps the entry and says so, instead of calling it drift', async () => {
+    await journal.record({ runId: 'r', attemptId: 'a@web1#1', host: 'web1', labFile: '/labs/lab.yaml', shell: 'posix', revert: ['revert a'], check: 'check a', timeoutMs: 1000 });
+    host.erringFrom = 1;
+    const [result] = await replayJournal(journal, (await journal.pending()).entries, { transportFor: async () => transport });
+    expect(result).toMatchObject({ status: 'still_drifted', detail: expect.stringContaining('could not tell after the revert (check exited 2)') });
+    expect((await journal.pending()).entries).toHaveLength(1);
   });
 });
