@@ -13,7 +13,20 @@ export const PS_PROBE_ERROR_EXIT = 2;
  * errors and pass straight through.
  */
 export function psCheck(...lines: readonly string[]): string {
-  return psScript('try {', ...lines, '} catch {', "  [Console]::Error.WriteLine('check failed: ' + $_.ToString())", `  exit ${PS_PROBE_ERROR_EXIT}`, '}');
+  return psScript(catchAsProbeError(lines));
+}
+
+/**
+ * A scenario's own PowerShell `check` step under the same contract. Its error
+ * preference is left as the author wrote it (no 'Stop' added); an error that
+ * does terminate it exits 2, not 1.
+ */
+export function psStepCheck(check: string): string {
+  return catchAsProbeError([check]);
+}
+
+function catchAsProbeError(lines: readonly string[]): string {
+  return ['try {', ...lines, '} catch {', "  [Console]::Error.WriteLine('check failed: ' + $_.ToString())", `  exit ${PS_PROBE_ERROR_EXIT}`, '}'].join('\n');
 }
 
 /** After a native command: its failure is an error (PowerShell 5.1 ignores native exit codes even under 'Stop'). */

@@ -1,5 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { loadLabFile, loadProject } from '../../harness/config/load-project.js';
+import { faultCommands } from '../../harness/engine/commands.js';
 import type { FaultCommands } from '../../harness/faults/fault.js';
 import { getFault } from '../../harness/faults/registry.js';
 import '../../harness/faults/windows/index.js';
@@ -162,5 +164,15 @@ describe('registry: HKU:, HKCR: and HKCC: through the Registry provider', () => 
       expect(script).toContain(provider);
       expect(script).not.toMatch(/'HK(U|CR|CC):/);
     }
+  });
+});
+
+describe("a scenario's own PowerShell check step under the check contract", () => {
+  it('is wrapped so an error that ends it exits 2, and its own exit 1 / exit 0 pass through untouched', async () => {
+    const { catalogue } = await loadProject({ scenarioPaths: ['test/fixtures/config/steps-only/windows'] });
+    const lab = (await loadLabFile('test/fixtures/config/lab-mixed.yaml')).lab!.config;
+    const host = lab.hosts.find((h) => h.platform === 'windows')!;
+    const check = faultCommands(catalogue.scenarios[0]!, host).check;
+    expect(check).toBe(["try {", 'if ((Get-LocalUser -Name Guest).Enabled) { exit 1 }', '} catch {', "  [Console]::Error.WriteLine('check failed: ' + $_.ToString())", '  exit 2', '}'].join('\n'));
   });
 });
