@@ -173,9 +173,8 @@ export async function observeMember(state: MemberState, host: HostConfig, times:
 async function sampleGroundTruth(state: MemberState, ctx: EngineContext, interrupt: AbortSignal, rel: () => number, previous: boolean): Promise<ProbeSample | undefined> {
   const startedAt = rel();
   try {
-    let sentAt = ctx.elapsed();
     const run = async () => {
-      sentAt = ctx.elapsed();
+      const sentAt = ctx.elapsed();
       const result = await state.exec('probe', state.member.commands.check, { signal: interrupt, record: false });
       // A probe error is evidence too; so is every change of answer.
       if (readCheck(result).kind === 'probe_error' || (result.exitCode === 0) !== previous) state.record('probe', state.member.commands.check, sentAt, result);
