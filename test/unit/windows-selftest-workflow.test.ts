@@ -47,15 +47,16 @@ describe('the Windows self-test workflow', () => {
     await run(process.execPath, ['--input-type=module', '-e', script], { cwd: dir.path });
 
     const inventoryStep = step(job.steps, 'A one-host inventory').run!;
-    const [, winrmTransport, sshTransport] = /'winrm'\) \{\n\s*"([^"]+)"\n\s*\} else \{\n\s*"([^"]+)"/.exec(inventoryStep)!;
-    const transportYaml = transport === 'winrm' ? winrmTransport! : sshTransport!;
+    const [, winrmAddress, winrmTransport, sshAddress, sshTransport] = /'winrm'\) \{\n\s*'([^']+)', "([^"]+)"\n\s*\} else \{\n\s*'([^']+)', "([^"]+)"/.exec(inventoryStep)!;
+    const [address, transportYaml] = transport === 'winrm' ? [winrmAddress!, winrmTransport!] : [sshAddress!, sshTransport!];
     const hereString = /@"\n([^]*?)\n\s*"@/.exec(inventoryStep)![1]!;
     const indent = /^(\s*)/.exec(hereString)![1]!.length;
-    const lab = hereString.split('\n').map((line) => line.slice(indent)).join('\n').replace('${{ matrix.transport }}', transport).replace('$transport', transportYaml);
+    const lab = hereString.split('\n').map((line) => line.slice(indent)).join('\n').replace('${{ matrix.transport }}', transport).replace('$address', address).replace('$transport', transportYaml);
     await writeFile(join(dir.path, 'lab.yaml'), lab);
 
     const project = await loadProject({ scenarioPaths: [join(dir.path, 'selftest')], labPath: join(dir.path, 'lab.yaml') });
-    expect(project.lab!.hosts.map((h) => [h.name, h.transport.kind])).toEqual([['win2022', transport]]);
+    // WinRM by the name in its self-signed certificate, SSH by the address ssh-keyscan pinned
+    expect(project.lab!.hosts.map((h) => [h.name, h.address, h.transport.kind])).toEqual([['win2022', transport === 'winrm' ? 'localhost' : '127.0.0.1', transport]]);
     const faults = new Set(project.catalogue.scenarios.map((s) => s.fault!.definition.name));
     expect([...faults].sort()).toEqual(
       ['audit_policy_disabled', 'defender_exclusion', 'dns_client_hijack', 'firewall_profiles_off', 'network_profile_public', 'registry_value', 'run_key_persistence', 'scheduled_task_persistence', 'service_state', 'smb_signing_not_required'].map((f) => `windows.${f}`),
