@@ -3,6 +3,7 @@ import { errorMessage, isTransportError } from '../core/errors.js';
 import { excerpt } from '../core/redact.js';
 import { waitFor } from '../core/wait.js';
 import type { Transport } from '../transport/transport.js';
+import { checkUntilItTells } from './check-outcome.js';
 import type { AttemptOutcome, EngineContext, InjectionSpec } from './context.js';
 import { MemberState } from './member.js';
 import { observeMember, stackReportedDrift, startObserverPumps, type InjectionTimes } from './observe.js';
@@ -85,8 +86,13 @@ async function injectAndObserve(
   for (const state of active()) {
     state.startPhase('confirm_drift');
     const startedAt = ctx.clock.now() - times.t0Mono;
-    const result = await state.exec('check', state.member.commands.check);
-    const compliant = result.exitCode === 0;
+    const outcome = await checkUntilItTells(() => state.exec('check', state.member.commands.check), ctx.clock, interrupt);
+    if (outcome.kind === 'probe_error') {
+      state.fail('probe_error', `confirm_drift: ${outcome.detail}`);
+      state.endPhase(false, outcome.detail);
+      continue;
+    }
+    const compliant = outcome.kind === 'compliant';
     const confirmedBy = compliant ? await stackEvidence(state, spec.host, times, ctx) : undefined;
     if (compliant && !confirmedBy) {
       state.fail('injection_not_applied', `the check still passes after the injection (inject exited ${state.injectExit})`);
@@ -156,8 +162,7 @@ async function preflight(states: readonly MemberState[], transport: Transport, c
   }
   for (const state of states) {
     try {
-      const result = await state.exec('preflight', state.member.commands.check);
-      if (result.exitCode !== 0) state.fail('baseline_dirty', `the baseline check fails before injection (exit ${result.exitCode})`);
+      await applicableAndAtBaseline(state, ctx);
     } catch (error) {
       state.failWith(error, 'preflight');
     }
@@ -165,10 +170,28 @@ async function preflight(states: readonly MemberState[], transport: Transport, c
   const dirty = states.find((s) => s.decided);
   for (const state of states) {
     // A compound drift is only meaningful when every member starts from baseline.
-    if (dirty && !state.decided) state.fail(dirty.labVerdict!.reason, `bundle member ${dirty.attemptId} is not ready: ${dirty.labVerdict!.detail}`);
+    if (dirty && !state.decided) state.decideLike(dirty);
     state.endPhase(!state.decided, state.labVerdict?.detail);
   }
   return skew;
+}
+
+/** The fault's own preflight (can this host take it?), then the baseline check; both retried on probe errors. */
+async function applicableAndAtBaseline(state: MemberState, ctx: EngineContext): Promise<void> {
+  const { applicable, check } = state.member.commands;
+  if (applicable !== undefined) {
+    let said = '';
+    const outcome = await checkUntilItTells(async () => {
+      const result = await state.exec('preflight', applicable);
+      said = (result.stdout || result.stderr).trim();
+      return result;
+    }, ctx.clock);
+    if (outcome.kind === 'probe_error') return state.fail('probe_error', `preflight could not tell whether the fault applies: ${outcome.detail}`);
+    if (outcome.kind === 'drifted') return state.skipNotApplicable(`not applicable here: ${excerpt(said, 300) || 'the fault\'s preflight refused this host'}`);
+  }
+  const outcome = await checkUntilItTells(() => state.exec('preflight', check), ctx.clock);
+  if (outcome.kind === 'probe_error') state.fail('probe_error', `the baseline check could not tell before injection: ${outcome.detail}`);
+  else if (outcome.kind === 'drifted') state.fail('baseline_dirty', 'the baseline check fails before injection (exit 1: drifted)');
 }
 
 async function snapshotAndJournal(states: readonly MemberState[], spec: InjectionSpec, transport: Transport, ctx: EngineContext): Promise<void> {
@@ -227,14 +250,16 @@ async function revertAll(states: readonly MemberState[], ctx: EngineContext): Pr
     }
     state.startPhase('verify_baseline');
     try {
-      const result = await state.exec('check', entry.check);
-      if (result.exitCode === 0) {
+      const outcome = await checkUntilItTells(() => state.exec('check', entry.check), ctx.clock);
+      if (outcome.kind === 'compliant') {
         await forget(state, ctx);
         state.endPhase(true);
         continue;
       }
-      state.fail('revert_failed', `host not at baseline after the revert (check exited ${result.exitCode}); journal entry ${entry.id} kept`);
-      state.endPhase(false, `check exited ${result.exitCode}`);
+      // Either way the revert is not proven: the entry stays for `chaoslab revert --pending`.
+      if (outcome.kind === 'probe_error') state.fail('probe_error', `verify_baseline: ${outcome.detail}; journal entry ${entry.id} kept`);
+      else state.fail('revert_failed', `host not at baseline after the revert (check exited 1: drifted); journal entry ${entry.id} kept`);
+      state.endPhase(false, outcome.kind === 'probe_error' ? outcome.detail : 'check exited 1');
     } catch (error) {
       state.failWith(error, 'verify_baseline');
       state.endPhase(false, errorMessage(error));

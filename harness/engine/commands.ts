@@ -1,6 +1,7 @@
 import type { CatalogueScenario } from '../config/catalogue.js';
 import type { HostConfig } from '../config/lab-schema.js';
 import type { FaultCommands } from '../faults/fault.js';
+import { psStepCheck } from '../quoting/powershell.js';
 import { compileCommand } from '../quoting/template.js';
 import type { ShellKind } from '../transport/transport.js';
 
@@ -14,7 +15,8 @@ export function hostShell(host: HostConfig): ShellKind {
  * The four commands of a scenario for its host's shell: a built-in fault's
  * builder, or the explicit `steps` rendered with the quoting templates (every
  * `{{param}}` quoted for the shell); revert also sees the snapshot's output as
- * `{{snapshot}}`.
+ * `{{snapshot}}`. A PowerShell check is wrapped so an error that ends it exits 2
+ * (could not tell) instead of PowerShell's 1, which would read as drift.
  */
 export function faultCommands(scenario: CatalogueScenario, host: HostConfig): FaultCommands {
   if (scenario.fault) return scenario.fault.definition.build(scenario.fault.params);
@@ -25,7 +27,7 @@ export function faultCommands(scenario: CatalogueScenario, host: HostConfig): Fa
   return {
     ...(steps.snapshot !== undefined && { snapshot: render(steps.snapshot) }),
     inject: render(steps.inject),
-    check: render(steps.check),
+    check: shell === 'powershell' ? psStepCheck(render(steps.check)) : render(steps.check),
     revert: (snapshot) => render(steps.revert, { ...params, snapshot }),
   };
 }

@@ -14,8 +14,8 @@ import type { Judgement } from './verdict.js';
  * its observation. Every fact it learns is emitted as an event right away.
  */
 export class MemberState {
-  /** Set when the lab (not the healer) decided the attempt. The first reason wins, except transport loss. */
-  labVerdict: Extract<Verdict, { kind: 'inconclusive' }> | undefined;
+  /** Set when the lab (not the healer) decided the attempt, or the host could not take the fault. The first reason wins, except transport loss. */
+  labVerdict: Extract<Verdict, { kind: 'inconclusive' | 'skipped' }> | undefined;
   judgement: Judgement | undefined;
   entry: JournalEntry | undefined;
   injectStarted = false;
@@ -42,6 +42,21 @@ export class MemberState {
       this.labVerdict = { kind: 'inconclusive', reason, detail };
       this.ctx.logger.warn({ attemptId: this.attemptId, reason, detail }, 'attempt inconclusive');
     }
+  }
+
+  /** The fault's preflight says this host cannot take the drift: nothing is injected, nobody is blamed. */
+  skipNotApplicable(detail: string): void {
+    if (this.labVerdict) return;
+    this.labVerdict = { kind: 'skipped', reason: 'not_applicable', detail };
+    this.ctx.logger.warn({ attemptId: this.attemptId, detail }, 'fault not applicable on this host');
+  }
+
+  /** Ends this member the way another member of its bundle was ended before injection. */
+  decideLike(other: MemberState): void {
+    const verdict = other.labVerdict!;
+    const detail = `bundle member ${other.attemptId} is not ready: ${verdict.detail}`;
+    if (verdict.kind === 'skipped') this.skipNotApplicable(detail);
+    else this.fail(verdict.reason, detail);
   }
 
   /** A thrown error ends the attempt as a lab failure: transport loss, or a generic lab error. */

@@ -2,6 +2,7 @@ import type { HostConfig } from '../config/lab-schema.js';
 import { errorMessage, isTransportError } from '../core/errors.js';
 import { Correlator } from '../observers/correlate.js';
 import type { Observer } from '../observers/observer.js';
+import { checkUntilItTells, readCheck } from './check-outcome.js';
 import type { EngineContext } from './context.js';
 import type { MemberState } from './member.js';
 import { RejectionLog } from './rejections.js';
@@ -164,18 +165,27 @@ export async function observeMember(state: MemberState, host: HostConfig, times:
 }
 
 /**
- * Runs the check once. The command is recorded as evidence only when its answer
- * changes (the log stays small over long windows). Undefined when the attempt
- * ended instead: interrupted, transport lost, or the check could not run.
+ * Runs the check until it tells (a probe error is retried, never read as
+ * drift). The command is recorded as evidence only when its answer changes or
+ * it errs (the log stays small over long windows). Undefined when the attempt
+ * ended instead: interrupted, transport lost, or the check kept erring.
  */
 async function sampleGroundTruth(state: MemberState, ctx: EngineContext, interrupt: AbortSignal, rel: () => number, previous: boolean): Promise<ProbeSample | undefined> {
   const startedAt = rel();
-  const sentAt = ctx.elapsed();
   try {
-    const result = await state.exec('probe', state.member.commands.check, { signal: interrupt, record: false });
-    const sample = { startedAt, at: rel(), compliant: result.exitCode === 0 };
-    if (sample.compliant !== previous) state.record('probe', state.member.commands.check, sentAt, result);
-    return sample;
+    const run = async () => {
+      const sentAt = ctx.elapsed();
+      const result = await state.exec('probe', state.member.commands.check, { signal: interrupt, record: false });
+      // A probe error is evidence too; so is every change of answer.
+      if (readCheck(result).kind === 'probe_error' || (result.exitCode === 0) !== previous) state.record('probe', state.member.commands.check, sentAt, result);
+      return result;
+    };
+    const outcome = await checkUntilItTells(run, ctx.clock, interrupt);
+    if (outcome.kind === 'probe_error') {
+      state.fail('probe_error', `${state.phase ?? 'observe'}: ${outcome.detail}`);
+      return undefined;
+    }
+    return { startedAt, at: rel(), compliant: outcome.kind === 'compliant' };
   } catch (error) {
     if (interrupt.aborted) state.fail('interrupted', `interrupted during ${state.phase ?? 'observe'}`);
     else if (isTransportError(error)) state.fail('transport_lost', `${state.phase ?? 'observe'}: ${error.message}`);

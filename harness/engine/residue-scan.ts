@@ -5,6 +5,7 @@ import type { JournalEntry } from '../journal/journal.js';
 import type { PendingRevertRef, ResidueCheck } from '../model/residue.js';
 import type { RunModel } from '../model/run-model.js';
 import type { ExecuteOptions } from './execute.js';
+import { readCheck } from './check-outcome.js';
 import { execRecorded, transportLost } from './host-exec.js';
 import type { ResidueCheckSpec, ResidueScanPlan } from './residue-plan.js';
 import { runSchedule, type ScheduleUnit } from './scheduler.js';
@@ -118,6 +119,9 @@ async function runCheck(unit: CheckUnit, options: ResidueScanOptions, pending: r
     const durationMs = Math.round(result.durationMs);
     if (result.exitCode === 0) return { ...base, durationMs, status: 'clean' };
     if (result.exitCode === null) return { ...base, durationMs, status: 'unknown', reason: 'transport_error', detail: 'the check was killed before it exited (no exit code)' };
+    // The check contract: only exit 1 is drift; anything else means the check could not tell.
+    const outcome = readCheck(result);
+    if (outcome.kind === 'probe_error') return { ...base, durationMs, status: 'unknown', reason: 'probe_error', detail: outcome.detail };
     const entry = pending.find((e) => e.host === host && e.check === check.command);
     const pendingRevert: PendingRevertRef | undefined = entry && { entryId: entry.id, runId: entry.runId, attemptId: entry.attemptId };
     return { ...base, durationMs, status: 'residue', exitCode: result.exitCode, evidence: evidenceOf(result.stdout, result.stderr), ...(pendingRevert && { pendingRevert }) };

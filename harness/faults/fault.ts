@@ -7,10 +7,17 @@ import type { Platform } from '../config/fields.js';
  * (harness/quoting), never by pasting strings.
  */
 export interface FaultCommands {
+  /**
+   * Run in preflight, before anything else: exits 0 when this host can take
+   * the fault, 1 when it cannot (its output says why: "GPO-managed", "no
+   * Defender"…), anything else when it could not tell. A host that cannot is
+   * skipped as `not_applicable`, never injected.
+   */
+  readonly applicable?: string;
   /** Prints the state that revert needs; its stdout is passed to `revert` as `snapshot`. */
   readonly snapshot?: string;
   readonly inject: string;
-  /** Exits 0 when the host is compliant (at baseline), non-zero when drifted. */
+  /** Exits 0 when the host is compliant (at baseline), 1 when drifted, anything else when it could not tell (a probe error, never drift). */
   readonly check: string;
   /** Receives the snapshot's stdout (trimmed) to restore exactly what was there. */
   readonly revert: (snapshot: string) => string;

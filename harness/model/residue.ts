@@ -31,7 +31,7 @@ export type ResidueCheck =
       readonly evidence: string;
       readonly pendingRevert?: PendingRevertRef;
     })
-  | (ResidueCheckBase & { readonly status: 'unknown'; readonly reason: 'transport_error' | 'host_lost'; readonly detail: string });
+  | (ResidueCheckBase & { readonly status: 'unknown'; readonly reason: 'transport_error' | 'host_lost' | 'probe_error'; readonly detail: string });
 
 export type ResidueStatus = ResidueCheck['status'];
 

@@ -12,9 +12,17 @@ export type InconclusiveReason =
   | 'observer_unavailable'
   | 'host_quarantined'
   | 'interrupted'
+  /** The ground-truth check kept failing to tell (exit 2+, a throw, a missing command): never read as drift. */
+  | 'probe_error'
   | 'lab_error';
 
-export type SkipReason = 'no_matching_host' | 'platform_unavailable' | 'filtered' | 'dry_run' | 'host_quarantined' | 'halted';
+/**
+ * `not_applicable`: the fault's preflight found the host cannot take this
+ * drift as written (GPO-managed setting, domain-authenticated network, no
+ * Defender…). Nothing was injected and neither the healer nor the lab failed,
+ * so it is a skip, not an inconclusive attempt.
+ */
+export type SkipReason = 'no_matching_host' | 'platform_unavailable' | 'filtered' | 'dry_run' | 'host_quarantined' | 'not_applicable' | 'halted';
 
 /** Times are ms since the end of injection (the attempt's t0), on the harness clock. */
 export type Verdict =

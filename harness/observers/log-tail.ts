@@ -5,8 +5,8 @@ import type { ShellKind } from '../transport/transport.js';
 
 /**
  * Where a log watch is in the file: which file (`identity`: the inode on POSIX,
- * the creation time in ticks on Windows; '' when there was no file) and how
- * many bytes of it have been read.
+ * the volume serial and NTFS file id on Windows; '' when there was no file)
+ * and how many bytes of it have been read.
  */
 export interface LogPosition {
   readonly identity: string;
@@ -15,10 +15,38 @@ export interface LogPosition {
 
 export const START_OF_LOG: LogPosition = { identity: '', offset: 0 };
 
+/**
+ * Defines `[Chaoslab.FileId]::Of($stream)`: `<volume serial>-<file index>` of an
+ * open file (GetFileInformationByHandle; BY_HANDLE_FILE_INFORMATION keeps the
+ * serial at byte 28 and the index at 44/48). Not the creation time: NTFS
+ * tunnelling gives a file re-created under the same name within 15 s the old
+ * one's creation time, so rename-then-create rotation would look like the same
+ * file. A new file always gets a new index (or a new sequence number in it).
+ */
+const FILE_ID_TYPE = `if (-not ('Chaoslab.FileId' -as [type])) {
+  Add-Type -Namespace Chaoslab -Name FileId -MemberDefinition @'
+[System.Runtime.InteropServices.DllImport("kernel32.dll", SetLastError = true)]
+private static extern bool GetFileInformationByHandle(Microsoft.Win32.SafeHandles.SafeFileHandle handle, [System.Runtime.InteropServices.Out] byte[] info);
+public static string Of(System.IO.FileStream stream) {
+  byte[] info = new byte[52];
+  if (!GetFileInformationByHandle(stream.SafeFileHandle, info)) throw new System.ComponentModel.Win32Exception();
+  return System.BitConverter.ToUInt32(info, 28).ToString("x8") + "-" + System.BitConverter.ToUInt32(info, 44).ToString("x8") + System.BitConverter.ToUInt32(info, 48).ToString("x8");
+}
+'@
+}`;
+
+/** Opens the path the way the tail does: shared, so the agent can still write, rename and delete it. */
+const OPEN_SHARED = "[System.IO.File]::Open($path, 'Open', 'Read', 'ReadWrite, Delete')";
+
 /** Prints `<identity> <size>` of the file, or nothing when there is none. */
 export function measureCommand(shell: ShellKind, path: string): string {
   if (shell === 'posix') return sh`if [ -e ${path} ]; then stat -L -c '%i %s' -- ${path}; fi`;
-  return ps`$file = Get-Item -LiteralPath ${path} -Force -ErrorAction SilentlyContinue; if ($file) { '{0} {1}' -f $file.CreationTimeUtc.Ticks, $file.Length }`;
+  return ps`${raw(FILE_ID_TYPE)}
+$path = ${path}
+if (Test-Path -LiteralPath $path) {
+  $file = ${raw(OPEN_SHARED)}
+  try { '{0} {1}' -f [Chaoslab.FileId]::Of($file), $file.Length } finally { $file.Dispose() }
+}`;
 }
 
 export function parseMeasurement(stdout: string): LogPosition {
@@ -66,14 +94,17 @@ done`;
  * be guesses: this reads the bytes itself from a FileStream (shared, so the
  * agent can still write, rename and delete the file), decodes them with one
  * stateful UTF-8 decoder (a character split across reads stays whole) and
- * writes the text unchanged, line endings included.
+ * writes the text unchanged, line endings included. Every half second it
+ * opens the path anew and compares file ids: a different one means the path
+ * now names another file (rotation), a missing one that it was removed.
  */
 function followPowerShell(path: string, from: LogPosition): string {
-  return ps`$path = ${path}; $wanted = ${from.identity}; $offset = [long]${String(from.offset)}
+  return ps`${raw(FILE_ID_TYPE)}
+$path = ${path}; $wanted = ${from.identity}; $offset = [long]${String(from.offset)}
 while (-not (Test-Path -LiteralPath $path)) { Start-Sleep -Seconds 1 }
-$file = [System.IO.File]::Open($path, 'Open', 'Read', 'ReadWrite, Delete')
+$file = ${raw(OPEN_SHARED)}
 try {
-  $identity = [string][System.IO.File]::GetCreationTimeUtc($path).Ticks
+  $identity = [Chaoslab.FileId]::Of($file)
   if ($identity -ne $wanted -or $file.Length -lt $offset) { $offset = 0 }
   [Console]::Out.Write("${raw(HEADER)} $identity $offset\`n")
   [Console]::Out.Flush()
@@ -90,8 +121,10 @@ try {
       continue
     }
     Start-Sleep -Milliseconds 500
-    if (-not (Test-Path -LiteralPath $path)) { break }
-    if ([string][System.IO.File]::GetCreationTimeUtc($path).Ticks -ne $identity -or $file.Length -lt $file.Position) { break }
+    if ($file.Length -lt $file.Position) { break }
+    try { $named = ${raw(OPEN_SHARED)} } catch { break }
+    try { $rotated = [Chaoslab.FileId]::Of($named) -ne $identity } finally { $named.Dispose() }
+    if ($rotated) { break }
   }
 } finally { $file.Dispose() }`;
 }

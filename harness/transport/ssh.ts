@@ -7,6 +7,7 @@ import { TransportError, isTransportError } from '../core/errors.js';
 import { backoffDelay } from '../core/wait.js';
 import { UTF8_PRELUDE } from '../quoting/powershell.js';
 import { powershellInvocation } from '../quoting/shell.js';
+import { decodeClixml } from './clixml.js';
 import type { TransportContext } from './registry.js';
 import { channelLines, collectChannel, killChannel, openExecChannel } from './ssh-channel.js';
 import { openSshConnection, type SshEndpoint } from './ssh-connect.js';
@@ -111,7 +112,9 @@ export class SshTransport implements Transport {
         const { client, channel } = await this.openChannel(this.wire(command, runId), operation.signal);
         outcome = await collectChannel(client, channel, this.host, operation.signal);
       }
-      return { ...outcome, durationMs: Math.round(this.context.clock.now() - started) };
+      // PowerShell's redirected error stream is CLIXML: people read text.
+      const stderr = this.shell === 'powershell' ? decodeClixml(outcome.stderr) : outcome.stderr;
+      return { ...outcome, stderr, durationMs: Math.round(this.context.clock.now() - started) };
     } catch (error) {
       // Timed out or aborted by the caller (close() kills what it abandons itself).
       if (runId && release && error === operation.signal.reason && !this.closing.signal.aborted) await this.killRemote([runId]);

@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { isAbsolute, resolve } from 'node:path';
 import type { HostConfig, TransportConfig } from '../config/lab-schema.js';
 import { ChaoslabError, TransportError } from '../core/errors.js';
+import { decodeClixml } from './clixml.js';
 import type { TransportContext } from './registry.js';
 import { LineSplitter } from './line-splitter.js';
 import type { ExecOptions, ExecResult, StreamOptions, Transport } from './transport.js';
@@ -31,7 +32,7 @@ export class WinRmTransport implements Transport {
     const started = this.context.clock.now();
     const client = await this.sharedClient();
     const output = await this.run(client, command, { ...(options.timeoutMs !== undefined && { timeoutMs: options.timeoutMs }), ...(options.signal && { signal: options.signal }) });
-    return { ...output, durationMs: Math.round(this.context.clock.now() - started) };
+    return { ...output, stderr: decodeClixml(output.stderr), durationMs: Math.round(this.context.clock.now() - started) };
   }
 
   async *stream(command: string, options: StreamOptions): AsyncGenerator<string> {

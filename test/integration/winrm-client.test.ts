@@ -105,6 +105,16 @@ describe('chaoslab WinRM transport against the WinRM test server', () => {
     expect(run!.commandLine.length).toBeLessThanOrEqual(CMD_LINE_LIMIT);
   });
 
+  it('keeps every upload line under the limit after the server expands a long %TEMP% like cmd.exe', async () => {
+    const temp = `C:\\Users\\${'a-very-long-account-name.'.repeat(8)}LAB\\AppData\\Local\\Temp`;
+    const server = await serve({ auth: 'basic', temp, rules: [{ match: /# long script/, reply: { stdout: 'ran' } }] });
+    const transport = await connect(server);
+    const script = `# long script\n${'Write-Output 1\n'.repeat(CMD_LINE_LIMIT)}`;
+    await expect(transport.exec(script)).resolves.toMatchObject({ stdout: 'ran', exitCode: 0 });
+    expect(server.host.recorded.filter((r) => r.kind === 'refused')).toEqual([]);
+    expect(server.host.scripts().at(-1)!.script.endsWith(script)).toBe(true);
+  });
+
   it('removes a half-uploaded script when an upload fails', async () => {
     const server = await serve({ auth: 'basic', rules: [{ match: /^echo /, drop: { on: 'command', times: 99 } }] });
     const transport = await connect(server, { max_retries: 1 });
@@ -150,6 +160,26 @@ describe('chaoslab WinRM transport against the WinRM test server', () => {
     const transport = await connect(server, { max_retries: 2 });
     await expect(transport.exec('# always')).rejects.toMatchObject({ code: 'TRANSPORT_UNREACHABLE' });
     expect(server.stats.drops).toBe(3);
+  });
+
+  it('deletes the shells a dropped connection left behind, so repeated drops never reach MaxShellsPerUser', async () => {
+    const rules = [1, 2, 3].map((n) => ({ match: new RegExp(`# drop-${n}`), drop: { on: 'command' as const, times: 1 }, reply: { stdout: `ok ${n}` } }));
+    const server = await serve({ auth: 'ntlm', maxShells: 2, rules });
+    const transport = await connect(server);
+    await transport.exec('# warm up');
+    for (const n of [1, 2, 3]) await expect(transport.exec(`# drop-${n}`)).resolves.toMatchObject({ stdout: `ok ${n}` });
+    expect(server.stats.drops).toBe(3);
+    // the shell in use stays; every one stranded by a drop is deleted on the new connection
+    await waitFor(async () => (server.host.shells.size === 1 ? true : undefined), { clock: systemClock, timeoutMs: 5000, intervalMs: 20, description: 'stranded shells to be deleted' });
+    await transport.close();
+    expect(server.host.shells.size).toBe(0);
+  });
+
+  it('decodes CLIXML error records on stderr into text', async () => {
+    const clixml = '#< CLIXML\r\n<Objs Version="1.1.0.1" xmlns="http://schemas.microsoft.com/powershell/2004/04"><S S="Error">Access is denied_x000D__x000A_</S></Objs>';
+    const server = await serve({ auth: 'basic', rules: [{ match: /denied/, reply: { stderr: clixml, exitCode: 2 } }] });
+    const transport = await connect(server);
+    await expect(transport.exec('# denied')).resolves.toMatchObject({ stderr: 'Access is denied\r\n', exitCode: 2 });
   });
 
   it('maps the WS-Man quota fault to TRANSPORT_QUOTA', async () => {

@@ -35,7 +35,14 @@ interface FirewallHost {
   reverted: string[];
   /** Check scripts hang (as a wedged WinRM service does) once the fault is injected. */
   hangChecksAfterInject: boolean;
+  /** Group Policy sets the firewall profiles' state (the RSOP store says so). */
+  gpoManaged?: boolean;
+  /** Check scripts fail (exit 2, CLIXML on stderr, as the check wrapper reports an error) once the fault is injected. */
+  checksErrAfterInject?: boolean;
 }
+
+/** What PowerShell writes to a redirected stderr for the wrapper's `check failed: …` line. */
+const ACCESS_DENIED = '#< CLIXML\r\n<Objs Version="1.1.0.1" xmlns="http://schemas.microsoft.com/powershell/2004/04"><S S="Error">check failed: Access is denied._x000D__x000A_</S></Objs>';
 
 const SNAPSHOT = '[{"name":"Domain","enabled":true},{"name":"Private","enabled":true},{"name":"Public","enabled":true}]';
 
@@ -43,6 +50,7 @@ function firewallRules(state: FirewallHost, healAfterMs: number): ScriptRule[] {
   const drifted = () => state.injectedAt !== undefined && state.reverted.length === 0 && (state.healedAt === undefined || Date.now() < state.healedAt);
   return [
     { match: /ToUnixTimeMilliseconds/, reply: () => ({ stdout: `${Date.now()}\r\n` }) },
+    { match: /-PolicyStore RSOP/, reply: () => (state.gpoManaged ? { stdout: 'GPO-managed: Group Policy sets the firewall state of these profiles\r\n', exitCode: 1 } : {}) },
     { match: /ConvertTo-Json[^]*Get-NetFirewallProfile/, reply: { stdout: `${SNAPSHOT}\r\n` } },
     {
       match: /Set-NetFirewallProfile -Name 'Domain','Private','Public' -Enabled False/,
@@ -53,12 +61,17 @@ function firewallRules(state: FirewallHost, healAfterMs: number): ScriptRule[] {
       },
     },
     {
-      match: /Where-Object \{ \$_\.Enabled -ne 'True' \}/,
-      reply: () => (state.hangChecksAfterInject && state.injectedAt !== undefined && state.reverted.length === 0 ? { delayMs: 60_000 } : { exitCode: drifted() ? 1 : 0 }),
+      match: /-PolicyStore ActiveStore [^]*Where-Object \{ \[string\]\$_\.Enabled -ne 'True' \}/,
+      reply: () => {
+        const injected = state.injectedAt !== undefined && state.reverted.length === 0;
+        if (injected && state.hangChecksAfterInject) return { delayMs: 60_000 };
+        if (injected && state.checksErrAfterInject) return { stderr: ACCESS_DENIED, exitCode: 2 };
+        return { exitCode: drifted() ? 1 : 0 };
+      },
     },
     { match: /foreach \(\$entry in @\(\$snapshot\)\)/, reply: (script) => (state.reverted.push(script), {}) },
     // The agent's JSONL log: measured before the injection, then followed from that byte offset: one line once healed.
-    { match: /Get-Item -LiteralPath 'C:\\ProgramData\\Agent\\events\.jsonl'[^]*CreationTimeUtc/, reply: { stdout: `${LOG_IDENTITY} ${LOG_SIZE}\r\n` } },
+    { match: /\$path = 'C:\\ProgramData\\Agent\\events\.jsonl'\nif \(Test-Path[^]*FileId/, reply: { stdout: `${LOG_IDENTITY} ${LOG_SIZE}\r\n` } },
     { match: /\$path = 'C:\\ProgramData\\Agent\\events\.jsonl'[^]*chaoslab-tail/, reply: () => ({ live: agentLog(state) }) },
   ];
 }
@@ -67,8 +80,8 @@ function healedEvent(state: FirewallHost) {
   return { kind: 'healed', at: new Date(state.healedAt!).toISOString(), host: 'dc01', check_type: 'firewall_status', runbook: 'RB-WIN-SEC-001', tier: 'L1', id: 'h1' };
 }
 
-/** The agent log's creation time (ticks) and length before the attempt, as the measuring script prints them. */
-const LOG_IDENTITY = '638000000000000000';
+/** The agent log's volume serial and file id, and its length before the attempt, as the measuring script prints them. */
+const LOG_IDENTITY = '5e2a91c0-000500000000a1b2';
 const LOG_SIZE = 1_048_576;
 
 /** The follow script's output: its header (same file, from the measured offset), then the heal line. */
@@ -182,6 +195,24 @@ describe('engine over WinRM: a Windows scenario end to end', () => {
     expect(winrm.host.scripts().filter((r) => r.shellId === tail!.shellId)).toEqual([tail]);
     expect(winrm.host.signals.some((signal) => signal.shellId === tail!.shellId)).toBe(true);
     expect(winrm.host.shells.has(tail!.shellId)).toBe(false);
+  });
+
+  it('a GPO-managed firewall is skipped as not_applicable: nothing injected, nothing counted against the healer', async () => {
+    const state: FirewallHost = { reverted: [], hangChecksAfterInject: false, gpoManaged: true };
+    const { result, winrm, journal } = await runWindowsScenario(state, 1500);
+    const [attempt] = result.model.attempts;
+    expect(attempt!.verdict).toEqual({ kind: 'skipped', reason: 'not_applicable', detail: 'not applicable here: GPO-managed: Group Policy sets the firewall state of these profiles' });
+    expect(winrm.host.scripts().some((r) => r.script.includes('Set-NetFirewallProfile'))).toBe(false);
+    expect(state.injectedAt).toBeUndefined();
+    expect((await journal.pending()).entries).toEqual([]);
+  });
+
+  it('a check that keeps erring is probe_error (never flapped or not_healed), its CLIXML decoded in the detail; the fault is reverted', async () => {
+    const state: FirewallHost = { reverted: [], hangChecksAfterInject: false, checksErrAfterInject: true };
+    const { result } = await runWindowsScenario(state, 60_000);
+    const [attempt] = result.model.attempts;
+    expect(attempt!.verdict).toMatchObject({ kind: 'inconclusive', reason: 'probe_error', detail: 'confirm_drift: check exited 2: check failed: Access is denied.' });
+    expect(state.reverted).toHaveLength(1);
   });
 
   it('WinRM timeouts during observe make the attempt inconclusive, never not_healed', async () => {

@@ -20,7 +20,11 @@ done
 here=$(dirname "$0")
 printf %s "$encoded" | base64 -d | iconv -f UTF-16LE -t UTF-8 > "$here/last-script.ps1"
 printf 'h\\303\\251llo \\342\\234\\223\\n'
-printf 'a warning\\n' >&2
+if grep -q '# fail with CLIXML' "$here/last-script.ps1"; then
+  printf '#< CLIXML\\r\\n<Objs Version="1.1.0.1" xmlns="http://schemas.microsoft.com/powershell/2004/04"><S S="Error">check failed: Access is denied._x000D__x000A_</S></Objs>' >&2
+else
+  printf 'a warning\\n' >&2
+fi
 code=$(tail -n 1 "$here/last-script.ps1" | sed -n 's/^exit \\([0-9][0-9]*\\)$/\\1/p')
 exit \${code:-0}
 `;
@@ -49,6 +53,16 @@ describe('OpenSSH for Windows: PowerShell over ssh', () => {
       expect(result).toMatchObject({ stdout: 'héllo ✓\n', stderr: 'a warning\n', exitCode: 7 });
       expect((await readFile(join(shimDir, 'last-script.ps1'), 'utf8')).endsWith(script)).toBe(true);
       expect(transport.shell).toBe('powershell');
+    } finally {
+      await transport.close();
+    }
+  });
+
+  it('decodes the CLIXML PowerShell writes to a redirected stderr', async () => {
+    const transport = createSshTransport(sshdHostConfig(sshd, { transport: { shell: 'powershell' } }), fixtureTransportContext());
+    try {
+      const result = await transport.exec('# fail with CLIXML\nexit 2', { timeoutMs: 20_000 });
+      expect(result).toMatchObject({ stderr: 'check failed: Access is denied.\r\n', exitCode: 2 });
     } finally {
       await transport.close();
     }

@@ -116,4 +116,13 @@ describe('WinRM test server driven by pywinrm', () => {
     expect(result).toEqual({ stdout: 'slept', stderr: '', status: 0 });
     expect(s.stats.operationTimeouts).toBeGreaterThanOrEqual(2);
   });
+
+  it('a command line over 8191 characters only once %TEMP% is expanded is refused as cmd.exe refuses it', async () => {
+    const s = await start({ auth: 'basic' });
+    const target = '"%TEMP%\\chaoslab-00000000-0000-0000-0000-000000000000.b64"';
+    const chunk = 'A'.repeat(8191 - 'echo  >> '.length - target.length);
+    const [result] = await runPywinrm({ endpoint: s.url, transport: 'basic', user: USER, password: PASSWORD, ops: [{ kind: 'cmd', command: 'echo', args: [chunk, '>>', target] }] });
+    expect(result).toEqual({ stdout: '', stderr: 'The input line is too long.\r\n', status: 1 });
+    expect(s.host.recorded.map((r) => r.kind)).toEqual(['refused']);
+  });
 });

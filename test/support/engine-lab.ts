@@ -75,8 +75,8 @@ function scenarioYaml(s: FileScenario, file: string): string {
     `  snapshot: cat ${file}`,
     // a no-take injection must not even truncate the file: the healer would see that transient drift and (rightly) heal it
     s.injectionDoesNotTake ? `  inject: test -f ${file}` : `  inject: printf 'drifted\\n' > ${file}`,
-    // like real checks, it says what it found when the host is drifted (evidence in reports)
-    `  check: ${s.checkHangs ? 'sleep 30; ' : ''}found=$(cat ${file}); test "$found" = secure || { echo "${file} holds $found"; exit 1; }`,
+    // like real checks, it says what it found when the host is drifted (evidence in reports), and exits 2 when it cannot read the file (a probe error)
+    `  check: ${s.checkHangs ? 'sleep 30; ' : ''}found=$(cat ${file}) || exit 2; test "$found" = secure || { echo "${file} holds $found"; exit 1; }`,
     s.revertDoesNothing ? '  revert: "true"' : `  revert: ${s.revertDelaySeconds ? `sleep ${s.revertDelaySeconds}; ` : ''}printf '%s\\n' {{snapshot}} > ${file}`,
     '',
   ].join('\n');

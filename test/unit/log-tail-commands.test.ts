@@ -48,6 +48,22 @@ describe('log tail commands', () => {
     expect(parseMeasurement((await run('/bin/sh', ['-c', measureCommand('posix', join(dir.path, 'none.log'))])).stdout)).toEqual({ identity: '', offset: 0 });
   });
 
+  it('PowerShell: a file is known by its NTFS file id, not its creation time (tunnelling keeps that across rename-then-create)', () => {
+    const follow = followCommand('powershell', 'C:\\logs\\agent.jsonl', { identity: '0a1b2c3d-0001000000004f2a', offset: 4096 });
+    const measure = measureCommand('powershell', 'C:\\logs\\agent.jsonl');
+    for (const script of [measure, follow]) {
+      expect(script).not.toMatch(/CreationTime/);
+      expect(script).toContain('GetFileInformationByHandle(stream.SafeFileHandle, info)');
+    }
+    // the volume serial and the 64-bit index, from BY_HANDLE_FILE_INFORMATION's offsets
+    expect(follow).toContain('ToUInt32(info, 28).ToString("x8") + "-" + System.BitConverter.ToUInt32(info, 44).ToString("x8") + System.BitConverter.ToUInt32(info, 48).ToString("x8")');
+    // start: a different file at the path (or a shorter one) is read from byte 0
+    expect(follow).toContain("$identity = [Chaoslab.FileId]::Of($file)\n  if ($identity -ne $wanted -or $file.Length -lt $offset) { $offset = 0 }");
+    // while reading: the path is opened anew and its id compared with the held file's
+    expect(follow).toMatch(/try \{ \$named = \[System\.IO\.File\]::Open\(\$path, [^)]+\) \} catch \{ break \}\n\s+try \{ \$rotated = \[Chaoslab\.FileId\]::Of\(\$named\) -ne \$identity \} finally \{ \$named\.Dispose\(\) \}\n\s+if \(\$rotated\) \{ break \}/);
+    expect(parseMeasurement('0a1b2c3d-0001000000004f2a 8192\r\n')).toEqual({ identity: '0a1b2c3d-0001000000004f2a', offset: 8192 });
+  });
+
   it('reads the header of either shell and refuses anything else', () => {
     expect(parseHeader('chaoslab-tail 42 100\n')).toEqual({ identity: '42', offset: 100 });
     expect(parseHeader('chaoslab-tail 638000000000000000 0\r\n')).toEqual({ identity: '638000000000000000', offset: 0 });

@@ -27,6 +27,16 @@ hosts:
     transport: { kind: ssh, user: root, key: env:KEY, insecure_host_key: true }
 `;
 
+/** A lab of Windows hosts reached over WinRM, one role each. */
+function adLab(...hosts: [name: string, role: string][]): string {
+  const entries = hosts.map(([name, role]) => `  - name: ${name}
+    platform: windows
+    roles: [${role}]
+    transport: { kind: winrm, user: 'LAB\\chaoslab', password: env:P }
+`);
+  return `kind: lab\nname: ad\nhosts:\n${entries.join('')}`;
+}
+
 describe('Windows scenarios of the reference run', () => {
   it('load against the example AD lab with the catalogue check types and runbooks', async () => {
     const project = await loadProject({ scenarioPaths: ['scenarios/windows'], labPath: 'lab/examples/windows-ad-lab.yaml' });
@@ -53,14 +63,7 @@ describe('Windows scenarios of the reference run', () => {
     await using dir = await tempDir('win-guard-');
     const lab = join(dir.path, 'lab.yaml');
     const scenario = join(dir.path, 'win-stop-winrm.yaml');
-    await writeFile(lab, `kind: lab
-name: ad
-hosts:
-  - name: dc01
-    platform: windows
-    roles: [dc]
-    transport: { kind: winrm, user: 'LAB\\chaoslab', password: env:P }
-`);
+    await writeFile(lab, adLab(['dc01', 'dc']));
     await writeFile(scenario, `id: win-stop-winrm
 title: Stop WinRM
 platform: windows
@@ -75,5 +78,28 @@ fault: { use: windows.service_state, with: { service: WinRM, state: disabled } }
       code: 'CHAOSLAB_UNSAFE_FAULT',
       message: expect.stringMatching(/win-stop-winrm\.yaml:\d+:\d+ fault\.use: unsafe fault: windows\.service_state touches the management plane of host dc01: service WinRM/),
     });
+  });
+
+  it('refuses enabling the Guest account on a domain controller (the domain Guest), allows it on a workstation', async () => {
+    await using dir = await tempDir('win-guard-');
+    const lab = join(dir.path, 'lab.yaml');
+    await writeFile(lab, adLab(['dc01', 'dc'], ['ws01', 'ws']));
+    const scenario = (target: string) => `id: win-guest-${target}
+title: Guest enabled
+platform: windows
+target: ${target}
+check_type: guest_account
+sla: 1m
+window: 2m
+expect: { outcome: heal }
+fault: { use: windows.guest_account_enabled }
+`;
+    await writeFile(join(dir.path, 'dc.yaml'), scenario('dc'));
+    await writeFile(join(dir.path, 'ws.yaml'), scenario('ws'));
+    await expect(loadProject({ scenarioPaths: [join(dir.path, 'dc.yaml')], labPath: lab })).rejects.toMatchObject({
+      code: 'CHAOSLAB_UNSAFE_FAULT',
+      message: expect.stringMatching(/dc\.yaml:\d+:\d+ fault\.use: unsafe fault: windows\.guest_account_enabled touches the management plane of host dc01: account Guest/),
+    });
+    await expect(loadProject({ scenarioPaths: [join(dir.path, 'ws.yaml')], labPath: lab })).resolves.toBeDefined();
   });
 });

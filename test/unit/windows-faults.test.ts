@@ -24,13 +24,14 @@ const NASTY_PARAMS: Record<string, Record<string, unknown>> = {
   'windows.defender_exclusion': { path: `C:\\Chaos'$(x)\`\n` },
   'windows.service_state': { service: 'Chaos$Svc', state: 'disabled' },
   'windows.audit_policy_disabled': { subcategory: 'Other Logon/Logoff Events' },
-  'windows.guest_account_enabled': { account: NASTY },
+  'windows.guest_account_enabled': {},
 };
 
 function build(fault: FaultDefinition, params: Record<string, unknown>) {
   const parsed = fault.params.parse(params);
   const commands = fault.build(parsed);
-  return { parsed, commands, scripts: { snapshot: commands.snapshot ?? '', inject: commands.inject, check: commands.check, revert: commands.revert(NASTY_SNAPSHOT) } };
+  const applicable = commands.applicable === undefined ? {} : { applicable: commands.applicable };
+  return { parsed, commands, scripts: { ...applicable, snapshot: commands.snapshot ?? '', inject: commands.inject, check: commands.check, revert: commands.revert(NASTY_SNAPSHOT) } };
 }
 
 const windowsHost = (transport: Record<string, unknown>) =>
@@ -63,9 +64,10 @@ describe('Windows fault library', () => {
       expect(splitLiterals(scripts.revert).literals).toContain(NASTY_SNAPSHOT);
     });
 
-    it('stops at the first error and decides drift by exit code', () => {
+    it('stops at the first error and decides drift by exit code; a check that errs exits 2, not 1', () => {
       for (const script of Object.values(scripts)) expect(script.startsWith("$ErrorActionPreference = 'Stop'\n")).toBe(true);
       expect(scripts.check).toMatch(/exit 1 } else { exit 0 }/);
+      expect(scripts.check).toMatch(/^\$ErrorActionPreference = 'Stop'\ntry \{\n[^]*\n\} catch \{\n {2}\[Console\]::Error\.WriteLine\('check failed: ' \+ \$_\.ToString\(\)\)\n {2}exit 2\n\}$/);
     });
 
     it('declares resources for the scheduler', () => {
@@ -82,13 +84,29 @@ describe('Windows fault library', () => {
   it.each([
     ['windows.dns_client_hijack', { servers: ['10.0.0.53'] }, /documentation address/],
     ['windows.dns_client_hijack', { servers: ['8.8.8.8'] }, /documentation address/],
-    ['windows.audit_policy_disabled', { subcategory: 'Logon"; calc' }, /native command/],
+    ['windows.audit_policy_disabled', { subcategory: 'Logon"; calc' }, /subcategory GUID/],
+    ['windows.audit_policy_disabled', { subcategory: 'Anmelden' }, /subcategory GUID/],
     ['windows.registry_value', { path: 'SOFTWARE\\x', name: 'n', value: 'v' }, /registry path/],
     ['windows.service_state', { service: 'W32Time', state: 'paused' }, /stopped|disabled/],
     ['windows.firewall_profiles_off', { profiles: ['Everything'] }, /Domain|Private|Public/],
     ['windows.smb_signing_not_required', { extra: 1 }, /extra|Unrecognized/i],
   ] as const)('%s rejects %j', (name, params, message) => {
     expect(() => getFault(name)!.params.parse(params)).toThrow(message);
+  });
+});
+
+describe('management-plane guard on Windows: the Guest account of a domain controller', () => {
+  const guest = getFault('windows.guest_account_enabled')!;
+  const touchesGuest = (roles: string[]) =>
+    footprintTouches(guest.footprint(guest.params.parse({})), defaultWindowsProtect(hostSchema.parse({ name: 'h', platform: 'windows', roles, transport: { kind: 'winrm', user: 'LAB\\chaoslab', password: 'env:P' } }))).map((t) => t.what);
+
+  it.each([['dc'], ['DC', 'windows'], ['domain-controller']])('is refused on a host with role %s', (...roles) => {
+    expect(touchesGuest(roles)).toEqual(['account Guest']);
+  });
+
+  it('is allowed on workstations and member servers', () => {
+    expect(touchesGuest(['ws', 'windows'])).toEqual([]);
+    expect(touchesGuest(['srv'])).toEqual([]);
   });
 });
 
@@ -103,7 +121,8 @@ describe('management-plane guard on Windows', () => {
   it('protects WinRM, HTTP.sys, sshd, the listener ports, the firewall rules and the harness account', () => {
     expect(plane.services).toEqual(['WinRM', 'HTTP', 'sshd']);
     expect(plane.ports).toEqual(expect.arrayContaining([5985, 5986, 22]));
-    expect(plane.accounts).toEqual(['LAB\\chaoslab', 'chaoslab']);
+    // dc01 has the dc role: its built-in Guest is the domain's
+    expect(plane.accounts).toEqual(['LAB\\chaoslab', 'chaoslab', 'Guest']);
     expect(plane.paths).toContain('firewall-rule:WINRM-HTTP-In-TCP');
     expect(defaultWindowsProtect(windowsHost({ scheme: 'http', auth: 'ntlm', port: 15985 })).ports).toContain(15985);
   });
@@ -119,7 +138,6 @@ describe('management-plane guard on Windows', () => {
   it('refuses registry faults under the WinRM configuration and account faults on the harness account', () => {
     expect(touches('windows.registry_value', { path: 'HKLM:\\SOFTWARE\\Microsoft\\Windows\\CurrentVersion\\WSMAN\\Service', name: 'allow_unencrypted', value: 0, type: 'DWord' })).toHaveLength(1);
     expect(touches('windows.registry_value', { path: 'HKLM:\\SOFTWARE\\Chaoslab', name: 'x', value: 'y' })).toEqual([]);
-    expect(touches('windows.guest_account_enabled', { account: 'chaoslab' })).toEqual(['account chaoslab']);
-    expect(touches('windows.guest_account_enabled', {})).toEqual([]);
+    expect(touches('windows.registry_value', { path: 'HKLM:\\SOFTWARE\\Policies\\Microsoft\\Windows\\WinRM\\Service', name: 'x', value: 'y' })).toHaveLength(1);
   });
 });

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { posixReadValue } from '../../quoting/posix-check.js';
 import { sh } from '../../quoting/shell.js';
 import { defineFault } from '../fault.js';
 import { absolutePath, restoreFile, snapshotFile } from './file-state.js';
@@ -33,7 +34,7 @@ export const resolverHijack = defineFault({
     snapshot: snapshotFile(p.path),
     // `>` rewrites in place: the engine bind-mounts resolv.conf, a rename would fail.
     inject: sh`printf 'nameserver %s\n' ${p.nameserver} > ${p.path}`,
-    check: sh`test "$(awk '$1=="nameserver" {print $2; exit}' ${p.path})" = ${p.compliant}`,
+    check: `${posixReadValue(sh`awk '$1=="nameserver" {print $2; exit}' ${p.path}`)}; ${sh`test "$value" = ${p.compliant}`}`,
     revert: (snapshot) => restoreFile(p.path, snapshot),
   }),
 });

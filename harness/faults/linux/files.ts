@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { posixReadValue } from '../../quoting/posix-check.js';
 import { sh } from '../../quoting/shell.js';
 import { defineFault } from '../fault.js';
 import { absolutePath, octalMode, restoreFile, snapshotFile, statMode } from './file-state.js';
@@ -16,7 +17,7 @@ export const fileMode = defineFault({
   build: (p) => ({
     snapshot: sh`stat -c %a ${p.path}`,
     inject: sh`chmod ${p.mode} ${p.path}`,
-    check: sh`test "$(stat -c %a ${p.path})" = ${statMode(p.compliant)}`,
+    check: `${posixReadValue(sh`stat -c %a ${p.path}`)}; ${sh`test "$value" = ${statMode(p.compliant)}`}`,
     revert: (snapshot) => sh`chmod ${fileModeOrThrow(snapshot)} ${p.path}`,
   }),
 });

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { posixReadValue } from '../../quoting/posix-check.js';
 import { sh } from '../../quoting/shell.js';
 import { defineFault } from '../fault.js';
 
@@ -23,7 +24,7 @@ export const sysctlValue = defineFault({
   build: (p) => ({
     snapshot: sh`sysctl -n ${p.parameter}`,
     inject: sh`sysctl -q -w ${`${p.parameter}=${p.value}`}`,
-    check: sh`test "$(sysctl -n ${p.parameter})" = ${p.compliant}`,
+    check: `${posixReadValue(sh`sysctl -n ${p.parameter}`)}; ${sh`test "$value" = ${p.compliant}`}`,
     revert: (snapshot) => {
       if (!/^[0-9]+$/.test(snapshot)) throw new Error(`snapshot of ${p.parameter} is not a number: ${JSON.stringify(snapshot)}`);
       return sh`sysctl -q -w ${`${p.parameter}=${snapshot}`}`;

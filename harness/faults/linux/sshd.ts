@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { posixReadValue } from '../../quoting/posix-check.js';
 import { sh } from '../../quoting/shell.js';
 import { defineFault } from '../fault.js';
 import { absolutePath, restoreFile, snapshotFile } from './file-state.js';
@@ -34,7 +35,7 @@ export const sshdOption = defineFault({
       snapshot: snapshotFile(p.path),
       inject: sh`if grep -qiE ${firstLine} ${p.path}; then sed -i -E ${replace} ${p.path}; else printf '%s %s\n' ${p.option} ${p.value} >> ${p.path}; fi`,
       // sshd takes the first occurrence of a keyword: so does the check.
-      check: sh`test "$(awk -v opt=${p.option.toLowerCase()} 'tolower($1)==opt {print $2; exit}' ${p.path})" = ${p.compliant}`,
+      check: `${posixReadValue(sh`awk -v opt=${p.option.toLowerCase()} 'tolower($1)==opt {print $2; exit}' ${p.path}`)}; ${sh`test "$value" = ${p.compliant}`}`,
       revert: (snapshot) => restoreFile(p.path, snapshot),
     };
   },

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { psCheck } from '../../quoting/powershell.js';
 import { ps } from '../../quoting/shell.js';
 
 /** Shared pieces of the Windows faults: snapshots travel as compact JSON on stdout. */
@@ -18,6 +19,15 @@ export function driftedWhen(condition: string): string {
   return `if (${condition}) { exit 1 } else { exit 0 }`;
 }
 
+/**
+ * A fault's applicability preflight: each test is a condition and the reason
+ * printed when it holds (exit 1: not applicable here); none holds → exit 0.
+ * Errors exit 2 like a check's (could not tell).
+ */
+export function notApplicableWhen(...tests: readonly { readonly when: string; readonly reason: string }[]): string {
+  return psCheck(...tests.map(({ when, reason }) => `if (${when}) { [Console]::Out.WriteLine(${ps`${reason}`}); exit 1 }`), 'exit 0');
+}
+
 /** RFC 5737 documentation networks: configuration that can never reach a real host. */
 const DOCUMENTATION_NETS = [/^192\.0\.2\./, /^198\.51\.100\./, /^203\.0\.113\./];
 
@@ -28,11 +38,18 @@ export const documentationAddress = z
     message: 'must be an RFC 5737 documentation address (192.0.2.x, 198.51.100.x, 203.0.113.x): the fault changes configuration and must never point at a real resolver',
   });
 
-/** Windows names passed to native tools (auditpol) cannot carry quotes: PowerShell 5.1 mangles them. */
-export const nativeSafeName = z.string().min(1).regex(/^[A-Za-z0-9 _./{}()-]+$/, 'letters, digits, spaces and _ . / { } ( ) - only (passed to a native command)');
-
 export const registryPath = z
   .string()
   .min(1)
   .regex(/^(HKLM|HKCU|HKU|HKCR|HKCC):\\[^\0]*$/, 'must be a registry path like HKLM:\\SOFTWARE\\Vendor (PowerShell provider form)')
   .refine((path) => !path.endsWith('\\'), 'must not end with a backslash');
+
+/** PowerShell creates only the HKLM: and HKCU: drives; the other hives are reached through the Registry provider. */
+const PROVIDER_ROOTS: Readonly<Record<string, string>> = { HKU: 'HKEY_USERS', HKCR: 'HKEY_CLASSES_ROOT', HKCC: 'HKEY_CURRENT_CONFIG' };
+
+/** `HKU:\S-1-5-19\X` → `Registry::HKEY_USERS\S-1-5-19\X`; HKLM: and HKCU: paths stay as written. */
+export function registryProviderPath(path: string): string {
+  const drive = path.slice(0, path.indexOf(':'));
+  const root = PROVIDER_ROOTS[drive];
+  return root === undefined ? path : `Registry::${root}${path.slice(drive.length + 1)}`;
+}

@@ -1,14 +1,18 @@
 import { z } from 'zod';
-import { psScript } from '../../quoting/powershell.js';
+import { psCheck, psScript } from '../../quoting/powershell.js';
 import { ps } from '../../quoting/shell.js';
 import { defineFault } from '../fault.js';
-import { driftedWhen, loadSnapshot, printJson } from './common.js';
+import { driftedWhen, loadSnapshot, notApplicableWhen, printJson } from './common.js';
 
 const params = z.strictObject({
   path: z.string().min(1).regex(/^[A-Za-z]:\\/, 'an absolute Windows path like C:\\ProgramData\\x').default('C:\\ProgramData\\chaoslab-excluded'),
 });
 
-/** A Microsoft Defender exclusion path (malware there is no longer scanned). */
+/**
+ * A Microsoft Defender exclusion path (malware there is no longer scanned).
+ * With another antivirus installed (Defender off) or Defender removed, the
+ * Mp cmdlets fail (0x800106ba): the fault is not applicable there.
+ */
 export const defenderExclusion = defineFault({
   name: 'windows.defender_exclusion',
   platform: 'windows',
@@ -19,9 +23,14 @@ export const defenderExclusion = defineFault({
   build: ({ path }) => {
     const present = ps`@((Get-MpPreference).ExclusionPath) -contains ${path}`;
     return {
+      applicable: notApplicableWhen(
+        { when: "$null -eq (Get-Command -Name Get-MpComputerStatus -ErrorAction SilentlyContinue)", reason: 'Defender not active: the Defender cmdlets are not installed' },
+        { when: "[string](Get-Service -Name WinDefend -ErrorAction SilentlyContinue).Status -ne 'Running'", reason: 'Defender not active: the WinDefend service is not running (another antivirus, or Defender removed)' },
+        { when: '-not (Get-MpComputerStatus).AntivirusEnabled', reason: 'Defender not active: Defender Antivirus is disabled (another antivirus is the active one)' },
+      ),
       snapshot: psScript(printJson(`[ordered]@{ present = (${present}) }`)),
       inject: psScript(ps`Add-MpPreference -ExclusionPath ${path}`),
-      check: psScript(driftedWhen(present)),
+      check: psCheck(driftedWhen(present)),
       revert: (snapshot) => psScript(loadSnapshot(snapshot), ps`if (-not $snapshot.present) { Remove-MpPreference -ExclusionPath ${path} }`),
     };
   },

@@ -1,8 +1,8 @@
 import { z } from 'zod';
-import { psScript } from '../../quoting/powershell.js';
+import { psCheck, psScript } from '../../quoting/powershell.js';
 import { ps } from '../../quoting/shell.js';
 import { defineFault } from '../fault.js';
-import { documentationAddress, driftedWhen, loadSnapshot, printJson } from './common.js';
+import { documentationAddress, driftedWhen, loadSnapshot, notApplicableWhen, printJson } from './common.js';
 
 const params = z.strictObject({
   /** Interface alias; default: the interface of the IPv4 default route with the lowest metric. */
@@ -10,10 +10,19 @@ const params = z.strictObject({
   servers: z.array(documentationAddress).min(1).default(['192.0.2.53']),
 });
 
+/** The default route's interface; an isolated lab may have none (preflight says so before anything runs). */
+const DEFAULT_ROUTE = "@(Get-NetRoute -DestinationPrefix '0.0.0.0/0' -ErrorAction SilentlyContinue | Sort-Object -Property RouteMetric)";
+
 function resolveAlias(alias: string | undefined): string {
   return alias === undefined
-    ? "$alias = (Get-NetRoute -DestinationPrefix '0.0.0.0/0' | Sort-Object -Property RouteMetric | Select-Object -First 1).InterfaceAlias"
+    ? [`$route = ${DEFAULT_ROUTE} | Select-Object -First 1`, "if ($null -eq $route) { throw 'no IPv4 default route: set interface_alias' }", '$alias = $route.InterfaceAlias'].join('\n')
     : ps`$alias = ${alias}`;
+}
+
+function applicable(alias: string | undefined): string {
+  return alias === undefined
+    ? notApplicableWhen({ when: `${DEFAULT_ROUTE}.Count -eq 0`, reason: 'no IPv4 default route to pick the interface from (an isolated lab): set interface_alias in the scenario' })
+    : notApplicableWhen({ when: ps`$null -eq (Get-NetAdapter -InterfaceAlias ${alias} -ErrorAction SilentlyContinue)`, reason: `no network adapter named ${alias}` });
 }
 
 /**
@@ -30,6 +39,7 @@ export const dnsClientHijack = defineFault({
   resources: () => ['dns_client'],
   footprint: () => ({}),
   build: ({ interface_alias, servers }) => ({
+    applicable: applicable(interface_alias),
     snapshot: psScript(
       resolveAlias(interface_alias),
       '$guid = (Get-NetAdapter -InterfaceAlias $alias).InterfaceGuid',
@@ -37,7 +47,7 @@ export const dnsClientHijack = defineFault({
       printJson('[ordered]@{ alias = $alias; static = ($static.Trim() -ne \'\'); servers = @((Get-DnsClientServerAddress -InterfaceAlias $alias -AddressFamily IPv4).ServerAddresses) }'),
     ),
     inject: psScript(resolveAlias(interface_alias), ps`Set-DnsClientServerAddress -InterfaceAlias $alias -ServerAddresses ${servers}`),
-    check: psScript(
+    check: psCheck(
       resolveAlias(interface_alias),
       ps`$hijack = @(${servers})`,
       driftedWhen('@((Get-DnsClientServerAddress -InterfaceAlias $alias -AddressFamily IPv4).ServerAddresses | Where-Object { $hijack -contains $_ }).Count -gt 0'),

@@ -1,14 +1,23 @@
 import { z } from 'zod';
-import { psScript } from '../../quoting/powershell.js';
+import { psCheck, psScript } from '../../quoting/powershell.js';
 import { ps } from '../../quoting/shell.js';
 import { defineFault } from '../fault.js';
-import { driftedWhen, loadSnapshot, printJson } from './common.js';
+import { driftedWhen, loadSnapshot, notApplicableWhen, printJson } from './common.js';
 
 const params = z.strictObject({
   profiles: z.array(z.enum(['Domain', 'Private', 'Public'])).min(1).default(['Domain', 'Private', 'Public']),
 });
 
-/** All (or some) Windows Firewall profiles turned off. WinRM's own rules are untouched. */
+/**
+ * All (or some) Windows Firewall profiles turned off. WinRM's own rules are untouched.
+ *
+ * Without -PolicyStore the NetSecurity cmdlets read and write the local
+ * PersistentStore; what the firewall enforces is the ActiveStore, where Group
+ * Policy wins. So the check reads the ActiveStore, and a profile whose state a
+ * GPO sets (RSOP store: anything but NotConfigured) makes the fault not
+ * applicable: the local change would not take, or the GPO would undo it.
+ * (No GPO at all can mean no RSOP objects: that is "applicable".)
+ */
 export const firewallProfilesOff = defineFault({
   name: 'windows.firewall_profiles_off',
   platform: 'windows',
@@ -17,9 +26,13 @@ export const firewallProfilesOff = defineFault({
   resources: () => ['firewall'],
   footprint: () => ({}),
   build: ({ profiles }) => ({
+    applicable: notApplicableWhen({
+      when: ps`@(Get-NetFirewallProfile -PolicyStore RSOP -Name ${profiles} -ErrorAction SilentlyContinue | Where-Object { [string]$_.Enabled -ne 'NotConfigured' }).Count -gt 0`,
+      reason: 'GPO-managed: Group Policy sets the firewall state of these profiles',
+    }),
     snapshot: psScript(printJson(ps`@(Get-NetFirewallProfile -Name ${profiles} | ForEach-Object { [ordered]@{ name = $_.Name; enabled = ($_.Enabled -eq 'True') } })`)),
     inject: psScript(ps`Set-NetFirewallProfile -Name ${profiles} -Enabled False`),
-    check: psScript(driftedWhen(ps`@(Get-NetFirewallProfile -Name ${profiles} | Where-Object { $_.Enabled -ne 'True' }).Count -gt 0`)),
+    check: psCheck(driftedWhen(ps`@(Get-NetFirewallProfile -PolicyStore ActiveStore -Name ${profiles} | Where-Object { [string]$_.Enabled -ne 'True' }).Count -gt 0`)),
     revert: (snapshot) =>
       psScript(
         loadSnapshot(snapshot),

@@ -1,8 +1,8 @@
 import { z } from 'zod';
-import { psScript } from '../../quoting/powershell.js';
+import { psCheck, psScript } from '../../quoting/powershell.js';
 import { ps } from '../../quoting/shell.js';
 import { defineFault } from '../fault.js';
-import { driftedWhen, loadSnapshot, printJson } from './common.js';
+import { driftedWhen, loadSnapshot, notApplicableWhen, printJson } from './common.js';
 
 const params = z.strictObject({
   /** Interface alias; default: every connection profile that is not domain-authenticated. */
@@ -13,6 +13,19 @@ function profiles(alias: string | undefined): string {
   return alias === undefined
     ? "@(Get-NetConnectionProfile | Where-Object { $_.NetworkCategory -ne 'DomainAuthenticated' })"
     : ps`@(Get-NetConnectionProfile -InterfaceAlias ${alias})`;
+}
+
+/** Windows sets DomainAuthenticated itself (it reached a DC); nobody can change that category. */
+function applicable(alias: string | undefined): string {
+  return alias === undefined
+    ? notApplicableWhen({
+        when: '@(Get-NetConnectionProfile | Where-Object { $_.NetworkCategory -ne \'DomainAuthenticated\' }).Count -eq 0',
+        reason: 'every network is DomainAuthenticated, which Windows does not let anyone change: give the host a second, non-domain adapter (or name one in interface_alias)',
+      })
+    : notApplicableWhen({
+        when: ps`@(Get-NetConnectionProfile -InterfaceAlias ${alias} | Where-Object { $_.NetworkCategory -eq 'DomainAuthenticated' }).Count -gt 0`,
+        reason: `the network of ${alias} is DomainAuthenticated, which Windows does not let anyone change`,
+      });
 }
 
 /**
@@ -28,9 +41,10 @@ export const networkProfilePublic = defineFault({
   resources: () => ['network_profile'],
   footprint: () => ({}),
   build: ({ interface_alias }) => ({
+    applicable: applicable(interface_alias),
     snapshot: psScript(printJson(`@(${profiles(interface_alias)} | ForEach-Object { [ordered]@{ alias = $_.InterfaceAlias; category = [string]$_.NetworkCategory } })`)),
     inject: psScript(`${profiles(interface_alias)} | ForEach-Object { Set-NetConnectionProfile -InterfaceAlias $_.InterfaceAlias -NetworkCategory Public }`),
-    check: psScript(driftedWhen(`@(${profiles(interface_alias)} | Where-Object { $_.NetworkCategory -eq 'Public' }).Count -gt 0`)),
+    check: psCheck(driftedWhen(`@(${profiles(interface_alias)} | Where-Object { $_.NetworkCategory -eq 'Public' }).Count -gt 0`)),
     revert: (snapshot) =>
       psScript(
         loadSnapshot(snapshot),

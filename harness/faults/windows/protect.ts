@@ -1,5 +1,6 @@
 import type { ProtectSpec } from '../../config/fields.js';
 import type { HostConfig } from '../../config/lab-schema.js';
+import { GUEST_ACCOUNT } from './guest-account.js';
 
 /** Windows' stock firewall rules that let the harness in (WinRM over HTTP/HTTPS, OpenSSH). */
 export const MANAGEMENT_FIREWALL_RULES = ['WINRM-HTTP-In-TCP', 'WINRM-HTTP-In-TCP-PUBLIC', 'WINRM-HTTPS-In-TCP', 'OpenSSH-Server-In-TCP'] as const;
@@ -14,6 +15,13 @@ const MANAGEMENT_REGISTRY = [
   'C:\\ProgramData\\ssh',
 ];
 
+/** Inventory roles that mark a domain controller. */
+export const DOMAIN_CONTROLLER_ROLES = ['dc', 'domain-controller', 'domain_controller'] as const;
+
+function isDomainController(host: HostConfig): boolean {
+  return host.roles.some((role) => (DOMAIN_CONTROLLER_ROLES as readonly string[]).includes(role.toLowerCase()));
+}
+
 /** `DOMAIN\user` and `user@domain` name the same account as `user` on the host. */
 function accountNames(account: string): string[] {
   const bare = account.includes('\\') ? account.slice(account.indexOf('\\') + 1) : account.includes('@') ? account.slice(0, account.lastIndexOf('@')) : account;
@@ -24,8 +32,9 @@ function accountNames(account: string): string[] {
  * The management plane of a Windows host that no fault may touch, whatever the
  * inventory's `protect` says: the WinRM service and its listener ports and
  * firewall rules, OpenSSH (sshd and its port), the HTTP.sys driver WinRM sits
- * on, and the account the harness logs in with. The validator merges this with
- * the host's and the lab's `protect`.
+ * on, and the account the harness logs in with. On a domain controller the
+ * built-in Guest is the domain's Guest, so it is protected there too. The
+ * validator merges this with the host's and the lab's `protect`.
  */
 export function defaultWindowsProtect(host: HostConfig): ProtectSpec {
   const transport = host.transport;
@@ -38,6 +47,7 @@ export function defaultWindowsProtect(host: HostConfig): ProtectSpec {
     ports.add(transport.port);
     accounts.push(...accountNames(transport.user));
   }
+  if (isDomainController(host)) accounts.push(GUEST_ACCOUNT);
   return {
     ports: [...ports, 22].filter((port, index, all) => all.indexOf(port) === index),
     services: ['WinRM', 'HTTP', 'sshd'],

@@ -1,8 +1,8 @@
 import { z } from 'zod';
-import { psScript } from '../../quoting/powershell.js';
+import { psCheck, psScript } from '../../quoting/powershell.js';
 import { ps } from '../../quoting/shell.js';
 import { defineFault, type FaultCommands } from '../fault.js';
-import { driftedWhen, loadSnapshot, printJson, registryPath } from './common.js';
+import { driftedWhen, loadSnapshot, printJson, registryPath, registryProviderPath } from './common.js';
 
 export const registryKinds = ['String', 'ExpandString', 'DWord', 'QWord', 'MultiString'] as const;
 export type RegistryKind = (typeof registryKinds)[number];
@@ -18,8 +18,11 @@ export interface RegistryTarget {
  * Sets one registry value. The snapshot records whether the key and the value
  * existed and the old value with its kind, so revert puts back exactly that
  * (or removes what the fault created). Drifted = the value equals the injected one.
+ * HKU:, HKCR: and HKCC: are reached through the Registry provider (PowerShell
+ * has no such drives).
  */
-export function registryValueCommands({ path, name, value, kind }: RegistryTarget): FaultCommands {
+export function registryValueCommands({ path: written, name, value, kind }: RegistryTarget): FaultCommands {
+  const path = registryProviderPath(written);
   const current = ps`(Get-Item -LiteralPath ${path} -ErrorAction SilentlyContinue)`;
   return {
     snapshot: psScript(
@@ -33,7 +36,7 @@ export function registryValueCommands({ path, name, value, kind }: RegistryTarge
       ps`if (-not (Test-Path -LiteralPath ${path})) { New-Item -Path ${path} -Force | Out-Null }`,
       ps`New-ItemProperty -LiteralPath ${path} -Name ${name} -Value ${value} -PropertyType ${kind} -Force | Out-Null`,
     ),
-    check: psScript(
+    check: psCheck(
       `$key = ${current}`,
       driftedWhen(ps`$null -ne $key -and @($key.GetValueNames()) -contains ${name} -and [string]($key.GetValue(${name}, $null, 'DoNotExpandEnvironmentNames') -join "\`n") -ceq ${value}`),
     ),

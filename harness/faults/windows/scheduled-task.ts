@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { psScript } from '../../quoting/powershell.js';
+import { psCheck, psScript } from '../../quoting/powershell.js';
 import { ps } from '../../quoting/shell.js';
 import { defineFault } from '../fault.js';
 import { driftedWhen, loadSnapshot, printJson } from './common.js';
@@ -39,7 +39,7 @@ export const scheduledTaskPersistence = defineFault({
         `$trigger = ${TRIGGERS[trigger]}`,
         ps`Register-ScheduledTask -TaskName ${name} -TaskPath ${folder} -Action $action -Trigger $trigger -Force | Out-Null`,
       ),
-      check: psScript(driftedWhen(`$null -ne (${lookup})`)),
+      check: psCheck(driftedWhen(`$null -ne (${lookup})`)),
       revert: (snapshot) =>
         psScript(
           loadSnapshot(snapshot),

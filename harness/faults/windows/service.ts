@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { psScript } from '../../quoting/powershell.js';
+import { psCheck, psScript } from '../../quoting/powershell.js';
 import { ps } from '../../quoting/shell.js';
 import { defineFault } from '../fault.js';
 import { driftedWhen, loadSnapshot, printJson } from './common.js';
@@ -27,7 +27,7 @@ export const serviceState = defineFault({
     return {
       snapshot: psScript(`$svc = ${get}`, printJson("[ordered]@{ status = [string]$svc.Status; startType = [string]$svc.StartType }")),
       inject: psScript(...(state === 'disabled' ? [ps`Set-Service -Name ${service} -StartupType Disabled`] : []), ps`Stop-Service -Name ${service} -Force`),
-      check: psScript(driftedWhen(drifted)),
+      check: psCheck(driftedWhen(drifted)),
       revert: (snapshot) =>
         psScript(
           loadSnapshot(snapshot),

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { psScript } from '../../quoting/powershell.js';
+import { psCheck, psScript } from '../../quoting/powershell.js';
 import { defineFault } from '../fault.js';
 import { driftedWhen, loadSnapshot, printJson } from './common.js';
 
@@ -14,7 +14,7 @@ export const smbSigningNotRequired = defineFault({
   build: () => ({
     snapshot: psScript(printJson('[ordered]@{ require = [bool](Get-SmbServerConfiguration).RequireSecuritySignature }')),
     inject: psScript('Set-SmbServerConfiguration -RequireSecuritySignature $false -Force'),
-    check: psScript(driftedWhen('-not (Get-SmbServerConfiguration).RequireSecuritySignature')),
+    check: psCheck(driftedWhen('-not (Get-SmbServerConfiguration).RequireSecuritySignature')),
     revert: (snapshot) => psScript(loadSnapshot(snapshot), 'Set-SmbServerConfiguration -RequireSecuritySignature ([bool]$snapshot.require) -Force'),
   }),
 });

@@ -38,6 +38,9 @@ const HTTP_MARGIN_MS = 15_000;
 export class WinRmClient {
   private connection: WinRmConnection;
   private idleShells: string[] = [];
+  /** Shells a failed connection left behind: they still count against MaxShellsPerUser until deleted. */
+  private strandedShells: string[] = [];
+  private readonly deletions = new Set<Promise<void>>();
   private readonly clock: Clock;
   private closed = false;
 
@@ -80,6 +83,7 @@ export class WinRmClient {
           started = { shellId, commandId: await this.startCommand(shellId, commandLine, deadline, options.signal) };
         } catch (error) {
           if (!isRetryable(error)) this.idleShells.push(shellId);
+          else this.strandedShells.push(shellId);
           throw error;
         }
       } catch (error) {
@@ -109,18 +113,36 @@ export class WinRmClient {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    const shells = this.idleShells.splice(0);
-    await Promise.all(shells.map((shellId) => this.call(ACTION.delete, { shellId, timeoutMs: 5000 }).catch(() => undefined)));
+    this.deleteShells([...this.idleShells.splice(0), ...this.strandedShells.splice(0)]);
+    await Promise.all([...this.deletions]);
     this.connection.close();
   }
 
-  /** Once per failed connection, however many concurrent commands saw it fail. */
+  /**
+   * Once per failed connection, however many concurrent commands saw it fail.
+   * A dropped connection does not end its shells on the server: they are
+   * deleted over the new one (best effort: after a WinRM restart they are
+   * already gone and the server says so), or repeated drops would exhaust
+   * MaxShellsPerUser (30 by default) until the idle timeout.
+   */
   private replaceConnection(failed: WinRmConnection): void {
     if (this.connection !== failed) return;
-    // The host may have restarted WinRM: its shells are likely gone too.
-    this.idleShells = [];
+    const stranded = [...this.idleShells.splice(0), ...this.strandedShells.splice(0)];
     failed.close();
     this.connection = new WinRmConnection(this.options);
+    this.deleteShells(stranded);
+  }
+
+  /** Fire and forget, so a command waits for no cleanup; close() waits for them. */
+  private deleteShells(shellIds: readonly string[]): void {
+    for (const shellId of shellIds) {
+      const deletion = this.call(ACTION.delete, { shellId, timeoutMs: 5000 }).then(
+        () => undefined,
+        () => undefined,
+      );
+      this.deletions.add(deletion);
+      void deletion.finally(() => this.deletions.delete(deletion));
+    }
   }
 
   private async createShell(deadline: number, signal?: AbortSignal): Promise<string> {

@@ -2,8 +2,16 @@ import { randomUUID } from 'node:crypto';
 import { UTF8_PRELUDE } from '../../quoting/powershell.js';
 import { powershellInvocation } from '../../quoting/shell.js';
 
-/** cmd.exe refuses command lines longer than this (WinRM's cmd shell runs `cmd /c`). */
+/** cmd.exe refuses command lines longer than this (WinRM's cmd shell runs `cmd /c`), counted after `%VAR%` expansion. */
 export const CMD_LINE_LIMIT = 8191;
+
+/**
+ * Room left in every upload line for what `%TEMP%` expands to: a Windows path
+ * (MAX_PATH, 260), far more than a real profile's
+ * `C:\Users\<user>.<DOMAIN>\AppData\Local\Temp`, so no account name can push a
+ * line over the limit ("The input line is too long").
+ */
+export const TEMP_EXPANSION_BUDGET = 260;
 
 export interface PowerShellPlan {
   /** cmd.exe lines that append base64 chunks to a temp file; empty when the script fits one line. */
@@ -18,8 +26,8 @@ export interface PowerShellPlan {
  * Plans how to run `script` through WinRM's cmd shell: one
  * `powershell -EncodedCommand` line when it fits in 8191 characters; otherwise
  * the UTF-8 script is base64-encoded, appended to %TEMP%\<stem>.b64 in chunks
- * by `echo` lines, and a short bootstrap decodes it into a .ps1 (with BOM, so
- * Windows PowerShell 5.1 reads it as UTF-8), runs it and removes both files.
+ * by `echo` lines, and a short bootstrap decodes it and runs it as a script
+ * block. Every line stays under the limit however long %TEMP% is.
  */
 export function planPowerShell(script: string, limit = CMD_LINE_LIMIT, id: string = randomUUID()): PowerShellPlan {
   // WinRM's code page 65001 alone does not change what PowerShell writes: every script starts with the UTF-8 prelude.
@@ -30,7 +38,7 @@ export function planPowerShell(script: string, limit = CMD_LINE_LIMIT, id: strin
   const target = `"%TEMP%\\${stem}.b64"`;
   // Chunks are a multiple of 4 characters so none can read as `echo on` / `echo off`;
   // the space before >> keeps a trailing digit from becoming a handle redirection.
-  const overhead = `echo  >> ${target}`.length;
+  const overhead = `echo  >> ${target}`.length - '%TEMP%'.length + TEMP_EXPANSION_BUDGET;
   const chunkSize = Math.floor((limit - overhead) / 4) * 4;
   const encoded = Buffer.from(full, 'utf8').toString('base64');
   const uploads: string[] = [];
@@ -38,20 +46,22 @@ export function planPowerShell(script: string, limit = CMD_LINE_LIMIT, id: strin
   return { uploads, run: powershellInvocation(bootstrapScript(stem)), stem };
 }
 
-/** Runs the uploaded script in-process so `exit N` in it becomes the exit code. */
+/**
+ * Runs the uploaded script in-process as a script block, so `exit N` in it
+ * becomes the exit code. No .ps1 file is written: a script file is subject to
+ * the execution policy, and a Group Policy one (AllSigned, RemoteSigned)
+ * overrides `-ExecutionPolicy Bypass`; a script block, like -EncodedCommand, is not.
+ */
 export function bootstrapScript(stem: string): string {
   return [
     "$ErrorActionPreference = 'Stop'",
     `$chunks = Join-Path $env:TEMP '${stem}.b64'`,
-    `$script = Join-Path $env:TEMP '${stem}.ps1'`,
     'try {',
     "  $text = [System.Text.Encoding]::UTF8.GetString([Convert]::FromBase64String(((Get-Content -Raw -LiteralPath $chunks) -replace '\\s', '')))",
-    '  [System.IO.File]::WriteAllText($script, $text, (New-Object System.Text.UTF8Encoding $true))',
     '} finally { Remove-Item -LiteralPath $chunks -Force -ErrorAction SilentlyContinue }',
     "$ErrorActionPreference = 'Continue'",
     '$global:LASTEXITCODE = 0',
-    'try { & $script } catch { [Console]::Error.WriteLine($_.ToString()); $global:LASTEXITCODE = 1 }',
-    'finally { Remove-Item -LiteralPath $script -Force -ErrorAction SilentlyContinue }',
+    'try { & ([ScriptBlock]::Create($text)) } catch { [Console]::Error.WriteLine($_.ToString()); exit 1 }',
     'exit $global:LASTEXITCODE',
   ].join('\n');
 }

@@ -23,6 +23,8 @@ export interface WinRmTestServerOptions {
   readonly maxShells?: number;
   /** CbtHardeningLevel=Strict (HTTPS + NTLM): logins must carry this certificate's channel binding. */
   readonly requireChannelBinding?: boolean;
+  /** What %TEMP% expands to in cmd.exe command lines (default: a domain account's profile Temp). */
+  readonly temp?: string;
 }
 
 interface ConnectionState {
@@ -57,7 +59,7 @@ export class WinRmTestServer implements AsyncDisposable {
   private readonly sockets = new Set<Socket>();
 
   private constructor(readonly options: WinRmTestServerOptions) {
-    this.host = new ShellHost(options.rules ?? []);
+    this.host = new ShellHost(options.rules ?? [], options.temp);
   }
 
   static async start(options: WinRmTestServerOptions): Promise<WinRmTestServer> {

@@ -31,7 +31,8 @@ export interface ScriptRule {
 }
 
 export interface RecordedScript {
-  readonly kind: 'powershell' | 'cmd' | 'upload';
+  /** `refused`: longer than cmd.exe allows after %TEMP% expansion; never ran. */
+  readonly kind: 'powershell' | 'cmd' | 'upload' | 'refused';
   /** The decoded PowerShell (reassembled from uploads when chunked), or the cmd line. */
   readonly script: string;
   readonly commandLine: string;
@@ -50,7 +51,10 @@ export interface RunningCommand {
   terminated: boolean;
 }
 
-const UPLOAD = /^echo ([A-Za-z0-9+/=]+) >> "%TEMP%\\(chaoslab-[0-9a-f-]+)\.b64"$/;
+/** A realistic domain profile's %TEMP% (the account name is `<user>.<DOMAIN>` once a local one exists). */
+export const DEFAULT_TEMP = 'C:\\Users\\chaoslab.LAB\\AppData\\Local\\Temp';
+const CMD_LINE_LIMIT = 8191;
+const LINE_TOO_LONG: ScriptReply = { stderr: 'The input line is too long.\r\n', exitCode: 1 };
 const BOOTSTRAP = /Join-Path \$env:TEMP '(chaoslab-[0-9a-f-]+)\.b64'/;
 
 export class ShellHost {
@@ -60,7 +64,17 @@ export class ShellHost {
   /** %TEMP% as far as uploads go: file stem → base64 text. */
   private readonly tempFiles = new Map<string, string>();
 
-  constructor(readonly rules: ScriptRule[]) {}
+  private readonly upload: RegExp;
+
+  /** `temp`: what %TEMP% expands to in command lines, as cmd.exe expands it before checking their length. */
+  constructor(readonly rules: ScriptRule[], private readonly temp = DEFAULT_TEMP) {
+    this.upload = new RegExp(`^echo ([A-Za-z0-9+/=]+) >> "${temp.replace(/[\\^$.*+?()[\]{}|]/g, '\\$&')}\\\\(chaoslab-[0-9a-f-]+)\\.b64"$`);
+  }
+
+  /** cmd.exe's `%VAR%` expansion (only %TEMP% is known here; an unknown variable stays as written, as under `cmd /c`). */
+  private expand(commandLine: string): string {
+    return commandLine.replace(/%TEMP%/gi, () => this.temp);
+  }
 
   createShell(): string {
     const id = randomUUID().toUpperCase();
@@ -70,7 +84,9 @@ export class ShellHost {
 
   /** Interprets a command line as Windows would, records it and picks its rule. */
   start(shellId: string, commandLine: string): RunningCommand {
-    const upload = UPLOAD.exec(commandLine);
+    const expanded = this.expand(commandLine);
+    if (expanded.length > CMD_LINE_LIMIT) return this.refuse(shellId, commandLine);
+    const upload = this.upload.exec(expanded);
     let record: RecordedScript;
     if (upload) {
       this.tempFiles.set(upload[2]!, (this.tempFiles.get(upload[2]!) ?? '') + upload[1]!);
@@ -95,8 +111,17 @@ export class ShellHost {
     return command;
   }
 
+  /** cmd.exe refuses the whole line before running any of it. */
+  private refuse(shellId: string, commandLine: string): RunningCommand {
+    const record: RecordedScript = { kind: 'refused', script: commandLine, commandLine, shellId };
+    this.recorded.push(record);
+    const command: RunningCommand = { id: randomUUID().toUpperCase(), record, rule: undefined, reply: LINE_TOO_LONG, finishesAt: Date.now(), delivered: 0, terminated: false };
+    this.shells.get(shellId)?.set(command.id, command);
+    return command;
+  }
+
   /** Scripts seen, without the uploads of chunked ones. */
   scripts(): RecordedScript[] {
-    return this.recorded.filter((r) => r.kind !== 'upload');
+    return this.recorded.filter((r) => r.kind !== 'upload' && r.kind !== 'refused');
   }
 }
