@@ -237,7 +237,7 @@ function decide(obs: Observation, t: Timeline): { verdict: Verdict; settled: boo
     const done = obs.now >= observeUntil;
     if (blind) {
       // Restored but the stack's side could not be read: a claim may exist that we never saw.
-      const detail = `host restored at ${restore.at}ms but ${blind.why}`;
+      const detail = `host restored at ${Math.round(restore.at)}ms but ${blind.why}`;
       return { verdict: { kind: 'inconclusive', reason: blind.reason, detail }, settled: done, observeUntil };
     }
     return { verdict: { kind: 'silent_heal', restoreAt: restore.at }, settled: done, observeUntil };
