@@ -36,6 +36,12 @@ export interface FileScenario {
   readonly revertDoesNothing?: boolean;
   /** The check hangs past its 1 s step timeout: it can never answer (a transport timeout). */
   readonly checkHangs?: boolean;
+  /** The file's baseline content (default BASELINE). */
+  readonly content?: string;
+  /** A built-in fault on the scenario's file instead of `steps`: the `fault:` mapping as YAML flow, given the file's path. */
+  readonly fault?: (file: string) => string;
+  /** What the healer's fix writes, when it is not the baseline (another compliant content). */
+  readonly healTo?: string;
 }
 
 export interface FileBundle {
@@ -71,6 +77,12 @@ function scenarioYaml(s: FileScenario, file: string): string {
     'probe_interval: 250ms',
     `timeout: ${s.checkHangs ? '1s' : '10s'}`,
     `expect: { outcome: ${outcome}${outcome === 'heal' ? `, runbook: RB-${s.id}, tier: L1` : ''} }`,
+    ...(s.fault ? [`fault: ${s.fault(file)}`, ''] : stepLines(s, file)),
+  ].join('\n');
+}
+
+function stepLines(s: FileScenario, file: string): string[] {
+  return [
     'steps:',
     `  snapshot: cat ${file}`,
     // a no-take injection must not even truncate the file: the healer would see that transient drift and (rightly) heal it
@@ -79,7 +91,7 @@ function scenarioYaml(s: FileScenario, file: string): string {
     `  check: ${s.checkHangs ? 'sleep 30; ' : ''}found=$(cat ${file}); test "$found" = secure || { echo "${file} holds $found"; exit 1; }`,
     s.revertDoesNothing ? '  revert: "true"' : `  revert: ${s.revertDelaySeconds ? `sleep ${s.revertDelaySeconds}; ` : ''}printf '%s\\n' {{snapshot}} > ${file}`,
     '',
-  ].join('\n');
+  ];
 }
 
 export interface EngineLabOptions {
@@ -102,7 +114,7 @@ export async function createEngineLab(sshd: SshdFixture, scenarios: readonly Fil
   await writeFile(healerLog, '');
   const filePath = (id: string) => join(filesDir, `${id}.conf`);
   for (const s of scenarios) {
-    await writeFile(filePath(s.id), s.startDirty ? 'drifted\n' : BASELINE);
+    await writeFile(filePath(s.id), s.startDirty ? 'drifted\n' : (s.content ?? BASELINE));
     await writeFile(join(scenariosDir, `${s.id}.yaml`), scenarioYaml(s, filePath(s.id)));
   }
   for (const b of bundles) {
@@ -135,7 +147,8 @@ export async function createEngineLab(sshd: SshdFixture, scenarios: readonly Fil
     ...(options.healerLogOmitsHost && { omitHost: true }),
     rules: scenarios.map((s) => ({
       file: filePath(s.id),
-      baseline: BASELINE,
+      baseline: s.content ?? BASELINE,
+      ...(s.healTo !== undefined && { fixedContent: s.healTo }),
       checkType: `file_${s.id}`,
       behaviour: s.behaviour,
       runbook: `RB-${s.id}`,

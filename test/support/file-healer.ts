@@ -13,9 +13,11 @@ import { fileURLToPath } from 'node:url';
 export type HealerBehaviour = 'heal' | 'heal-late' | 'claim-without-fix' | 'fix-without-claim' | 'flap' | 'escalate' | 'ignore';
 
 export interface HealerRule {
-  /** The watched file; drifted whenever its content differs from `baseline` (or it is missing). */
+  /** The watched file; drifted whenever its content differs from `baseline` and from `fixedContent` (or it is missing). */
   readonly file: string;
   readonly baseline: string;
+  /** What a fix writes: another compliant content than the baseline, as a hardening policy would (default: the baseline). */
+  readonly fixedContent?: string;
   readonly checkType: string;
   readonly behaviour: HealerBehaviour;
   readonly runbook?: string;
@@ -84,7 +86,10 @@ export class FileHealer {
 
   private scan(): void {
     for (const state of this.states) {
-      const drifted = read(state.rule.file) !== state.rule.baseline;
+      const content = read(state.rule.file);
+      // an empty file is one being rewritten (`>` truncates before it writes): judged on the next scan
+      if (content === '') continue;
+      const drifted = content !== state.rule.baseline && content !== (state.rule.fixedContent ?? state.rule.baseline);
       if (!drifted) state.handling = false;
       else if (!state.handling) {
         state.handling = true;
@@ -94,7 +99,7 @@ export class FileHealer {
   }
 
   private fix(state: RuleState): void {
-    writeFileSync(state.rule.file, state.rule.baseline);
+    writeFileSync(state.rule.file, state.rule.fixedContent ?? state.rule.baseline);
   }
 
   private react(state: RuleState): void {

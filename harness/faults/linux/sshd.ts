@@ -1,17 +1,61 @@
 import { z } from 'zod';
 import { sh } from '../../quoting/shell.js';
 import { defineFault } from '../fault.js';
+import { isOneOf, valueOrList } from './compliance.js';
 import { absolutePath, restoreFile, snapshotFile } from './file-state.js';
 
 const keyword = z.string().regex(/^[A-Za-z]+$/, 'must be an sshd_config keyword (letters only)');
 const word = z.string().regex(/^[A-Za-z0-9._-]+$/, 'must be a single sshd_config value (letters, digits, ".", "_", "-")');
 
-const params = z.strictObject({
-  option: keyword,
-  value: word,
-  compliant: word,
-  path: absolutePath.default('/etc/ssh/sshd_config'),
-});
+/**
+ * What a CIS-style policy accepts for the options chaoslab drifts, and what
+ * OpenSSH uses when the option is absent (a healer may fix drift by deleting
+ * the injected line). Keys are lower-case: sshd reads keywords and these
+ * values case-insensitively.
+ */
+const KNOWN_OPTIONS: Readonly<Record<string, { readonly compliant?: readonly string[]; readonly max?: number; readonly sshdDefault: string }>> = {
+  permitrootlogin: { compliant: ['no', 'prohibit-password', 'without-password', 'forced-commands-only'], sshdDefault: 'prohibit-password' },
+  passwordauthentication: { compliant: ['no'], sshdDefault: 'yes' },
+  permitemptypasswords: { compliant: ['no'], sshdDefault: 'no' },
+  x11forwarding: { compliant: ['no'], sshdDefault: 'no' },
+  maxauthtries: { max: 4, sshdDefault: '6' },
+};
+
+const params = z
+  .strictObject({
+    option: keyword,
+    value: word,
+    /** The compliant values (any of them heals the drift); default for known options: what CIS accepts. */
+    compliant: valueOrList(word).optional(),
+    /** For numeric options: compliant when the value is a number at most this. */
+    compliant_max: z.number().int().min(0).optional(),
+    path: absolutePath.default('/etc/ssh/sshd_config'),
+  })
+  .superRefine((p, ctx) => {
+    if (p.compliant !== undefined && p.compliant_max !== undefined) {
+      ctx.addIssue({ code: 'custom', path: ['compliant_max'], message: 'give either `compliant` (a list of values) or `compliant_max` (a number), not both' });
+    } else if (p.compliant === undefined && p.compliant_max === undefined && !KNOWN_OPTIONS[p.option.toLowerCase()]) {
+      const known = Object.keys(KNOWN_OPTIONS).join(', ');
+      ctx.addIssue({ code: 'custom', path: ['compliant'], message: `must list the compliant values of ${p.option} (or give compliant_max): chaoslab knows defaults only for ${known}` });
+    }
+  });
+
+type SshdParams = z.infer<typeof params>;
+
+/**
+ * The check: sshd takes the first occurrence of a keyword, and the OpenSSH
+ * default when there is none (known options only; otherwise a missing line is
+ * drift). Compliant when that value is in the compliant set, or a number at
+ * most `compliant_max`.
+ */
+function complianceCheck(p: SshdParams): string {
+  const known = KNOWN_OPTIONS[p.option.toLowerCase()];
+  const first = sh`v=$(awk -v opt=${p.option.toLowerCase()} 'tolower($1)==opt {print tolower($2); exit}' ${p.path})`;
+  const fallback = known ? `; [ -n "$v" ] || v=${sh`${known.sshdDefault}`}` : '';
+  const max = p.compliant === undefined ? (p.compliant_max ?? known?.max) : undefined;
+  const test = max !== undefined ? `[ "$v" -eq "$v" ] 2>/dev/null && [ "$v" -le ${max} ]` : isOneOf('"$v"', p.compliant ?? known?.compliant ?? [], true);
+  return `${first}${fallback}; ${test}`;
+}
 
 /**
  * Sets one sshd_config option (replacing its first line, or appending it).
@@ -33,8 +77,7 @@ export const sshdOption = defineFault({
     return {
       snapshot: snapshotFile(p.path),
       inject: sh`if grep -qiE ${firstLine} ${p.path}; then sed -i -E ${replace} ${p.path}; else printf '%s %s\n' ${p.option} ${p.value} >> ${p.path}; fi`,
-      // sshd takes the first occurrence of a keyword: so does the check.
-      check: sh`test "$(awk -v opt=${p.option.toLowerCase()} 'tolower($1)==opt {print $2; exit}' ${p.path})" = ${p.compliant}`,
+      check: complianceCheck(p),
       revert: (snapshot) => restoreFile(p.path, snapshot),
     };
   },
