@@ -8,6 +8,7 @@ import { waitFor } from '../../harness/core/wait.js';
 import { planRun, type PlanOptions } from '../../harness/engine/plan.js';
 import { runSession, type SessionResult } from '../../harness/engine/session.js';
 import { RevertJournal } from '../../harness/journal/journal.js';
+import type { RunModel } from '../../harness/model/run-model.js';
 import type { HealerBehaviour, HealerConfig } from './file-healer.js';
 import type { SshdFixture } from './sshd.js';
 import { tempDir } from './tmp.js';
@@ -26,6 +27,7 @@ export interface FileScenario {
   readonly hold?: string;
   readonly delayMs?: number;
   readonly flapAfterMs?: number;
+  readonly claimDelayMs?: number;
   /** The injection succeeds but changes nothing: nothing drifts. */
   readonly injectionDoesNotTake?: boolean;
   /** The file is already drifted before the run. */
@@ -156,6 +158,7 @@ export async function createEngineLab(sshd: SshdFixture, scenarios: readonly Fil
       // never before chaoslab's confirm-drift check has seen the injection
       delayMs: s.delayMs ?? 600,
       ...(s.flapAfterMs !== undefined && { flapAfterMs: s.flapAfterMs }),
+      ...(s.claimDelayMs !== undefined && { claimDelayMs: s.claimDelayMs }),
     })),
   };
   const configFile = join(dir, 'healer.json');
@@ -225,4 +228,15 @@ export async function waitForContent(path: string, content: string): Promise<voi
     intervalMs: 50,
     description: `${path} to read ${JSON.stringify(content)}`,
   });
+}
+
+/** A lab of its own for one session: created, run with a fresh journal, removed; its run model is what is left. */
+export async function runEngineLab(sshd: SshdFixture, scenarios: readonly FileScenario[], options: EngineLabOptions = {}): Promise<RunModel> {
+  const lab = await createEngineLab(sshd, scenarios, [], options);
+  try {
+    const result = await runLabSession(lab, { journal: new RevertJournal(join(lab.dir, 'journal')), reportsRoot: join(lab.dir, 'reports') });
+    return result.model;
+  } finally {
+    await lab[Symbol.asyncDispose]();
+  }
 }

@@ -10,7 +10,18 @@ import { fileURLToPath } from 'node:url';
  * that chaoslab's `log` observer tails over SSH. It writes `ready` to stdout
  * once it watches everything.
  */
-export type HealerBehaviour = 'heal' | 'heal-late' | 'claim-without-fix' | 'fix-without-claim' | 'flap' | 'escalate' | 'ignore';
+export type HealerBehaviour =
+  | 'heal'
+  | 'heal-late'
+  | 'claim-without-fix'
+  | 'fix-without-claim'
+  | 'flap'
+  | 'escalate'
+  | 'ignore'
+  // as real stacks report: the claim logged twice; written late but stamped with the fix's time; one host-wide run summary
+  | 'heal-reported-twice'
+  | 'heal-claim-backdated'
+  | 'heal-run-summary';
 
 export interface HealerRule {
   /** The watched file; drifted whenever its content differs from `baseline` and from `fixedContent` (or it is missing). */
@@ -26,6 +37,8 @@ export interface HealerRule {
   readonly delayMs?: number;
   /** flap: how long after the heal the drift comes back (once). */
   readonly flapAfterMs?: number;
+  /** heal-reported-twice: the gap between the two claims; heal-claim-backdated: how long after the fix the claim is written. */
+  readonly claimDelayMs?: number;
 }
 
 export interface HealerConfig {
@@ -78,9 +91,9 @@ export class FileHealer {
     clearInterval(this.timer);
   }
 
-  private log(state: RuleState, kind: EventKind, tier = state.rule.tier): void {
+  private log(state: RuleState, kind: EventKind, tier = state.rule.tier, stamp: { at?: number; checkType?: string } = {}): void {
     const { rule } = state;
-    const event = { at: Date.now(), kind, ...(!this.config.omitHost && { host: this.config.host }), check_type: rule.checkType, ...(rule.runbook && { runbook: rule.runbook }), ...(tier && { tier }) };
+    const event = { at: stamp.at ?? Date.now(), kind, ...(!this.config.omitHost && { host: this.config.host }), check_type: stamp.checkType ?? rule.checkType, ...(rule.runbook && { runbook: rule.runbook }), ...(tier && { tier }) };
     appendFileSync(this.config.log, `${JSON.stringify(event)}\n`);
   }
 
@@ -132,6 +145,27 @@ export class FileHealer {
             // the drift comes back (a policy re-applies it), and is healed again on the next scan
             setTimeout(() => writeFileSync(rule.file, drifted), rule.flapAfterMs ?? 500);
           }
+        });
+        break;
+      case 'heal-reported-twice':
+        this.log(state, 'detected');
+        later(() => {
+          this.fix(state);
+          this.log(state, 'healed');
+          setTimeout(() => this.log(state, 'healed'), rule.claimDelayMs ?? 1000);
+        });
+        break;
+      case 'heal-claim-backdated':
+        later(() => {
+          const fixedAt = Date.now();
+          this.fix(state);
+          setTimeout(() => this.log(state, 'healed', rule.tier, { at: fixedAt }), rule.claimDelayMs ?? 3000);
+        });
+        break;
+      case 'heal-run-summary':
+        later(() => {
+          this.fix(state);
+          this.log(state, 'healed', rule.tier, { checkType: '*' });
         });
         break;
       case 'escalate':
