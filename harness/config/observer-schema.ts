@@ -17,6 +17,11 @@ export const fieldMap = z.strictObject({
   tier: z.string().optional(),
   run_id: z.string().optional(),
   id: z.string().optional(),
+  /**
+   * Not a path: the check type of a record that has none at `check_type`.
+   * `*` makes such records host-wide (a convergence run's summary names no check).
+   */
+  check_type_default: z.string().min(1).optional(),
 });
 
 /** Maps the stack's own kind values (e.g. `healed`, `L3 ESCALATION`) to chaoslab kinds. */
