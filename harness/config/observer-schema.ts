@@ -17,6 +17,11 @@ export const fieldMap = z.strictObject({
   tier: z.string().optional(),
   run_id: z.string().optional(),
   id: z.string().optional(),
+  /**
+   * Not a path: the check type of a record that has none at `check_type`.
+   * `*` makes such records host-wide (a convergence run's summary names no check).
+   */
+  check_type_default: z.string().min(1).optional(),
 });
 
 /** Maps the stack's own kind values (e.g. `healed`, `L3 ESCALATION`) to chaoslab kinds. */
@@ -26,8 +31,16 @@ const observerBase = {
   name: identifier,
   fields: fieldMap.prefault({}),
   kinds: kindMap.default({}),
-  /** Aliases the stack uses for check types, stack name → scenario check_type. */
+  /**
+   * Aliases the stack uses for check types, stack name → scenario check_type;
+   * `*` makes the name host-wide (a convergence run's summary: it may be about any drift on the host).
+   */
   check_type_aliases: z.record(z.string(), z.string()).default({}),
+  /**
+   * How long after the SLA a claim stamped inside it may still reach chaoslab
+   * and count as on time. Default: 1s, plus the poll interval for kinds that poll.
+   */
+  delivery_allowance: duration.optional(),
 };
 
 export const logObserverSchema = z.strictObject({

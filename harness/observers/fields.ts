@@ -117,7 +117,7 @@ export function mapRecord(record: unknown, context: RecordContext): ObserverOutp
   }
   const host = optionalText(getPath(record, fields.host)) ?? defaults.host;
   if (host === undefined) return malformed(source, `field ${fields.host} (host) is missing`, record);
-  const checkType = optionalText(getPath(record, fields.check_type)) ?? defaults.checkType;
+  const checkType = optionalText(getPath(record, fields.check_type)) ?? defaults.checkType ?? fields.check_type_default;
   if (checkType === undefined) return malformed(source, `field ${fields.check_type} (check type) is missing`, record);
   // optional fields default to the field of the same name, as kind/at/host/check_type do in the schema
   const optional = (path: string) => optionalText(getPath(record, path));

@@ -8,6 +8,7 @@ import { waitFor } from '../../harness/core/wait.js';
 import { planRun, type PlanOptions } from '../../harness/engine/plan.js';
 import { runSession, type SessionResult } from '../../harness/engine/session.js';
 import { RevertJournal } from '../../harness/journal/journal.js';
+import type { RunModel } from '../../harness/model/run-model.js';
 import type { HealerBehaviour, HealerConfig } from './file-healer.js';
 import type { SshdFixture } from './sshd.js';
 import { tempDir } from './tmp.js';
@@ -26,6 +27,7 @@ export interface FileScenario {
   readonly hold?: string;
   readonly delayMs?: number;
   readonly flapAfterMs?: number;
+  readonly claimDelayMs?: number;
   /** The injection succeeds but changes nothing: nothing drifts. */
   readonly injectionDoesNotTake?: boolean;
   /** The file is already drifted before the run. */
@@ -36,6 +38,12 @@ export interface FileScenario {
   readonly revertDoesNothing?: boolean;
   /** The check hangs past its 1 s step timeout: it can never answer (a transport timeout). */
   readonly checkHangs?: boolean;
+  /** The file's baseline content (default BASELINE). */
+  readonly content?: string;
+  /** A built-in fault on the scenario's file instead of `steps`: the `fault:` mapping as YAML flow, given the file's path. */
+  readonly fault?: (file: string) => string;
+  /** What the healer's fix writes, when it is not the baseline (another compliant content). */
+  readonly healTo?: string;
 }
 
 export interface FileBundle {
@@ -71,6 +79,12 @@ function scenarioYaml(s: FileScenario, file: string): string {
     'probe_interval: 250ms',
     `timeout: ${s.checkHangs ? '1s' : '10s'}`,
     `expect: { outcome: ${outcome}${outcome === 'heal' ? `, runbook: RB-${s.id}, tier: L1` : ''} }`,
+    ...(s.fault ? [`fault: ${s.fault(file)}`, ''] : stepLines(s, file)),
+  ].join('\n');
+}
+
+function stepLines(s: FileScenario, file: string): string[] {
+  return [
     'steps:',
     `  snapshot: cat ${file}`,
     // a no-take injection must not even truncate the file: the healer would see that transient drift and (rightly) heal it
@@ -79,7 +93,7 @@ function scenarioYaml(s: FileScenario, file: string): string {
     `  check: ${s.checkHangs ? 'sleep 30; ' : ''}found=$(cat ${file}) || exit 2; test "$found" = secure || { echo "${file} holds $found"; exit 1; }`,
     s.revertDoesNothing ? '  revert: "true"' : `  revert: ${s.revertDelaySeconds ? `sleep ${s.revertDelaySeconds}; ` : ''}printf '%s\\n' {{snapshot}} > ${file}`,
     '',
-  ].join('\n');
+  ];
 }
 
 export interface EngineLabOptions {
@@ -87,6 +101,10 @@ export interface EngineLabOptions {
   readonly deadHttpObserverPort?: number;
   /** More top-level inventory YAML, e.g. `halt:` conditions. */
   readonly labLines?: readonly string[];
+  /** The healer's log lines do not name the host (a local agent log). */
+  readonly healerLogOmitsHost?: boolean;
+  /** More option lines of the `healer-log` observer, indented under it (e.g. a `fields:` map). */
+  readonly healerLogObserverLines?: readonly string[];
 }
 
 export async function createEngineLab(sshd: SshdFixture, scenarios: readonly FileScenario[], bundles: readonly FileBundle[] = [], options: EngineLabOptions = {}): Promise<EngineLab> {
@@ -100,7 +118,7 @@ export async function createEngineLab(sshd: SshdFixture, scenarios: readonly Fil
   await writeFile(healerLog, '');
   const filePath = (id: string) => join(filesDir, `${id}.conf`);
   for (const s of scenarios) {
-    await writeFile(filePath(s.id), s.startDirty ? 'drifted\n' : BASELINE);
+    await writeFile(filePath(s.id), s.startDirty ? 'drifted\n' : (s.content ?? BASELINE));
     await writeFile(join(scenariosDir, `${s.id}.yaml`), scenarioYaml(s, filePath(s.id)));
   }
   for (const b of bundles) {
@@ -121,6 +139,7 @@ export async function createEngineLab(sshd: SshdFixture, scenarios: readonly Fil
       '  - name: healer-log',
       '    kind: log',
       `    path: ${healerLog}`,
+      ...(options.healerLogObserverLines ?? []).map((line) => `    ${line}`),
       ...(options.deadHttpObserverPort ? ['  - name: dead-api', '    kind: http', `    url: http://127.0.0.1:${options.deadHttpObserverPort}/events`] : []),
       ...(options.labLines ?? []),
       '',
@@ -130,9 +149,11 @@ export async function createEngineLab(sshd: SshdFixture, scenarios: readonly Fil
     host: 'web1',
     log: healerLog,
     scanIntervalMs: 100,
+    ...(options.healerLogOmitsHost && { omitHost: true }),
     rules: scenarios.map((s) => ({
       file: filePath(s.id),
-      baseline: BASELINE,
+      baseline: s.content ?? BASELINE,
+      ...(s.healTo !== undefined && { fixedContent: s.healTo }),
       checkType: `file_${s.id}`,
       behaviour: s.behaviour,
       runbook: `RB-${s.id}`,
@@ -140,6 +161,7 @@ export async function createEngineLab(sshd: SshdFixture, scenarios: readonly Fil
       // never before chaoslab's confirm-drift check has seen the injection
       delayMs: s.delayMs ?? 600,
       ...(s.flapAfterMs !== undefined && { flapAfterMs: s.flapAfterMs }),
+      ...(s.claimDelayMs !== undefined && { claimDelayMs: s.claimDelayMs }),
     })),
   };
   const configFile = join(dir, 'healer.json');
@@ -209,4 +231,15 @@ export async function waitForContent(path: string, content: string): Promise<voi
     intervalMs: 50,
     description: `${path} to read ${JSON.stringify(content)}`,
   });
+}
+
+/** A lab of its own for one session: created, run with a fresh journal, removed; its run model is what is left. */
+export async function runEngineLab(sshd: SshdFixture, scenarios: readonly FileScenario[], options: EngineLabOptions = {}): Promise<RunModel> {
+  const lab = await createEngineLab(sshd, scenarios, [], options);
+  try {
+    const result = await runLabSession(lab, { journal: new RevertJournal(join(lab.dir, 'journal')), reportsRoot: join(lab.dir, 'reports') });
+    return result.model;
+  } finally {
+    await lab[Symbol.asyncDispose]();
+  }
 }

@@ -10,12 +10,25 @@ import { fileURLToPath } from 'node:url';
  * that chaoslab's `log` observer tails over SSH. It writes `ready` to stdout
  * once it watches everything.
  */
-export type HealerBehaviour = 'heal' | 'heal-late' | 'claim-without-fix' | 'fix-without-claim' | 'flap' | 'escalate' | 'ignore';
+export type HealerBehaviour =
+  | 'heal'
+  | 'heal-late'
+  | 'claim-without-fix'
+  | 'fix-without-claim'
+  | 'flap'
+  | 'escalate'
+  | 'ignore'
+  // as real stacks report: the claim logged twice; written late but stamped with the fix's time; one host-wide run summary
+  | 'heal-reported-twice'
+  | 'heal-claim-backdated'
+  | 'heal-run-summary';
 
 export interface HealerRule {
-  /** The watched file; drifted whenever its content differs from `baseline` (or it is missing). */
+  /** The watched file; drifted whenever its content differs from `baseline` and from `fixedContent` (or it is missing). */
   readonly file: string;
   readonly baseline: string;
+  /** What a fix writes: another compliant content than the baseline, as a hardening policy would (default: the baseline). */
+  readonly fixedContent?: string;
   readonly checkType: string;
   readonly behaviour: HealerBehaviour;
   readonly runbook?: string;
@@ -24,6 +37,8 @@ export interface HealerRule {
   readonly delayMs?: number;
   /** flap: how long after the heal the drift comes back (once). */
   readonly flapAfterMs?: number;
+  /** heal-reported-twice: the gap between the two claims; heal-claim-backdated: how long after the fix the claim is written. */
+  readonly claimDelayMs?: number;
 }
 
 export interface HealerConfig {
@@ -32,6 +47,8 @@ export interface HealerConfig {
   readonly rules: readonly HealerRule[];
   /** Fallback scan besides file-system notifications. */
   readonly scanIntervalMs?: number;
+  /** Log lines without the host, as most agents' local logs are (the host is implied). */
+  readonly omitHost?: boolean;
 }
 
 type EventKind = 'detected' | 'healed' | 'escalated' | 'heal_failed' | 'suppressed';
@@ -74,15 +91,18 @@ export class FileHealer {
     clearInterval(this.timer);
   }
 
-  private log(state: RuleState, kind: EventKind, tier = state.rule.tier): void {
+  private log(state: RuleState, kind: EventKind, tier = state.rule.tier, stamp: { at?: number; checkType?: string } = {}): void {
     const { rule } = state;
-    const event = { at: Date.now(), kind, host: this.config.host, check_type: rule.checkType, ...(rule.runbook && { runbook: rule.runbook }), ...(tier && { tier }) };
+    const event = { at: stamp.at ?? Date.now(), kind, ...(!this.config.omitHost && { host: this.config.host }), check_type: stamp.checkType ?? rule.checkType, ...(rule.runbook && { runbook: rule.runbook }), ...(tier && { tier }) };
     appendFileSync(this.config.log, `${JSON.stringify(event)}\n`);
   }
 
   private scan(): void {
     for (const state of this.states) {
-      const drifted = read(state.rule.file) !== state.rule.baseline;
+      const content = read(state.rule.file);
+      // an empty file is one being rewritten (`>` truncates before it writes): judged on the next scan
+      if (content === '') continue;
+      const drifted = content !== state.rule.baseline && content !== (state.rule.fixedContent ?? state.rule.baseline);
       if (!drifted) state.handling = false;
       else if (!state.handling) {
         state.handling = true;
@@ -92,7 +112,7 @@ export class FileHealer {
   }
 
   private fix(state: RuleState): void {
-    writeFileSync(state.rule.file, state.rule.baseline);
+    writeFileSync(state.rule.file, state.rule.fixedContent ?? state.rule.baseline);
   }
 
   private react(state: RuleState): void {
@@ -125,6 +145,27 @@ export class FileHealer {
             // the drift comes back (a policy re-applies it), and is healed again on the next scan
             setTimeout(() => writeFileSync(rule.file, drifted), rule.flapAfterMs ?? 500);
           }
+        });
+        break;
+      case 'heal-reported-twice':
+        this.log(state, 'detected');
+        later(() => {
+          this.fix(state);
+          this.log(state, 'healed');
+          setTimeout(() => this.log(state, 'healed'), rule.claimDelayMs ?? 1000);
+        });
+        break;
+      case 'heal-claim-backdated':
+        later(() => {
+          const fixedAt = Date.now();
+          this.fix(state);
+          setTimeout(() => this.log(state, 'healed', rule.tier, { at: fixedAt }), rule.claimDelayMs ?? 3000);
+        });
+        break;
+      case 'heal-run-summary':
+        later(() => {
+          this.fix(state);
+          this.log(state, 'healed', rule.tier, { checkType: '*' });
         });
         break;
       case 'escalate':

@@ -51,6 +51,14 @@ describe('field mapping', () => {
     expect(mapRecord('text', context)).toMatchObject({ malformed: true, detail: 'expected a JSON object, got string' });
   });
 
+  it('gives a record without a check type the configured check_type_default (`*`: host-wide), and keeps one the record names', () => {
+    const summaries = { ...context, fields: fieldMap.parse({ ...fields, check_type_default: '*' }) };
+    const base = { status: 'RESOLVED', completed_at: 1_767_268_800, details: { hostname: 'web-1' } };
+    expect(mapRecord(base, summaries)).toMatchObject({ checkType: '*' });
+    expect(mapRecord({ ...base, incident_type: 'firewall' }, summaries)).toMatchObject({ checkType: 'firewall' });
+    expect(mapRecord(base, context)).toMatchObject({ malformed: true, detail: 'field incident_type (check type) is missing' });
+  });
+
   it('uses defaults the observer knows, and a kind its rules decided', () => {
     const event = mapRecord({ completed_at: 5_000_000_000_000 }, { ...context, defaults: { host: 'h', checkType: 'c', kind: 'detected' } });
     expect(event).toMatchObject({ host: 'h', checkType: 'c', kind: 'detected', at: 5_000_000_000_000 });

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { posixReadValue } from '../../quoting/posix-check.js';
 import { sh } from '../../quoting/shell.js';
 import { defineFault } from '../fault.js';
+import { isOneOf, valueOrList } from './compliance.js';
 import { absolutePath, restoreFile, snapshotFile } from './file-state.js';
 
 /** RFC 5737 documentation networks: an injected resolver can never be a real server. */
@@ -14,7 +15,8 @@ const documentationAddress = z
 
 const hijackParams = z.strictObject({
   nameserver: documentationAddress.default('192.0.2.53'),
-  compliant: z.string().regex(/^[0-9.:a-fA-F]+$/, 'must be an IP address').default('127.0.0.1'),
+  /** The approved resolvers: compliant when the first nameserver is one of them and the injected one is gone. */
+  compliant: valueOrList(z.string().regex(/^[0-9.:a-fA-F]+$/, 'must be an IP address')).default(['127.0.0.1']),
   path: absolutePath.default('/etc/resolv.conf'),
 });
 
@@ -34,7 +36,7 @@ export const resolverHijack = defineFault({
     snapshot: snapshotFile(p.path),
     // `>` rewrites in place: the engine bind-mounts resolv.conf, a rename would fail.
     inject: sh`printf 'nameserver %s\n' ${p.nameserver} > ${p.path}`,
-    check: `${posixReadValue(sh`awk '$1=="nameserver" {print $2; exit}' ${p.path}`)}; ${sh`test "$value" = ${p.compliant}`}`,
+    check: `${posixReadValue(sh`awk '$1=="nameserver" {print $2; exit}' ${p.path}`)}; ${sh`! awk -v bad=${p.nameserver} '$1=="nameserver" && $2==bad {found=1} END {exit !found}' ${p.path}`} && ${isOneOf('"$value"', p.compliant)}`,
     revert: (snapshot) => restoreFile(p.path, snapshot),
   }),
 });

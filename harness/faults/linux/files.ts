@@ -4,9 +4,18 @@ import { sh } from '../../quoting/shell.js';
 import { defineFault } from '../fault.js';
 import { absolutePath, octalMode, restoreFile, snapshotFile, statMode } from './file-state.js';
 
-const modeParams = z.strictObject({ path: absolutePath, mode: octalMode, compliant: octalMode });
+const modeParams = z.strictObject({
+  path: absolutePath,
+  mode: octalMode,
+  /** The most permissive compliant mode: any mode without a permission bit outside it passes (600 and 400 pass for 640). */
+  compliant: octalMode,
+});
 
-/** Loosens a file's permissions (/etc/shadow 644, sshd_config 666, /etc/crontab 666). */
+/**
+ * Loosens a file's permissions (/etc/shadow 644, sshd_config 666, /etc/crontab
+ * 666). A healer that tightens further than the baseline (shadow 600 where it
+ * was 640) has healed: the check only asks that no bit beyond `compliant` is set.
+ */
 export const fileMode = defineFault({
   name: 'linux.file_mode',
   platform: 'linux',
@@ -17,10 +26,16 @@ export const fileMode = defineFault({
   build: (p) => ({
     snapshot: sh`stat -c %a ${p.path}`,
     inject: sh`chmod ${p.mode} ${p.path}`,
-    check: `${posixReadValue(sh`stat -c %a ${p.path}`)}; ${sh`test "$value" = ${statMode(p.compliant)}`}`,
+    // $(( )) reads a leading 0 as octal: the bits of the mode that `compliant` does not allow
+    check: `${posixReadValue(sh`stat -c %a ${p.path}`)}; ${sh`allowed=${statMode(p.compliant)}`}; [ $(( 0$value & ~0$allowed & 07777 )) -eq 0 ]`,
     revert: (snapshot) => sh`chmod ${fileModeOrThrow(snapshot)} ${p.path}`,
   }),
 });
+
+/** One space between words, none around: how the check compares rule lines. */
+function normalizeRule(rule: string): string {
+  return rule.trim().replace(/[ \t]+/g, ' ');
+}
 
 function fileModeOrThrow(snapshot: string): string {
   if (!/^[0-7]{3,4}$/.test(snapshot)) throw new Error(`snapshot is not a file mode: ${JSON.stringify(snapshot)}`);
@@ -61,7 +76,10 @@ const auditParams = z.strictObject({
 /**
  * Audit rules removed (every rule line deleted from the rules file). auditd
  * cannot run in an unprivileged container (the audit netlink socket is not
- * namespaced), so the embedded lab checks the rules as configuration.
+ * namespaced), so the embedded lab checks the rules as configuration. The
+ * required rule may come back in any rules file of the directory (augenrules
+ * loads them all; a hardening policy usually writes its own file), with any
+ * spacing.
  */
 export const auditRulesRemoved = defineFault({
   name: 'linux.audit_rules_removed',
@@ -73,7 +91,7 @@ export const auditRulesRemoved = defineFault({
   build: (p) => ({
     snapshot: snapshotFile(p.path),
     inject: sh`sed -i '/^-/d' ${p.path}`,
-    check: sh`grep -qxF -- ${p.required_rule} ${p.path}`,
+    check: `${sh`rule=${normalizeRule(p.required_rule)}; dir=$(dirname ${p.path}); cat ${p.path}`} "$dir"/*.rules 2>/dev/null | tr -s ' \\t' '  ' | sed 's/^ //; s/ $//' | grep -qxF -- "$rule"`,
     revert: (snapshot) => restoreFile(p.path, snapshot),
   }),
 });

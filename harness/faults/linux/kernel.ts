@@ -2,11 +2,13 @@ import { z } from 'zod';
 import { posixReadValue } from '../../quoting/posix-check.js';
 import { sh } from '../../quoting/shell.js';
 import { defineFault } from '../fault.js';
+import { isOneOf, valueOrList } from './compliance.js';
 
 const params = z.strictObject({
   parameter: z.string().regex(/^[a-z0-9_]+(\.[a-z0-9_]+)+$/, 'must be a sysctl key like net.ipv4.ip_forward').default('net.ipv4.ip_forward'),
   value: z.string().regex(/^[0-9]+$/).default('1'),
-  compliant: z.string().regex(/^[0-9]+$/).default('0'),
+  /** The compliant values (any of them heals the drift). */
+  compliant: valueOrList(z.string().regex(/^[0-9]+$/, 'must be a number')).default(['0']),
 });
 
 /**
@@ -24,7 +26,7 @@ export const sysctlValue = defineFault({
   build: (p) => ({
     snapshot: sh`sysctl -n ${p.parameter}`,
     inject: sh`sysctl -q -w ${`${p.parameter}=${p.value}`}`,
-    check: `${posixReadValue(sh`sysctl -n ${p.parameter}`)}; ${sh`test "$value" = ${p.compliant}`}`,
+    check: `${posixReadValue(sh`sysctl -n ${p.parameter}`)}; ${isOneOf('"$value"', p.compliant)}`,
     revert: (snapshot) => {
       if (!/^[0-9]+$/.test(snapshot)) throw new Error(`snapshot of ${p.parameter} is not a number: ${JSON.stringify(snapshot)}`);
       return sh`sysctl -q -w ${`${p.parameter}=${snapshot}`}`;

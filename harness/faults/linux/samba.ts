@@ -1,14 +1,15 @@
 import { z } from 'zod';
 import { sh } from '../../quoting/shell.js';
 import { defineFault } from '../fault.js';
+import { isOneOf, valueOrList } from './compliance.js';
 import { absolutePath, restoreFile, snapshotFile } from './file-state.js';
 
 const signing = z.enum(['mandatory', 'required', 'auto', 'enabled', 'disabled', 'default']);
 
 const params = z.strictObject({
   value: signing.default('disabled'),
-  /** What `testparm` prints for the compliant setting (it prints `Required` for mandatory). */
-  compliant: z.string().regex(/^[A-Za-z]+$/).default('required'),
+  /** What `testparm` prints for a compliant setting, any case (it prints `Required` for mandatory); any of them heals the drift. */
+  compliant: valueOrList(z.string().regex(/^[A-Za-z]+$/, 'must be a word')).default(['required']),
   path: absolutePath.default('/etc/samba/smb.conf'),
 });
 
@@ -29,7 +30,7 @@ export const sambaSigning = defineFault({
     return {
       snapshot: snapshotFile(p.path),
       inject: sh`if grep -qiE '^[[:space:]]*server signing[[:space:]]*=' ${p.path}; then sed -i -E ${`s/^[[:space:]]*server signing[[:space:]]*=.*$/${line}/I`} ${p.path}; else sed -i ${`/^\\[global\\]/a\\${line}`} ${p.path}; fi`,
-      check: sh`test "$(testparm -s --parameter-name='server signing' 2>/dev/null | tr A-Z a-z)" = ${p.compliant.toLowerCase()}`,
+      check: `v=$(testparm -s --parameter-name='server signing' 2>/dev/null | tr A-Z a-z); ${isOneOf('"$v"', p.compliant, true)}`,
       revert: (snapshot) => restoreFile(p.path, snapshot),
     };
   },
