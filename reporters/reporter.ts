@@ -15,6 +15,16 @@ export interface ReporterContext {
   /** Earlier runs, newest first, for trends. */
   readonly history?: readonly RunModel[];
   readonly stdout: NodeJS.WritableStream;
+  /** The key that signs the run folder's manifest.json, for the scorecard to name. */
+  readonly signing?: SigningFacts;
+}
+
+/** The public side of the manifest's signing key. */
+export interface SigningFacts {
+  /** `SHA256:…`, what `chaoslab verify --public-key` accepts. */
+  readonly fingerprint: string;
+  /** SPKI DER, base64. */
+  readonly publicKey: string;
 }
 
 export interface Reporter {

@@ -57,6 +57,12 @@ export interface SessionOptions {
   readonly clock: Clock;
   readonly interrupt: AbortSignal;
   readonly version: string;
+  /**
+   * Called last, once every file of the run folder is written — also for an
+   * interrupted run and one stopped by an engine error — to sign what the
+   * folder holds (manifest.json). It reports its own failures.
+   */
+  readonly seal?: (runDir: string, run: RunModel) => Promise<void>;
 }
 
 export interface SessionResult {
@@ -161,7 +167,10 @@ export async function runSession(options: SessionOptions): Promise<SessionResult
     const engineCode = exitCodeFor(folder.model(), interrupted);
     writer.emit({ type: 'run_ended', status: engineFailed ? 'crashed' : interrupted ? 'interrupted' : 'completed', exitCode: engineFailed ? ExitCode.labErrors : engineCode });
     await teardown.run();
-    if (engineFailed) writer.close();
+    if (engineFailed) {
+      writer.close();
+      await options.seal?.(writer.runDir, folder.model());
+    }
   }
   try {
     // a reporter failing here is still noted in the event log
@@ -171,6 +180,7 @@ export async function runSession(options: SessionOptions): Promise<SessionResult
   }
   const model = folder.model();
   await writeRunJson(writer.runDir, model);
+  await options.seal?.(writer.runDir, model);
   const exitCode = mostSevere(exitCodeFor(model, options.interrupt.aborted), mux.failures().length ? ExitCode.reporterFailed : ExitCode.ok);
   return { runId: writer.runId, runDir: writer.runDir, exitCode, model };
 }

@@ -1,7 +1,7 @@
 import { createReadStream, existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { createServer } from 'node:http';
-import { extname, join, resolve } from 'node:path';
+import { dirname, extname, join, resolve } from 'node:path';
 import { InvalidArgumentError, type Command } from 'commander';
 import { HTML_REPORT_FILE } from '../../../reporters/html.js';
 import { baselineSection } from '../../../reporters/markdown.js';
@@ -10,6 +10,9 @@ import { parseReporterList, reporterFactories } from '../../../reporters/registr
 import { exitCodeFor } from '../../engine/session.js';
 import { foldLogFile, mergeRunModels } from '../../events/fold.js';
 import { writeRunJson } from '../../events/run-json.js';
+import { resolveSigner, type ManifestSigner } from '../../evidence/keys.js';
+import { sealedMessage, sealMerge, sealReport } from '../../evidence/seal.js';
+import { defaultJournalDir } from '../../journal/journal.js';
 import { evaluateGates, gateExitCode, parseFailOn, parseHealRate, parseMaxInconclusive, type FailOnKind, type GateOptions } from '../../history/gates.js';
 import { loadHistory, updateIndex } from '../../history/index.js';
 import { loadRun, PREVIOUS_RUN, resolveBaselineForGates, resolveRunFile } from '../../history/runs.js';
@@ -17,6 +20,7 @@ import { diffAgainstBaseline } from '../../model/baseline-diff.js';
 import type { RunModel } from '../../model/run-model.js';
 import { action } from '../action.js';
 import { ExitCode, mostSevere, type ExitCodeValue } from '../exit-codes.js';
+import { CHAOSLAB_VERSION } from '../program.js';
 
 /**
  * `chaoslab report`: re-render a run from its event log, merge shards into one
@@ -33,6 +37,7 @@ interface RenderOptions {
   minHealRate?: number;
   failOn?: FailOnKind[];
   maxInconclusive?: number;
+  signingKey?: string;
 }
 
 const DEFAULT_REPORTERS = 'console,html,markdown,junit';
@@ -55,15 +60,20 @@ function gateOptions(options: RenderOptions): GateOptions {
   };
 }
 
+/** The key that signs what `report` writes: `--signing-key`, else the run's lab's own key. */
+function signerFor(model: RunModel, options: { signingKey?: string }): Promise<ManifestSigner> {
+  return resolveSigner(options.signingKey, { stateDir: dirname(defaultJournalDir()), labName: model.lab });
+}
+
 /** Renders `model` with the chosen reporters into `outputDir`, then applies the gates. */
-export async function renderRun(model: RunModel, outputDir: string, options: RenderOptions, out: NodeJS.WritableStream = process.stdout, err: NodeJS.WritableStream = process.stderr): Promise<ExitCodeValue> {
+export async function renderRun(model: RunModel, outputDir: string, options: RenderOptions, out: NodeJS.WritableStream = process.stdout, err: NodeJS.WritableStream = process.stderr, signer?: ManifestSigner): Promise<ExitCodeValue> {
   const names = parseReporterList(options.reporter);
   const reportsRoot = resolve(options.reports);
   const wantsPrevious = options.baseline === PREVIOUS_RUN;
   const history = existsSync(reportsRoot) ? await loadHistory(reportsRoot, model, Math.max(options.history, wantsPrevious ? 1 : 0)) : [];
   const { baseline, gates: gateSettings } = await resolveBaselineForGates(options.baseline, reportsRoot, history, gateOptions(options), (m) => err.write(`chaoslab: ${m}\n`));
   await mkdir(outputDir, { recursive: true });
-  const context = { outputDir, reportsRoot, stdout: out, history: history.slice(0, options.history), ...(baseline && { baseline }) };
+  const context = { outputDir, reportsRoot, stdout: out, history: history.slice(0, options.history), ...(baseline && { baseline }), ...(signer && { signing: { fingerprint: signer.fingerprint, publicKey: signer.publicKey } }) };
   const mux = new ReporterMultiplexer(
     names.map((name) => reporterFactories[name](context)),
     (failure) => err.write(`chaoslab: reporter ${failure.reporter} failed in ${failure.hook}: ${failure.error.message}\n`),
@@ -76,21 +86,37 @@ export async function renderRun(model: RunModel, outputDir: string, options: Ren
   return mostSevere(exitCodeFor(model, false), gateExitCode(gates), mux.failures().length ? ExitCode.reporterFailed : ExitCode.ok);
 }
 
+const sealContext = (signer: ManifestSigner) => ({ signer, argv: process.argv.slice(2), version: CHAOSLAB_VERSION });
+
 async function reportCommand(source: string | undefined, options: RenderOptions): Promise<ExitCodeValue> {
   const run = await loadRun(source, resolve(options.reports));
-  const code = await renderRun(run.model, resolve(options.out ?? run.dir), options);
+  const signer = await signerFor(run.model, options);
+  const outputDir = resolve(options.out ?? run.dir);
+  const code = await renderRun(run.model, outputDir, options, process.stdout, process.stderr, signer);
+  await sealReport(outputDir, run.dir, run.model, sealContext(signer));
+  process.stdout.write(sealedMessage(outputDir, signer));
   if (existsSync(options.reports)) await updateIndex(resolve(options.reports));
   return code;
 }
 
 async function mergeCommand(logs: string[], options: RenderOptions): Promise<ExitCodeValue> {
-  const models = await Promise.all(logs.map(async (log) => (log.endsWith('.jsonl') ? foldLogFile(resolve(log)) : (await loadRun(log, resolve(options.reports))).model)));
+  const shards = await Promise.all(
+    logs.map(async (log) => {
+      if (log.endsWith('.jsonl')) return { model: await foldLogFile(resolve(log)), log: resolve(log) };
+      const run = await loadRun(log, resolve(options.reports));
+      return { model: run.model, ...(run.source.endsWith('.jsonl') && { log: run.source }) };
+    }),
+  );
+  const models = shards.map((shard) => shard.model);
   const merged = mergeRunModels(models);
+  const signer = await signerFor(merged, options);
   const outputDir = resolve(options.out ?? join(options.reports, `${merged.runId}-merged`));
   await mkdir(outputDir, { recursive: true });
   process.stdout.write(`merged ${models.length} logs (${merged.attempts.length} attempts) into ${outputDir}\n`);
   await writeRunJson(outputDir, merged);
-  const code = await renderRun(merged, outputDir, options);
+  const code = await renderRun(merged, outputDir, options, process.stdout, process.stderr, signer);
+  await sealMerge(outputDir, shards.map((shard) => ({ runId: shard.model.runId, ...(shard.log && { log: shard.log }) })), merged, sealContext(signer));
+  process.stdout.write(sealedMessage(outputDir, signer));
   if (existsSync(options.reports)) await updateIndex(resolve(options.reports));
   return code;
 }
@@ -136,8 +162,10 @@ async function openCommand(source: string | undefined, options: { reports: strin
   const file = join(dir, HTML_REPORT_FILE);
   if (!existsSync(file)) {
     const run = await loadRun(source, reportsRoot);
-    const code = await renderRun(run.model, dir, { reporter: 'html', reports: options.reports, history: 10 });
+    const signer = await signerFor(run.model, {});
+    const code = await renderRun(run.model, dir, { reporter: 'html', reports: options.reports, history: 10 }, process.stdout, process.stderr, signer);
     if (code === ExitCode.reporterFailed) return code;
+    await sealReport(dir, dir, run.model, sealContext(signer));
   }
   process.stdout.write(`${file}\n`);
   if (options.serve) await serveDir(dir, options.port);
@@ -164,7 +192,8 @@ function withRenderOptions(command: Command): Command {
     .option('--history <n>', 'earlier runs of the same suite for trends and flaky detection (0: none)', historyLimit, 10)
     .option('--min-heal-rate <rate>', 'gate: fail (exit 1) below this heal rate, e.g. 0.8 or 80%', wrap(parseHealRate))
     .option('--fail-on <list>', 'gate: fail (exit 1) on any of: regression (needs --baseline), flaky, residue (needs the run\'s residue scan), or verdicts like false_heal,not_healed', wrap(parseFailOn))
-    .option('--max-inconclusive <n>', 'gate: fail (exit 1) with more inconclusive attempts than this', wrap(parseMaxInconclusive));
+    .option('--max-inconclusive <n>', 'gate: fail (exit 1) with more inconclusive attempts than this', wrap(parseMaxInconclusive))
+    .option('--signing-key <ref>', 'Ed25519 private key (PKCS#8 PEM) that signs the new manifest.json: file:<path> or env:<NAME> (default: the run\'s lab\'s own key under the state directory)');
 }
 
 export function register(program: Command): void {

@@ -1,14 +1,17 @@
 import { existsSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import { InvalidArgumentError, type Command } from 'commander';
 import { ReporterMultiplexer } from '../../../reporters/multiplexer.js';
 import { parseReporterList, reporterFactories } from '../../../reporters/registry.js';
 import { loadProject } from '../../config/load-project.js';
 import { systemClock } from '../../core/clock.js';
-import { ChaoslabError } from '../../core/errors.js';
+import { ChaoslabError, errorMessage } from '../../core/errors.js';
 import { parseShard, planRun, type Plan } from '../../engine/plan.js';
 import { planResidueScan, type ResidueScanPlan } from '../../engine/residue-plan.js';
 import { runSession } from '../../engine/session.js';
+import { resolveSigner, type ManifestSigner } from '../../evidence/keys.js';
+import { sealedMessage, sealRun } from '../../evidence/seal.js';
+import type { RunModel } from '../../model/run-model.js';
 import { evaluateGates, gateExitCode, parseFailOn, parseHealRate, parseMaxInconclusive, type GateOptions } from '../../history/gates.js';
 import { loadHistory, updateIndex } from '../../history/index.js';
 import { resolveBaselineForGates } from '../../history/runs.js';
@@ -35,6 +38,7 @@ export interface RunOptions {
   maxInconclusive?: string;
   /** `--no-residue-scan` sets it false. */
   residueScan: boolean;
+  signingKey?: string;
 }
 
 function positiveInt(value: string): number {
@@ -105,6 +109,23 @@ function interruptOnSignals(residueScan: boolean): { signal: AbortSignal; dispos
   };
 }
 
+/** Signs the run folder at the end of the run; a failure is printed and makes the run exit 4, like a failed reporter. */
+function runSealer(signer: ManifestSigner, argv: readonly string[]): { seal: (runDir: string, run: RunModel) => Promise<void>; failed: () => boolean } {
+  let failed = false;
+  return {
+    seal: async (runDir, run) => {
+      try {
+        await sealRun(runDir, run, { signer, argv, version: CHAOSLAB_VERSION });
+        process.stdout.write(sealedMessage(runDir, signer));
+      } catch (error) {
+        failed = true;
+        process.stderr.write(`chaoslab: cannot write the run's manifest.json: ${errorMessage(error)}\n`);
+      }
+    },
+    failed: () => failed,
+  };
+}
+
 export async function runRun(args: readonly string[], options: RunOptions): Promise<ExitCodeValue> {
   const reporters = parseReporterList(options.reporter);
   const { paths, selectors } = splitRunArgs(args);
@@ -130,6 +151,9 @@ export async function runRun(args: readonly string[], options: RunOptions): Prom
     return ExitCode.ok;
   }
   // a container lab's hosts are reached through the ports `lab up` published (CHAOSLAB_LAB_ENGINE when it is down)
+  const signer = await resolveSigner(options.signingKey, { stateDir: dirname(defaultJournalDir()), labName: project.lab!.name });
+  const argv = process.argv.slice(2);
+  const sealer = runSealer(signer, argv);
   const lab = await resolveInventory(project.lab!);
   const history = existsSync(reportsRoot) ? await loadHistory(reportsRoot, { runId: '', suite: options.suite, startedAtWall: Date.now() }) : [];
   const { baseline, gates: gateSettings } = await resolveBaselineForGates(options.baseline, reportsRoot, history, gates, (m) => process.stderr.write(`chaoslab: ${m}\n`));
@@ -142,11 +166,11 @@ export async function runRun(args: readonly string[], options: RunOptions): Prom
       concurrency: options.concurrency ?? plan.concurrency ?? 4,
       reporting: (runDir, note) =>
         new ReporterMultiplexer(
-          reporters.map((name) => reporterFactories[name]({ outputDir: runDir, reportsRoot, stdout: process.stdout, history, ...(baseline && { baseline }) })),
+          reporters.map((name) => reporterFactories[name]({ outputDir: runDir, reportsRoot, stdout: process.stdout, history, signing: { fingerprint: signer.fingerprint, publicKey: signer.publicKey }, ...(baseline && { baseline }) })),
           (failure) => note(`reporter ${failure.reporter} failed in ${failure.hook}: ${failure.error.message}`),
         ),
       reportsRoot,
-      argv: process.argv.slice(2),
+      argv,
       ...(options.suite !== undefined && { suite: options.suite }),
       ...(options.shard !== undefined && { shard: options.shard }),
       journal: new RevertJournal(defaultJournalDir()),
@@ -154,11 +178,12 @@ export async function runRun(args: readonly string[], options: RunOptions): Prom
       clock: systemClock,
       interrupt: interrupt.signal,
       version: CHAOSLAB_VERSION,
+      seal: sealer.seal,
     });
     await updateIndex(reportsRoot);
     const verdict = evaluateGates(result.model, gateSettings, { ...(baseline && { baseline }), history });
     for (const failure of verdict.failures) process.stderr.write(`chaoslab: gate ${failure.gate} failed: ${failure.message}\n`);
-    return mostSevere(result.exitCode, gateExitCode(verdict));
+    return mostSevere(result.exitCode, gateExitCode(verdict), sealer.failed() ? ExitCode.reporterFailed : ExitCode.ok);
   } finally {
     interrupt.dispose();
   }
@@ -183,6 +208,7 @@ export function register(program: Command): void {
     .option('--min-heal-rate <rate>', 'gate: fail (exit 1) when passed/scored is below this (0.8 or 80%)')
     .option('--fail-on <kinds>', 'gate: fail when any attempt has one of these verdicts, or regression/flaky, or residue (drift the residue scan found on the lab)')
     .option('--max-inconclusive <n>', 'gate: fail when more attempts than this are inconclusive')
+    .option('--signing-key <ref>', 'Ed25519 private key (PKCS#8 PEM) that signs the run\'s manifest.json: file:<path> or env:<NAME> (default: the lab\'s own key under the state directory, created on first use)')
     .option('--no-residue-scan', 'skip the read-only residue scan after the last attempt (every fitting catalogue check, on each host the run touched)')
     .action(action((paths: string[], options: RunOptions) => runRun(paths, options)));
 }
