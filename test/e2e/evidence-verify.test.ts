@@ -5,8 +5,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { headerHash, sha256Hex } from '../../harness/evidence/chain.js';
 import type { Manifest } from '../../harness/evidence/manifest.js';
-import { runCli } from '../support/engine-cli.js';
-import { createEngineLab, type EngineLab } from '../support/engine-lab.js';
+import { runCli, startCli } from '../support/engine-cli.js';
+import { createEngineLab, waitForContent, type EngineLab } from '../support/engine-lab.js';
 import { startSshd, type SshdFixture } from '../support/sshd.js';
 
 /**
@@ -33,9 +33,13 @@ describe('evidence: hash chain, signed manifest, chaoslab verify (e2e)', () => {
 
   beforeAll(async () => {
     sshd = await startSshd();
-    lab = await createEngineLab(sshd, [{ id: 'heals', behaviour: 'heal', hold: '500ms' }, { id: 'misses', behaviour: 'ignore', window: '2s' }]);
+    lab = await createEngineLab(sshd, [
+      { id: 'heals', behaviour: 'heal', hold: '500ms' },
+      { id: 'misses', behaviour: 'ignore', window: '2s' },
+      { id: 'slow', behaviour: 'ignore', window: '60s' },
+    ]);
     reports = join(lab.dir, 'reports');
-    const first = await cli('run', lab.scenariosDir, '--lab', lab.labFile, '--out', reports, '--reporter', 'console,json,junit,markdown,html');
+    const first = await cli('run', 'heals', 'misses', lab.scenariosDir, '--lab', lab.labFile, '--out', reports, '--reporter', 'console,json,junit,markdown,html');
     expect(first.code, first.stderr).toBe(1);
     runA = join(reports, (await readdir(reports)).find((n) => /^\d{8}T/.test(n))!);
     const second = await cli('run', 'heals', lab.scenariosDir, '--lab', lab.labFile, '--out', join(lab.dir, 'other'), '--reporter', 'json');
@@ -60,7 +64,7 @@ describe('evidence: hash chain, signed manifest, chaoslab verify (e2e)', () => {
     const manifest = JSON.parse(readFileSync(join(runA, 'manifest.json'), 'utf8')) as Manifest;
     const lines = events(runA);
     expect(manifest).toMatchObject({ kind: 'run', status: 'completed', chaoslabVersion: JSON.parse(readFileSync('package.json', 'utf8')).version });
-    expect(manifest.argv.slice(0, 2)).toEqual(['run', lab.scenariosDir]);
+    expect(manifest.argv.slice(0, 4)).toEqual(['run', 'heals', 'misses', lab.scenariosDir]);
     expect(manifest.logs).toEqual([{ path: 'events.jsonl', runId: manifest.runId, events: lines.length, lastEventHash: sha256Hex(lines.at(-1)!) }]);
     expect(manifest.artifacts.map((a) => a.path)).toEqual(['chaoslab.log', 'events.jsonl', 'index.html', 'junit.xml', 'report.json', 'run.json', 'summary.md']);
     const html = readFileSync(join(runA, 'index.html'));
@@ -170,7 +174,7 @@ describe('evidence: hash chain, signed manifest, chaoslab verify (e2e)', () => {
     expect((await cli('verify', rendered)).code).toBe(0);
 
     const shards = join(lab.dir, 'shards');
-    for (const shard of ['1/2', '2/2']) await cli('run', lab.scenariosDir, '--lab', lab.labFile, '--out', shards, '--shard', shard, '--reporter', 'json');
+    for (const shard of ['1/2', '2/2']) await cli('run', 'heals', 'misses', lab.scenariosDir, '--lab', lab.labFile, '--out', shards, '--shard', shard, '--reporter', 'json');
     const logs = (await readdir(shards)).filter((n) => /^\d{8}T/.test(n)).map((n) => join(shards, n, 'events.jsonl'));
     expect(logs).toHaveLength(2);
     const merged = join(lab.dir, 'merged');
@@ -191,6 +195,20 @@ describe('evidence: hash chain, signed manifest, chaoslab verify (e2e)', () => {
     expect(broken.stdout.split('\n')[0]).toContain(`${mergedManifest.logs[0]!.path}: event seq 1 (line 1) was altered`);
   });
 
+  it('an interrupted run (first Ctrl-C) is sealed too, and verifies', async () => {
+    const out = join(lab.dir, 'interrupted');
+    const run = startCli(['run', 'slow', lab.scenariosDir, '--lab', lab.labFile, '--out', out, '--reporter', 'json'], { cwd: lab.dir, env: env() });
+    await waitForContent(lab.filePath('slow'), 'drifted\n');
+    run.child.kill('SIGINT');
+    const result = await run.exited;
+    expect(result.code).toBe(130);
+    const dir = join(out, (await readdir(out)).find((n) => /^\d{8}T/.test(n))!);
+    expect((JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8')) as Manifest).status).toBe('interrupted');
+    const verified = await cli('verify', dir);
+    expect(verified.stdout).toContain('verified');
+    expect(verified.code).toBe(0);
+  });
+
   it('usage errors exit 2: a folder that is not there, a key that is not a key', async () => {
     const missing = await cli('verify', join(lab.dir, 'nope'));
     expect(missing.code).toBe(2);
@@ -198,7 +216,7 @@ describe('evidence: hash chain, signed manifest, chaoslab verify (e2e)', () => {
     const badKey = await cli('verify', runA, '--public-key', 'not-a-key');
     expect(badKey.code).toBe(2);
     expect(badKey.stderr).toContain('not an Ed25519 public key');
-    const badSigning = await cli('run', lab.scenariosDir, '--lab', lab.labFile, '--out', join(lab.dir, 'never'), '--signing-key', 'env:CHAOSLAB_NO_SUCH_KEY');
+    const badSigning = await cli('run', 'heals', lab.scenariosDir, '--lab', lab.labFile, '--out', join(lab.dir, 'never'), '--signing-key', 'env:CHAOSLAB_NO_SUCH_KEY');
     expect(badSigning.code).toBe(2);
     expect(badSigning.stderr).toContain('--signing-key');
   });
