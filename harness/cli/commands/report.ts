@@ -19,6 +19,7 @@ import { loadRun, PREVIOUS_RUN, resolveBaselineForGates, resolveRunFile } from '
 import { diffAgainstBaseline } from '../../model/baseline-diff.js';
 import type { RunModel } from '../../model/run-model.js';
 import { action } from '../action.js';
+import { registerPrune } from './report-prune.js';
 import { ExitCode, mostSevere, type ExitCodeValue } from '../exit-codes.js';
 import { CHAOSLAB_VERSION } from '../program.js';
 
@@ -224,6 +225,8 @@ export function register(program: Command): void {
     .option('--reports <dir>', 'reports folder', 'reports')
     .option('--json', 'print the diff as JSON')
     .action(action((before: string, after: string, options: { reports: string; json?: boolean }) => diffCommand(before, after, options)));
+
+  registerPrune(report);
 
   report
     .command('open')
