@@ -4,15 +4,17 @@ import { createHtmlReporter } from './html.js';
 import { createJsonReporter } from './json.js';
 import { createJunitReporter } from './junit.js';
 import { createMarkdownReporter } from './markdown.js';
+import { createPdfReporter } from './pdf.js';
 import type { ReporterFactory } from './reporter.js';
 
-/** Built-in reporters by name: `--reporter console,json,junit,markdown,html`. */
+/** Built-in reporters by name: `--reporter console,json,junit,markdown,html,pdf`. */
 export const reporterFactories = {
   console: createConsoleReporter,
   json: createJsonReporter,
   junit: createJunitReporter,
   markdown: createMarkdownReporter,
   html: createHtmlReporter,
+  pdf: createPdfReporter,
 } satisfies Record<string, ReporterFactory>;
 
 export type ReporterName = keyof typeof reporterFactories;

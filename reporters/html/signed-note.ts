@@ -1,11 +1,11 @@
 import type { SigningFacts } from '../reporter.js';
+import { escapeHtml } from '../escape-html.js';
 
 /**
  * The scorecard's "how to check this" note: the run folder's manifest.json is
  * signed, and the page names the key's fingerprint so that a reader can verify
  * the folder against the key they expect, not just against any key.
  */
-const escapeHtml = (text: string) => text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 
 export function signedNote(runId: string, signing: SigningFacts | undefined): string {
   if (!signing) return '';
