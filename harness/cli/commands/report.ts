@@ -203,7 +203,7 @@ export function register(program: Command): void {
   const report = withRenderOptions(
     program
       .command('report')
-      .description('Re-render a run from its events.jsonl (default: reports/latest); merge, diff or open scorecards. Exit code: the run\'s (0/1/3), 1 when a gate fails, 4 when a reporter failed.')
+      .description('Re-render a run from its events.jsonl (default: reports/latest) and sign its folder again; merge, diff, open or prune scorecards. Exit code: the run\'s (0/1/3), 1 when a gate fails, 4 when a reporter failed.')
       .argument('[run]', 'run folder, events.jsonl, run.json or run id (default: reports/latest)')
       .option('--out <dir>', 'write the reports here (default: the run\'s folder)')
       .enablePositionalOptions(),
