@@ -64,7 +64,7 @@ export function renderHtml(run: RunModel, options: HtmlOptions = {}): string {
   const view = buildPageView(run, { summary: summarize(run), flaky, history, ...(options.baseline ? { baseline: options.baseline } : {}) });
   const { data, evidence } = buildClientData(run, flaky);
   const limit = options.compressAbove ?? COMPRESS_ABOVE;
-  return page({ ...view, css, script, data: block(data, limit), evidence: block(evidence, limit), signedNote: signedNote(run.runId, options.signing) });
+  return page({ ...view, css, script, data: block(data, limit), evidence: block(evidence, limit), signedNote: signedNote(run, options.signing) });
 }
 
 export function createHtmlReporter(context: ReporterContext): Reporter {
