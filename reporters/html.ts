@@ -10,7 +10,8 @@ import type { RunModel } from '../harness/model/run-model.js';
 import { summarize } from '../harness/model/summary.js';
 import { buildClientData, scriptJson } from './html/client-data.js';
 import { buildPageView } from './html/page-view.js';
-import type { Reporter, ReporterContext } from './reporter.js';
+import { signedNote } from './html/signed-note.js';
+import type { Reporter, ReporterContext, SigningFacts } from './reporter.js';
 
 /**
  * index.html: the scorecard as ONE self-contained offline file. CSS, script
@@ -53,6 +54,7 @@ export interface HtmlOptions {
   readonly baseline?: RunModel;
   readonly history?: readonly RunModel[];
   readonly compressAbove?: number;
+  readonly signing?: SigningFacts;
 }
 
 export function renderHtml(run: RunModel, options: HtmlOptions = {}): string {
@@ -62,7 +64,7 @@ export function renderHtml(run: RunModel, options: HtmlOptions = {}): string {
   const view = buildPageView(run, { summary: summarize(run), flaky, history, ...(options.baseline ? { baseline: options.baseline } : {}) });
   const { data, evidence } = buildClientData(run, flaky);
   const limit = options.compressAbove ?? COMPRESS_ABOVE;
-  return page({ ...view, css, script, data: block(data, limit), evidence: block(evidence, limit) });
+  return page({ ...view, css, script, data: block(data, limit), evidence: block(evidence, limit), signedNote: signedNote(run, options.signing) });
 }
 
 export function createHtmlReporter(context: ReporterContext): Reporter {
@@ -70,7 +72,7 @@ export function createHtmlReporter(context: ReporterContext): Reporter {
     name: 'html',
     async onRunEnd(run: RunModel) {
       const file = join(context.outputDir, HTML_REPORT_FILE);
-      await writeFile(file, renderHtml(run, { ...(context.baseline ? { baseline: context.baseline } : {}), ...(context.history ? { history: context.history } : {}) }));
+      await writeFile(file, renderHtml(run, { ...(context.baseline ? { baseline: context.baseline } : {}), ...(context.history ? { history: context.history } : {}), ...(context.signing ? { signing: context.signing } : {}) }));
       return [file];
     },
   };

@@ -4,10 +4,11 @@ import { createHtmlReporter } from './html.js';
 import { createJsonReporter } from './json.js';
 import { createJunitReporter } from './junit.js';
 import { createMarkdownReporter } from './markdown.js';
+import { createPdfReporter } from './pdf.js';
 import { createPrometheusReporter } from './prometheus.js';
 import type { ReporterFactory } from './reporter.js';
 
-/** Built-in reporters by name: `--reporter console,json,junit,markdown,html,prometheus`. */
+/** Built-in reporters by name: `--reporter console,json,junit,markdown,html,pdf,prometheus`. */
 export const reporterFactories = {
   console: createConsoleReporter,
   json: createJsonReporter,
@@ -15,6 +16,7 @@ export const reporterFactories = {
   markdown: createMarkdownReporter,
   html: createHtmlReporter,
   prometheus: createPrometheusReporter,
+  pdf: createPdfReporter,
 } satisfies Record<string, ReporterFactory>;
 
 export type ReporterName = keyof typeof reporterFactories;

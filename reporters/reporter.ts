@@ -17,6 +17,16 @@ export interface ReporterContext {
   readonly stdout: NodeJS.WritableStream;
   /** Pushgateway base URL (`--pushgateway`): the prometheus reporter pushes its metrics there too. */
   readonly pushgateway?: string;
+  /** The key that signs the run folder's manifest.json, for the scorecard to name. */
+  readonly signing?: SigningFacts;
+}
+
+/** The public side of the manifest's signing key. */
+export interface SigningFacts {
+  /** `SHA256:…`, what `chaoslab verify --public-key` accepts. */
+  readonly fingerprint: string;
+  /** SPKI DER, base64. */
+  readonly publicKey: string;
 }
 
 export interface Reporter {

@@ -9,6 +9,7 @@ import { register as registerRevert } from './commands/revert.js';
 import { register as registerReport } from './commands/report.js';
 import { register as registerDoctor } from './commands/doctor.js';
 import { register as registerLab } from './commands/lab.js';
+import { register as registerVerify } from './commands/verify.js';
 // Built-in faults register themselves on import (the module runs once however often imported).
 import '../faults/windows/index.js';
 import '../faults/linux/index.js';
@@ -16,7 +17,7 @@ import '../faults/linux/index.js';
 type Registrar = (program: Command) => void;
 
 /** Every command of the CLI, one module each (harness/cli/commands/*.ts). */
-const registrars: Registrar[] = [registerValidate, registerSchema, registerRun, registerList, registerRevert, registerReport, registerDoctor, registerLab];
+const registrars: Registrar[] = [registerValidate, registerSchema, registerRun, registerList, registerRevert, registerReport, registerDoctor, registerLab, registerVerify];
 
 redactStandardStreams();
 const program = createProgram();

@@ -62,6 +62,12 @@ export interface SessionOptions {
   readonly version: string;
   /** Record the plan (every attempt `skipped: dry_run`) and report it; contact no host. */
   readonly dryRun?: boolean;
+  /**
+   * Called last, once every file of the run folder is written — also for an
+   * interrupted run and one stopped by an engine error — to sign what the
+   * folder holds (manifest.json). It reports its own failures.
+   */
+  readonly seal?: (runDir: string, run: RunModel) => Promise<void>;
 }
 
 export interface SessionResult {
@@ -157,7 +163,10 @@ export async function runSession(options: SessionOptions): Promise<SessionResult
     const halted = folder.model().halt !== undefined;
     writer.emit({ type: 'run_ended', status: engineFailed ? 'crashed' : interrupted ? 'interrupted' : halted ? 'halted' : 'completed', exitCode: engineFailed ? ExitCode.labErrors : engineCode });
     await teardown.run();
-    if (engineFailed) writer.close();
+    if (engineFailed) {
+      writer.close();
+      await options.seal?.(writer.runDir, folder.model());
+    }
   }
   try {
     // a reporter failing here is still noted in the event log
@@ -167,6 +176,7 @@ export async function runSession(options: SessionOptions): Promise<SessionResult
   }
   const model = folder.model();
   await writeRunJson(writer.runDir, model);
+  await options.seal?.(writer.runDir, model);
   const engineCode = haltUnavailable ? ExitCode.labErrors : exitCodeFor(model, options.interrupt.aborted);
   const exitCode = mostSevere(engineCode, mux.failures().length ? ExitCode.reporterFailed : ExitCode.ok);
   return { runId: writer.runId, runDir: writer.runDir, exitCode, model };

@@ -24,6 +24,9 @@ interface AttemptState {
   ended?: Ended;
 }
 
+/** The fields every event carries, stripped from the records the model keeps. */
+const ENVELOPE = ['v', 'seq', 'ts', 'mono', 'runId', 'prev', 'type', 'attemptId'];
+
 function without<T extends object>(value: T, ...keys: string[]): T {
   // Strips envelope fields so records hold only their own data.
   const copy: Record<string, unknown> = { ...(value as Record<string, unknown>) };
@@ -80,16 +83,16 @@ export class RunFolder {
         attempt.skewMs = event.skewMs;
         break;
       case 'command':
-        attempt?.commands.push(without(event, 'v', 'seq', 'ts', 'mono', 'runId', 'type', 'attemptId'));
+        attempt?.commands.push(without(event, ...ENVELOPE));
         break;
       case 'probe':
         attempt?.probes.push({ at: event.at, compliant: event.compliant });
         break;
       case 'signal':
-        attempt?.signals.push(without(event, 'v', 'seq', 'ts', 'mono', 'runId', 'type', 'attemptId'));
+        attempt?.signals.push(without(event, ...ENVELOPE));
         break;
       case 'signal_rejected':
-        attempt?.rejected.push(without(event, 'v', 'seq', 'ts', 'mono', 'runId', 'type', 'attemptId'));
+        attempt?.rejected.push(without(event, ...ENVELOPE));
         break;
       case 'observer_error':
         this.notes.push({ level: 'warn', message: `observer ${event.observer}${event.attemptId ? ` (${event.attemptId})` : ''}: ${event.message}` });

@@ -2,6 +2,7 @@ import { closeSync, fsyncSync, mkdirSync, openSync, renameSync, rmSync, symlinkS
 import { join } from 'node:path';
 import type { Clock } from '../core/clock.js';
 import { redactDeep } from '../core/redact.js';
+import { ChainHead } from '../evidence/chain.js';
 import type { RunEvent, RunEventBody } from '../model/events.js';
 import type { EventSink } from './sink.js';
 
@@ -25,7 +26,9 @@ export interface EventWriterOptions {
 /**
  * Appends events as JSON lines. Each line is written with one synchronous
  * write, so a crash leaves at most a truncated last line (fold.ts tolerates
- * it). Secrets are redacted before anything reaches disk or a listener.
+ * it). Secrets are redacted before anything reaches disk or a listener, and
+ * each line is then chained to the one before it (evidence/chain.ts): `prev`
+ * is added after redaction, so the chain hashes exactly the bytes on disk.
  */
 export class EventWriter implements EventSink {
   readonly runId: string;
@@ -36,6 +39,7 @@ export class EventWriter implements EventSink {
   private readonly listeners: EventListener[] = [];
   private seq = 0;
   private closed = false;
+  private readonly chain: ChainHead;
 
   constructor(private readonly options: EventWriterOptions) {
     this.runId = options.runId;
@@ -44,6 +48,7 @@ export class EventWriter implements EventSink {
     mkdirSync(this.runDir, { recursive: true });
     this.fd = openSync(this.path, 'a');
     this.startMono = options.clock.now();
+    this.chain = new ChainHead(options.runId);
     pointLatestAt(options.reportsRoot, options.runId);
   }
 
@@ -61,11 +66,16 @@ export class EventWriter implements EventSink {
   }
 
   emit(body: RunEventBody): RunEvent {
-    const event = redactDeep(
+    const redacted = redactDeep(
       { v: 1, seq: ++this.seq, ts: this.options.clock.wallNow(), mono: this.elapsed(), runId: this.runId, ...body } as RunEvent,
       this.options.secrets(),
     );
-    if (!this.closed) writeSync(this.fd, `${JSON.stringify(event)}\n`);
+    const event: RunEvent = { ...redacted, prev: this.chain.prev };
+    if (!this.closed) {
+      const line = JSON.stringify(event);
+      writeSync(this.fd, `${line}\n`);
+      this.chain.link(line);
+    }
     for (const listener of this.listeners) {
       try {
         listener(event);

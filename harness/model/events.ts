@@ -16,6 +16,8 @@ interface EventBase {
   readonly ts: number;
   readonly mono: number;
   readonly runId: string;
+  /** SHA-256 (hex) of the previous line's bytes, or of the run header for the first event (harness/evidence/chain.ts); absent in logs written before the chain existed. */
+  readonly prev?: string;
 }
 
 export type RunEventBody =

@@ -23,7 +23,8 @@ const LIBRARY_HOMES: Record<string, string[]> = {
   ssh2: ['harness/transport/ssh'],
   dockerode: ['harness/lab/', 'harness/transport/docker-exec'],
   pg: ['harness/observers/postgres'],
-  'playwright-core': ['harness/observers/browser'],
+  // the browser observer reads dashboards; the pdf reporter prints the scorecard
+  'playwright-core': ['harness/observers/browser', 'reporters/pdf/chromium'],
 };
 
 function sourceFiles(dir: string): string[] {

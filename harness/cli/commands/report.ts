@@ -1,7 +1,7 @@
 import { createReadStream, existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { createServer } from 'node:http';
-import { extname, join, resolve } from 'node:path';
+import { dirname, extname, join, resolve } from 'node:path';
 import { InvalidArgumentError, type Command } from 'commander';
 import { HTML_REPORT_FILE } from '../../../reporters/html.js';
 import { baselineSection } from '../../../reporters/markdown.js';
@@ -11,13 +11,18 @@ import { parseReporterList, reporterFactories, withPushReporter } from '../../..
 import { exitCodeFor } from '../../engine/session.js';
 import { foldLogFile, mergeRunModels } from '../../events/fold.js';
 import { writeRunJson } from '../../events/run-json.js';
+import { resolveSigner, type ManifestSigner } from '../../evidence/keys.js';
+import { sealedMessage, sealMerge, sealReport } from '../../evidence/seal.js';
+import { defaultJournalDir } from '../../journal/journal.js';
 import { evaluateGates, gateExitCode, parseFailOn, parseHealRate, parseMaxInconclusive, type FailOnKind, type GateOptions } from '../../history/gates.js';
 import { loadHistory, updateIndex } from '../../history/index.js';
 import { loadRun, PREVIOUS_RUN, resolveBaselineForGates, resolveRunFile } from '../../history/runs.js';
 import { diffAgainstBaseline } from '../../model/baseline-diff.js';
 import type { RunModel } from '../../model/run-model.js';
 import { action } from '../action.js';
+import { registerPrune } from './report-prune.js';
 import { ExitCode, mostSevere, type ExitCodeValue } from '../exit-codes.js';
+import { CHAOSLAB_VERSION } from '../program.js';
 
 /**
  * `chaoslab report`: re-render a run from its event log, merge shards into one
@@ -35,6 +40,7 @@ interface RenderOptions {
   failOn?: FailOnKind[];
   maxInconclusive?: number;
   pushgateway?: string;
+  signingKey?: string;
 }
 
 const DEFAULT_REPORTERS = 'console,html,markdown,junit';
@@ -57,15 +63,20 @@ function gateOptions(options: RenderOptions): GateOptions {
   };
 }
 
+/** The key that signs what `report` writes: `--signing-key`, else the run's lab's own key. */
+function signerFor(model: RunModel, options: { signingKey?: string }): Promise<ManifestSigner> {
+  return resolveSigner(options.signingKey, { stateDir: dirname(defaultJournalDir()), labName: model.lab });
+}
+
 /** Renders `model` with the chosen reporters into `outputDir`, then applies the gates. */
-export async function renderRun(model: RunModel, outputDir: string, options: RenderOptions, out: NodeJS.WritableStream = process.stdout, err: NodeJS.WritableStream = process.stderr): Promise<ExitCodeValue> {
+export async function renderRun(model: RunModel, outputDir: string, options: RenderOptions, out: NodeJS.WritableStream = process.stdout, err: NodeJS.WritableStream = process.stderr, signer?: ManifestSigner): Promise<ExitCodeValue> {
   const names = withPushReporter(parseReporterList(options.reporter), options.pushgateway);
   const reportsRoot = resolve(options.reports);
   const wantsPrevious = options.baseline === PREVIOUS_RUN;
   const history = existsSync(reportsRoot) ? await loadHistory(reportsRoot, model, Math.max(options.history, wantsPrevious ? 1 : 0)) : [];
   const { baseline, gates: gateSettings } = await resolveBaselineForGates(options.baseline, reportsRoot, history, gateOptions(options), (m) => err.write(`chaoslab: ${m}\n`));
   await mkdir(outputDir, { recursive: true });
-  const context = { outputDir, reportsRoot, stdout: out, history: history.slice(0, options.history), ...(baseline && { baseline }), ...(options.pushgateway !== undefined && { pushgateway: options.pushgateway }) };
+  const context = { outputDir, reportsRoot, stdout: out, history: history.slice(0, options.history), ...(baseline && { baseline }), ...(options.pushgateway !== undefined && { pushgateway: options.pushgateway }), ...(signer && { signing: { fingerprint: signer.fingerprint, publicKey: signer.publicKey } }) };
   const mux = new ReporterMultiplexer(
     names.map((name) => reporterFactories[name](context)),
     (failure) => err.write(`chaoslab: reporter ${failure.reporter} failed in ${failure.hook}: ${failure.error.message}\n`),
@@ -78,21 +89,37 @@ export async function renderRun(model: RunModel, outputDir: string, options: Ren
   return mostSevere(exitCodeFor(model, false), gateExitCode(gates), mux.failures().length ? ExitCode.reporterFailed : ExitCode.ok);
 }
 
+const sealContext = (signer: ManifestSigner) => ({ signer, argv: process.argv.slice(2), version: CHAOSLAB_VERSION });
+
 async function reportCommand(source: string | undefined, options: RenderOptions): Promise<ExitCodeValue> {
   const run = await loadRun(source, resolve(options.reports));
-  const code = await renderRun(run.model, resolve(options.out ?? run.dir), options);
+  const signer = await signerFor(run.model, options);
+  const outputDir = resolve(options.out ?? run.dir);
+  const code = await renderRun(run.model, outputDir, options, process.stdout, process.stderr, signer);
+  await sealReport(outputDir, run.dir, run.model, sealContext(signer));
+  process.stdout.write(sealedMessage(outputDir, signer));
   if (existsSync(options.reports)) await updateIndex(resolve(options.reports));
   return code;
 }
 
 async function mergeCommand(logs: string[], options: RenderOptions): Promise<ExitCodeValue> {
-  const models = await Promise.all(logs.map(async (log) => (log.endsWith('.jsonl') ? foldLogFile(resolve(log)) : (await loadRun(log, resolve(options.reports))).model)));
+  const shards = await Promise.all(
+    logs.map(async (log) => {
+      if (log.endsWith('.jsonl')) return { model: await foldLogFile(resolve(log)), log: resolve(log) };
+      const run = await loadRun(log, resolve(options.reports));
+      return { model: run.model, ...(run.source.endsWith('.jsonl') && { log: run.source }) };
+    }),
+  );
+  const models = shards.map((shard) => shard.model);
   const merged = mergeRunModels(models);
+  const signer = await signerFor(merged, options);
   const outputDir = resolve(options.out ?? join(options.reports, `${merged.runId}-merged`));
   await mkdir(outputDir, { recursive: true });
   process.stdout.write(`merged ${models.length} logs (${merged.attempts.length} attempts) into ${outputDir}\n`);
   await writeRunJson(outputDir, merged);
-  const code = await renderRun(merged, outputDir, options);
+  const code = await renderRun(merged, outputDir, options, process.stdout, process.stderr, signer);
+  await sealMerge(outputDir, shards.map((shard) => ({ runId: shard.model.runId, ...(shard.log && { log: shard.log }) })), merged, sealContext(signer));
+  process.stdout.write(sealedMessage(outputDir, signer));
   if (existsSync(options.reports)) await updateIndex(resolve(options.reports));
   return code;
 }
@@ -138,8 +165,10 @@ async function openCommand(source: string | undefined, options: { reports: strin
   const file = join(dir, HTML_REPORT_FILE);
   if (!existsSync(file)) {
     const run = await loadRun(source, reportsRoot);
-    const code = await renderRun(run.model, dir, { reporter: 'html', reports: options.reports, history: 10 });
+    const signer = await signerFor(run.model, {});
+    const code = await renderRun(run.model, dir, { reporter: 'html', reports: options.reports, history: 10 }, process.stdout, process.stderr, signer);
     if (code === ExitCode.reporterFailed) return code;
+    await sealReport(dir, dir, run.model, sealContext(signer));
   }
   process.stdout.write(`${file}\n`);
   if (options.serve) await serveDir(dir, options.port);
@@ -167,7 +196,8 @@ function withRenderOptions(command: Command): Command {
     .option('--min-heal-rate <rate>', 'gate: fail (exit 1) below this heal rate, e.g. 0.8 or 80%', wrap(parseHealRate))
     .option('--fail-on <list>', 'gate: fail (exit 1) on any of: regression (needs --baseline), flaky, residue (needs the run\'s residue scan), or verdicts like false_heal,not_healed', wrap(parseFailOn))
     .option('--max-inconclusive <n>', 'gate: fail (exit 1) with more inconclusive attempts than this', wrap(parseMaxInconclusive))
-    .option('--pushgateway <url>', 'push the run\'s Prometheus metrics to this Pushgateway (job "chaoslab", grouped by lab); adds the prometheus reporter', wrap(parsePushgatewayUrl));
+    .option('--pushgateway <url>', 'push the run\'s Prometheus metrics to this Pushgateway (job "chaoslab", grouped by lab); adds the prometheus reporter', wrap(parsePushgatewayUrl))
+    .option('--signing-key <ref>', 'Ed25519 private key (PKCS#8 PEM) that signs the new manifest.json: file:<path> or env:<NAME> (default: the run\'s lab\'s own key under the state directory)');
 }
 
 export function register(program: Command): void {
@@ -176,7 +206,7 @@ export function register(program: Command): void {
   const report = withRenderOptions(
     program
       .command('report')
-      .description('Re-render a run from its events.jsonl (default: reports/latest); merge, diff or open scorecards. Exit code: the run\'s (0/1/3), 1 when a gate fails, 4 when a reporter failed.')
+      .description('Re-render a run from its events.jsonl (default: reports/latest) and sign its folder again; merge, diff, open or prune scorecards. Exit code: the run\'s (0/1/3), 1 when a gate fails, 4 when a reporter failed.')
       .argument('[run]', 'run folder, events.jsonl, run.json or run id (default: reports/latest)')
       .option('--out <dir>', 'write the reports here (default: the run\'s folder)')
       .enablePositionalOptions(),
@@ -198,6 +228,8 @@ export function register(program: Command): void {
     .option('--reports <dir>', 'reports folder', 'reports')
     .option('--json', 'print the diff as JSON')
     .action(action((before: string, after: string, options: { reports: string; json?: boolean }) => diffCommand(before, after, options)));
+
+  registerPrune(report);
 
   report
     .command('open')

@@ -1,15 +1,18 @@
 import { existsSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import { InvalidArgumentError, type Command } from 'commander';
 import { ReporterMultiplexer } from '../../../reporters/multiplexer.js';
 import { parsePushgatewayUrl } from '../../../reporters/prometheus.js';
 import { parseReporterList, reporterFactories, withPushReporter } from '../../../reporters/registry.js';
 import { loadProject } from '../../config/load-project.js';
 import { systemClock } from '../../core/clock.js';
-import { ChaoslabError } from '../../core/errors.js';
+import { ChaoslabError, errorMessage } from '../../core/errors.js';
 import { parseShard, planRun, type Plan } from '../../engine/plan.js';
 import { planResidueScan, type ResidueScanPlan } from '../../engine/residue-plan.js';
 import { runSession } from '../../engine/session.js';
+import { resolveSigner, type ManifestSigner } from '../../evidence/keys.js';
+import { sealedMessage, sealRun } from '../../evidence/seal.js';
+import type { RunModel } from '../../model/run-model.js';
 import { evaluateGates, gateExitCode, parseFailOn, parseHealRate, parseMaxInconclusive, type GateOptions } from '../../history/gates.js';
 import { loadHistory, updateIndex } from '../../history/index.js';
 import { resolveBaselineForGates } from '../../history/runs.js';
@@ -37,6 +40,7 @@ export interface RunOptions {
   /** `--no-residue-scan` sets it false. */
   residueScan: boolean;
   pushgateway?: string;
+  signingKey?: string;
 }
 
 function positiveInt(value: string): number {
@@ -107,6 +111,23 @@ function interruptOnSignals(residueScan: boolean): { signal: AbortSignal; dispos
   };
 }
 
+/** Signs the run folder at the end of the run; a failure is printed and makes the run exit 4, like a failed reporter. */
+function runSealer(signer: ManifestSigner, argv: readonly string[]): { seal: (runDir: string, run: RunModel) => Promise<void>; failed: () => boolean } {
+  let failed = false;
+  return {
+    seal: async (runDir, run) => {
+      try {
+        await sealRun(runDir, run, { signer, argv, version: CHAOSLAB_VERSION });
+        process.stdout.write(sealedMessage(runDir, signer));
+      } catch (error) {
+        failed = true;
+        process.stderr.write(`chaoslab: cannot write the run's manifest.json: ${errorMessage(error)}\n`);
+      }
+    },
+    failed: () => failed,
+  };
+}
+
 export async function runRun(args: readonly string[], options: RunOptions): Promise<ExitCodeValue> {
   const reporters = withPushReporter(parseReporterList(options.reporter), options.pushgateway);
   if (options.pushgateway !== undefined) parsePushgatewayUrl(options.pushgateway);
@@ -129,6 +150,9 @@ export async function runRun(args: readonly string[], options: RunOptions): Prom
   const residueScan = options.residueScan ? planResidueScan(project.catalogue, project.lab!) : undefined;
   const reportsRoot = resolve(options.out);
   if (options.dryRun) process.stdout.write(`${describePlan(plan, residueScan)}\n`);
+  const signer = await resolveSigner(options.signingKey, { stateDir: dirname(defaultJournalDir()), labName: project.lab!.name });
+  const argv = process.argv.slice(2);
+  const sealer = runSealer(signer, argv);
   // a container lab's hosts are reached through the ports `lab up` published (CHAOSLAB_LAB_ENGINE when it is down); a dry run reaches none
   const lab = options.dryRun ? project.lab! : await resolveInventory(project.lab!);
   const history = existsSync(reportsRoot) ? await loadHistory(reportsRoot, { runId: '', suite: options.suite, startedAtWall: Date.now() }) : [];
@@ -142,11 +166,11 @@ export async function runRun(args: readonly string[], options: RunOptions): Prom
       concurrency: options.concurrency ?? plan.concurrency ?? 4,
       reporting: (runDir, note) =>
         new ReporterMultiplexer(
-          reporters.map((name) => reporterFactories[name]({ outputDir: runDir, reportsRoot, stdout: process.stdout, history, ...(baseline && { baseline }), ...(options.pushgateway !== undefined && { pushgateway: options.pushgateway }) })),
+          reporters.map((name) => reporterFactories[name]({ outputDir: runDir, reportsRoot, stdout: process.stdout, history, signing: { fingerprint: signer.fingerprint, publicKey: signer.publicKey }, ...(baseline && { baseline }), ...(options.pushgateway !== undefined && { pushgateway: options.pushgateway }) })),
           (failure) => note(`reporter ${failure.reporter} failed in ${failure.hook}: ${failure.error.message}`),
         ),
       reportsRoot,
-      argv: process.argv.slice(2),
+      argv,
       ...(options.suite !== undefined && { suite: options.suite }),
       ...(options.shard !== undefined && { shard: options.shard }),
       journal: new RevertJournal(defaultJournalDir()),
@@ -155,11 +179,12 @@ export async function runRun(args: readonly string[], options: RunOptions): Prom
       interrupt: interrupt.signal,
       version: CHAOSLAB_VERSION,
       ...(options.dryRun && { dryRun: true }),
+      seal: sealer.seal,
     });
     await updateIndex(reportsRoot);
     const verdict = evaluateGates(result.model, gateSettings, { ...(baseline && { baseline }), history });
     for (const failure of verdict.failures) process.stderr.write(`chaoslab: gate ${failure.gate} failed: ${failure.message}\n`);
-    return mostSevere(result.exitCode, gateExitCode(verdict));
+    return mostSevere(result.exitCode, gateExitCode(verdict), sealer.failed() ? ExitCode.reporterFailed : ExitCode.ok);
   } finally {
     interrupt.dispose();
   }
@@ -185,6 +210,7 @@ export function register(program: Command): void {
     .option('--fail-on <kinds>', 'gate: fail when any attempt has one of these verdicts, or regression/flaky, or residue (drift the residue scan found on the lab)')
     .option('--max-inconclusive <n>', 'gate: fail when more attempts than this are inconclusive')
     .option('--pushgateway <url>', 'push the run\'s Prometheus metrics to this Pushgateway (job "chaoslab", grouped by lab); adds the prometheus reporter')
+    .option('--signing-key <ref>', 'Ed25519 private key (PKCS#8 PEM) that signs the run\'s manifest.json: file:<path> or env:<NAME> (default: the lab\'s own key under the state directory, created on first use)')
     .option('--no-residue-scan', 'skip the read-only residue scan after the last attempt (every fitting catalogue check, on each host the run touched)')
     .action(action((paths: string[], options: RunOptions) => runRun(paths, options)));
 }

@@ -1,0 +1,162 @@
+import { sign, verify, createPublicKey, type KeyObject } from 'node:crypto';
+import { readdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { join, relative, sep } from 'node:path';
+import { sha256Hex } from './chain.js';
+import type { ManifestSigner } from './keys.js';
+
+/**
+ * manifest.json: what a run folder held when chaoslab finished with it — every
+ * file with its size and SHA-256, each event log's event count and last event
+ * hash, chaoslab's version and argv — signed with Ed25519 over its canonical
+ * JSON (keys sorted, no spaces), so any edit of a listed file, of the manifest
+ * or of its signature is found by `chaoslab verify`.
+ */
+export const MANIFEST_FILE = 'manifest.json';
+export const MANIFEST_FORMAT = 'chaoslab-manifest/1';
+
+export interface ManifestArtifact {
+  /** Relative to the folder, `/`-separated. */
+  readonly path: string;
+  readonly size: number;
+  readonly sha256: string;
+}
+
+export interface ManifestLog {
+  readonly path: string;
+  readonly runId: string;
+  readonly events: number;
+  /** SHA-256 of the last event's line; what the next event's `prev` would be. */
+  readonly lastEventHash: string;
+}
+
+/** A manifest this one was made from: a run's, when re-rendered; each shard's, when merged. */
+export interface ManifestSource {
+  readonly path: string;
+  readonly sha256: string;
+  readonly runId: string;
+  readonly keyFingerprint: string;
+}
+
+export interface ManifestBody {
+  readonly format: typeof MANIFEST_FORMAT;
+  /** `run`: written by `chaoslab run`; `report`: a re-render; `merge`: `report merge`. */
+  readonly kind: 'run' | 'report' | 'merge';
+  readonly runId: string;
+  readonly status?: string;
+  readonly createdAt: string;
+  readonly chaoslabVersion: string;
+  readonly argv: readonly string[];
+  readonly logs: readonly ManifestLog[];
+  readonly artifacts: readonly ManifestArtifact[];
+  readonly sources: readonly ManifestSource[];
+}
+
+export interface ManifestSignature {
+  readonly algorithm: 'Ed25519';
+  /** SPKI DER, base64. */
+  readonly publicKey: string;
+  readonly keyFingerprint: string;
+  /** Over canonicalJson(body), base64. */
+  readonly value: string;
+}
+
+export type Manifest = ManifestBody & { readonly signature: ManifestSignature };
+
+/** JSON with object keys sorted at every level: the bytes a signature covers do not depend on how the file was pretty-printed. */
+export function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  if (value && typeof value === 'object') {
+    const entries = Object.entries(value as Record<string, unknown>).filter(([, item]) => item !== undefined);
+    return `{${entries.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([key, item]) => `${JSON.stringify(key)}:${canonicalJson(item)}`).join(',')}}`;
+  }
+  return JSON.stringify(value);
+}
+
+export function bodyOf(manifest: Manifest): ManifestBody {
+  const { signature: _signature, ...body } = manifest;
+  return body;
+}
+
+export function signManifest(body: ManifestBody, signer: ManifestSigner): Manifest {
+  const value = sign(null, Buffer.from(canonicalJson(body)), signer.privateKey).toString('base64');
+  return { ...body, signature: { algorithm: 'Ed25519', publicKey: signer.publicKey, keyFingerprint: signer.fingerprint, value } };
+}
+
+/** The key the manifest names, if its signature over the body holds; undefined when it does not. */
+export function signatureKey(manifest: Manifest): KeyObject | undefined {
+  try {
+    const publicKey = createPublicKey({ key: Buffer.from(manifest.signature.publicKey, 'base64'), format: 'der', type: 'spki' });
+    return verify(null, Buffer.from(canonicalJson(bodyOf(manifest))), publicKey, Buffer.from(manifest.signature.value, 'base64')) ? publicKey : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Every file under `dir` except its manifest.json, sorted, with `/` separators. */
+export async function listFiles(dir: string): Promise<string[]> {
+  const entries = await readdir(dir, { recursive: true, withFileTypes: true });
+  return entries
+    .filter((entry) => entry.isFile())
+    .map((entry) => relative(dir, join(entry.parentPath, entry.name)).split(sep).join('/'))
+    .filter((path) => path !== MANIFEST_FILE && !path.endsWith('.tmp'))
+    .sort();
+}
+
+/** Count and last-line hash of an event log as it is on disk (a cut-short last line is not an event). */
+export function describeLog(bytes: Buffer, path: string): ManifestLog {
+  let events = 0;
+  for (let at = bytes.indexOf(10); at >= 0; at = bytes.indexOf(10, at + 1)) events += 1;
+  const end = bytes.lastIndexOf(10);
+  const start = end > 0 ? bytes.lastIndexOf(10, end - 1) + 1 : 0;
+  const last = end >= 0 ? bytes.subarray(start, end) : Buffer.alloc(0);
+  const firstLine = bytes.subarray(0, Math.max(0, bytes.indexOf(10))).toString('utf8');
+  let runId = '';
+  try {
+    runId = (JSON.parse(firstLine) as { runId?: string }).runId ?? '';
+  } catch {
+    // an empty or damaged log still gets listed; verify names what is wrong with it
+  }
+  return { path, runId, events, lastEventHash: sha256Hex(last) };
+}
+
+export interface SealOptions {
+  readonly kind: ManifestBody['kind'];
+  readonly runId: string;
+  readonly status?: string;
+  readonly argv: readonly string[];
+  readonly version: string;
+  /** Event logs in the folder, relative paths. */
+  readonly logs: readonly string[];
+  readonly sources?: readonly ManifestSource[];
+  readonly signer: ManifestSigner;
+  readonly now?: Date;
+}
+
+/** Hashes every file of `dir`, signs the manifest and writes it atomically. */
+export async function writeManifest(dir: string, options: SealOptions): Promise<Manifest> {
+  const artifacts: ManifestArtifact[] = [];
+  const logs: ManifestLog[] = [];
+  for (const path of await listFiles(dir)) {
+    const bytes = await readFile(join(dir, path));
+    artifacts.push({ path, size: bytes.length, sha256: sha256Hex(bytes) });
+    if (options.logs.includes(path)) logs.push(describeLog(bytes, path));
+  }
+  const body: ManifestBody = {
+    format: MANIFEST_FORMAT,
+    kind: options.kind,
+    runId: options.runId,
+    ...(options.status !== undefined && { status: options.status }),
+    createdAt: (options.now ?? new Date()).toISOString(),
+    chaoslabVersion: options.version,
+    argv: options.argv,
+    logs,
+    artifacts,
+    sources: options.sources ?? [],
+  };
+  const manifest = signManifest(body, options.signer);
+  const target = join(dir, MANIFEST_FILE);
+  const temp = `${target}.${process.pid}.tmp`;
+  await writeFile(temp, `${JSON.stringify(manifest, null, 2)}\n`);
+  await rename(temp, target);
+  return manifest;
+}

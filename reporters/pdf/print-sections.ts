@@ -1,0 +1,99 @@
+import { formatDuration } from '../../harness/core/duration.js';
+import type { AttemptResult, RunModel } from '../../harness/model/run-model.js';
+import { describeVerdict, expectationText, mismatchText } from '../format.js';
+import { escapeHtml } from '../escape-html.js';
+
+/**
+ * What the PDF adds to the scorecard: the page's scenario rows are built by
+ * its script for people to open one at a time, which paper cannot do, so the
+ * printed copy gets the same facts as static sections — every failed
+ * expectation with its cause, and a short evidence summary per attempt.
+ */
+
+/** Beyond this many attempts the summaries stop (the failures never do); the HTML and events.jsonl hold the rest. */
+export const PRINTED_ATTEMPTS = 500;
+
+const clip = (text: string, max = 240) => (text.length > max ? `${text.slice(0, max)}…` : text);
+
+/** The attempt id (`scenario@host#repeat`): the name events.jsonl and the HTML use for it. */
+const attemptName = (a: AttemptResult) => a.attemptId;
+
+/**
+ * The last ground-truth check before chaoslab reverted: when it failed, its
+ * output is the evidence that the host was still drifted (later checks see the
+ * host after chaoslab's own revert).
+ */
+function lastFailedCheck(a: AttemptResult): string | undefined {
+  const revertStart = a.phases.find((p) => p.phase === 'revert')?.start ?? Number.POSITIVE_INFINITY;
+  const check = [...a.commands].reverse().find((c) => c.step === 'check' && c.at < revertStart);
+  if (!check || check.exitCode === 0) return undefined;
+  const output = (check.stdout || check.stderr || check.error || '').trim();
+  return `check exited ${check.exitCode ?? 'without a code'}${output ? `: ${clip(output, 160)}` : ''}`;
+}
+
+/** Why an attempt did not meet its expectation, in one line. */
+export function failureCause(a: AttemptResult): string {
+  const v = a.verdict;
+  const because: Record<string, string> = {
+    not_healed: `no claim, and the host was still drifted when the ${formatDuration(a.windowMs)} window ended`,
+    false_heal: 'the stack claimed a fix, but the ground-truth check still found the drift',
+    silent_heal: 'the host was restored, but the stack never reported it',
+    healed_late: `restored only after the ${formatDuration(a.slaMs)} SLA`,
+    flapped: `restored, then drifted again within the ${formatDuration(a.holdMs)} hold`,
+    escalated: 'the stack escalated instead of healing',
+    healed: 'the stack healed it',
+  };
+  const parts = [`${because[v.kind] ?? describeVerdict(v)}; expected ${expectationText(a)}`, mismatchText(a), lastFailedCheck(a)];
+  return parts.filter(Boolean).join('; ');
+}
+
+function failuresSection(run: RunModel): string {
+  const failed = run.attempts.filter((a) => !a.passed && a.verdict.kind !== 'inconclusive' && a.verdict.kind !== 'skipped');
+  // a list, not a table: a cause is a sentence, and text extracted from the PDF keeps it whole
+  const items = failed.map((a) => `<li><strong>${escapeHtml(attemptName(a))}</strong> <span class="badge v-${a.verdict.kind}">${a.verdict.kind}</span> — ${escapeHtml(failureCause(a))}</li>`);
+  return [
+    '<section class="card print-only" id="print-failures">',
+    `<h2>Failed expectations (${failed.length})</h2>`,
+    failed.length ? `<ol class="print-failures">${items.join('')}</ol>` : '<p>None: every scored attempt met its expectation.</p>',
+    '</section>',
+  ].join('\n');
+}
+
+function evidenceLine(a: AttemptResult): string {
+  const phases = a.phases.map((p) => `${p.phase}${p.ok === false ? ' ✗' : ''}`).join(' → ');
+  const times = [`detect ${formatDuration(a.timings.detectMs ?? NaN)}`, `claim ${formatDuration(a.timings.claimMs ?? NaN)}`, `restore ${formatDuration(a.timings.restoreMs ?? NaN)}`].join(', ');
+  const sources = [...new Set(a.signals.map((s) => s.source))].join(', ');
+  const failedCommands = a.commands.filter((c) => c.exitCode !== 0 && c.step !== 'check').length;
+  const facts = [
+    `${a.passed ? 'passed' : 'failed'}: ${describeVerdict(a.verdict)}; expected ${expectationText(a)}`,
+    times,
+    `${a.signals.length} healer event(s)${sources ? ` from ${sources}` : ''}, ${a.rejectedSignals.length} rejected; ${a.commands.length} command(s)${failedCommands ? `, ${failedCommands} failed` : ''}; ${a.probes.length} check(s)`,
+    phases && `phases: ${phases}`,
+    lastFailedCheck(a),
+  ];
+  return `<li><strong>${escapeHtml(attemptName(a))}</strong> <span class="badge v-${a.verdict.kind}">${a.verdict.kind}</span><br>${facts.filter(Boolean).map((f) => escapeHtml(f!)).join('<br>')}</li>`;
+}
+
+function evidenceSection(run: RunModel): string {
+  const shown = run.attempts.slice(0, PRINTED_ATTEMPTS);
+  const more = run.attempts.length - shown.length;
+  return [
+    '<section class="card print-only" id="print-evidence">',
+    `<h2>Evidence per attempt (${run.attempts.length})</h2>`,
+    `<ol class="print-evidence">${shown.map(evidenceLine).join('')}</ol>`,
+    more > 0 ? `<p>…and ${more} more attempts (see index.html; every command and event is in events.jsonl)</p>` : '',
+    '</section>',
+  ].join('\n');
+}
+
+/** Print rules of the PDF: paper colours, no interactive rows, tables that break across pages cleanly. */
+export const PRINT_STYLE = `<style media="print">
+#scenarios, .skip { display: none !important; }
+.card { break-inside: auto; }
+.print-failures, .print-evidence { font-size: 0.85em; }
+.print-failures li, .print-evidence li { break-inside: avoid; margin-bottom: 0.5em; }
+</style>`;
+
+export function printSections(run: RunModel): string {
+  return `${failuresSection(run)}\n${evidenceSection(run)}`;
+}
