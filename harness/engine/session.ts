@@ -10,6 +10,7 @@ import { RunFolder } from '../events/fold.js';
 import { writeRunJson } from '../events/run-json.js';
 import { EventWriter, newRunId } from '../events/writer.js';
 import { JournalHosts } from '../journal/hosts.js';
+import { hostWithIdentity } from '../journal/identity.js';
 import type { RevertJournal } from '../journal/journal.js';
 import { replayJournal } from '../journal/replay.js';
 import type { RunEvent } from '../model/events.js';
@@ -148,7 +149,7 @@ export async function runSession(options: SessionOptions): Promise<SessionResult
     const onHosts = { labFile: options.labFile, concurrency: options.concurrency, clock, sink: writer, elapsed: () => writer.elapsed(), journal: options.journal, logger, transportFor };
     await executePlan({ ...onHosts, runId: writer.runId, plan: options.plan, lab, observers, interrupt: options.interrupt, quarantined });
     if (options.residueScan) {
-      await scanForResidue({ ...onHosts, plan: options.residueScan, run: folder.model(), logger: logger.child({ phase: 'residue_scan' }) });
+      await scanForResidue({ ...onHosts, lab, plan: options.residueScan, run: folder.model(), logger: logger.child({ phase: 'residue_scan' }) });
     }
   } catch (error) {
     engineFailed = true;
@@ -178,20 +179,19 @@ export async function runSession(options: SessionOptions): Promise<SessionResult
 /** Pending reverts of earlier runs are replayed before anything is injected; a host still not clean is quarantined. */
 async function replayPending(options: SessionOptions, writer: EventWriter, logger: Logger, transportFor: (host: string) => Transport): Promise<Map<string, string>> {
   const quarantined = new Map<string, string>();
-  const { entries, unreadable } = await options.journal.pending();
-  for (const bad of unreadable) writer.emit({ type: 'note', level: 'error', message: `unreadable journal entry ${bad.file}: ${bad.error}` });
+  const { entries, rejected } = await options.journal.pending();
+  for (const bad of rejected) writer.emit({ type: 'note', level: 'error', message: `journal entry ${bad.file} refused, not replayed: ${bad.error}` });
   if (!entries.length) return quarantined;
   writer.emit({ type: 'note', level: 'warn', message: `${entries.length} pending revert(s) from an earlier run: replaying them first` });
-  await using hosts = new JournalHosts({ clock: options.clock, logger, current: { labFile: options.labFile, transportFor } });
+  await using hosts = new JournalHosts({ clock: options.clock, logger, current: { lab: options.lab, labFile: options.labFile, transportFor } });
   await replayJournal(options.journal, entries, {
     transportFor: hosts.transportFor,
     onResult: (result) => {
       const { entry } = result;
       const ok = result.status === 'reverted';
       writer.emit({ type: 'note', level: ok ? 'info' : 'error', message: `pending revert of ${entry.attemptId} on ${entry.host} (run ${entry.runId}): ${result.status} — ${result.detail}` });
-      if (!ok && options.lab.hosts.some((h) => h.name === entry.host) && entry.labFile === options.labFile) {
-        quarantined.set(entry.host, `a pending revert from run ${entry.runId} could not be replayed (${result.status}: ${result.detail})`);
-      }
+      const host = hostWithIdentity(options.lab.hosts, entry.hostIdentity);
+      if (!ok && host) quarantined.set(host.name, `a pending revert from run ${entry.runId} could not be replayed (${result.status}: ${result.detail})`);
     },
   });
   return quarantined;
