@@ -15,6 +15,7 @@ import { resolveBaselineForGates } from '../../history/runs.js';
 import { resolveInventory } from '../../journal/hosts.js';
 import { defaultJournalDir, RevertJournal } from '../../journal/journal.js';
 import { action } from '../action.js';
+import { crashedSoFar, stopRunOnCrash } from '../crash.js';
 import { ExitCode, mostSevere, type ExitCodeValue } from '../exit-codes.js';
 import { CHAOSLAB_VERSION } from '../program.js';
 
@@ -78,7 +79,8 @@ function gateOptions(plan: Plan, options: RunOptions): GateOptions {
 /**
  * First SIGINT/SIGTERM: stop starting and injecting, revert what is active,
  * write the partial report, exit 130. Second: exit at once; the journal keeps
- * whatever was not reverted for `chaoslab revert --pending`.
+ * whatever was not reverted for `chaoslab revert --pending`. An unexpected
+ * error (crash.ts) stops the run the same way as a first signal.
  */
 function interruptOnSignals(residueScan: boolean): { signal: AbortSignal; dispose: () => void } {
   const controller = new AbortController();
@@ -96,11 +98,16 @@ function interruptOnSignals(residueScan: boolean): { signal: AbortSignal; dispos
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
+  const disposeCrash = stopRunOnCrash((error) => {
+    count += 1;
+    controller.abort(new ChaoslabError('CHAOSLAB_INTERRUPTED', `stopped by an unexpected error: ${error instanceof Error ? error.message : String(error)}`));
+  });
   return {
     signal: controller.signal,
     dispose: () => {
       process.off('SIGINT', onSignal);
       process.off('SIGTERM', onSignal);
+      disposeCrash();
     },
   };
 }
@@ -158,6 +165,10 @@ export async function runRun(args: readonly string[], options: RunOptions): Prom
     await updateIndex(reportsRoot);
     const verdict = evaluateGates(result.model, gateSettings, { ...(baseline && { baseline }), history });
     for (const failure of verdict.failures) process.stderr.write(`chaoslab: gate ${failure.gate} failed: ${failure.message}\n`);
+    if (crashedSoFar()) {
+      process.stderr.write('chaoslab: the run was stopped by an unexpected error (above); its active faults were reverted\n');
+      return ExitCode.labErrors;
+    }
     return mostSevere(result.exitCode, gateExitCode(verdict));
   } finally {
     interrupt.dispose();
