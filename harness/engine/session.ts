@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import { ExitCode, mostSevere, type ExitCodeValue } from '../cli/exit-codes.js';
 import type { LabConfig } from '../config/lab-schema.js';
 import { labSecrets } from '../config/secrets.js';
+import { unsignedWebhooks } from '../config/validate-webhook.js';
 import type { Clock } from '../core/clock.js';
 import { createLogger, type Logger } from '../core/logger.js';
 import { resolvedSecrets } from '../core/redact.js';
@@ -122,6 +123,7 @@ export async function runSession(options: SessionOptions): Promise<SessionResult
       return transport;
     };
 
+    const unsigned = unsignedWebhooks(lab);
     writer.emit({
       type: 'run_started',
       lab: lab.name,
@@ -130,7 +132,10 @@ export async function runSession(options: SessionOptions): Promise<SessionResult
       ...(options.shard !== undefined && { shard: options.shard }),
       hosts: lab.hosts.map((h) => ({ name: h.name, platform: h.platform, roles: h.roles })),
       chaoslabVersion: options.version,
+      ...(unsigned.length && { unsignedWebhooks: unsigned }),
     });
+    // every report renders warn notes: nobody reads a scorecard without seeing that claims were unauthenticated
+    for (const name of unsigned) writer.emit({ type: 'note', level: 'warn', message: `webhook observer ${name} accepted unsigned events (insecure_unsigned: true): its heal claims are not authenticated` });
     recordPlan(options.plan, writer);
     await mux.onRunStart(folder.model());
     recordSkips(options.plan, writer);
