@@ -1,7 +1,6 @@
-import { createReadStream, existsSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
-import { createServer } from 'node:http';
-import { extname, join, resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { InvalidArgumentError, type Command } from 'commander';
 import { HTML_REPORT_FILE } from '../../../reporters/html.js';
 import { baselineSection } from '../../../reporters/markdown.js';
@@ -16,6 +15,7 @@ import { loadRun, PREVIOUS_RUN, resolveBaselineForGates, resolveRunFile } from '
 import { diffAgainstBaseline } from '../../model/baseline-diff.js';
 import type { RunModel } from '../../model/run-model.js';
 import { action } from '../action.js';
+import { serveFolder } from '../report-server.js';
 import { ExitCode, mostSevere, type ExitCodeValue } from '../exit-codes.js';
 
 /**
@@ -103,28 +103,14 @@ async function diffCommand(before: string, after: string, options: { reports: st
   return diff.counts.regression ? ExitCode.expectationFailed : ExitCode.ok;
 }
 
-const CONTENT_TYPES: Record<string, string> = { '.html': 'text/html; charset=utf-8', '.xml': 'application/xml', '.md': 'text/markdown; charset=utf-8', '.json': 'application/json', '.jsonl': 'application/x-ndjson' };
-
-/** Serves the run folder's own files (by plain name only) on 127.0.0.1 until SIGINT/SIGTERM. */
+/** Serves the run folder (report-server.ts) on 127.0.0.1 until SIGINT/SIGTERM. */
 async function serveDir(dir: string, port: number): Promise<void> {
-  const server = createServer((request, response) => {
-    const name = decodeURIComponent(new URL(request.url ?? '/', 'http://127.0.0.1').pathname.slice(1)) || HTML_REPORT_FILE;
-    const path = join(dir, name);
-    if (!/^[\w.-]+$/.test(name) || name.startsWith('.') || !existsSync(path)) {
-      response.writeHead(404, { 'content-type': 'text/plain' }).end('not found\n');
-      return;
-    }
-    response.writeHead(200, { 'content-type': CONTENT_TYPES[extname(name)] ?? 'text/plain; charset=utf-8' });
-    createReadStream(path).pipe(response);
-  });
-  await new Promise<void>((ready, fail) => server.once('error', fail).listen(port, '127.0.0.1', ready));
-  const address = server.address();
-  process.stdout.write(`serving ${dir} at http://127.0.0.1:${typeof address === 'object' && address ? address.port : port}/ (Ctrl-C to stop)\n`);
+  const served = await serveFolder(dir, { port, index: HTML_REPORT_FILE });
+  process.stdout.write(`serving ${dir} at http://127.0.0.1:${served.port}/ (Ctrl-C to stop)\n`);
   await new Promise<void>((stop) => {
     const onSignal = () => {
       process.off('SIGINT', onSignal).off('SIGTERM', onSignal);
-      server.close(() => stop());
-      server.closeAllConnections();
+      void served.close().then(stop);
     };
     process.on('SIGINT', onSignal).on('SIGTERM', onSignal);
   });
