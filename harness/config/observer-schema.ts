@@ -84,7 +84,8 @@ export const webhookObserverSchema = z
     kind: z.literal('webhook'),
     listen: z.strictObject({ host: z.literal('127.0.0.1').default('127.0.0.1'), port: z.number().int().min(0).max(65535).default(0) }).prefault({}),
     path: z.string().default('/chaoslab/events'),
-    secret: secretRef.optional().meta({ description: 'Standard Webhooks signing secret (whsec_<base64> or any string): requests need webhook-id, webhook-timestamp and a v1 signature' }),
+    /** Standard Webhooks signing secret: whsec_<base64 key>, or any string (its UTF-8 bytes are the key). */
+    secret: secretRef.optional(),
     signature_header: z.string().default('webhook-signature'),
     insecure_unsigned: z.boolean().default(false).meta({ description: 'Lab only: accept unsigned events (any local process can post a heal); validate warns and every report shows it' }),
   })
