@@ -15,6 +15,7 @@ import { loadRun, PREVIOUS_RUN, resolveBaselineForGates, resolveRunFile } from '
 import { diffAgainstBaseline } from '../../model/baseline-diff.js';
 import type { RunModel } from '../../model/run-model.js';
 import { action } from '../action.js';
+import { SHARED_REPORTS_FLAG, SHARED_REPORTS_HELP, setReportPermissions } from '../report-permissions.js';
 import { serveFolder } from '../report-server.js';
 import { ExitCode, mostSevere, type ExitCodeValue } from '../exit-codes.js';
 
@@ -33,6 +34,7 @@ interface RenderOptions {
   minHealRate?: number;
   failOn?: FailOnKind[];
   maxInconclusive?: number;
+  sharedReports?: boolean;
 }
 
 const DEFAULT_REPORTERS = 'console,html,markdown,junit';
@@ -77,6 +79,7 @@ export async function renderRun(model: RunModel, outputDir: string, options: Ren
 }
 
 async function reportCommand(source: string | undefined, options: RenderOptions): Promise<ExitCodeValue> {
+  setReportPermissions(options.sharedReports);
   const run = await loadRun(source, resolve(options.reports));
   const code = await renderRun(run.model, resolve(options.out ?? run.dir), options);
   if (existsSync(options.reports)) await updateIndex(resolve(options.reports));
@@ -84,6 +87,7 @@ async function reportCommand(source: string | undefined, options: RenderOptions)
 }
 
 async function mergeCommand(logs: string[], options: RenderOptions): Promise<ExitCodeValue> {
+  setReportPermissions(options.sharedReports);
   const models = await Promise.all(logs.map(async (log) => (log.endsWith('.jsonl') ? foldLogFile(resolve(log)) : (await loadRun(log, resolve(options.reports))).model)));
   const merged = mergeRunModels(models);
   const outputDir = resolve(options.out ?? join(options.reports, `${merged.runId}-merged`));
@@ -150,7 +154,8 @@ function withRenderOptions(command: Command): Command {
     .option('--history <n>', 'earlier runs of the same suite for trends and flaky detection (0: none)', historyLimit, 10)
     .option('--min-heal-rate <rate>', 'gate: fail (exit 1) below this heal rate, e.g. 0.8 or 80%', wrap(parseHealRate))
     .option('--fail-on <list>', 'gate: fail (exit 1) on any of: regression (needs --baseline), flaky, residue (needs the run\'s residue scan), or verdicts like false_heal,not_healed', wrap(parseFailOn))
-    .option('--max-inconclusive <n>', 'gate: fail (exit 1) with more inconclusive attempts than this', wrap(parseMaxInconclusive));
+    .option('--max-inconclusive <n>', 'gate: fail (exit 1) with more inconclusive attempts than this', wrap(parseMaxInconclusive))
+    .option(SHARED_REPORTS_FLAG, SHARED_REPORTS_HELP);
 }
 
 export function register(program: Command): void {

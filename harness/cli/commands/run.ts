@@ -16,6 +16,7 @@ import { resolveInventory } from '../../journal/hosts.js';
 import { defaultJournalDir, RevertJournal } from '../../journal/journal.js';
 import { action } from '../action.js';
 import { crashedSoFar, stopRunOnCrash } from '../crash.js';
+import { SHARED_REPORTS_FLAG, SHARED_REPORTS_HELP, setReportPermissions } from '../report-permissions.js';
 import { ExitCode, mostSevere, type ExitCodeValue } from '../exit-codes.js';
 import { CHAOSLAB_VERSION } from '../program.js';
 
@@ -36,6 +37,7 @@ export interface RunOptions {
   maxInconclusive?: string;
   /** `--no-residue-scan` sets it false. */
   residueScan: boolean;
+  sharedReports?: boolean;
 }
 
 function positiveInt(value: string): number {
@@ -140,6 +142,7 @@ export async function runRun(args: readonly string[], options: RunOptions): Prom
   const lab = await resolveInventory(project.lab!);
   const history = existsSync(reportsRoot) ? await loadHistory(reportsRoot, { runId: '', suite: options.suite, startedAtWall: Date.now() }) : [];
   const { baseline, gates: gateSettings } = await resolveBaselineForGates(options.baseline, reportsRoot, history, gates, (m) => process.stderr.write(`chaoslab: ${m}\n`));
+  setReportPermissions(options.sharedReports);
   const interrupt = interruptOnSignals(options.residueScan);
   try {
     const result = await runSession({
@@ -194,6 +197,7 @@ export function register(program: Command): void {
     .option('--min-heal-rate <rate>', 'gate: fail (exit 1) when passed/scored is below this (0.8 or 80%)')
     .option('--fail-on <kinds>', 'gate: fail when any attempt has one of these verdicts, or regression/flaky, or residue (drift the residue scan found on the lab)')
     .option('--max-inconclusive <n>', 'gate: fail when more attempts than this are inconclusive')
+    .option(SHARED_REPORTS_FLAG, SHARED_REPORTS_HELP)
     .option('--no-residue-scan', 'skip the read-only residue scan after the last attempt (every fitting catalogue check, on each host the run touched)')
     .action(action((paths: string[], options: RunOptions) => runRun(paths, options)));
 }
