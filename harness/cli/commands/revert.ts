@@ -6,6 +6,7 @@ import { ChaoslabError } from '../../core/errors.js';
 import { silentLogger } from '../../core/logger.js';
 import { JournalHosts, resolveInventory, type KnownInventory } from '../../journal/hosts.js';
 import { defaultJournalDir, RevertJournal, type JournalEntry } from '../../journal/journal.js';
+import { describeElsewhere, pendingElsewhere } from '../../journal/registry.js';
 import { replayJournal } from '../../journal/replay.js';
 import { action } from '../action.js';
 import { ExitCode, type ExitCodeValue } from '../exit-codes.js';
@@ -53,6 +54,8 @@ export async function runRevert(options: RevertOptions): Promise<ExitCodeValue> 
     process.stdout.write(`${others.length} pending revert(s) for hosts that are not in ${options.lab} are left in the journal:\n`);
     for (const entry of others) process.stdout.write(`  ${describe(entry)}: written with ${entry.labFile}; run \`chaoslab revert --pending\` without --lab, or with an inventory that reaches that host\n`);
   }
+  // other journals (runs started from another directory) are pointed to, never replayed from here
+  for (const line of describeElsewhere(await pendingElsewhere(journal.dir, current?.lab.hosts))) process.stdout.write(`WARNING: ${line}\n`);
   if (rejected.length) process.stdout.write(`${rejected.length} journal file(s) were refused (see above); inspect and delete them by hand\n`);
   return failed || others.length || rejected.length ? ExitCode.labErrors : ExitCode.ok;
 }

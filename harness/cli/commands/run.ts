@@ -3,6 +3,7 @@ import { resolve } from 'node:path';
 import { InvalidArgumentError, type Command } from 'commander';
 import { ReporterMultiplexer } from '../../../reporters/multiplexer.js';
 import { parseReporterList, reporterFactories } from '../../../reporters/registry.js';
+import type { LabConfig } from '../../config/lab-schema.js';
 import { loadProject } from '../../config/load-project.js';
 import { systemClock } from '../../core/clock.js';
 import { ChaoslabError } from '../../core/errors.js';
@@ -14,6 +15,7 @@ import { loadHistory, updateIndex } from '../../history/index.js';
 import { resolveBaselineForGates } from '../../history/runs.js';
 import { resolveInventory } from '../../journal/hosts.js';
 import { defaultJournalDir, RevertJournal } from '../../journal/journal.js';
+import { describeElsewhere, pendingElsewhere, registerJournal } from '../../journal/registry.js';
 import { action } from '../action.js';
 import { crashedSoFar, stopRunOnCrash } from '../crash.js';
 import { SHARED_REPORTS_FLAG, SHARED_REPORTS_HELP, setReportPermissions } from '../report-permissions.js';
@@ -114,6 +116,13 @@ function interruptOnSignals(residueScan: boolean): { signal: AbortSignal; dispos
   };
 }
 
+/** Lists this journal for later runs started elsewhere, and says loudly when another journal has pending reverts for this lab's hosts. */
+async function warnAboutOtherJournals(journalDir: string, lab: LabConfig): Promise<void> {
+  const problem = await registerJournal(journalDir);
+  if (problem) process.stderr.write(`chaoslab: warning: ${problem}; runs started elsewhere will not find this journal\n`);
+  for (const line of describeElsewhere(await pendingElsewhere(journalDir, lab.hosts))) process.stderr.write(`chaoslab: WARNING: ${line}\n`);
+}
+
 export async function runRun(args: readonly string[], options: RunOptions): Promise<ExitCodeValue> {
   const reporters = parseReporterList(options.reporter);
   const { paths, selectors } = splitRunArgs(args);
@@ -143,6 +152,8 @@ export async function runRun(args: readonly string[], options: RunOptions): Prom
   const history = existsSync(reportsRoot) ? await loadHistory(reportsRoot, { runId: '', suite: options.suite, startedAtWall: Date.now() }) : [];
   const { baseline, gates: gateSettings } = await resolveBaselineForGates(options.baseline, reportsRoot, history, gates, (m) => process.stderr.write(`chaoslab: ${m}\n`));
   setReportPermissions(options.sharedReports);
+  const journal = new RevertJournal(defaultJournalDir());
+  await warnAboutOtherJournals(journal.dir, lab);
   const interrupt = interruptOnSignals(options.residueScan);
   try {
     const result = await runSession({
@@ -159,7 +170,7 @@ export async function runRun(args: readonly string[], options: RunOptions): Prom
       argv: process.argv.slice(2),
       ...(options.suite !== undefined && { suite: options.suite }),
       ...(options.shard !== undefined && { shard: options.shard }),
-      journal: new RevertJournal(defaultJournalDir()),
+      journal,
       ...(residueScan && { residueScan }),
       clock: systemClock,
       interrupt: interrupt.signal,
