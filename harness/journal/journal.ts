@@ -126,6 +126,15 @@ export class RevertJournal {
     }
   }
 
+  /** Throws UnsafeJournalError when the folder exists and others could have written it: a run checks this before its first event. */
+  async assertPrivate(): Promise<void> {
+    try {
+      await checkPrivateDir(this.dir);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+    }
+  }
+
   /** Forgets an entry once its host is verified back at baseline. */
   async remove(id: string): Promise<void> {
     const file = entryFile(this.dir, id);

@@ -1,6 +1,7 @@
+import { existsSync } from 'node:fs';
 import { chmod, mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:net';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RevertJournal } from '../../harness/journal/journal.js';
 import { runCli } from '../support/engine-cli.js';
@@ -112,6 +113,15 @@ describe('chaoslab revert --pending: planted and tampered journal entries', () =
     expect(result.code).toBe(2);
     expect(result.stderr).toContain(`chaoslab: CHAOSLAB_JOURNAL_UNSAFE: refusing the revert journal: ${shared} is above the journal and writable by other users without the sticky bit (mode 0777)`);
     expect(connections).toBe(0);
+
+    // a run refuses it before its first event: nothing injected, no report written
+    const run = await runCli(['run', resolve('test/fixtures/config/steps-only'), '--lab', resolve('test/fixtures/config/lab-linux.yaml'), '--out', join(dir.path, 'reports')], {
+      cwd: dir.path,
+      env: { CHAOSLAB_STATE_DIR: shared, LAB_KEY: 'not-a-key' },
+    });
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain('CHAOSLAB_JOURNAL_UNSAFE');
+    expect(existsSync(join(dir.path, 'reports'))).toBe(false);
 
     const open = join(dir.path, 'open-state');
     await mkdir(join(open, 'journal'), { recursive: true, mode: 0o700 });

@@ -153,6 +153,8 @@ export async function runRun(args: readonly string[], options: RunOptions): Prom
   const { baseline, gates: gateSettings } = await resolveBaselineForGates(options.baseline, reportsRoot, history, gates, (m) => process.stderr.write(`chaoslab: ${m}\n`));
   setReportPermissions(options.sharedReports);
   const journal = new RevertJournal(defaultJournalDir());
+  // an unsafe state directory is a usage error (exit 2) before anything is injected
+  await journal.assertPrivate();
   await warnAboutOtherJournals(journal.dir, lab);
   const interrupt = interruptOnSignals(options.residueScan);
   try {
