@@ -1,5 +1,5 @@
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
-import { lstat, open, readFile } from 'node:fs/promises';
+import { link, lstat, open, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ChaoslabError, errorMessage } from '../core/errors.js';
 import { UnsafeJournalError, unsafeFileReason } from './private-dir.js';
@@ -31,17 +31,22 @@ export async function journalKey(dir: string, create: boolean): Promise<Buffer |
     if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
   }
   if (!create) return undefined;
+  // written in full under a temporary name, then linked into place: a concurrent run never reads half a key
+  const temp = `${path}.${process.pid}.tmp`;
   try {
-    const handle = await open(path, 'wx', 0o600);
+    const handle = await open(temp, 'wx', 0o600);
     try {
       await handle.writeFile(`${randomBytes(KEY_BYTES).toString('hex')}\n`);
       await handle.sync();
     } finally {
       await handle.close();
     }
+    await link(temp, path);
   } catch (error) {
     // another chaoslab process of this user created it first: use theirs
     if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw new ChaoslabError('CHAOSLAB_JOURNAL', `cannot create the journal key ${path}: ${errorMessage(error)}`, { cause: error });
+  } finally {
+    await rm(temp, { force: true });
   }
   return readKey(path);
 }
