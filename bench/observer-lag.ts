@@ -19,7 +19,8 @@ import { HttpObserver } from '../harness/observers/http.js';
 import { LogObserver } from '../harness/observers/log.js';
 import type { Observer } from '../harness/observers/observer.js';
 import { PostgresObserver } from '../harness/observers/postgres.js';
-import { signBody, WebhookObserver } from '../harness/observers/webhook.js';
+import { WebhookObserver } from '../harness/observers/webhook.js';
+import { webhookHeaders } from '../harness/observers/webhook-signature.js';
 import { createSshTransport } from '../harness/transport/ssh.js';
 import type { HostConfig } from '../harness/config/lab-schema.js';
 import { startDashboard } from '../test/support/dashboard/server.js';
@@ -127,12 +128,12 @@ if (wanted('webhook')) {
   const host = labHost('bench-host');
   const webhook = new WebhookObserver(parseObserver({ kind: 'webhook', name: 'webhook', secret: 'env:HOOK' }), observerContext({ env: { HOOK: 'bench-secret' } }));
   await webhook.start();
-  const baselineMs = await baseline(20, async () => (await fetch(webhook.url(), { method: 'POST', body: '[]', headers: { 'x-chaoslab-signature': signBody('[]', 'bench-secret') } })).text());
+  const baselineMs = await baseline(20, async () => (await fetch(webhook.url(), { method: 'POST', body: '[]', headers: webhookHeaders('[]', 'bench-secret') })).text());
   await measure('webhook', webhook, host, {
     targetMs: 100, baselineMs, spacingMs: 20,
     emit: async (i, at) => {
       const body = JSON.stringify(event('bench-host', i, at));
-      await fetch(webhook.url(), { method: 'POST', body, headers: { 'x-chaoslab-signature': signBody(body, 'bench-secret') } }).then((r) => r.text());
+      await fetch(webhook.url(), { method: 'POST', body, headers: webhookHeaders(body, 'bench-secret') }).then((r) => r.text());
     },
   });
 }

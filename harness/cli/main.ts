@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { createProgram } from './program.js';
+import { installCrashHandlers } from './crash.js';
 import { redactStandardStreams } from './redacted-output.js';
 import { register as registerSchema } from './commands/schema.js';
 import { register as registerValidate } from './commands/validate.js';
@@ -20,6 +21,7 @@ type Registrar = (program: Command) => void;
 const registrars: Registrar[] = [registerValidate, registerSchema, registerRun, registerList, registerRevert, registerReport, registerDoctor, registerLab, registerVerify];
 
 redactStandardStreams();
+installCrashHandlers();
 const program = createProgram();
 for (const register of registrars) register(program);
 await program.parseAsync(process.argv);

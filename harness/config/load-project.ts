@@ -6,6 +6,7 @@ import { loadCatalogue } from './load-catalogue.js';
 import { loadFile } from './load-file.js';
 import { sortIssues } from './load-issues.js';
 import { checkLab, crossCheckLab, labWarnings, UNSAFE_PREFIX } from './validate-lab.js';
+import { unsignedWebhookWarnings } from './validate-webhook.js';
 import { templateStepsValidator, type FaultLookup, type StepsValidator } from './validate-scenario.js';
 
 export const DEFAULT_SCENARIO_PATHS: readonly string[] = ['scenarios'];
@@ -82,6 +83,6 @@ export async function loadProject(options: ProjectOptions = {}): Promise<Project
     ...(lab ? { lab: lab.config, labSource: lab.source } : {}),
     otherLabs: loaded.labs,
     fileCount: loaded.fileCount,
-    warnings: lab ? sortIssues(labWarnings(loaded.catalogue, lab.config)) : [],
+    warnings: lab ? sortIssues([...labWarnings(loaded.catalogue, lab.config), ...unsignedWebhookWarnings(lab.config, lab.source)]) : [],
   };
 }

@@ -92,14 +92,21 @@ export const postgresObserverSchema = z.strictObject({
   cursor_column: z.string().default('created_at'),
 });
 
-export const webhookObserverSchema = z.strictObject({
-  ...observerBase,
-  kind: z.literal('webhook'),
-  listen: z.strictObject({ host: z.literal('127.0.0.1').default('127.0.0.1'), port: z.number().int().min(0).max(65535).default(0) }).prefault({}),
-  path: z.string().default('/chaoslab/events'),
-  secret: secretRef.optional(),
-  signature_header: z.string().default('x-chaoslab-signature'),
-});
+export const webhookObserverSchema = z
+  .strictObject({
+    ...observerBase,
+    kind: z.literal('webhook'),
+    listen: z.strictObject({ host: z.literal('127.0.0.1').default('127.0.0.1'), port: z.number().int().min(0).max(65535).default(0) }).prefault({}),
+    path: z.string().default('/chaoslab/events'),
+    /** Standard Webhooks signing secret: whsec_<base64 key>, or any string (its UTF-8 bytes are the key). */
+    secret: secretRef.optional(),
+    signature_header: z.string().default('webhook-signature'),
+    insecure_unsigned: z.boolean().default(false).meta({ description: 'Lab only: accept unsigned events (any local process can post a heal); validate warns and every report shows it' }),
+  })
+  .refine((c) => c.secret !== undefined || c.insecure_unsigned, {
+    message: 'needs `secret` (requests are signed, Standard Webhooks scheme), or `insecure_unsigned: true` to accept unsigned events in a lab',
+    path: ['secret'],
+  });
 
 export const browserObserverSchema = z.strictObject({
   ...observerBase,

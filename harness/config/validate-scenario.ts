@@ -29,12 +29,12 @@ const STEP_NAMES = ['snapshot', 'inject', 'check', 'revert'] as const;
  * whose variables are the scenario's `params` (revert also sees `snapshot`).
  * Template positions are relative to the command; the issue points at the step.
  */
-export const templateStepsValidator: StepsValidator = (steps, params) =>
+export const templateStepsValidator: StepsValidator = (steps, params, shell) =>
   STEP_NAMES.flatMap((step) => {
     const template = steps[step];
     if (template === undefined) return [];
     const variables = step === 'revert' ? [...Object.keys(params), 'snapshot'] : Object.keys(params);
-    return validateTemplate(template, { variables }).map((problem) => ({ step, message: `${problem.message} (at ${problem.line}:${problem.column} of the command)` }));
+    return validateTemplate(template, { shell, variables }).map((problem) => ({ step, message: `${problem.message} (at ${problem.line}:${problem.column} of the command)` }));
   });
 
 export interface ScenarioCheckOptions {

@@ -23,23 +23,52 @@ export function resolvedSecrets(): readonly string[] {
 }
 
 /**
+ * Forms of a secret that a host or server may echo instead of the secret
+ * itself: base64 (standard and URL-safe) at each of the three byte alignments
+ * it can have inside a longer encoded text, URL-encoded, upper- and
+ * lower-cased, reversed. Encoded pieces shorter than a secret's minimum
+ * length are left out: they would match ordinary text.
+ */
+function encodedForms(secret: string): string[] {
+  const bytes = Buffer.from(secret, 'utf8');
+  const forms = [bytes.toString('base64'), bytes.toString('base64url'), encodeURIComponent(secret), encodeURIComponent(secret).replaceAll('%20', '+'), secret.toUpperCase(), secret.toLowerCase(), [...secret].reverse().join('')];
+  for (let shift = 0; shift < 3; shift += 1) {
+    const encoded = Buffer.concat([Buffer.alloc(shift), bytes]).toString('base64');
+    // only the characters made of the secret's bits alone: not the shift's, not the padding's
+    const piece = encoded.slice(Math.ceil((shift * 8) / 6), Math.floor(((shift + bytes.length) * 8) / 6));
+    if (piece.length >= MIN_SECRET_LENGTH + 2) forms.push(piece, piece.replaceAll('+', '-').replaceAll('/', '_'));
+  }
+  return forms.filter((form) => form !== secret && form.length >= MIN_SECRET_LENGTH);
+}
+
+let cachedFor = '';
+let cachedNeedles: string[] = [];
+
+/**
  * What to look for: each secret and each long line of it, also as it reads
  * inside a JSON string (quotes, backslashes and newlines escaped), because
- * remote commands print JSON and servers echo headers into JSON bodies.
- * Longest first, so a whole secret is matched before any of its lines.
+ * remote commands print JSON and servers echo headers into JSON bodies, and
+ * in its encoded forms. Longest first, so a whole secret is matched before
+ * any of its lines.
  */
 function needles(secrets: readonly string[]): string[] {
+  const key = JSON.stringify(secrets);
+  if (key === cachedFor) return cachedNeedles;
   const found = new Set<string>();
   for (const secret of secrets) {
     for (const piece of [secret, ...secret.split(/\r?\n/).filter((line) => line.length >= MIN_LINE_LENGTH)]) {
-      found.add(piece);
-      found.add(JSON.stringify(piece).slice(1, -1));
+      for (const form of [piece, ...encodedForms(piece)]) {
+        found.add(form);
+        found.add(JSON.stringify(form).slice(1, -1));
+      }
     }
   }
-  return [...found].sort((a, b) => b.length - a.length);
+  cachedFor = key;
+  cachedNeedles = [...found].sort((a, b) => b.length - a.length);
+  return cachedNeedles;
 }
 
-/** Replaces every secret (and each line of a multi-line one), raw or JSON-escaped, with [redacted]. */
+/** Replaces every secret (and each line of a multi-line one), raw, encoded or JSON-escaped, with [redacted]. */
 export function redact(text: string, secrets: readonly string[] = resolvedSecrets()): string {
   let out = text;
   for (const needle of needles(secrets)) {

@@ -211,6 +211,7 @@ async function snapshotAndJournal(states: readonly MemberState[], spec: Injectio
         attemptId: state.attemptId,
         host: spec.host.name,
         labFile: ctx.labFile,
+        hostIdentity: ctx.hostIdentity(spec.host.name),
         shell: transport.shell,
         revert: [state.member.commands.revert(snapshots.get(state)!)],
         check: state.member.commands.check,

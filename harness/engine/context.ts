@@ -18,6 +18,8 @@ export interface EngineContext {
   readonly journal: RevertJournal;
   /** Absolute path of the lab inventory (written into journal entries for replay). */
   readonly labFile: string;
+  /** A host's identity as journal entries record it (hostIdentity() of the resolved inventory's host). */
+  readonly hostIdentity: (host: string) => string;
   readonly clockSkewToleranceMs: number;
   readonly observers: readonly Observer[];
   /** Each observer's stack → scenario check-type names, by observer name. */

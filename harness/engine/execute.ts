@@ -2,6 +2,7 @@ import type { HostConfig, LabConfig } from '../config/lab-schema.js';
 import type { Clock } from '../core/clock.js';
 import type { Logger } from '../core/logger.js';
 import type { EventSink } from '../events/sink.js';
+import { hostIdentity } from '../journal/identity.js';
 import type { RevertJournal } from '../journal/journal.js';
 import { observerCheckTypeAliases } from '../observers/correlate.js';
 import { deliveryAllowances } from '../observers/delivery.js';
@@ -113,6 +114,11 @@ export async function executePlan(options: ExecuteOptions): Promise<AttemptOutco
     elapsed: options.elapsed,
     journal: options.journal,
     labFile: options.labFile,
+    hostIdentity: (name) => {
+      const host = options.lab.hosts.find((h) => h.name === name);
+      if (!host) throw new Error(`host ${name} is not in lab ${options.lab.name}`);
+      return hostIdentity(host);
+    },
     clockSkewToleranceMs: options.lab.clock_skew_tolerance,
     observers: options.observers,
     observerCheckTypeAliases: observerCheckTypeAliases(options.lab.observers),

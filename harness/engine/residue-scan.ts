@@ -1,6 +1,6 @@
-import { resolve } from 'node:path';
 import { errorMessage } from '../core/errors.js';
 import { excerpt } from '../core/redact.js';
+import { hostWithIdentity } from '../journal/identity.js';
 import type { JournalEntry } from '../journal/journal.js';
 import type { PendingRevertRef, ResidueCheck } from '../model/residue.js';
 import type { RunModel } from '../model/run-model.js';
@@ -10,7 +10,7 @@ import { execRecorded, transportLost } from './host-exec.js';
 import type { ResidueCheckSpec, ResidueScanPlan } from './residue-plan.js';
 import { runSchedule, type ScheduleUnit } from './scheduler.js';
 
-export interface ResidueScanOptions extends Pick<ExecuteOptions, 'labFile' | 'concurrency' | 'clock' | 'sink' | 'elapsed' | 'journal' | 'logger' | 'transportFor'> {
+export interface ResidueScanOptions extends Pick<ExecuteOptions, 'lab' | 'labFile' | 'concurrency' | 'clock' | 'sink' | 'elapsed' | 'journal' | 'logger' | 'transportFor'> {
   readonly plan: ResidueScanPlan;
   /** The run once its last attempt ended: which hosts it touched, which it quarantined. */
   readonly run: RunModel;
@@ -122,7 +122,7 @@ async function runCheck(unit: CheckUnit, options: ResidueScanOptions, pending: r
     // The check contract: only exit 1 is drift; anything else means the check could not tell.
     const outcome = readCheck(result);
     if (outcome.kind === 'probe_error') return { ...base, durationMs, status: 'unknown', reason: 'probe_error', detail: outcome.detail };
-    const entry = pending.find((e) => e.host === host && e.check === check.command);
+    const entry = pending.find((e) => hostWithIdentity(options.lab.hosts, e.hostIdentity)?.name === host && e.check === check.command);
     const pendingRevert: PendingRevertRef | undefined = entry && { entryId: entry.id, runId: entry.runId, attemptId: entry.attemptId };
     return { ...base, durationMs, status: 'residue', exitCode: result.exitCode, evidence: evidenceOf(result.stdout, result.stderr), ...(pendingRevert && { pendingRevert }) };
   } catch (error) {
@@ -130,11 +130,11 @@ async function runCheck(unit: CheckUnit, options: ResidueScanOptions, pending: r
   }
 }
 
-/** This inventory's pending reverts: the journal is authoritative for chaoslab's own faults. */
+/** Pending reverts of this inventory's hosts (by identity, whichever inventory file wrote them): the journal is authoritative for chaoslab's own faults. */
 async function pendingEntries(options: ResidueScanOptions): Promise<JournalEntry[]> {
   try {
     const { entries } = await options.journal.pending();
-    return entries.filter((e) => resolve(e.labFile) === resolve(options.labFile));
+    return entries.filter((e) => hostWithIdentity(options.lab.hosts, e.hostIdentity) !== undefined);
   } catch (error) {
     options.sink.emit({ type: 'note', level: 'warn', message: `residue scan: the revert journal could not be read, so residue is not matched with pending reverts: ${errorMessage(error)}` });
     return [];

@@ -2,6 +2,7 @@ import { dirname, join } from 'node:path';
 import { ExitCode, mostSevere, type ExitCodeValue } from '../cli/exit-codes.js';
 import type { LabConfig } from '../config/lab-schema.js';
 import { labSecrets, type SecretResolver } from '../config/secrets.js';
+import { unsignedWebhooks } from '../config/validate-webhook.js';
 import type { Clock } from '../core/clock.js';
 import { createLogger, type Logger } from '../core/logger.js';
 import { resolvedSecrets } from '../core/redact.js';
@@ -10,6 +11,7 @@ import { RunFolder } from '../events/fold.js';
 import { writeRunJson } from '../events/run-json.js';
 import { EventWriter, newRunId } from '../events/writer.js';
 import { JournalHosts } from '../journal/hosts.js';
+import { hostWithIdentity } from '../journal/identity.js';
 import type { RevertJournal } from '../journal/journal.js';
 import { replayJournal } from '../journal/replay.js';
 import type { RunEvent } from '../model/events.js';
@@ -134,6 +136,7 @@ export async function runSession(options: SessionOptions): Promise<SessionResult
       return transport;
     };
 
+    const unsigned = unsignedWebhooks(lab);
     writer.emit({
       type: 'run_started',
       lab: lab.name,
@@ -142,7 +145,10 @@ export async function runSession(options: SessionOptions): Promise<SessionResult
       ...(options.shard !== undefined && { shard: options.shard }),
       hosts: lab.hosts.map((h) => ({ name: h.name, platform: h.platform, roles: h.roles })),
       chaoslabVersion: options.version,
+      ...(unsigned.length && { unsignedWebhooks: unsigned }),
     });
+    // every report renders warn notes: nobody reads a scorecard without seeing that claims were unauthenticated
+    for (const name of unsigned) writer.emit({ type: 'note', level: 'warn', message: `webhook observer ${name} accepted unsigned events (insecure_unsigned: true): its heal claims are not authenticated` });
     recordPlan(options.plan, writer);
     await mux.onRunStart(folder.model());
     recordSkips(options.plan, writer);
@@ -251,7 +257,7 @@ async function runAttempts(options: SessionOptions, parts: RunParts, folder: Run
   const beforeAttempt = hooks.has('before_attempt') ? (id: string) => hooks.run('before_attempt', folder.attempt(id)) : undefined;
   await executePlan({ ...onHosts, runId: writer.runId, plan: options.plan, lab, observers, interrupt, quarantined, ...(beforeAttempt && { beforeAttempt }) });
   if (options.residueScan) {
-    await scanForResidue({ ...onHosts, plan: options.residueScan, run: folder.model(), logger: logger.child({ phase: 'residue_scan' }) });
+    await scanForResidue({ ...onHosts, lab, plan: options.residueScan, run: folder.model(), logger: logger.child({ phase: 'residue_scan' }) });
   }
   await afterAttempts;
   await hooks.run('after_run');
@@ -284,20 +290,19 @@ function recordNotStarted(plan: Plan, writer: EventWriter, verdict: Extract<Verd
 /** Pending reverts of earlier runs are replayed before anything is injected; a host still not clean is quarantined. */
 async function replayPending(options: SessionOptions, writer: EventWriter, logger: Logger, transportFor: (host: string) => Transport): Promise<Map<string, string>> {
   const quarantined = new Map<string, string>();
-  const { entries, unreadable } = await options.journal.pending();
-  for (const bad of unreadable) writer.emit({ type: 'note', level: 'error', message: `unreadable journal entry ${bad.file}: ${bad.error}` });
+  const { entries, rejected } = await options.journal.pending();
+  for (const bad of rejected) writer.emit({ type: 'note', level: 'error', message: `journal entry ${bad.file} refused, not replayed: ${bad.error}` });
   if (!entries.length) return quarantined;
   writer.emit({ type: 'note', level: 'warn', message: `${entries.length} pending revert(s) from an earlier run: replaying them first` });
-  await using hosts = new JournalHosts({ clock: options.clock, logger, current: { labFile: options.labFile, transportFor } });
+  await using hosts = new JournalHosts({ clock: options.clock, logger, current: { lab: options.lab, labFile: options.labFile, transportFor } });
   await replayJournal(options.journal, entries, {
     transportFor: hosts.transportFor,
     onResult: (result) => {
       const { entry } = result;
       const ok = result.status === 'reverted';
       writer.emit({ type: 'note', level: ok ? 'info' : 'error', message: `pending revert of ${entry.attemptId} on ${entry.host} (run ${entry.runId}): ${result.status} — ${result.detail}` });
-      if (!ok && options.lab.hosts.some((h) => h.name === entry.host) && entry.labFile === options.labFile) {
-        quarantined.set(entry.host, `a pending revert from run ${entry.runId} could not be replayed (${result.status}: ${result.detail})`);
-      }
+      const host = hostWithIdentity(options.lab.hosts, entry.hostIdentity);
+      if (!ok && host) quarantined.set(host.name, `a pending revert from run ${entry.runId} could not be replayed (${result.status}: ${result.detail})`);
     },
   });
   return quarantined;

@@ -44,6 +44,7 @@ export class RunFolder {
   private argv: readonly string[] = [];
   private suite: string | undefined;
   private shard: string | undefined;
+  private unsignedWebhooks: readonly string[] = [];
   private readonly hosts = new Map<string, HostSummary>();
   private readonly attempts = new Map<string, AttemptState>();
   private readonly notes: { level: 'info' | 'warn' | 'error'; message: string }[] = [];
@@ -62,6 +63,7 @@ export class RunFolder {
         this.argv = event.argv;
         this.suite = event.suite;
         this.shard = event.shard;
+        this.unsignedWebhooks = event.unsignedWebhooks ?? [];
         this.startedAtWall = event.ts;
         for (const host of event.hosts) this.hosts.set(host.name, { name: host.name, platform: host.platform, roles: host.roles });
         break;
@@ -143,6 +145,7 @@ export class RunFolder {
       ...(this.suite !== undefined && { suite: this.suite }),
       ...(this.shard !== undefined && { shard: this.shard }),
       hosts: [...this.hosts.values()],
+      ...(this.unsignedWebhooks.length && { unsignedWebhooks: this.unsignedWebhooks }),
       attempts: [...this.attempts.values()].map((state) => this.toResult(state)),
       ...(residueScan && { residueScan }),
       ...(this.halt && { halt: this.halt }),

@@ -1,19 +1,28 @@
 import { dirname, resolve } from 'node:path';
 import { loadLabFile } from '../config/load-project.js';
-import type { LabConfig } from '../config/lab-schema.js';
+import type { HostConfig, LabConfig } from '../config/lab-schema.js';
 import { labSecrets } from '../config/secrets.js';
 import type { Clock } from '../core/clock.js';
 import { formatIssue } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
 import { createTransport } from '../transport/registry.js';
 import type { Transport } from '../transport/transport.js';
+import { hostIdentity, hostWithIdentity } from './identity.js';
 import type { JournalEntry } from './journal.js';
+
+/** An inventory already loaded and resolved: the run's own, or the one `revert --pending --lab` names. */
+export interface KnownInventory {
+  readonly lab: LabConfig;
+  /** Absolute path. */
+  readonly labFile: string;
+  /** Reuses the caller's pooled transports; without it this class opens its own. */
+  readonly transportFor?: (host: string) => Transport;
+}
 
 export interface JournalHostsOptions {
   readonly clock: Clock;
   readonly logger: Logger;
-  /** The current run's own lab: its pooled transports are reused. */
-  readonly current?: { readonly labFile: string; readonly transportFor: (host: string) => Transport };
+  readonly current?: KnownInventory;
 }
 
 /** A container lab's concrete inventory (published ports, lab keys); other labs as they are. The engine client loads only when needed. */
@@ -35,9 +44,12 @@ async function loadUsableLab(labFile: string): Promise<LabConfig | string> {
 }
 
 /**
- * Finds the transport for a journal entry's host: the entry names its
- * inventory file, which is loaded (and validated) again; a host that is no
- * longer there, or an inventory that no longer loads, is reported, not guessed.
+ * Finds the transport for a journal entry's host by the host's identity
+ * (name, transport, address and port), never by an inventory's path: the
+ * current inventory serves every entry written for one of its hosts, however
+ * it was named when the entry was written. Other entries load the inventory
+ * they were written with, and replay only if its host of that name is still
+ * the same machine; anything else is reported, not guessed.
  */
 export class JournalHosts implements AsyncDisposable {
   private readonly labs = new Map<string, Promise<LabConfig | string>>();
@@ -45,22 +57,33 @@ export class JournalHosts implements AsyncDisposable {
 
   constructor(private readonly options: JournalHostsOptions) {}
 
+  /** True when the current inventory has the host this entry was written for. */
+  readonly isCurrent = (entry: JournalEntry): boolean => this.options.current !== undefined && hostWithIdentity(this.options.current.lab.hosts, entry.hostIdentity) !== undefined;
+
   readonly transportFor = async (entry: JournalEntry): Promise<Transport | { unavailable: string }> => {
-    const labFile = resolve(entry.labFile);
     const current = this.options.current;
-    if (current && resolve(current.labFile) === labFile) return current.transportFor(entry.host);
-    const key = `${labFile}#${entry.host}`;
-    const known = this.transports.get(key);
-    if (known) return known;
+    const own = current && hostWithIdentity(current.lab.hosts, entry.hostIdentity);
+    if (current && own) return current.transportFor?.(own.name) ?? this.open(current.lab, current.labFile, own);
+    const labFile = resolve(entry.labFile);
     const lab = await this.lab(labFile);
     if (typeof lab === 'string') return { unavailable: lab };
     const host = lab.hosts.find((h) => h.name === entry.host);
     if (!host) return { unavailable: `host ${entry.host} is no longer in ${entry.labFile}` };
+    if (hostIdentity(host) !== entry.hostIdentity) {
+      return { unavailable: `${entry.labFile} now reaches ${entry.host} as "${hostIdentity(host)}"; the entry was written for "${entry.hostIdentity}" and replays only there` };
+    }
+    return this.open(lab, labFile, host);
+  };
+
+  private async open(lab: LabConfig, labFile: string, host: HostConfig): Promise<Transport> {
+    const key = `${labFile}#${host.name}`;
+    const known = this.transports.get(key);
+    if (known) return known;
     const secrets = await labSecrets(lab, labFile);
     const transport = createTransport(host, { resolveSecret: (ref) => secrets.resolve(ref), clock: this.options.clock, logger: this.options.logger, baseDir: dirname(labFile) });
     this.transports.set(key, transport);
     return transport;
-  };
+  }
 
   private lab(labFile: string): Promise<LabConfig | string> {
     let loading = this.labs.get(labFile);

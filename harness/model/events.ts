@@ -29,6 +29,8 @@ export type RunEventBody =
       readonly shard?: string;
       readonly hosts: readonly { name: string; platform: Platform; roles: readonly string[] }[];
       readonly chaoslabVersion: string;
+      /** Webhook observers that accepted unsigned events (insecure_unsigned: true): their claims are not authenticated. */
+      readonly unsignedWebhooks?: readonly string[];
     }
   | {
       readonly type: 'attempt_planned';

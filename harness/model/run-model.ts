@@ -160,6 +160,8 @@ export interface RunModel {
   readonly suite?: string;
   readonly shard?: string;
   readonly hosts: readonly HostSummary[];
+  /** Webhook observers that accepted unsigned events; absent when every webhook was signed. */
+  readonly unsignedWebhooks?: readonly string[];
   readonly attempts: readonly AttemptResult[];
   /** The read-only scan for drift left on the hosts after the last attempt; absent when it was off (or the log predates it). */
   readonly residueScan?: ResidueScan;

@@ -5,7 +5,8 @@ export { createObserver, observerFactories, type ObserverFactory } from './regis
 export { LogObserver } from './log.js';
 export { followCommand, measureCommand, type LogPosition } from './log-tail.js';
 export { HttpObserver } from './http.js';
-export { WebhookObserver, signBody, signatureMatches } from './webhook.js';
+export { WebhookObserver } from './webhook.js';
+export { signWebhook, webhookHeaders } from './webhook-signature.js';
 export { PostgresObserver } from './postgres.js';
 export { compileQuery, QUERY_PARAMETERS } from './postgres-query.js';
 export { BrowserObserver, CHROMIUM_FLAGS } from './browser.js';

@@ -1,4 +1,3 @@
-import { createHmac, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { ObserverConfigOf } from '../config/observer-schema.js';
@@ -7,26 +6,19 @@ import { hostNames, normalizeName } from './correlate.js';
 import { mapJson } from './fields.js';
 import type { Observer, ObserverContext, ObserverOutput, WatchRequest } from './observer.js';
 import { AsyncQueue } from './queue.js';
+import { ReplayGuard, verifyWebhook } from './webhook-signature.js';
 
 type WebhookConfig = ObserverConfigOf<'webhook'>;
 
 const MAX_BODY_BYTES = 1024 * 1024;
+/** Slow or idle clients cannot hold the server: a sender that needs longer than this is broken or hostile. */
+const HEADERS_TIMEOUT_MS = 5_000;
+const REQUEST_TIMEOUT_MS = 10_000;
+const MAX_CONNECTIONS = 64;
 
 interface Subscriber {
   readonly names: Set<string>;
   readonly queue: AsyncQueue<ObserverOutput>;
-}
-
-/** `sha256=<hex>` of the raw body, compared in constant time. */
-export function signatureMatches(body: Buffer, header: string | undefined, secret: string): boolean {
-  if (!header?.startsWith('sha256=')) return false;
-  const expected = createHmac('sha256', secret).update(body).digest();
-  const given = Buffer.from(header.slice('sha256='.length), 'hex');
-  return given.length === expected.length && timingSafeEqual(given, expected);
-}
-
-export function signBody(body: string | Buffer, secret: string): string {
-  return `sha256=${createHmac('sha256', secret).update(body).digest('hex')}`;
 }
 
 /**
@@ -42,6 +34,7 @@ export class WebhookObserver implements Observer {
   private server: Server | undefined;
   private starting: Promise<void> | undefined;
   private secret: string | undefined;
+  private readonly replays = new ReplayGuard();
   private readonly subscribers = new Set<Subscriber>();
 
   constructor(private readonly config: WebhookConfig, private readonly context: ObserverContext) {
@@ -69,8 +62,18 @@ export class WebhookObserver implements Observer {
     } catch (error) {
       throw new ObserverUnavailableError(this.name, `cannot resolve its signing secret: ${errorMessage(error)}`, { cause: error });
     }
-    if (this.secret === undefined) this.context.logger.warn({ observer: this.name }, 'webhook accepts unsigned events: no `secret` configured');
-    const server = createServer((req, res) => void this.handle(req, res));
+    if (this.secret === undefined) this.context.logger.warn({ observer: this.name }, 'webhook accepts unsigned events (insecure_unsigned: true): any local process can post a heal');
+    // A request must never be able to throw out of the server: that would end the run with faults injected.
+    const server = createServer({ connectionsCheckingInterval: 1_000 }, (req, res) => {
+      this.handle(req, res).catch((error: unknown) => {
+        this.context.logger.warn({ observer: this.name, err: error }, 'webhook request failed');
+        if (res.headersSent) res.destroy();
+        else res.writeHead(400, { 'content-type': 'text/plain' }).end('bad request\n');
+      });
+    });
+    server.headersTimeout = HEADERS_TIMEOUT_MS;
+    server.requestTimeout = REQUEST_TIMEOUT_MS;
+    server.maxConnections = MAX_CONNECTIONS;
     await new Promise<void>((resolve, reject) => {
       server.once('error', (error) => reject(new ObserverUnavailableError(this.name, `cannot listen on ${this.config.listen.host}:${this.config.listen.port}: ${errorMessage(error)}`, { cause: error })));
       server.listen(this.config.listen.port, this.config.listen.host, () => resolve());
@@ -85,17 +88,21 @@ export class WebhookObserver implements Observer {
       this.context.logger.warn({ observer: this.name, remote, status, path: req.url }, `webhook request refused: ${message}`);
       res.writeHead(status, { 'content-type': 'text/plain' }).end(`${message}\n`);
     };
-    if (new URL(req.url ?? '/', 'http://localhost').pathname !== this.config.path) return refuse(404, `no webhook at ${req.url}; POST to ${this.config.path}`);
+    const path = requestPath(req.url);
+    if (path === undefined) return refuse(400, 'malformed request target');
+    if (path !== this.config.path) return refuse(404, `no webhook at ${req.url}; POST to ${this.config.path}`);
     if (req.method !== 'POST') return refuse(405, 'only POST is accepted');
+    // Senders are servers; a browser always sends Origin on a cross-site POST (a web page forging a heal).
+    if (req.headers.origin !== undefined) return refuse(403, 'requests from a web page (with an Origin header) are refused');
     let body: Buffer;
     try {
       body = await readBody(req);
     } catch (error) {
       return refuse(413, errorMessage(error));
     }
-    const header = req.headers[this.config.signature_header.toLowerCase()];
-    if (this.secret !== undefined && !signatureMatches(body, Array.isArray(header) ? header[0] : header, this.secret)) {
-      return refuse(401, `bad or missing ${this.config.signature_header} signature (expected sha256=<hex HMAC-SHA256 of the body>)`);
+    if (this.secret !== undefined) {
+      const problem = verifyWebhook(req.headers, body, this.secret, { signatureHeader: this.config.signature_header, nowMs: this.context.clock.wallNow(), replays: this.replays });
+      if (problem) return refuse(401, problem);
     }
     const outputs = mapJson(body.toString('utf8'), { source: this.name, fields: this.config.fields, kinds: this.config.kinds });
     const bad = outputs.filter((output) => 'malformed' in output);
@@ -138,6 +145,15 @@ export class WebhookObserver implements Observer {
 
   async [Symbol.asyncDispose](): Promise<void> {
     await this.close();
+  }
+}
+
+/** The path of a request target, or undefined when it is not a valid URL path (e.g. `//[`). */
+function requestPath(target: string | undefined): string | undefined {
+  try {
+    return new URL(target ?? '/', 'http://localhost').pathname;
+  } catch {
+    return undefined;
   }
 }
 

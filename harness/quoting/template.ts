@@ -1,6 +1,7 @@
 import Handlebars from 'handlebars';
 import { ChaoslabError } from '../core/errors.js';
 import type { ShellKind } from '../transport/transport.js';
+import { contextProblem, contextsAt } from './quote-context.js';
 import { quoteFor } from './shell.js';
 
 /**
@@ -34,16 +35,16 @@ const QUOTE_HELPER = '__chaoslab_quote';
 type Node = hbs.AST.Node;
 type Expression = hbs.AST.Expression;
 
-export function validateTemplate(template: string, options: { variables?: readonly string[] } = {}): TemplateProblem[] {
+export function validateTemplate(template: string, options: { shell: ShellKind; variables?: readonly string[] }): TemplateProblem[] {
   const parsed = parse(template);
   if ('problem' in parsed) return [parsed.problem];
-  return new TemplateWalker(template, options.variables).walk(parsed.program).problems;
+  return new TemplateWalker(template, options.variables).walk(parsed.program).checkContexts(options.shell).problems;
 }
 
 export function compileCommand(template: string, shell: ShellKind): CommandRenderer {
   const parsed = parse(template);
   if ('problem' in parsed) throw templateError([parsed.problem]);
-  const { problems } = new TemplateWalker(template, undefined).walk(parsed.program);
+  const { problems } = new TemplateWalker(template, undefined).walk(parsed.program).checkContexts(shell);
   if (problems.length) throw templateError(problems);
   const render = instanceFor(shell).compile(parsed.program, {
     strict: true,
@@ -141,6 +142,8 @@ function describe(value: unknown): string {
 class TemplateWalker {
   readonly problems: TemplateProblem[] = [];
   private readonly lines: string[];
+  /** Every mustache that inserts a value, with its source text: each must sit where a bare word may. */
+  private readonly values: { node: hbs.AST.MustacheStatement; source: string }[] = [];
 
   constructor(template: string, private readonly variables: readonly string[] | undefined) {
     this.lines = template.split('\n');
@@ -148,6 +151,23 @@ class TemplateWalker {
 
   walk(program: hbs.AST.Program, scope: Scope = { contextChanged: false, blockParams: [] }): this {
     for (const node of program.body) this.visit(node, scope);
+    return this;
+  }
+
+  /** Refuses values inside quotes or comments of the target shell (quote-context.ts). */
+  checkContexts(shell: ShellKind): this {
+    const lineStarts: number[] = [];
+    let offset = 0;
+    for (const line of this.lines) {
+      lineStarts.push(offset);
+      offset += line.length + 1;
+    }
+    const offsets = this.values.map(({ node }) => lineStarts[node.loc.start.line - 1]! + node.loc.start.column);
+    const contexts = contextsAt(this.lines.join('\n'), shell, offsets);
+    this.values.forEach(({ node, source }, index) => {
+      const problem = contextProblem(contexts[index]!, source, shell);
+      if (problem) this.problem(node, problem);
+    });
     return this;
   }
 
@@ -177,7 +197,10 @@ class TemplateWalker {
     if (path.type === 'PathExpression' && (node.params.length > 0 || node.hash)) {
       const name = (path as hbs.AST.PathExpression).original;
       this.checkArguments(node.params, node.hash, scope);
-      if (QUOTING_HELPERS.has(name)) return this.withExpression(node, source);
+      if (QUOTING_HELPERS.has(name)) {
+        this.values.push({ node, source });
+        return this.withExpression(node, source);
+      }
       if (!VALUE_HELPERS.has(name)) return this.problem(node, `unknown helper "${name}" in ${source}`);
       return this.quote(node, { type: 'SubExpression', path, params: node.params, hash: node.hash, loc: node.loc } as hbs.AST.SubExpression, source);
     }
@@ -226,6 +249,7 @@ class TemplateWalker {
 
   /** Turns `{{expr}}` into `{{__chaoslab_quote expr expression="…"}}`. */
   private quote(node: hbs.AST.MustacheStatement, value: Expression, source: string): void {
+    this.values.push({ node, source });
     const mutable = node as { path: Expression; params: Expression[]; hash: hbs.AST.Hash };
     mutable.path = { type: 'PathExpression', data: false, depth: 0, parts: [QUOTE_HELPER], original: QUOTE_HELPER, loc: node.loc } as hbs.AST.PathExpression;
     mutable.params = [value];

@@ -138,7 +138,7 @@ describe('chaoslab report', () => {
     const page = await fetch(address);
     expect(page.status).toBe(200);
     expect(await page.text()).toContain('10/14 healed (71%)');
-    expect((await fetch(`${address}..%2Fcatalogue-16-baseline%2Fevents.jsonl`)).status).toBe(404);
+    expect((await fetch(`${address}..%2Fcatalogue-16-baseline%2Fevents.jsonl`)).status).toBe(400);
     server.kill('SIGINT');
     expect(await exited).toBe(0);
   });

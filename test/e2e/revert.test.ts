@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises';
+import { copyFile, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { foldLogFile } from '../../harness/events/fold.js';
@@ -42,7 +42,22 @@ describe('chaoslab revert --pending after kill -9', () => {
     expect(crashed.status).toBe('crashed');
     expect(crashed.attempts[0]!.verdict).toMatchObject({ kind: 'inconclusive', reason: 'lab_error' });
 
-    const report = await runCli(['revert', '--pending'], { cwd: lab.dir, env });
+    // an inventory of other hosts replays nothing, and says what is left for which host
+    const otherLab = join(lab.dir, 'other-lab.yaml');
+    await writeFile(otherLab, (await readFile(lab.labFile, 'utf8')).replace(`port: ${sshd.port}`, `port: ${sshd.port === 2 ? 3 : 2}`));
+    const other = await runCli(['revert', '--pending', '--lab', otherLab], { cwd: lab.dir, env });
+    expect(other.code).toBe(3);
+    expect(other.stdout).toContain(`no pending reverts in ${join(stateDir, 'journal')} for the hosts of ${otherLab}`);
+    expect(other.stdout).toContain(`stuck@web1#1 on web1 [web1 ssh 127.0.0.1:${sshd.port}] (run `);
+    expect(other.stdout).toContain(`written with ${lab.labFile}`);
+    expect(await readFile(lab.filePath('stuck'), 'utf8')).toBe('drifted\n');
+
+    // another inventory file of the same host (issue: the container lab's file vs. the one `lab up` writes),
+    // used from another working directory: the entry is matched by the host, not by the path
+    const elsewhere = join(lab.dir, 'elsewhere');
+    await mkdir(elsewhere);
+    await copyFile(lab.labFile, join(elsewhere, 'same-hosts.yaml'));
+    const report = await runCli(['revert', '--pending', '--lab', 'same-hosts.yaml'], { cwd: elsewhere, env });
     expect(report.stderr).toBe('');
     expect(report.code).toBe(0);
     expect(report.stdout).toMatch(/✓ stuck@web1#1 on web1 .*reverted/);

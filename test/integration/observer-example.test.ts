@@ -7,7 +7,8 @@ import type { ObserverConfigOf } from '../../harness/config/observer-schema.js';
 import { Correlator, observerCheckTypeAliases } from '../../harness/observers/correlate.js';
 import { createObserver, observerFactories } from '../../harness/observers/index.js';
 import { PostgresObserver } from '../../harness/observers/postgres.js';
-import { signBody, WebhookObserver } from '../../harness/observers/webhook.js';
+import { WebhookObserver } from '../../harness/observers/webhook.js';
+import { webhookHeaders } from '../../harness/observers/webhook-signature.js';
 import type { RejectedSignalRecord, SignalRecord } from '../../harness/model/run-model.js';
 import { observerContext, startWatch } from '../support/observer-watch.js';
 import { startPostgres, type PostgresFixture } from '../support/postgres.js';
@@ -78,7 +79,7 @@ describe('lab/examples/telemetry-stack.yaml', () => {
     try {
       await observer.start();
       const body = JSON.stringify({ event: 'HEAL_COMPLETED', timestamp: new Date().toISOString(), host: { fqdn: 'lin-web-1.lab.example' }, check: 'ssh_config', runbook_id: 'L1-SSH-001', tier: 'L1', event_id: 'e-1' });
-      const response = await fetch(observer.url(), { method: 'POST', body, headers: { 'x-healing-signature': signBody(body, 'hook-secret') } });
+      const response = await fetch(observer.url(), { method: 'POST', body, headers: webhookHeaders(body, 'hook-secret', { signatureHeader: 'x-healing-signature' }) });
       expect(response.status).toBe(202);
       await running.until('the heal', () => running.accepted.length === 1);
       expect(running.accepted[0]).toMatchObject({ kind: 'claimed_healed', runbook: 'L1-SSH-001', tier: 'L1' });

@@ -67,6 +67,7 @@ describe('residue scan against a real sshd', () => {
       return transport;
     };
     const scanning = scanForResidue({
+      lab: { name: 'residue-test', provider: 'static', clock_skew_tolerance: 2000, hosts: [sshdHostConfig(sshd, { name: 'web1' }), sshdHostConfig(sshd, { name: 'web2' })], observers: [], protect: { ports: [], services: [], accounts: [], paths: [] }, halt: [], hooks: {} },
       plan: new Map([['web1', checks], ['web2', checks]]),
       run,
       labFile: LAB_FILE,
@@ -84,11 +85,11 @@ describe('residue scan against a real sshd', () => {
     return { sink, scanned, statuses: Object.fromEntries(scanned.hosts.flatMap((h) => h.checks).map((c) => [`${c.scenarioId}@${c.host}`, c.status])) };
   }
 
-  it('scans only the hosts the run touched, read-only; residue that matches a pending revert of this inventory says so', async () => {
+  it('scans only the hosts the run touched, read-only; residue that matches a pending revert of a host of this inventory (by identity) says so', async () => {
     const journal = new RevertJournal(join(dir.path, 'journal'));
     const drifted = 'echo "PermitRootLogin yes"; exit 3';
-    const own = await journal.record({ runId: 'run-0', attemptId: 'own@web1#1', host: 'web1', labFile: LAB_FILE, shell: 'posix', revert: ['true'], check: drifted, timeoutMs: 1000 });
-    await journal.record({ runId: 'run-0', attemptId: 'other-lab@web1#1', host: 'web1', labFile: '/labs/another.yaml', shell: 'posix', revert: ['true'], check: 'exit 4', timeoutMs: 1000 });
+    const own = await journal.record({ runId: 'run-0', attemptId: 'own@web1#1', host: 'web1', labFile: LAB_FILE, hostIdentity: `web1 ssh 127.0.0.1:${sshd.port}`, shell: 'posix', revert: ['true'], check: drifted, timeoutMs: 1000 });
+    await journal.record({ runId: 'run-0', attemptId: 'other-lab@web1#1', host: 'web1', labFile: '/labs/another.yaml', hostIdentity: 'web1 ssh 10.9.9.9:22', shell: 'posix', revert: ['true'], check: 'exit 4', timeoutMs: 1000 });
     const { sink, scanned, statuses } = await scan(runOn(['web1']), [check('ok', 'true'), check('own', drifted), check('foreign', 'exit 4')], { journal });
     expect(scanned.hosts.map((h) => h.host)).toEqual(['web1']);
     expect(statuses).toEqual({ 'ok@web1': 'clean', 'own@web1': 'residue', 'foreign@web1': 'residue' });

@@ -54,7 +54,7 @@ name: healthy
 clock_skew_tolerance: 2s
 hosts:${host('dc01', 'dc', dc.port)}
 observers:
-  - { name: hooks, kind: webhook }
+  - { name: hooks, kind: webhook, insecure_unsigned: true }
 `);
     expect(report.checks.map((c) => [c.subject, c.check, c.ok])).toEqual([
       ['dc01', 'login', true],

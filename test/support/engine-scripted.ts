@@ -149,6 +149,7 @@ export function engineContext(clock: Clock, sink: EventSink, journal: RevertJour
     elapsed: () => clock.now(),
     journal,
     labFile: '/labs/test.yaml',
+    hostIdentity: (host) => `${host} scripted`,
     clockSkewToleranceMs: tolerance,
     observers,
     observerCheckTypeAliases: {},

@@ -214,7 +214,7 @@ describe('a fault that does not apply to the host', () => {
 
 describe('replaying a pending revert', () => {
   it('a baseline check that cannot tell keeps the entry and says so, instead of calling it drift', async () => {
-    await journal.record({ runId: 'r', attemptId: 'a@web1#1', host: 'web1', labFile: '/labs/lab.yaml', shell: 'posix', revert: ['revert a'], check: 'check a', timeoutMs: 1000 });
+    await journal.record({ runId: 'r', attemptId: 'a@web1#1', host: 'web1', hostIdentity: 'web1 ssh 10.0.0.5:22', labFile: '/labs/lab.yaml', shell: 'posix', revert: ['revert a'], check: 'check a', timeoutMs: 1000 });
     host.erringFrom = 1;
     const [result] = await replayJournal(journal, (await journal.pending()).entries, { transportFor: async () => transport });
     expect(result).toMatchObject({ status: 'still_drifted', detail: expect.stringContaining('could not tell after the revert (check exited 2)') });

@@ -6,7 +6,7 @@ import { retryAfterMs } from '../../harness/observers/http-client.js';
 import { observerContext, parseObserver } from '../support/observer-watch.js';
 import { compileQuery, quoteIdentifier, ruleKind } from '../../harness/observers/postgres-query.js';
 import { SseParser } from '../../harness/observers/sse.js';
-import { signatureMatches, signBody } from '../../harness/observers/webhook.js';
+import { ReplayGuard, signWebhook, verifyWebhook, webhookHeaders } from '../../harness/observers/webhook-signature.js';
 
 describe('SSE parser', () => {
   it('joins multi-line data, keeps ids and retry, skips comments and events without data', () => {
@@ -81,12 +81,25 @@ describe('small protocol helpers', () => {
     expect(retryAfterMs(null)).toBeUndefined();
   });
 
-  it('signs and verifies webhook bodies', () => {
+  it('signs and verifies webhooks in the Standard Webhooks scheme: id, time and body are all signed', () => {
     const body = Buffer.from('{"kind":"healed"}');
-    expect(signatureMatches(body, signBody(body, 'k'), 'k')).toBe(true);
-    expect(signatureMatches(body, signBody(body, 'k2'), 'k')).toBe(false);
-    expect(signatureMatches(body, 'sha1=abc', 'k')).toBe(false);
-    expect(signatureMatches(body, undefined, 'k')).toBe(false);
+    const nowMs = 1_700_000_000_000;
+    const check = (headers: Record<string, string>, secret = 'k') => verifyWebhook(headers, body, secret, { signatureHeader: 'webhook-signature', nowMs, replays: new ReplayGuard() });
+    const good = webhookHeaders(body, 'k', { id: 'msg_1', nowMs });
+    expect(good['webhook-signature']).toBe(signWebhook('msg_1', '1700000000', body, 'k'));
+    expect(check(good)).toBeUndefined();
+    expect(check(good, 'k2')).toMatch(/^bad signature/);
+    expect(check({ ...good, 'webhook-id': 'msg_2' })).toMatch(/^bad signature/);
+    expect(check({ ...good, 'webhook-timestamp': '1700000001' })).toMatch(/^bad signature/);
+    expect(check({ ...good, 'webhook-signature': 'v2,abc' })).toMatch(/^bad signature/);
+    expect(check({ 'webhook-signature': good['webhook-signature']! })).toMatch(/^missing signature headers/);
+    // the window is ±5 minutes, inclusive
+    expect(check(webhookHeaders(body, 'k', { nowMs: nowMs - 300_000 }))).toBeUndefined();
+    expect(check(webhookHeaders(body, 'k', { nowMs: nowMs + 301_000 }))).toMatch(/301 s from chaoslab's clock/);
+    const replays = new ReplayGuard();
+    expect(replays.firstUse('a', nowMs)).toBe(true);
+    expect(replays.firstUse('a', nowMs + 1000)).toBe(false);
+    expect(replays.firstUse('a', nowMs + 600_000)).toBe(true);
   });
 });
 

@@ -23,6 +23,28 @@ describe('redact', () => {
     expect(redact('token abcd-efgh-ijkl', ['efgh', 'abcd-efgh-ijkl'])).toBe('token [redacted]');
   });
 
+  it('hides base64 (standard and URL-safe, at any alignment inside a longer encoding), URL-encoded, case-changed and reversed forms', () => {
+    const secret = 'S3cr3t/pa ss+wörd?';
+    const forms = [
+      Buffer.from(secret).toString('base64'),
+      Buffer.from(secret).toString('base64url'),
+      encodeURIComponent(secret),
+      secret.toUpperCase(),
+      secret.toLowerCase(),
+      [...secret].reverse().join(''),
+    ];
+    for (const form of forms) expect(redact(`before ${form} after`, [secret])).toBe('before [redacted] after');
+    // a header or a config dump encodes the secret together with other bytes: user:password, JSON around it
+    for (const prefix of ['', 'u', 'us', 'user:']) {
+      const encoded = Buffer.from(`${prefix}${secret}!`).toString('base64');
+      expect(redact(encoded, [secret])).not.toBe(encoded);
+      const kept = redact(encoded, [secret]).split('[redacted]');
+      // what is left of the encoding is only the bytes around the secret (at most 3 characters each side)
+      expect(kept.join('').length).toBeLessThanOrEqual(encoded.length - Buffer.from(secret).toString('base64').length + 6);
+    }
+    expect(redact('nothing here: c2VjcmV0 YWJj', [secret])).toBe('nothing here: c2VjcmV0 YWJj');
+  });
+
   it('redacts nested values', () => {
     expect(redactDeep({ a: ['x s3cr3t-value y'], b: { c: 's3cr3t-value' }, n: 1 }, ['s3cr3t-value'])).toEqual({ a: ['x [redacted] y'], b: { c: '[redacted]' }, n: 1 });
   });

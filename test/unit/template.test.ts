@@ -60,16 +60,16 @@ describe('command templates: rejected constructs', () => {
   ];
   it.each(rejected)('rejects %s', (template, message) => {
     expect(templateFailure(() => compileCommand(template, 'posix')).message).toMatch(message);
-    expect(validateTemplate(template).length).toBeGreaterThan(0);
+    expect(validateTemplate(template, { shell: 'posix' }).length).toBeGreaterThan(0);
   });
 
   it('reports every problem of a template with its line and column', () => {
-    const problems = validateTemplate('ok {{a}}\nthen {{{b}}} and {{> c}}');
+    const problems = validateTemplate('ok {{a}}\nthen {{{b}}} and {{> c}}', { shell: 'posix' });
     expect(problems.map((p) => [p.line, p.column])).toEqual([
       [2, 6],
       [2, 18],
     ]);
-    expect(validateTemplate('fine {{a}} {{join b}} {{#each c}}{{this}}{{/each}}')).toEqual([]);
+    expect(validateTemplate('fine {{a}} {{join b}} {{#each c}}{{this}}{{/each}}', { shell: 'posix' })).toEqual([]);
   });
 });
 
@@ -97,7 +97,7 @@ describe('command templates: strict variables', () => {
   });
 
   it('validateTemplate checks top-level names against the known variables', () => {
-    const problems = validateTemplate('{{a}} {{b}} {{#each list as |item|}}{{item}} {{field}}{{/each}} {{@root.c}} {{#if d}}{{/if}}', { variables: ['a', 'list'] });
+    const problems = validateTemplate('{{a}} {{b}} {{#each list as |item|}}{{item}} {{field}}{{/each}} {{@root.c}} {{#if d}}{{/if}}', { shell: 'posix', variables: ['a', 'list'] });
     expect(problems.map((p) => p.message)).toEqual([
       'unknown variable "b" (known: a, list)',
       'unknown variable "c" (known: a, list)',

@@ -32,8 +32,8 @@ function age(text: string): number {
 async function pruneCommand(options: PruneOptions): Promise<ExitCodeValue> {
   const reportsRoot = resolve(options.reports);
   const runs = await updateIndex(reportsRoot);
-  const { entries, unreadable } = await new RevertJournal(defaultJournalDir()).pending();
-  const plan = planPrune(runs, { ...(options.keep !== undefined && { keep: options.keep }), ...(options.olderThan !== undefined && { olderThanMs: options.olderThan }) }, pendingRuns(entries, unreadable, runs.map((r) => r.runId)), Date.now());
+  const { entries, rejected } = await new RevertJournal(defaultJournalDir()).pending();
+  const plan = planPrune(runs, { ...(options.keep !== undefined && { keep: options.keep }), ...(options.olderThan !== undefined && { olderThanMs: options.olderThan }) }, pendingRuns(entries, rejected, runs.map((r) => r.runId)), Date.now());
   const verb = options.dryRun ? 'would remove' : 'removed';
   if (!options.dryRun) await applyPrune(reportsRoot, plan);
   for (const run of plan.remove) process.stdout.write(`${verb} ${run.dir} (started ${new Date(run.startedAtWall).toISOString()}, ${formatDuration(Date.now() - run.startedAtWall)} ago)\n`);

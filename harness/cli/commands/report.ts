@@ -1,7 +1,6 @@
-import { createReadStream, existsSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
-import { createServer } from 'node:http';
-import { dirname, extname, join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { InvalidArgumentError, type Command } from 'commander';
 import { HTML_REPORT_FILE } from '../../../reporters/html.js';
 import { baselineSection } from '../../../reporters/markdown.js';
@@ -21,6 +20,8 @@ import { diffAgainstBaseline } from '../../model/baseline-diff.js';
 import type { RunModel } from '../../model/run-model.js';
 import { action } from '../action.js';
 import { registerPrune } from './report-prune.js';
+import { SHARED_REPORTS_FLAG, SHARED_REPORTS_HELP, setReportPermissions } from '../report-permissions.js';
+import { serveFolder } from '../report-server.js';
 import { ExitCode, mostSevere, type ExitCodeValue } from '../exit-codes.js';
 import { CHAOSLAB_VERSION } from '../program.js';
 
@@ -41,6 +42,7 @@ interface RenderOptions {
   maxInconclusive?: number;
   pushgateway?: string;
   signingKey?: string;
+  sharedReports?: boolean;
 }
 
 const DEFAULT_REPORTERS = 'console,html,markdown,junit';
@@ -92,6 +94,7 @@ export async function renderRun(model: RunModel, outputDir: string, options: Ren
 const sealContext = (signer: ManifestSigner) => ({ signer, argv: process.argv.slice(2), version: CHAOSLAB_VERSION });
 
 async function reportCommand(source: string | undefined, options: RenderOptions): Promise<ExitCodeValue> {
+  setReportPermissions(options.sharedReports);
   const run = await loadRun(source, resolve(options.reports));
   const signer = await signerFor(run.model, options);
   const outputDir = resolve(options.out ?? run.dir);
@@ -103,6 +106,7 @@ async function reportCommand(source: string | undefined, options: RenderOptions)
 }
 
 async function mergeCommand(logs: string[], options: RenderOptions): Promise<ExitCodeValue> {
+  setReportPermissions(options.sharedReports);
   const shards = await Promise.all(
     logs.map(async (log) => {
       if (log.endsWith('.jsonl')) return { model: await foldLogFile(resolve(log)), log: resolve(log) };
@@ -132,28 +136,14 @@ async function diffCommand(before: string, after: string, options: { reports: st
   return diff.counts.regression ? ExitCode.expectationFailed : ExitCode.ok;
 }
 
-const CONTENT_TYPES: Record<string, string> = { '.html': 'text/html; charset=utf-8', '.xml': 'application/xml', '.md': 'text/markdown; charset=utf-8', '.json': 'application/json', '.jsonl': 'application/x-ndjson' };
-
-/** Serves the run folder's own files (by plain name only) on 127.0.0.1 until SIGINT/SIGTERM. */
+/** Serves the run folder (report-server.ts) on 127.0.0.1 until SIGINT/SIGTERM. */
 async function serveDir(dir: string, port: number): Promise<void> {
-  const server = createServer((request, response) => {
-    const name = decodeURIComponent(new URL(request.url ?? '/', 'http://127.0.0.1').pathname.slice(1)) || HTML_REPORT_FILE;
-    const path = join(dir, name);
-    if (!/^[\w.-]+$/.test(name) || name.startsWith('.') || !existsSync(path)) {
-      response.writeHead(404, { 'content-type': 'text/plain' }).end('not found\n');
-      return;
-    }
-    response.writeHead(200, { 'content-type': CONTENT_TYPES[extname(name)] ?? 'text/plain; charset=utf-8' });
-    createReadStream(path).pipe(response);
-  });
-  await new Promise<void>((ready, fail) => server.once('error', fail).listen(port, '127.0.0.1', ready));
-  const address = server.address();
-  process.stdout.write(`serving ${dir} at http://127.0.0.1:${typeof address === 'object' && address ? address.port : port}/ (Ctrl-C to stop)\n`);
+  const served = await serveFolder(dir, { port, index: HTML_REPORT_FILE });
+  process.stdout.write(`serving ${dir} at http://127.0.0.1:${served.port}/ (Ctrl-C to stop)\n`);
   await new Promise<void>((stop) => {
     const onSignal = () => {
       process.off('SIGINT', onSignal).off('SIGTERM', onSignal);
-      server.close(() => stop());
-      server.closeAllConnections();
+      void served.close().then(stop);
     };
     process.on('SIGINT', onSignal).on('SIGTERM', onSignal);
   });
@@ -197,7 +187,8 @@ function withRenderOptions(command: Command): Command {
     .option('--fail-on <list>', 'gate: fail (exit 1) on any of: regression (needs --baseline), flaky, residue (needs the run\'s residue scan), or verdicts like false_heal,not_healed', wrap(parseFailOn))
     .option('--max-inconclusive <n>', 'gate: fail (exit 1) with more inconclusive attempts than this', wrap(parseMaxInconclusive))
     .option('--pushgateway <url>', 'push the run\'s Prometheus metrics to this Pushgateway (job "chaoslab", grouped by lab); adds the prometheus reporter', wrap(parsePushgatewayUrl))
-    .option('--signing-key <ref>', 'Ed25519 private key (PKCS#8 PEM) that signs the new manifest.json: file:<path> or env:<NAME> (default: the run\'s lab\'s own key under the state directory)');
+    .option('--signing-key <ref>', 'Ed25519 private key (PKCS#8 PEM) that signs the new manifest.json: file:<path> or env:<NAME> (default: the run\'s lab\'s own key under the state directory)')
+    .option(SHARED_REPORTS_FLAG, SHARED_REPORTS_HELP);
 }
 
 export function register(program: Command): void {

@@ -4,6 +4,7 @@ import { InvalidArgumentError, type Command } from 'commander';
 import { ReporterMultiplexer } from '../../../reporters/multiplexer.js';
 import { parsePushgatewayUrl } from '../../../reporters/prometheus.js';
 import { parseReporterList, reporterFactories, withPushReporter } from '../../../reporters/registry.js';
+import type { LabConfig } from '../../config/lab-schema.js';
 import { loadProject } from '../../config/load-project.js';
 import { systemClock } from '../../core/clock.js';
 import { ChaoslabError, errorMessage } from '../../core/errors.js';
@@ -18,7 +19,10 @@ import { loadHistory, updateIndex } from '../../history/index.js';
 import { resolveBaselineForGates } from '../../history/runs.js';
 import { resolveInventory } from '../../journal/hosts.js';
 import { defaultJournalDir, RevertJournal } from '../../journal/journal.js';
+import { describeElsewhere, pendingElsewhere, registerJournal } from '../../journal/registry.js';
 import { action } from '../action.js';
+import { crashedSoFar, stopRunOnCrash } from '../crash.js';
+import { SHARED_REPORTS_FLAG, SHARED_REPORTS_HELP, setReportPermissions } from '../report-permissions.js';
 import { ExitCode, mostSevere, type ExitCodeValue } from '../exit-codes.js';
 import { CHAOSLAB_VERSION } from '../program.js';
 
@@ -41,6 +45,7 @@ export interface RunOptions {
   residueScan: boolean;
   pushgateway?: string;
   signingKey?: string;
+  sharedReports?: boolean;
 }
 
 function positiveInt(value: string): number {
@@ -84,7 +89,8 @@ function gateOptions(plan: Plan, options: RunOptions): GateOptions {
 /**
  * First SIGINT/SIGTERM: stop starting and injecting, revert what is active,
  * write the partial report, exit 130. Second: exit at once; the journal keeps
- * whatever was not reverted for `chaoslab revert --pending`.
+ * whatever was not reverted for `chaoslab revert --pending`. An unexpected
+ * error (crash.ts) stops the run the same way as a first signal.
  */
 function interruptOnSignals(residueScan: boolean): { signal: AbortSignal; dispose: () => void } {
   const controller = new AbortController();
@@ -102,11 +108,16 @@ function interruptOnSignals(residueScan: boolean): { signal: AbortSignal; dispos
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
+  const disposeCrash = stopRunOnCrash((error) => {
+    count += 1;
+    controller.abort(new ChaoslabError('CHAOSLAB_INTERRUPTED', `stopped by an unexpected error: ${error instanceof Error ? error.message : String(error)}`));
+  });
   return {
     signal: controller.signal,
     dispose: () => {
       process.off('SIGINT', onSignal);
       process.off('SIGTERM', onSignal);
+      disposeCrash();
     },
   };
 }
@@ -126,6 +137,13 @@ function runSealer(signer: ManifestSigner, argv: readonly string[]): { seal: (ru
     },
     failed: () => failed,
   };
+}
+
+/** Lists this journal for later runs started elsewhere, and says loudly when another journal has pending reverts for this lab's hosts. */
+async function warnAboutOtherJournals(journalDir: string, lab: LabConfig): Promise<void> {
+  const problem = await registerJournal(journalDir);
+  if (problem) process.stderr.write(`chaoslab: warning: ${problem}; runs started elsewhere will not find this journal\n`);
+  for (const line of describeElsewhere(await pendingElsewhere(journalDir, lab.hosts))) process.stderr.write(`chaoslab: WARNING: ${line}\n`);
 }
 
 export async function runRun(args: readonly string[], options: RunOptions): Promise<ExitCodeValue> {
@@ -157,6 +175,11 @@ export async function runRun(args: readonly string[], options: RunOptions): Prom
   const lab = options.dryRun ? project.lab! : await resolveInventory(project.lab!);
   const history = existsSync(reportsRoot) ? await loadHistory(reportsRoot, { runId: '', suite: options.suite, startedAtWall: Date.now() }) : [];
   const { baseline, gates: gateSettings } = await resolveBaselineForGates(options.baseline, reportsRoot, history, gates, (m) => process.stderr.write(`chaoslab: ${m}\n`));
+  setReportPermissions(options.sharedReports);
+  const journal = new RevertJournal(defaultJournalDir());
+  // an unsafe state directory is a usage error (exit 2) before anything is injected
+  await journal.assertPrivate();
+  await warnAboutOtherJournals(journal.dir, lab);
   const interrupt = interruptOnSignals(options.residueScan);
   try {
     const result = await runSession({
@@ -173,7 +196,7 @@ export async function runRun(args: readonly string[], options: RunOptions): Prom
       argv,
       ...(options.suite !== undefined && { suite: options.suite }),
       ...(options.shard !== undefined && { shard: options.shard }),
-      journal: new RevertJournal(defaultJournalDir()),
+      journal,
       ...(residueScan && { residueScan }),
       clock: systemClock,
       interrupt: interrupt.signal,
@@ -184,6 +207,10 @@ export async function runRun(args: readonly string[], options: RunOptions): Prom
     await updateIndex(reportsRoot);
     const verdict = evaluateGates(result.model, gateSettings, { ...(baseline && { baseline }), history });
     for (const failure of verdict.failures) process.stderr.write(`chaoslab: gate ${failure.gate} failed: ${failure.message}\n`);
+    if (crashedSoFar()) {
+      process.stderr.write('chaoslab: the run was stopped by an unexpected error (above); its active faults were reverted\n');
+      return ExitCode.labErrors;
+    }
     return mostSevere(result.exitCode, gateExitCode(verdict), sealer.failed() ? ExitCode.reporterFailed : ExitCode.ok);
   } finally {
     interrupt.dispose();
@@ -211,6 +238,7 @@ export function register(program: Command): void {
     .option('--max-inconclusive <n>', 'gate: fail when more attempts than this are inconclusive')
     .option('--pushgateway <url>', 'push the run\'s Prometheus metrics to this Pushgateway (job "chaoslab", grouped by lab); adds the prometheus reporter')
     .option('--signing-key <ref>', 'Ed25519 private key (PKCS#8 PEM) that signs the run\'s manifest.json: file:<path> or env:<NAME> (default: the lab\'s own key under the state directory, created on first use)')
+    .option(SHARED_REPORTS_FLAG, SHARED_REPORTS_HELP)
     .option('--no-residue-scan', 'skip the read-only residue scan after the last attempt (every fitting catalogue check, on each host the run touched)')
     .action(action((paths: string[], options: RunOptions) => runRun(paths, options)));
 }

@@ -1,0 +1,93 @@
+import { execFile } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import fc from 'fast-check';
+import { afterAll, describe, expect, it } from 'vitest';
+import { compileCommand, validateTemplate } from '../../harness/quoting/template.js';
+
+const run = promisify(execFile);
+
+/**
+ * A value is quoted as one whole word, so it may only sit where a bare word
+ * may. Templates that put a value inside quotes or a comment are refused for
+ * both shells; every accepted template keeps a hostile value inert.
+ */
+describe('command templates: values only where a bare word may sit', () => {
+  const refusedPosix: [string, RegExp][] = [
+    ['echo "v={{v}}"', /\{\{v\}\} sits inside a "…" string/],
+    ["echo '{{v}}'", /\{\{v\}\} sits inside a '…' string/],
+    ["echo $'a{{v}}'", /inside a \$'…' string/],
+    ['echo `cat {{v}}`', /inside `…`/],
+    ['true # {{v}}', /in a comment/],
+    ['echo "{{join files}}"', /\{\{join files\}\} sits inside a "…" string/],
+    ['echo ok\necho "x\n{{v}}"', /inside a "…" string/],
+  ];
+  it.each(refusedPosix)('POSIX sh refuses %j', (template, message) => {
+    const problems = validateTemplate(template, { shell: 'posix', variables: ['v', 'files'] });
+    expect(problems.map((p) => p.message)).toEqual([expect.stringMatching(message)]);
+    expect(() => compileCommand(template, 'posix')).toThrow(message);
+  });
+
+  const refusedPowerShell: [string, RegExp][] = [
+    ['Write-Output "v={{v}}"', /inside a "…" string/],
+    ["Write-Output '{{v}}'", /inside a '…' string/],
+    ['Write-Output \u201C{{v}}\u201D', /inside a "…" string/],
+    ['$x = @"\n{{v}}\n"@', /inside a here-string/],
+    ['Get-Item x # {{v}}', /in a comment/],
+    ['<# {{v}} #> Get-Item x', /inside a <# … #> comment/],
+  ];
+  it.each(refusedPowerShell)('PowerShell refuses %j', (template, message) => {
+    expect(validateTemplate(template, { shell: 'powershell', variables: ['v'] }).map((p) => p.message)).toEqual([expect.stringMatching(message)]);
+    expect(() => compileCommand(template, 'powershell')).toThrow(message);
+  });
+
+  const accepted: [string, 'posix' | 'powershell'][] = [
+    ['echo v={{v}} "quoted text" {{v}}', 'posix'],
+    ["printf '%s\\n' {{v}} > \"/tmp/a b\"", 'posix'],
+    ['echo \\"{{v}}', 'posix'],
+    ['echo "a" # "b"\necho {{v}}', 'posix'],
+    ['x=$(cat {{v}}); echo "$x"', 'posix'],
+    ['Write-Output ("v=" + {{v}}) "done"', 'powershell'],
+    ["Set-Content -Path 'C:\\x' -Value {{v}} # 'note'", 'powershell'],
+    ['<# "a" #> Write-Output {{v}}', 'powershell'],
+  ];
+  it.each(accepted)('accepts %j', (template, shell) => {
+    expect(validateTemplate(template, { shell, variables: ['v'] })).toEqual([]);
+  });
+
+  it('reports where the value sits, at its line and column', () => {
+    expect(validateTemplate('echo ok\necho "a {{v}}"', { shell: 'posix', variables: ['v'] })).toEqual([
+      { line: 2, column: 9, message: expect.stringContaining('put it outside the quotes: "v="{{v}} is one word') },
+    ]);
+  });
+});
+
+describe('property: no accepted POSIX template lets a value run a command', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'chaoslab-template-context-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  const marker = join(dir, 'pwned');
+  // a hostile value in every form a host's snapshot could take
+  const hostile = [`$(touch ${marker})`, `\`touch ${marker}\``, `'; touch ${marker}; '`, `"; touch ${marker}; "`, `\ntouch ${marker}\n`, `x' $(touch ${marker}) '`];
+  const pieces = ['echo ', 'v=', '"', "'", '`', ' # ', '\n', '$(', ')', '\\', '$\'', ' ; ', ' x ', '{{v}}', '{{v}}', '{{v}}'];
+
+  it('renders either refused or inert, over random mixes of quotes, comments and substitutions', async () => {
+    let acceptedRuns = 0;
+    await fc.assert(
+      fc.asyncProperty(fc.array(fc.constantFrom(...pieces), { minLength: 1, maxLength: 10 }), fc.constantFrom(...hostile), async (parts, value) => {
+        const template = parts.join('');
+        if (!template.includes('{{v}}')) return;
+        if (validateTemplate(template, { shell: 'posix', variables: ['v'] }).length) return;
+        const command = compileCommand(template, 'posix')({ v: value });
+        acceptedRuns += 1;
+        // a syntax error is fine (exit code ignored): only an executed injection fails the property
+        await run('/bin/sh', ['-c', command], { cwd: dir, timeout: 5000 }).catch(() => undefined);
+        expect(existsSync(marker), `template ${JSON.stringify(template)} ran the value ${JSON.stringify(value)}`).toBe(false);
+      }),
+      { numRuns: 300 },
+    );
+    expect(acceptedRuns).toBeGreaterThan(20);
+    expect(readdirSync(dir)).toEqual([]);
+  });
+});
