@@ -1,6 +1,7 @@
 import { formatDuration } from '../harness/core/duration.js';
 import type { AttemptResult, RunModel } from '../harness/model/run-model.js';
 import { findFlaky } from '../harness/model/flaky.js';
+import { attemptName } from '../harness/model/naming.js';
 import { headline, summarize } from '../harness/model/summary.js';
 import { residueHeadline } from '../harness/model/residue.js';
 import { describeVerdict, expectationText, mismatchText, residueLines } from './format.js';
@@ -38,7 +39,7 @@ export function createConsoleReporter(context: ReporterContext): Reporter {
       const counter = planned ? `[${done}/${planned}] ` : '';
       const timing = attempt.timings.restoreMs !== undefined ? ` in ${formatDuration(attempt.timings.restoreMs)} (sla ${formatDuration(attempt.slaMs)})` : '';
       const bundle = attempt.bundleId ? ` [${attempt.bundleId}]` : '';
-      write(`${mark(attempt, paint)} ${counter}${attempt.scenarioId} @ ${attempt.host}${bundle}  ${attempt.verdict.kind}${timing}`);
+      write(`${mark(attempt, paint)} ${counter}${attemptName(attempt)} @ ${attempt.host}${bundle}  ${attempt.verdict.kind}${timing}`);
     },
     onRunEnd(run: RunModel) {
       const summary = summarize(run);

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { formatDuration } from '../harness/core/duration.js';
 import { findFlaky, scenarioKey, type FlakyScenario } from '../harness/model/flaky.js';
 import type { AttemptResult, RunModel } from '../harness/model/run-model.js';
+import { testName } from '../harness/model/naming.js';
 import { checkCountsText, type ResidueHostScan } from '../harness/model/residue.js';
 import { describeResidue, describeVerdict, expectationText, mismatchText, residueLines } from './format.js';
 import type { Reporter, ReporterContext } from './reporter.js';
@@ -81,7 +82,7 @@ function systemOut(a: AttemptResult): string {
 
 function testcase(a: AttemptResult, flaky: FlakyScenario | undefined): string {
   // The name stays the same from run to run (CI servers track a test's history by it); flakiness is a property.
-  const name = `${a.scenarioId}${a.repeatIndex > 0 ? ` #${a.repeatIndex + 1}` : ''}${a.bundleId ? ` [${a.bundleId}]` : ''}`;
+  const name = testName(a);
   const time = a.endedAt !== undefined ? a.endedAt - a.startedAt : 0;
   return `    <testcase${attr('name', name)}${attr('classname', `chaoslab.${a.platform}.${a.host}`)}${attr('time', seconds(time))}>\n${properties(a, flaky)}${resultElement(a)}${systemOut(a)}    </testcase>\n`;
 }

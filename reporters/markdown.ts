@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { formatDuration } from '../harness/core/duration.js';
 import { diffAgainstBaseline, type ChangeKind, type ScenarioChange } from '../harness/model/baseline-diff.js';
 import { findFlaky } from '../harness/model/flaky.js';
+import { attemptName } from '../harness/model/naming.js';
 import type { AttemptResult, RunModel } from '../harness/model/run-model.js';
 import { headline, summarize, type Score } from '../harness/model/summary.js';
 import { residueFindings, residueHeadline, residueUnknowns } from '../harness/model/residue.js';
@@ -38,8 +39,6 @@ function platformTable(run: RunModel): string[] {
   });
   return table(['Platform', 'Passed', 'Scored', 'Rate', 'Inconclusive', 'Skipped'], rows, '|---|---:|---:|---:|---:|---:|');
 }
-
-const attemptName = (a: AttemptResult) => `${a.scenarioId}${a.repeatIndex > 0 ? ` #${a.repeatIndex + 1}` : ''}`;
 
 function failureSection(run: RunModel): string[] {
   const failed = run.attempts.filter((a) => !a.passed && a.verdict.kind !== 'inconclusive' && a.verdict.kind !== 'skipped');

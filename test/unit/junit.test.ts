@@ -75,4 +75,12 @@ describe('junit reporter', () => {
     expect(out).toContain('bell \uFFFD nul \uFFFD ]]&gt; &lt;/system-out&gt; &amp; &quot;quotes&quot;');
     expect((await validate(out)).status).toBe(0);
   });
+
+  it('names a repeat only from the second on, counting from 1 as the planner does (a test keeps its CI history)', () => {
+    const repeated = renderJunit(syntheticRun({ attempts: 6, hosts: 2, repeats: 3, seed: 3 }));
+    const names = [...repeated.matchAll(/<testcase name="([^"]+)"/g)].map((m) => m[1]);
+    const scenario = names[0]!;
+    expect(names.filter((n) => n.startsWith(scenario))).toEqual([scenario, `${scenario} #2`, `${scenario} #3`]);
+    expect(names.some((n) => n.includes('#1'))).toBe(false);
+  });
 });
