@@ -2,6 +2,7 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { formatDuration } from '../harness/core/duration.js';
 import { diffAgainstBaseline, type ChangeKind, type ScenarioChange } from '../harness/model/baseline-diff.js';
+import { causeOf } from '../harness/model/cause.js';
 import { findFlaky } from '../harness/model/flaky.js';
 import { attemptName } from '../harness/model/naming.js';
 import type { AttemptResult, RunModel } from '../harness/model/run-model.js';
@@ -43,8 +44,8 @@ function platformTable(run: RunModel): string[] {
 function failureSection(run: RunModel): string[] {
   const failed = run.attempts.filter((a) => !a.passed && a.verdict.kind !== 'inconclusive' && a.verdict.kind !== 'skipped');
   if (!failed.length) return [];
-  const rows = failed.map((a) => [attemptName(a), a.host, a.verdict.kind, expectationText(a), time(a.timings.restoreMs), formatDuration(a.slaMs)]);
-  return ['', `### Failed expectations (${failed.length})`, '', ...table(['Scenario', 'Host', 'Verdict', 'Expected', 'Restored after', 'SLA'], rows)];
+  const rows = failed.map((a) => [attemptName(a), a.host, a.verdict.kind, causeOf(a), expectationText(a)]);
+  return ['', `### Failed expectations (${failed.length})`, '', ...table(['Scenario', 'Host', 'Verdict', 'Cause', 'Expected'], rows)];
 }
 
 function inconclusiveSection(run: RunModel): string[] {

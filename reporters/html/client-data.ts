@@ -1,5 +1,6 @@
 import { scenarioKey, type FlakyScenario } from '../../harness/model/flaky.js';
 import type { AttemptResult, CommandRecord, RunModel } from '../../harness/model/run-model.js';
+import { causeOf } from '../../harness/model/cause.js';
 import { percentile } from '../../harness/model/summary.js';
 import { describeVerdict, expectationText, mismatchText } from '../format.js';
 
@@ -34,6 +35,8 @@ export interface ClientAttempt {
   readonly kind: string;
   readonly passed: boolean;
   readonly verdict: string;
+  /** The cause line (model/cause.ts) */
+  readonly cause: string;
   readonly mismatch?: string;
   readonly flaky?: string;
   readonly detect?: number;
@@ -120,7 +123,7 @@ function withPercentiles(scenario: ClientScenario, attempts: readonly ClientAtte
 function clientAttempt(a: AttemptResult, scenario: number, flaky: string | undefined): ClientAttempt {
   const mismatch = mismatchText(a);
   return {
-    id: a.attemptId, scenario, host: a.host, repeat: a.repeatIndex, kind: a.verdict.kind, passed: a.passed, verdict: describeVerdict(a.verdict),
+    id: a.attemptId, scenario, host: a.host, repeat: a.repeatIndex, kind: a.verdict.kind, passed: a.passed, verdict: describeVerdict(a.verdict), cause: causeOf(a),
     ...(mismatch ? { mismatch } : {}), ...(flaky ? { flaky } : {}),
     ...(a.timings.detectMs !== undefined ? { detect: a.timings.detectMs } : {}),
     ...(a.timings.claimMs !== undefined ? { claim: a.timings.claimMs } : {}),

@@ -114,7 +114,7 @@
     var cls = a.kind === 'inconclusive' || a.kind === 'skipped' ? 'lab' : a.passed ? 'passed' : 'failed';
     return '<details class="attempt ' + cls + '" data-attempt="' + i + '"><summary>' + badge(a.kind, 1) +
       '<span><code>' + esc(a.host) + '</code>' + (a.repeat > 1 ? ' #' + a.repeat : '') + '</span>' +
-      '<span>' + (a.restore !== undefined ? 'restored ' + dur(a.restore) : 'not restored') + '</span>' +
+      '<span class="cause">' + esc(a.cause) + '</span>' +
       (a.flaky ? '<span class="flaky">flaky</span>' : '') + phaseTimeline(evidenceOf(a).phases) + '</summary><div class="evidence"></div></details>';
   }
 
@@ -134,7 +134,7 @@
     var rejected = e.rejected.map(function (r) { return ['<code>' + esc(r[0]) + '</code>', esc(r[1]), esc(r[2])]; });
     var probes = e.probes.map(function (p) { return ['t+' + esc(dur(p[0])), p[1] ? '<span class="v-healed">compliant</span>' : '<span class="v-not_healed">drifted</span>']; });
     var phases = e.phases.map(function (p) { return [esc(PHASE_LABEL[p[0]]), esc(dur(p[1])), p[2] === null ? 'unfinished' : esc(dur(p[2] - p[1])), p[3] === false ? '<span class="v-not_healed">failed</span>' : 'ok']; });
-    return '<dl><dt>Verdict</dt><dd>' + esc(a.verdict) + (a.passed ? ' — <span class="v-healed">met expectation</span>' : '') + '</dd>' +
+    return '<dl><dt>Cause</dt><dd class="cause">' + esc(a.cause) + '</dd><dt>Verdict</dt><dd>' + esc(a.verdict) + (a.passed ? ' — <span class="v-healed">met expectation</span>' : '') + '</dd>' +
       '<dt>Expected</dt><dd>' + esc(sc.expected) + '</dd>' + (a.mismatch ? '<dt>Mismatch</dt><dd class="v-flapped">' + esc(a.mismatch) + '</dd>' : '') +
       (a.flaky ? '<dt>Flaky</dt><dd>' + esc(a.flaky) + '</dd>' : '') +
       '<dt>Detected / claimed / restored</dt><dd>' + dur(a.detect) + ' / ' + dur(a.claim) + ' / ' + dur(a.restore) + ' after injection (SLA ' + dur(sc.sla) + ', window ' + dur(sc.window) + ')</dd>' +
