@@ -4,9 +4,10 @@ import { failedExpectation } from '../harness/model/attention.js';
 import { causeOf } from '../harness/model/cause.js';
 import { findFlaky } from '../harness/model/flaky.js';
 import { attemptName } from '../harness/model/naming.js';
+import { runOutcome } from '../harness/model/outcome.js';
 import { headline, summarize } from '../harness/model/summary.js';
 import { residueHeadline } from '../harness/model/residue.js';
-import { expectationText, mismatchText, residueLines } from './format.js';
+import { expectationText, gateLines, mismatchText, outcomeText, residueLines } from './format.js';
 import type { Reporter, ReporterContext } from './reporter.js';
 
 type Paint = (code: number, text: string) => string;
@@ -47,7 +48,10 @@ export function createConsoleReporter(context: ReporterContext): Reporter {
       const summary = summarize(run);
       const f = summary.funnel;
       write();
+      const outcome = runOutcome(run, context.judge?.(run));
       write(paint(1, headline(summary)));
+      write(paint(outcome.state === 'passed' ? 32 : 31, outcomeText(outcome)));
+      for (const line of gateLines(outcome)) write(paint(31, `  ${line}`));
       write(`funnel: injected ${f.injected} → drift confirmed ${f.driftConfirmed} → detected ${f.detected} → claimed ${f.claimed} → restored ${f.restored} → stayed restored ${f.stayedRestored}`);
       const counts = Object.entries(summary.verdicts).filter(([, n]) => n > 0).map(([k, n]) => `${k} ${n}`);
       write(`verdicts: ${counts.join(', ') || 'none'}`);

@@ -67,14 +67,3 @@ export function runOutcome(run: Pick<RunModel, 'status' | 'attempts' | 'exitCode
     failedExpectations,
   };
 }
-
-/** "FAILED · exit 1 · 4 expectations not met · gate min_heal_rate failed" */
-export function outcomeLine(outcome: RunOutcome): string {
-  const parts = [
-    outcome.words,
-    ...(outcome.exitCode !== undefined ? [`exit ${outcome.exitCode}`] : []),
-    ...(outcome.failedExpectations ? [`${outcome.failedExpectations} expectation${outcome.failedExpectations === 1 ? '' : 's'} not met`] : []),
-    ...outcome.failedGates.map((g) => `gate ${g.gate} failed`),
-  ];
-  return parts.join(' · ');
-}

@@ -33,6 +33,7 @@ interface RenderOptions {
   minHealRate?: number;
   failOn?: FailOnKind[];
   maxInconclusive?: number;
+  reportUrl?: string;
 }
 
 const DEFAULT_REPORTERS = 'console,html,markdown,junit';
@@ -63,7 +64,12 @@ export async function renderRun(model: RunModel, outputDir: string, options: Ren
   const history = existsSync(reportsRoot) ? await loadHistory(reportsRoot, model, Math.max(options.history, wantsPrevious ? 1 : 0)) : [];
   const { baseline, gates: gateSettings } = await resolveBaselineForGates(options.baseline, reportsRoot, history, gateOptions(options), (m) => err.write(`chaoslab: ${m}\n`));
   await mkdir(outputDir, { recursive: true });
-  const context = { outputDir, reportsRoot, stdout: out, history: history.slice(0, options.history), ...(baseline && { baseline }) };
+  const judged = { ...(baseline && { baseline }), history: history.slice(0, options.history) };
+  const judge = (run: RunModel) => {
+    const gates = evaluateGates(run, gateSettings, judged);
+    return { exitCode: mostSevere(exitCodeFor(run, false), gateExitCode(gates)), failedGates: gates.failures };
+  };
+  const context = { outputDir, reportsRoot, stdout: out, judge, ...judged, ...(options.reportUrl !== undefined && { reportUrl: options.reportUrl }) };
   const mux = new ReporterMultiplexer(
     names.map((name) => reporterFactories[name](context)),
     (failure) => err.write(`chaoslab: reporter ${failure.reporter} failed in ${failure.hook}: ${failure.error.message}\n`),
@@ -71,9 +77,9 @@ export async function renderRun(model: RunModel, outputDir: string, options: Ren
   await mux.onRunStart(model);
   await mux.onRunEnd(model);
   for (const file of mux.files()) out.write(`wrote ${file}\n`);
-  const gates = evaluateGates(model, gateSettings, { ...(baseline && { baseline }), history: history.slice(0, options.history) });
-  for (const failure of gates.failures) err.write(`chaoslab: gate ${failure.gate} failed: ${failure.message}\n`);
-  return mostSevere(exitCodeFor(model, false), gateExitCode(gates), mux.failures().length ? ExitCode.reporterFailed : ExitCode.ok);
+  const verdict = judge(model);
+  for (const failure of verdict.failedGates) err.write(`chaoslab: gate ${failure.gate} failed: ${failure.message}\n`);
+  return mostSevere(verdict.exitCode, mux.failures().length ? ExitCode.reporterFailed : ExitCode.ok);
 }
 
 async function reportCommand(source: string | undefined, options: RenderOptions): Promise<ExitCodeValue> {
@@ -164,7 +170,8 @@ function withRenderOptions(command: Command): Command {
     .option('--history <n>', 'earlier runs of the same suite for trends and flaky detection (0: none)', historyLimit, 10)
     .option('--min-heal-rate <rate>', 'gate: fail (exit 1) below this heal rate, e.g. 0.8 or 80%', wrap(parseHealRate))
     .option('--fail-on <list>', 'gate: fail (exit 1) on any of: regression (needs --baseline), flaky, residue (needs the run\'s residue scan), or verdicts like false_heal,not_healed', wrap(parseFailOn))
-    .option('--max-inconclusive <n>', 'gate: fail (exit 1) with more inconclusive attempts than this', wrap(parseMaxInconclusive));
+    .option('--max-inconclusive <n>', 'gate: fail (exit 1) with more inconclusive attempts than this', wrap(parseMaxInconclusive))
+    .option('--report-url <url>', 'where the HTML scorecard will be published: Markdown and GitHub annotations link to its attempts');
 }
 
 export function register(program: Command): void {

@@ -8,12 +8,13 @@ import { systemClock } from '../../core/clock.js';
 import { ChaoslabError } from '../../core/errors.js';
 import { parseShard, planRun, type Plan } from '../../engine/plan.js';
 import { planResidueScan, type ResidueScanPlan } from '../../engine/residue-plan.js';
-import { runSession } from '../../engine/session.js';
+import { exitCodeFor, runSession } from '../../engine/session.js';
 import { evaluateGates, gateExitCode, parseFailOn, parseHealRate, parseMaxInconclusive, type GateOptions } from '../../history/gates.js';
 import { loadHistory, updateIndex } from '../../history/index.js';
 import { resolveBaselineForGates } from '../../history/runs.js';
 import { resolveInventory } from '../../journal/hosts.js';
 import { defaultJournalDir, RevertJournal } from '../../journal/journal.js';
+import type { RunModel } from '../../model/run-model.js';
 import { action } from '../action.js';
 import { ExitCode, mostSevere, type ExitCodeValue } from '../exit-codes.js';
 import { CHAOSLAB_VERSION } from '../program.js';
@@ -35,6 +36,7 @@ export interface RunOptions {
   maxInconclusive?: string;
   /** `--no-residue-scan` sets it false. */
   residueScan: boolean;
+  reportUrl?: string;
 }
 
 function positiveInt(value: string): number {
@@ -134,6 +136,10 @@ export async function runRun(args: readonly string[], options: RunOptions): Prom
   const history = existsSync(reportsRoot) ? await loadHistory(reportsRoot, { runId: '', suite: options.suite, startedAtWall: Date.now() }) : [];
   const { baseline, gates: gateSettings } = await resolveBaselineForGates(options.baseline, reportsRoot, history, gates, (m) => process.stderr.write(`chaoslab: ${m}\n`));
   const interrupt = interruptOnSignals(options.residueScan);
+  const judge = (model: RunModel) => {
+    const gates = evaluateGates(model, gateSettings, { ...(baseline && { baseline }), history });
+    return { exitCode: mostSevere(exitCodeFor(model, interrupt.signal.aborted), gateExitCode(gates)), failedGates: gates.failures };
+  };
   try {
     const result = await runSession({
       lab,
@@ -142,7 +148,7 @@ export async function runRun(args: readonly string[], options: RunOptions): Prom
       concurrency: options.concurrency ?? plan.concurrency ?? 4,
       reporting: (runDir, note) =>
         new ReporterMultiplexer(
-          reporters.map((name) => reporterFactories[name]({ outputDir: runDir, reportsRoot, stdout: process.stdout, history, ...(baseline && { baseline }) })),
+          reporters.map((name) => reporterFactories[name]({ outputDir: runDir, reportsRoot, stdout: process.stdout, history, judge, ...(baseline && { baseline }), ...(options.reportUrl !== undefined && { reportUrl: options.reportUrl }) })),
           (failure) => note(`reporter ${failure.reporter} failed in ${failure.hook}: ${failure.error.message}`),
         ),
       reportsRoot,
@@ -156,9 +162,9 @@ export async function runRun(args: readonly string[], options: RunOptions): Prom
       version: CHAOSLAB_VERSION,
     });
     await updateIndex(reportsRoot);
-    const verdict = evaluateGates(result.model, gateSettings, { ...(baseline && { baseline }), history });
-    for (const failure of verdict.failures) process.stderr.write(`chaoslab: gate ${failure.gate} failed: ${failure.message}\n`);
-    return mostSevere(result.exitCode, gateExitCode(verdict));
+    const verdict = judge(result.model);
+    for (const failure of verdict.failedGates) process.stderr.write(`chaoslab: gate ${failure.gate} failed: ${failure.message}\n`);
+    return mostSevere(result.exitCode, verdict.exitCode);
   } finally {
     interrupt.dispose();
   }
@@ -183,6 +189,7 @@ export function register(program: Command): void {
     .option('--min-heal-rate <rate>', 'gate: fail (exit 1) when passed/scored is below this (0.8 or 80%)')
     .option('--fail-on <kinds>', 'gate: fail when any attempt has one of these verdicts, or regression/flaky, or residue (drift the residue scan found on the lab)')
     .option('--max-inconclusive <n>', 'gate: fail when more attempts than this are inconclusive')
+    .option('--report-url <url>', 'where the HTML scorecard will be published: Markdown and GitHub annotations link to its attempts')
     .option('--no-residue-scan', 'skip the read-only residue scan after the last attempt (every fitting catalogue check, on each host the run touched)')
     .action(action((paths: string[], options: RunOptions) => runRun(paths, options)));
 }
