@@ -1,18 +1,20 @@
 import { ChaoslabError } from '../harness/core/errors.js';
 import { createConsoleReporter } from './console.js';
+import { createGithubReporter } from './github.js';
 import { createHtmlReporter } from './html.js';
 import { createJsonReporter } from './json.js';
 import { createJunitReporter } from './junit.js';
 import { createMarkdownReporter } from './markdown.js';
 import type { ReporterFactory } from './reporter.js';
 
-/** Built-in reporters by name: `--reporter console,json,junit,markdown,html`. */
+/** Built-in reporters by name: `--reporter console,json,junit,markdown,html,github`. */
 export const reporterFactories = {
   console: createConsoleReporter,
   json: createJsonReporter,
   junit: createJunitReporter,
   markdown: createMarkdownReporter,
   html: createHtmlReporter,
+  github: (context) => createGithubReporter(context),
 } satisfies Record<string, ReporterFactory>;
 
 export type ReporterName = keyof typeof reporterFactories;
