@@ -89,7 +89,7 @@ describe('chaoslab report', () => {
     expect(result.stderr).toMatch(/reporter html failed in onRunEnd: EISDIR/);
     expect(result.status).toBe(4);
     expect(readFileSync(join(out, 'junit.xml'), 'utf8')).toContain('<testsuites');
-    expect(readFileSync(join(out, 'summary.md'), 'utf8')).toContain('12/16 healed');
+    expect(readFileSync(join(out, 'summary.md'), 'utf8')).toContain('12/16 passed');
   });
 
   it('diffs two runs: exit 1 with regressions, 0 without', () => {
