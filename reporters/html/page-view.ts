@@ -8,6 +8,7 @@ import { headline, summarize, type RunSummary, type Score, type ScoreBreakdown }
 import { VERDICT_KINDS } from '../../harness/model/verdict.js';
 import { residueEvidence } from '../format.js';
 import { attentionView, outcomeView } from './attention-view.js';
+import { timelineView } from './timeline-view.js';
 
 /**
  * What the page template renders on the server: everything that is a summary
@@ -144,6 +145,7 @@ export function buildPageView(run: RunModel, inputs: PageInputs) {
     flakyCount: flaky.length,
     flakyMore: Math.max(0, flaky.length - TABLE_LIMIT),
     trend: trendView(run, summary, history),
+    timeline: timelineView(run),
     diff: diffView(run, inputs.baseline),
     notes: run.notes,
     filters: {

@@ -218,6 +218,18 @@ describe('HTML scorecard for its readers', () => {
     });
   }
 
+  it('draws a timeline per host on a time axis, whose bars open their evidence', async () => {
+    const { page, errors } = await open(urls.catalogue!);
+    await page.locator('#timeline > summary').click();
+    expect(await page.locator('#timeline .t-host').allTextContents()).toEqual(['lab-dc-1', 'lab-lin-1', 'lab-lin-2', 'lab-srv-1', 'lab-ws-1']);
+    expect(await page.locator('#timeline .t-labels span').allTextContents()).toEqual(['0ms', '10m', '20m', '30m', '40m', '50m', '60m']);
+    expect(await page.locator('#timeline .t-bar.failed').count()).toBe(4);
+    await page.locator('#timeline a[href="#attempt=a010"]').click();
+    await openAttempt(page, 'a010').waitFor();
+    expect(errors).toEqual([]);
+    await page.context().close();
+  });
+
   it('moves between rows with the arrow keys, and between the chips of a filter group', async () => {
     const { page } = await open(urls.catalogue!);
     const summaries = page.locator('#scenario-list details.scenario > summary');
