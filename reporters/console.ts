@@ -1,9 +1,13 @@
 import { formatDuration } from '../harness/core/duration.js';
 import type { AttemptResult, RunModel } from '../harness/model/run-model.js';
+import { failedExpectation } from '../harness/model/attention.js';
+import { causeOf } from '../harness/model/cause.js';
 import { findFlaky } from '../harness/model/flaky.js';
+import { attemptName } from '../harness/model/naming.js';
+import { runOutcome } from '../harness/model/outcome.js';
 import { headline, summarize } from '../harness/model/summary.js';
 import { residueHeadline } from '../harness/model/residue.js';
-import { describeVerdict, expectationText, mismatchText, residueLines } from './format.js';
+import { expectationText, gateLines, mismatchText, outcomeText, residueLines } from './format.js';
 import type { Reporter, ReporterContext } from './reporter.js';
 
 type Paint = (code: number, text: string) => string;
@@ -38,28 +42,31 @@ export function createConsoleReporter(context: ReporterContext): Reporter {
       const counter = planned ? `[${done}/${planned}] ` : '';
       const timing = attempt.timings.restoreMs !== undefined ? ` in ${formatDuration(attempt.timings.restoreMs)} (sla ${formatDuration(attempt.slaMs)})` : '';
       const bundle = attempt.bundleId ? ` [${attempt.bundleId}]` : '';
-      write(`${mark(attempt, paint)} ${counter}${attempt.scenarioId} @ ${attempt.host}${bundle}  ${attempt.verdict.kind}${timing}`);
+      write(`${mark(attempt, paint)} ${counter}${attemptName(attempt)} @ ${attempt.host}${bundle}  ${attempt.verdict.kind}${timing}`);
     },
     onRunEnd(run: RunModel) {
       const summary = summarize(run);
       const f = summary.funnel;
       write();
+      const outcome = runOutcome(run, context.judge?.(run));
       write(paint(1, headline(summary)));
+      write(paint(outcome.state === 'passed' ? 32 : 31, outcomeText(outcome)));
+      for (const line of gateLines(outcome)) write(paint(31, `  ${line}`));
       write(`funnel: injected ${f.injected} → drift confirmed ${f.driftConfirmed} → detected ${f.detected} → claimed ${f.claimed} → restored ${f.restored} → stayed restored ${f.stayedRestored}`);
       const counts = Object.entries(summary.verdicts).filter(([, n]) => n > 0).map(([k, n]) => `${k} ${n}`);
       write(`verdicts: ${counts.join(', ') || 'none'}`);
       if (summary.timeToRestore.count) {
         write(`time to restore: p50 ${formatDuration(summary.timeToRestore.p50!)}, p95 ${formatDuration(summary.timeToRestore.p95!)}`);
       }
-      const failures = run.attempts.filter((a) => !a.passed && a.verdict.kind !== 'inconclusive' && a.verdict.kind !== 'skipped');
+      const failures = run.attempts.filter(failedExpectation);
       if (failures.length) {
         write(paint(31, 'expectations not met:'));
-        for (const a of failures) write(`  ${a.scenarioId} @ ${a.host}: ${describeVerdict(a.verdict)}; expected ${expectationText(a)}`);
+        for (const a of failures) write(`  ${attemptName(a)} @ ${a.host}: ${a.verdict.kind}: ${causeOf(a)} (expected ${expectationText(a)})`);
       }
       const inconclusive = run.attempts.filter((a) => a.verdict.kind === 'inconclusive');
       if (inconclusive.length) {
         write(paint(33, 'inconclusive (lab problems, not counted against the healer):'));
-        for (const a of inconclusive) write(`  ${a.scenarioId} @ ${a.host}: ${describeVerdict(a.verdict)}`);
+        for (const a of inconclusive) write(`  ${attemptName(a)} @ ${a.host}: inconclusive: ${causeOf(a)}`);
       }
       const mismatches = run.attempts.map((a) => [a, mismatchText(a)] as const).filter(([, m]) => m);
       for (const [a, m] of mismatches) write(paint(33, `  note: ${a.scenarioId} @ ${a.host}: ${m}`));

@@ -1,6 +1,7 @@
 import { formatDuration } from '../harness/core/duration.js';
 import { pendingRevertText, residueFindings, residueUnknowns, type ResidueFinding, type ResidueScan } from '../harness/model/residue.js';
 import type { AttemptResult } from '../harness/model/run-model.js';
+import type { RunOutcome } from '../harness/model/outcome.js';
 import type { Verdict } from '../harness/model/verdict.js';
 
 /** Small text helpers shared by the text reporters (console, markdown, junit). */
@@ -55,4 +56,19 @@ export function residueLines(scan: ResidueScan): string[] {
     ...residueUnknowns(scan).map((u) => `unknown: ${u.scenarioId} (${u.checkType}) @ ${u.host}: ${u.detail}`),
     ...scan.hosts.filter((h) => h.skipped).map((h) => `not scanned: ${h.host} (${h.skipped!.reason}): ${h.skipped!.detail}`),
   ];
+}
+
+/** "FAILED · exit 1 (an expectation or a gate failed) · 4 expectations not met" */
+export function outcomeText(outcome: RunOutcome): string {
+  const parts = [
+    outcome.words,
+    ...(outcome.exitCode !== undefined ? [`exit ${outcome.exitCode} (${outcome.exitMeaning})`] : []),
+    ...(outcome.failedExpectations ? [`${outcome.failedExpectations} expectation${outcome.failedExpectations === 1 ? '' : 's'} not met`] : []),
+  ];
+  return parts.join(' · ');
+}
+
+/** "gate min_heal_rate: heal rate 71% (10/14) is below 90%" */
+export function gateLines(outcome: RunOutcome): string[] {
+  return outcome.failedGates.map((g) => `gate ${g.gate}: ${g.message}`);
 }

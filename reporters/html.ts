@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import Handlebars from 'handlebars';
 import { ChaoslabError } from '../harness/core/errors.js';
 import { findFlaky } from '../harness/model/flaky.js';
+import type { RunJudgement } from '../harness/model/outcome.js';
 import type { RunModel } from '../harness/model/run-model.js';
 import { summarize } from '../harness/model/summary.js';
 import { buildClientData, scriptJson } from './html/client-data.js';
@@ -36,7 +37,8 @@ function templates() {
   compiled ??= {
     page: Handlebars.create().compile(asset('page.hbs'), { strict: false, preventIndent: true }),
     css: asset('style.css'),
-    script: asset('client.js'),
+    // client-evidence.js defines the helpers client.js uses: one inline script, evidence code first.
+    script: `${asset('client-evidence.js')}\n${asset('client.js')}`,
   };
   return compiled;
 }
@@ -55,13 +57,14 @@ export interface HtmlOptions {
   readonly history?: readonly RunModel[];
   readonly compressAbove?: number;
   readonly signing?: SigningFacts;
+  readonly judgement?: RunJudgement;
 }
 
 export function renderHtml(run: RunModel, options: HtmlOptions = {}): string {
   const { page, css, script } = templates();
   const history = options.history ?? [];
   const flaky = findFlaky(run, history);
-  const view = buildPageView(run, { summary: summarize(run), flaky, history, ...(options.baseline ? { baseline: options.baseline } : {}) });
+  const view = buildPageView(run, { summary: summarize(run), flaky, history, ...(options.baseline ? { baseline: options.baseline } : {}), ...(options.judgement && { judgement: options.judgement }) });
   const { data, evidence } = buildClientData(run, flaky);
   const limit = options.compressAbove ?? COMPRESS_ABOVE;
   return page({ ...view, css, script, data: block(data, limit), evidence: block(evidence, limit), signedNote: signedNote(run, options.signing) });
@@ -72,7 +75,12 @@ export function createHtmlReporter(context: ReporterContext): Reporter {
     name: 'html',
     async onRunEnd(run: RunModel) {
       const file = join(context.outputDir, HTML_REPORT_FILE);
-      await writeFile(file, renderHtml(run, { ...(context.baseline ? { baseline: context.baseline } : {}), ...(context.history ? { history: context.history } : {}), ...(context.signing ? { signing: context.signing } : {}) }));
+      await writeFile(file, renderHtml(run, {
+        ...(context.baseline ? { baseline: context.baseline } : {}),
+        ...(context.history ? { history: context.history } : {}),
+        ...(context.signing ? { signing: context.signing } : {}),
+        ...(context.judge && { judgement: context.judge(run) }),
+      }));
       return [file];
     },
   };

@@ -3,6 +3,8 @@ import { join } from 'node:path';
 import { formatDuration } from '../harness/core/duration.js';
 import { findFlaky, scenarioKey, type FlakyScenario } from '../harness/model/flaky.js';
 import type { AttemptResult, RunModel } from '../harness/model/run-model.js';
+import { causeOf } from '../harness/model/cause.js';
+import { testName } from '../harness/model/naming.js';
 import { checkCountsText, type ResidueHostScan } from '../harness/model/residue.js';
 import { describeResidue, describeVerdict, expectationText, mismatchText, residueLines } from './format.js';
 import type { Reporter, ReporterContext } from './reporter.js';
@@ -41,14 +43,14 @@ function timingLines(a: AttemptResult): string[] {
 function resultElement(a: AttemptResult): string {
   const v = a.verdict;
   if (v.kind === 'skipped') return `      <skipped${attr('message', `${v.reason}: ${v.detail}`)}/>\n`;
-  const details = [describeVerdict(v), `expected: ${expectationText(a)}`, ...timingLines(a), ...(mismatchText(a) ? [mismatchText(a)!] : [])].join('\n');
+  const cause = causeOf(a);
+  const details = [cause, describeVerdict(v), `expected: ${expectationText(a)}`, ...timingLines(a), ...(mismatchText(a) ? [mismatchText(a)!] : [])].join('\n');
   if (v.kind === 'inconclusive') {
     return `      <error${attr('type', `inconclusive.${v.reason}`)}${attr('message', `inconclusive (${v.reason}): ${v.detail} — a lab failure, not counted in the score`)}>${xmlEscape(details)}</error>\n`;
   }
   if (a.passed) return '';
-  const restore = a.timings.restoreMs !== undefined ? `restored after ${formatDuration(a.timings.restoreMs)}` : 'not restored';
-  const message = `${v.kind}, expected ${a.expect.outcome}: ${restore} (SLA ${formatDuration(a.slaMs)})`;
-  return `      <failure${attr('type', v.kind)}${attr('message', message)}>${xmlEscape(details)}</failure>\n`;
+  // The message is the cause line every report shows; CI servers list it beside the test name.
+  return `      <failure${attr('type', v.kind)}${attr('message', cause)}>${xmlEscape(details)}</failure>\n`;
 }
 
 function properties(a: AttemptResult, flaky: FlakyScenario | undefined): string {
@@ -81,21 +83,29 @@ function systemOut(a: AttemptResult): string {
 
 function testcase(a: AttemptResult, flaky: FlakyScenario | undefined): string {
   // The name stays the same from run to run (CI servers track a test's history by it); flakiness is a property.
-  const name = `${a.scenarioId}${a.repeatIndex > 0 ? ` #${a.repeatIndex + 1}` : ''}${a.bundleId ? ` [${a.bundleId}]` : ''}`;
+  const name = testName(a);
   const time = a.endedAt !== undefined ? a.endedAt - a.startedAt : 0;
   return `    <testcase${attr('name', name)}${attr('classname', `chaoslab.${a.platform}.${a.host}`)}${attr('time', seconds(time))}>\n${properties(a, flaky)}${resultElement(a)}${systemOut(a)}    </testcase>\n`;
 }
 
 interface Counts { tests: number; failures: number; errors: number; skipped: number; timeMs: number }
 
-function count(attempts: readonly AttemptResult[]): Counts {
+/**
+ * A suite's time is the wall time its attempts span, not their sum: attempts run
+ * concurrently, and a sum (600 s for a 69 s run) says nothing true.
+ */
+function count(attempts: readonly AttemptResult[], wallMs?: number): Counts {
   const c = { tests: attempts.length, failures: 0, errors: 0, skipped: 0, timeMs: 0 };
+  let first = Infinity;
+  let last = -Infinity;
   for (const a of attempts) {
     if (a.verdict.kind === 'skipped') c.skipped += 1;
     else if (a.verdict.kind === 'inconclusive') c.errors += 1;
     else if (!a.passed) c.failures += 1;
-    c.timeMs += a.endedAt !== undefined ? a.endedAt - a.startedAt : 0;
+    first = Math.min(first, a.startedAt);
+    last = Math.max(last, a.endedAt ?? a.startedAt);
   }
+  c.timeMs = wallMs ?? (attempts.length ? last - first : 0);
   return c;
 }
 
@@ -125,7 +135,7 @@ export function renderJunit(run: RunModel, history: readonly RunModel[] = []): s
     if (list) list.push(a);
     else suites.set(key, [a]);
   }
-  const total = count(run.attempts);
+  const total = count(run.attempts, run.durationMs);
   const parts = [`<?xml version="1.0" encoding="UTF-8"?>\n<testsuites${attr('name', `chaoslab ${run.runId}${run.suite ? ` (${run.suite})` : ''}`)}${countAttrs(total)}${attr('timestamp', new Date(run.startedAtWall).toISOString())}>\n`];
   let id = 0;
   for (const [key, attempts] of [...suites].sort(([a], [b]) => a.localeCompare(b))) {

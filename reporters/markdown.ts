@@ -3,32 +3,36 @@ import { join } from 'node:path';
 import { formatDuration } from '../harness/core/duration.js';
 import { diffAgainstBaseline, type ChangeKind, type ScenarioChange } from '../harness/model/baseline-diff.js';
 import { findFlaky } from '../harness/model/flaky.js';
+import { attemptName } from '../harness/model/naming.js';
 import type { AttemptResult, RunModel } from '../harness/model/run-model.js';
+import { runOutcome, type RunJudgement, type RunState } from '../harness/model/outcome.js';
 import { headline, summarize, type Score } from '../harness/model/summary.js';
 import { residueFindings, residueHeadline, residueUnknowns } from '../harness/model/residue.js';
-import { expectationText, mismatchText, residueEvidence } from './format.js';
+import { gateLines, mismatchText, outcomeText, residueEvidence } from './format.js';
+import { alert, attentionSection, mdCell, section, table, ROW_LIMIT } from './markdown-blocks.js';
 import type { Reporter, ReporterContext } from './reporter.js';
 
 /**
  * summary.md: a compact scorecard for a CI job summary ($GITHUB_STEP_SUMMARY)
- * or a pull-request comment. Tables are capped so a 10,000-attempt run stays
- * far below GitHub's 1 MiB summary limit; the HTML scorecard has everything.
+ * or a pull-request comment: the pass/fail state first, then what needs
+ * attention with its cause. Tables are capped and long ones folded, so a
+ * 10,000-attempt run stays far below GitHub's 1 MiB summary limit; the HTML
+ * scorecard has everything.
  */
-const ROW_LIMIT = 25;
+export { mdCell } from './markdown-blocks.js';
 
-export function mdCell(text: string): string {
-  return text.replace(/\\/g, '\\\\').replace(/\|/g, '\\|').replace(/</g, '&lt;').replace(/\r?\n/g, ' ');
+export interface MarkdownOptions {
+  readonly baseline?: RunModel;
+  readonly history?: readonly RunModel[];
+  readonly judgement?: RunJudgement;
+  /** The published HTML scorecard: each failure links to its evidence there. */
+  readonly reportUrl?: string;
 }
+
 const code = (text: string) => `\`${text.replace(/`/g, "'")}\``;
 const pct = (s: Score) => (s.rate === undefined ? 'n/a' : `${Math.round(s.rate * 100)}%`);
 const time = (ms: number | undefined) => (ms === undefined ? '—' : formatDuration(ms));
-
-function table(header: readonly string[], rows: readonly (readonly string[])[], align?: string): string[] {
-  const shown = rows.slice(0, ROW_LIMIT);
-  const lines = [`| ${header.join(' | ')} |`, align ?? `|${header.map(() => '---').join('|')}|`, ...shown.map((r) => `| ${r.map(mdCell).join(' | ')} |`)];
-  if (rows.length > shown.length) lines.push('', `…and ${rows.length - shown.length} more (see the HTML scorecard).`);
-  return lines;
-}
+const STATE_MARK: Record<RunState, string> = { passed: '✅', failed: '❌', lab_errors: '⚠️', interrupted: '⚠️', crashed: '❌', running: '⏳' };
 
 function platformTable(run: RunModel): string[] {
   const rows = summarize(run).byPlatform.map((p) => {
@@ -39,15 +43,6 @@ function platformTable(run: RunModel): string[] {
   return table(['Platform', 'Passed', 'Scored', 'Rate', 'Inconclusive', 'Skipped'], rows, '|---|---:|---:|---:|---:|---:|');
 }
 
-const attemptName = (a: AttemptResult) => `${a.scenarioId}${a.repeatIndex > 0 ? ` #${a.repeatIndex + 1}` : ''}`;
-
-function failureSection(run: RunModel): string[] {
-  const failed = run.attempts.filter((a) => !a.passed && a.verdict.kind !== 'inconclusive' && a.verdict.kind !== 'skipped');
-  if (!failed.length) return [];
-  const rows = failed.map((a) => [attemptName(a), a.host, a.verdict.kind, expectationText(a), time(a.timings.restoreMs), formatDuration(a.slaMs)]);
-  return ['', `### Failed expectations (${failed.length})`, '', ...table(['Scenario', 'Host', 'Verdict', 'Expected', 'Restored after', 'SLA'], rows)];
-}
-
 function inconclusiveSection(run: RunModel): string[] {
   const lab = run.attempts.filter((a) => a.verdict.kind === 'inconclusive' || a.verdict.kind === 'skipped');
   if (!lab.length) return [];
@@ -55,19 +50,19 @@ function inconclusiveSection(run: RunModel): string[] {
     const v = a.verdict as Extract<AttemptResult['verdict'], { kind: 'inconclusive' | 'skipped' }>;
     return [attemptName(a), a.host, v.kind, v.reason, v.detail];
   });
-  return ['', `### Inconclusive or skipped — lab problems, not scored (${lab.length})`, '', ...table(['Scenario', 'Host', 'Verdict', 'Reason', 'Detail'], rows)];
+  return section(`Inconclusive or skipped — lab problems, not scored (${lab.length})`, rows.length, table(['Scenario', 'Host', 'Verdict', 'Reason', 'Detail'], rows));
 }
 
 function mismatchSection(run: RunModel): string[] {
   const rows = run.attempts.filter((a) => mismatchText(a)).map((a) => [attemptName(a), a.host, a.verdict.kind, mismatchText(a)!]);
-  return rows.length ? ['', `### Tier or runbook mismatches (${rows.length})`, '', ...table(['Scenario', 'Host', 'Verdict', 'Mismatch'], rows)] : [];
+  return rows.length ? section(`Tier or runbook mismatches (${rows.length})`, rows.length, table(['Scenario', 'Host', 'Verdict', 'Mismatch'], rows)) : [];
 }
 
 function flakySection(run: RunModel, history: readonly RunModel[]): string[] {
   const flaky = [...findFlaky(run, history).values()];
   if (!flaky.length) return [];
   const rows = flaky.map((f) => [f.scenarioId, f.host, f.verdicts.join(' → '), f.reason]);
-  return ['', `### Flaky (${flaky.length})`, '', ...table(['Scenario', 'Host', 'Verdicts', 'Why'], rows)];
+  return section(`Flaky (${flaky.length})`, rows.length, table(['Scenario', 'Host', 'Verdicts', 'Why'], rows));
 }
 
 /** The residue scan: a lab-health finding, apart from the score. */
@@ -119,34 +114,51 @@ export function baselineSection(run: RunModel, baseline: RunModel | undefined): 
   return lines;
 }
 
-export function renderMarkdown(run: RunModel, options: { baseline?: RunModel; history?: readonly RunModel[] } = {}): string {
+export function renderMarkdown(run: RunModel, options: MarkdownOptions = {}): string {
   const summary = summarize(run);
   const f = summary.funnel;
+  const outcome = runOutcome(run, options.judgement);
   const excluded = summary.verdicts.inconclusive + summary.verdicts.skipped;
   const meta = [
     `Run ${code(run.runId)}`, ...(run.suite ? [`suite ${code(run.suite)}`] : []), ...(run.shard ? [`shard ${run.shard}`] : []),
     ...(run.mergedFrom ? [`merged from ${run.mergedFrom.length} logs`] : []), run.status, `${summary.total} attempts`,
     ...(excluded ? [`${excluded} not scored (inconclusive/skipped)`] : []), ...(run.durationMs !== undefined ? [`took ${formatDuration(run.durationMs)}`] : []),
+    ...(options.reportUrl ? [`[HTML scorecard](${options.reportUrl})`] : []),
   ];
-  const notes = run.notes.filter((n) => n.level !== 'info').map((n) => `> **${n.level}:** ${mdCell(n.message)}`);
+  const notes = run.notes.filter((n) => n.level !== 'info');
+  const labWarning = summary.verdicts.inconclusive ? [`${summary.verdicts.inconclusive} attempt${summary.verdicts.inconclusive === 1 ? ' was' : 's were'} inconclusive: the lab, not the healer, failed (${Object.entries(summary.inconclusiveReasons).map(([r, n]) => `${r} ${n}`).join(', ')}); not scored.`] : [];
   const lines = [
-    `## chaoslab: ${headline(summary, 'healed')}`,
+    `## chaoslab: ${headline(summary)}`,
+    '',
+    `**${STATE_MARK[outcome.state]} ${outcomeText(outcome)}**`,
+    ...gateLines(outcome).map((line) => `- ${mdCell(line)}`),
     '',
     meta.join(' · '),
+    ...attentionSection(run, options.baseline, options.reportUrl),
+    ...alert('WARNING', [...labWarning, ...notes.filter((n) => n.level === 'warn').map((n) => n.message)]),
+    ...alert('CAUTION', notes.filter((n) => n.level === 'error').map((n) => n.message)),
     '',
     `**Funnel:** injected ${f.injected} → drift confirmed ${f.driftConfirmed} → detected ${f.detected} → claimed ${f.claimed} → restored ${f.restored} → stayed restored ${f.stayedRestored}`,
     '',
     ...(summary.timeToRestore.count ? [`**Time to restore** (healed): p50 ${time(summary.timeToRestore.p50)} · p95 ${time(summary.timeToRestore.p95)}`, ''] : []),
     ...platformTable(run),
-    ...failureSection(run),
     ...inconclusiveSection(run),
     ...mismatchSection(run),
     ...flakySection(run, options.history ?? []),
     ...residueSection(run),
     ...baselineSection(run, options.baseline),
-    ...(notes.length ? ['', ...notes] : []),
   ];
   return `${lines.join('\n')}\n`;
+}
+
+/** The options every Markdown renderer takes from a reporter's context. */
+export function markdownOptions(context: ReporterContext, run: RunModel): MarkdownOptions {
+  return {
+    ...(context.baseline && { baseline: context.baseline }),
+    ...(context.history && { history: context.history }),
+    ...(context.judge && { judgement: context.judge(run) }),
+    ...(context.reportUrl !== undefined && { reportUrl: context.reportUrl }),
+  };
 }
 
 export function createMarkdownReporter(context: ReporterContext): Reporter {
@@ -154,7 +166,7 @@ export function createMarkdownReporter(context: ReporterContext): Reporter {
     name: 'markdown',
     async onRunEnd(run: RunModel) {
       const file = join(context.outputDir, 'summary.md');
-      await writeFile(file, renderMarkdown(run, { ...(context.baseline ? { baseline: context.baseline } : {}), ...(context.history ? { history: context.history } : {}) }));
+      await writeFile(file, renderMarkdown(run, markdownOptions(context, run)));
       return [file];
     },
   };

@@ -1,5 +1,6 @@
 import { ChaoslabError } from '../harness/core/errors.js';
 import { createConsoleReporter } from './console.js';
+import { createGithubReporter } from './github.js';
 import { createHtmlReporter } from './html.js';
 import { createJsonReporter } from './json.js';
 import { createJunitReporter } from './junit.js';
@@ -8,7 +9,7 @@ import { createPdfReporter } from './pdf.js';
 import { createPrometheusReporter } from './prometheus.js';
 import type { ReporterFactory } from './reporter.js';
 
-/** Built-in reporters by name: `--reporter console,json,junit,markdown,html,pdf,prometheus`. */
+/** Built-in reporters by name: `--reporter console,json,junit,markdown,html,pdf,prometheus,github`. */
 export const reporterFactories = {
   console: createConsoleReporter,
   json: createJsonReporter,
@@ -17,6 +18,7 @@ export const reporterFactories = {
   html: createHtmlReporter,
   prometheus: createPrometheusReporter,
   pdf: createPdfReporter,
+  github: (context) => createGithubReporter(context),
 } satisfies Record<string, ReporterFactory>;
 
 export type ReporterName = keyof typeof reporterFactories;

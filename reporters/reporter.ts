@@ -1,3 +1,4 @@
+import type { RunJudgement } from '../harness/model/outcome.js';
 import type { AttemptResult, RunModel } from '../harness/model/run-model.js';
 
 /**
@@ -19,6 +20,15 @@ export interface ReporterContext {
   readonly pushgateway?: string;
   /** The key that signs the run folder's manifest.json, for the scorecard to name. */
   readonly signing?: SigningFacts;
+  /**
+   * The CLI's judgement of a finished run (its exit code, the gates that failed),
+   * for the headline's pass/fail state. Without it reporters fall back to the
+   * exit code in the log (model/outcome.ts). A reporter failure (exit 4) happens
+   * after the reports are written and so cannot be in them.
+   */
+  readonly judge?: (run: RunModel) => RunJudgement;
+  /** Where the HTML scorecard will be published (`--report-url`): Markdown and annotations link to it. */
+  readonly reportUrl?: string;
 }
 
 /** The public side of the manifest's signing key. */

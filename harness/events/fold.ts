@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { expectationMismatch } from '../engine/verdict.js';
+import { describeCause } from '../model/cause.js';
 import type { RunEvent } from '../model/events.js';
 import type { AttemptResult, CommandRecord, HostSummary, PhaseSpan, ProbeRecord, RejectedSignalRecord, RunHalt, RunModel, RunStatus, SignalRecord } from '../model/run-model.js';
 import { mergeResidueScans, ResidueFolder } from './fold-residue.js';
@@ -40,6 +41,7 @@ export class RunFolder {
   private startedAtWall = 0;
   private endedAtWall: number | undefined;
   private durationMs: number | undefined;
+  private exitCode: number | undefined;
   private status: RunStatus = 'running';
   private argv: readonly string[] = [];
   private suite: string | undefined;
@@ -123,6 +125,7 @@ export class RunFolder {
         this.status = event.status;
         this.endedAtWall = event.ts;
         this.durationMs = event.mono;
+        this.exitCode = event.exitCode;
         break;
     }
   }
@@ -150,6 +153,7 @@ export class RunFolder {
       ...(residueScan && { residueScan }),
       ...(this.halt && { halt: this.halt }),
       notes: [...this.notes],
+      ...(this.exitCode !== undefined && { exitCode: this.exitCode }),
     };
   }
 
@@ -168,7 +172,7 @@ export class RunFolder {
     const phaseOk = (phase: PhaseSpan['phase']) => state.phases.some((p) => p.phase === phase && p.ok === true);
     const restoreMs = ended?.timings.restoreMs;
     const lastPhaseEnd = state.phases.reduce<number | undefined>((latest, p) => (p.end !== undefined && (latest === undefined || p.end > latest) ? p.end : latest), undefined);
-    return {
+    const result: AttemptResult = {
       attemptId: planned.attemptId,
       scenarioId: planned.scenarioId,
       title: planned.title,
@@ -210,6 +214,7 @@ export class RunFolder {
       rejectedSignals: state.rejected,
       probes: state.probes,
     };
+    return { ...result, cause: describeCause(result) };
   }
 }
 

@@ -129,6 +129,8 @@ export interface AttemptResult {
   readonly signals: readonly SignalRecord[];
   readonly rejectedSignals: readonly RejectedSignalRecord[];
   readonly probes: readonly ProbeRecord[];
+  /** Why the attempt got its verdict, in one line (model/cause.ts); absent in models saved before it existed. */
+  readonly cause?: string;
 }
 
 export interface HostSummary {
@@ -156,6 +158,7 @@ export interface RunModel {
   readonly endedAtWall?: number;
   readonly durationMs?: number;
   readonly status: RunStatus;
+  /** The command line of the run (`run scenarios/ --lab …`), for rerun commands. */
   readonly argv: readonly string[];
   readonly suite?: string;
   readonly shard?: string;
@@ -171,4 +174,6 @@ export interface RunModel {
   readonly notes: readonly { readonly level: 'info' | 'warn' | 'error'; readonly message: string }[];
   /** Run ids of merged shards, when this model was merged from several logs. */
   readonly mergedFrom?: readonly string[];
+  /** The exit code the engine recorded at the end of the run (before CLI gates); absent while running or after a crash. */
+  readonly exitCode?: number;
 }

@@ -81,10 +81,10 @@ export function summarize(run: Pick<RunModel, 'attempts'>): RunSummary {
   };
 }
 
-/** "13/16 passed (81%) — linux 8/8, windows 5/8" */
-export function headline(summary: RunSummary, noun = 'passed'): string {
+/** "13/16 passed (81%) — Linux 8/8, Windows 5/8": expectations met, not heals ("healed" is a verdict, and an expected escalation passes too). */
+export function headline(summary: RunSummary): string {
   const pct = (s: Score) => (s.rate === undefined ? 'n/a' : `${Math.round(s.rate * 100)}%`);
   const platforms = summary.byPlatform.map((p) => `${p.key === 'linux' ? 'Linux' : 'Windows'} ${p.passed}/${p.scored}`).join(', ');
-  const main = `${summary.score.passed}/${summary.score.scored} ${noun} (${pct(summary.score)})`;
+  const main = `${summary.score.passed}/${summary.score.scored} passed (${pct(summary.score)})`;
   return platforms ? `${main} — ${platforms}` : main;
 }

@@ -1,5 +1,8 @@
 import { scenarioKey, type FlakyScenario } from '../../harness/model/flaky.js';
 import type { AttemptResult, CommandRecord, RunModel } from '../../harness/model/run-model.js';
+import { failedExpectation } from '../../harness/model/attention.js';
+import { causeOf } from '../../harness/model/cause.js';
+import { rerunBase } from '../../harness/model/rerun.js';
 import { percentile } from '../../harness/model/summary.js';
 import { describeVerdict, expectationText, mismatchText } from '../format.js';
 
@@ -34,8 +37,13 @@ export interface ClientAttempt {
   readonly kind: string;
   readonly passed: boolean;
   readonly verdict: string;
+  /** The cause line (model/cause.ts) */
+  readonly cause: string;
   readonly mismatch?: string;
   readonly flaky?: string;
+  /** The bundle it ran in, and the runbook the stack named: both searchable. */
+  readonly bundle?: string;
+  readonly runbook?: string;
   readonly detect?: number;
   readonly claim?: number;
   readonly restore?: number;
@@ -60,6 +68,8 @@ export interface ClientEvidence {
 
 export interface ClientData {
   readonly runId: string;
+  /** The run's command line without selectors (model/rerun.ts); the page appends an attempt's own. */
+  readonly rerunBase: string;
   readonly scenarios: ClientScenario[];
   readonly attempts: ClientAttempt[];
 }
@@ -95,7 +105,8 @@ export function buildClientData(run: RunModel, flaky: ReadonlyMap<string, FlakyS
   const evidence: ClientEvidence[] = [];
   // Plain code-unit order: ids and host names are ASCII, and localeCompare is slow over 10,000 attempts.
   const order = (x: string, y: string) => (x < y ? -1 : x > y ? 1 : 0);
-  const sorted = [...run.attempts].sort((a, b) => order(a.scenarioId, b.scenarioId) || order(a.host, b.host) || a.repeatIndex - b.repeatIndex);
+  const rank = scenarioRanks(run.attempts);
+  const sorted = [...run.attempts].sort((a, b) => rank.get(a.scenarioId)! - rank.get(b.scenarioId)! || order(a.scenarioId, b.scenarioId) || order(a.host, b.host) || a.repeatIndex - b.repeatIndex);
   for (const a of sorted) {
     let s = scenarioIndex.get(a.scenarioId);
     if (s === undefined) {
@@ -107,7 +118,17 @@ export function buildClientData(run: RunModel, flaky: ReadonlyMap<string, FlakyS
     attempts.push(clientAttempt(a, s, flaky.get(scenarioKey(a))?.reason));
     evidence.push(clientEvidence(a, intern));
   }
-  return { data: { runId: run.runId, scenarios: scenarios.map((sc) => withPercentiles(sc, attempts)), attempts }, evidence: { strings, attempts: evidence } };
+  return { data: { runId: run.runId, rerunBase: rerunBase(run.argv), scenarios: scenarios.map((sc) => withPercentiles(sc, attempts)), attempts }, evidence: { strings, attempts: evidence } };
+}
+
+/** Scenarios with a failed expectation come first, then those with a lab problem, then the rest. */
+function scenarioRanks(attempts: readonly AttemptResult[]): Map<string, number> {
+  const ranks = new Map<string, number>();
+  for (const a of attempts) {
+    const rank = failedExpectation(a) ? 0 : a.verdict.kind === 'inconclusive' ? 1 : 2;
+    ranks.set(a.scenarioId, Math.min(rank, ranks.get(a.scenarioId) ?? 2));
+  }
+  return ranks;
 }
 
 function withPercentiles(scenario: ClientScenario, attempts: readonly ClientAttempt[]): ClientScenario {
@@ -120,8 +141,9 @@ function withPercentiles(scenario: ClientScenario, attempts: readonly ClientAtte
 function clientAttempt(a: AttemptResult, scenario: number, flaky: string | undefined): ClientAttempt {
   const mismatch = mismatchText(a);
   return {
-    id: a.attemptId, scenario, host: a.host, repeat: a.repeatIndex, kind: a.verdict.kind, passed: a.passed, verdict: describeVerdict(a.verdict),
+    id: a.attemptId, scenario, host: a.host, repeat: a.repeatIndex, kind: a.verdict.kind, passed: a.passed, verdict: describeVerdict(a.verdict), cause: causeOf(a),
     ...(mismatch ? { mismatch } : {}), ...(flaky ? { flaky } : {}),
+    ...(a.bundleId ? { bundle: a.bundleId } : {}), ...(a.observedRunbook ? { runbook: a.observedRunbook } : {}),
     ...(a.timings.detectMs !== undefined ? { detect: a.timings.detectMs } : {}),
     ...(a.timings.claimMs !== undefined ? { claim: a.timings.claimMs } : {}),
     ...(a.timings.restoreMs !== undefined ? { restore: a.timings.restoreMs } : {}),

@@ -1,8 +1,10 @@
 // The scorecard's script: renders scenario rows from the embedded run data,
 // filters and searches them, and builds each drill-down only when it is opened,
-// so a 10,000-attempt run is interactive at once. No network, no dependencies.
+// so a 10,000-attempt run is interactive at once. Filters, search and the open
+// attempt live in the URL hash, so a link reopens the same view. No network.
 (function () {
   'use strict';
+  var lib = window.chaoslab, esc = lib.esc, dur = lib.dur;
   // A data block is JSON, or (large runs) gzip-compressed JSON in base64, inflated by the browser itself.
   function readBlock(id) {
     var el = document.getElementById(id);
@@ -11,7 +13,7 @@
     for (var i = 0; i < binary.length; i += 1) bytes[i] = binary.charCodeAt(i);
     return new Response(new Blob([bytes]).stream().pipeThrough(new DecompressionStream('gzip'))).text().then(JSON.parse);
   }
-  var data = null;
+  var data = null, byId = {};
   // Commands, outputs and events are read on the first drill-down only.
   var evidenceData = null, evidenceLoading = null;
   function loadEvidence() {
@@ -32,38 +34,28 @@
       probes: e.probes
     };
   }
-  var PAGE = 150;
-  var ATTEMPT_PAGE = 100;
-  var PHASE_LABEL = { preflight: 'preflight', snapshot: 'snapshot', inject: 'inject', confirm_drift: 'confirm drift', observe: 'observe', hold: 'hold', revert: 'revert', verify_baseline: 'verify baseline' };
+  var PAGE = 150, ATTEMPT_PAGE = 100;
+  // Badges always come in this order, so rows line up at a glance.
+  var KINDS = ['healed', 'healed_late', 'flapped', 'false_heal', 'silent_heal', 'escalated', 'not_healed', 'inconclusive', 'skipped'];
   var state = { verdict: {}, platform: {}, tag: '', query: '', limit: PAGE };
   var list = document.getElementById('scenario-list');
   var count = document.getElementById('match-count');
   var more = document.getElementById('show-more');
   var visible = [];
 
-  function esc(value) {
-    return String(value).replace(/[&<>"']/g, function (c) { return { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' }[c]; });
-  }
-  // Same rendering as the text reporters: 420ms, 8.5s, 42s, 6m20s.
-  function dur(ms) {
-    if (ms === undefined || ms === null || !isFinite(ms)) return '—';
-    if (ms < 1000) return Math.round(ms) + 'ms';
-    var s = ms / 1000;
-    if (s < 60) return (s < 10 ? s.toFixed(1) : Math.round(s)) + 's';
-    var m = Math.floor(s / 60), rest = Math.round(s - m * 60);
-    return rest ? m + 'm' + rest + 's' : m + 'm';
-  }
   function badge(kind, n) {
     return '<span class="badge v-' + esc(kind) + '">' + esc(kind) + (n > 1 ? ' ×' + n : '') + '</span>';
   }
   function anyOn(set) { for (var k in set) if (set[k]) return true; return false; }
+  function onKeys(set) { return Object.keys(set).filter(function (k) { return set[k]; }); }
 
   function attemptMatches(a, scenario) {
     if (anyOn(state.verdict) && !state.verdict[a.kind]) return false;
     if (anyOn(state.platform) && !state.platform[scenario.platform]) return false;
     if (state.tag && scenario.tags.indexOf(state.tag) < 0) return false;
     if (state.query) {
-      var text = (scenario.id + ' ' + scenario.title + ' ' + a.host + ' ' + scenario.checkType + ' ' + a.kind + ' ' + scenario.tags.join(' ')).toLowerCase();
+      var text = (scenario.id + ' ' + scenario.title + ' ' + a.host + ' ' + scenario.checkType + ' ' + a.kind + ' ' + scenario.tags.join(' ') + ' ' +
+        scenario.expected + ' ' + a.id + ' ' + (a.bundle || '') + ' ' + (a.runbook || '')).toLowerCase();
       if (text.indexOf(state.query) < 0) return false;
     }
     return true;
@@ -82,16 +74,15 @@
   }
 
   function scenarioRow(entry, index) {
-    var sc = entry.scenario, attempts = entry.attempts, kinds = {}, order = [], passed = 0, scored = 0, flaky = '';
-    attempts.forEach(function (a) {
-      if (!kinds[a.kind]) { kinds[a.kind] = 0; order.push(a.kind); }
-      kinds[a.kind] += 1;
+    var sc = entry.scenario, kinds = {}, passed = 0, scored = 0, flaky = '';
+    entry.attempts.forEach(function (a) {
+      kinds[a.kind] = (kinds[a.kind] || 0) + 1;
       if (a.kind !== 'inconclusive' && a.kind !== 'skipped') { scored += 1; if (a.passed) passed += 1; }
       if (a.flaky) flaky = a.flaky;
     });
     return '<details class="scenario" data-index="' + index + '" data-scenario="' + esc(sc.id) + '"><summary>' +
       '<span class="s-title"><strong>' + esc(sc.title) + '</strong><small><code>' + esc(sc.id) + '</code> · ' + esc(sc.platform) + ' · ' + esc(sc.checkType) + '</small></span>' +
-      '<span class="s-badges">' + order.map(function (k) { return badge(k, kinds[k]); }).join('') +
+      '<span class="s-badges">' + KINDS.filter(function (k) { return kinds[k]; }).map(function (k) { return badge(k, kinds[k]); }).join('') +
       ' <span class="muted">' + passed + '/' + scored + ' passed</span>' + (flaky ? ' <span class="flaky" title="' + esc(flaky) + '">flaky</span>' : '') + '</span>' +
       '<span class="s-time">' + slaBar(sc) + '<small>p50 ' + dur(sc.p50) + ' · p95 ' + dur(sc.p95) + ' · SLA ' + dur(sc.sla) + '</small></span>' +
       '</summary><div class="attempts"></div></details>';
@@ -103,56 +94,48 @@
     var rects = phases.map(function (p) {
       var stop = p[2] === null ? end : p[2];
       var x = (p[1] / end) * 360, w = Math.max(2, ((stop - p[1]) / end) * 360);
-      var title = PHASE_LABEL[p[0]] + ' ' + dur(stop - p[1]) + (p[3] === false ? ' (failed)' : '');
+      var title = lib.phaseLabel[p[0]] + ' ' + dur(stop - p[1]) + (p[3] === false ? ' (failed)' : '');
       return '<rect class="ph ph-' + p[0] + (p[3] === false ? ' bad' : '') + '" x="' + x.toFixed(1) + '" y="0" width="' + w.toFixed(1) + '" height="12"><title>' + esc(title) + '</title></rect>';
     }).join('');
-    var label = phases.map(function (p) { return PHASE_LABEL[p[0]] + (p[3] === false ? ' failed' : ''); }).join(', ') || 'no phases ran';
+    var label = phases.map(function (p) { return lib.phaseLabel[p[0]] + (p[3] === false ? ' failed' : ''); }).join(', ') || 'no phases ran';
     return '<svg class="phases" viewBox="0 0 360 12" preserveAspectRatio="none" role="img" aria-label="Phases: ' + esc(label) + '">' + rects + '</svg>';
   }
 
-  function attemptLine(a, i) {
+  function attemptLine(a) {
     var cls = a.kind === 'inconclusive' || a.kind === 'skipped' ? 'lab' : a.passed ? 'passed' : 'failed';
-    return '<details class="attempt ' + cls + '" data-attempt="' + i + '"><summary>' + badge(a.kind, 1) +
-      '<span><code>' + esc(a.host) + '</code>' + (a.repeat ? ' #' + (a.repeat + 1) : '') + '</span>' +
-      '<span>' + (a.restore !== undefined ? 'restored ' + dur(a.restore) : 'not restored') + '</span>' +
+    return '<details class="attempt ' + cls + '" data-attempt="' + a.index + '"><summary>' + badge(a.kind, 1) +
+      '<span><code>' + esc(a.host) + '</code>' + (a.repeat > 1 ? ' #' + a.repeat : '') + '</span>' +
+      (a.bundle ? '<span class="bundle" title="ran in bundle ' + esc(a.bundle) + '">bundle ' + esc(a.bundle) + '</span>' : '') +
+      '<span class="cause">' + esc(a.cause) + '</span>' +
       (a.flaky ? '<span class="flaky">flaky</span>' : '') + phaseTimeline(evidenceOf(a).phases) + '</summary><div class="evidence"></div></details>';
   }
 
-  function table(head, rows) {
-    if (!rows.length) return '<p class="muted">none</p>';
-    return '<table><thead><tr>' + head.map(function (h) { return '<th scope="col">' + esc(h) + '</th>'; }).join('') + '</tr></thead><tbody>' +
-      rows.map(function (r) { return '<tr>' + r.map(function (c) { return '<td>' + c + '</td>'; }).join('') + '</tr>'; }).join('') + '</tbody></table>';
-  }
-
-  function evidence(a, sc) {
-    var e = evidenceOf(a);
-    var out = function (text) { return text ? '<pre>' + esc(text) + '</pre>' : ''; };
-    var commands = e.commands.map(function (c) {
-      return [esc(c[0]), c[2] === null ? '—' : esc(c[2]), esc(dur(c[3])), '<pre class="cmd">' + esc(c[1]) + '</pre>' + out(c[5]) + out(c[6]) + (c[7] ? '<p class="v-not_healed">' + esc(c[7]) + '</p>' : '')];
-    });
-    var signals = e.signals.map(function (s) { return [esc(s[0]), esc(s[1]), esc(dur(s[2])), esc(s[3] || '—'), esc(s[4] || '—')]; });
-    var rejected = e.rejected.map(function (r) { return ['<code>' + esc(r[0]) + '</code>', esc(r[1]), esc(r[2])]; });
-    var probes = e.probes.map(function (p) { return ['t+' + esc(dur(p[0])), p[1] ? '<span class="v-healed">compliant</span>' : '<span class="v-not_healed">drifted</span>']; });
-    var phases = e.phases.map(function (p) { return [esc(PHASE_LABEL[p[0]]), esc(dur(p[1])), p[2] === null ? 'unfinished' : esc(dur(p[2] - p[1])), p[3] === false ? '<span class="v-not_healed">failed</span>' : 'ok']; });
-    return '<dl><dt>Verdict</dt><dd>' + esc(a.verdict) + (a.passed ? ' — <span class="v-healed">met expectation</span>' : '') + '</dd>' +
-      '<dt>Expected</dt><dd>' + esc(sc.expected) + '</dd>' + (a.mismatch ? '<dt>Mismatch</dt><dd class="v-flapped">' + esc(a.mismatch) + '</dd>' : '') +
-      (a.flaky ? '<dt>Flaky</dt><dd>' + esc(a.flaky) + '</dd>' : '') +
-      '<dt>Detected / claimed / restored</dt><dd>' + dur(a.detect) + ' / ' + dur(a.claim) + ' / ' + dur(a.restore) + ' after injection (SLA ' + dur(sc.sla) + ', window ' + dur(sc.window) + ')</dd>' +
-      '<dt>Attempt</dt><dd><code>' + esc(a.id) + '</code></dd></dl>' +
-      '<div><h4>Phases</h4>' + table(['Phase', 'Started', 'Took', 'Result'], phases) + '</div>' +
-      '<div><h4>Ground-truth checks (before/after)</h4>' + table(['When', 'Host state'], probes) + '</div>' +
-      '<div><h4>Healer events</h4>' + table(['Kind', 'Source', 'At', 'Runbook', 'Tier'], signals) + '</div>' +
-      '<div><h4>Rejected events</h4>' + table(['Reason', 'Source', 'Detail'], rejected) + '</div>' +
-      '<div><h4>Commands sent</h4>' + table(['Step', 'Exit', 'Took', 'Command and output'], commands) + '</div>';
-  }
+  function rerunOf(a) { return data.rerunBase + ' ' + lib.shellQuote(a.bundle || data.scenarios[a.scenario].id); }
 
   function renderAttempts(container, entry, shown) {
-    var html = entry.attempts.slice(0, shown).map(function (a) { return attemptLine(a, a.index); }).join('');
+    var html = entry.attempts.slice(0, shown).map(attemptLine).join('');
     if (entry.attempts.length > shown) html += '<button type="button" class="more-attempts" data-shown="' + shown + '">Show more attempts (' + (entry.attempts.length - shown) + ' left)</button>';
     container.innerHTML = html;
   }
 
+  // The rows open before a re-render stay open after it (a filter toggle must not lose the reader's place).
+  function openRows() {
+    var open = { scenarios: {}, attempts: [] };
+    list.querySelectorAll('details.scenario[open]').forEach(function (el) { open.scenarios[el.getAttribute('data-scenario')] = true; });
+    list.querySelectorAll('details.attempt[open]').forEach(function (el) { open.attempts.push(Number(el.getAttribute('data-attempt'))); });
+    return open;
+  }
+  function reopen(open) {
+    list.querySelectorAll('details.scenario').forEach(function (el) {
+      if (!open.scenarios[el.getAttribute('data-scenario')]) return;
+      renderAttempts(el.querySelector('.attempts'), visible[Number(el.getAttribute('data-index'))], ATTEMPT_PAGE);
+      el.open = true;
+    });
+    open.attempts.forEach(function (i) { var el = list.querySelector('details.attempt[data-attempt="' + i + '"]'); if (el) el.open = true; });
+  }
+
   function render() {
+    var open = evidenceData ? openRows() : null;
     visible = [];
     var attemptsShown = 0;
     data.scenarios.forEach(function (sc) {
@@ -162,53 +145,152 @@
     list.innerHTML = visible.slice(0, state.limit).map(scenarioRow).join('');
     more.hidden = visible.length <= state.limit;
     count.textContent = visible.length + ' of ' + data.scenarios.length + ' scenarios, ' + attemptsShown + ' of ' + data.attempts.length + ' attempts shown';
+    if (open) reopen(open);
+  }
+
+  // --- URL hash: #verdict=false_heal,not_healed&platform=linux&tag=ssh&q=dns&attempt=<id>
+  var openAttemptId = '';
+  function writeHash() {
+    var parts = [];
+    var add = function (key, value) { if (value) parts.push(key + '=' + encodeURIComponent(value)); };
+    add('verdict', onKeys(state.verdict).join(','));
+    add('platform', onKeys(state.platform).join(','));
+    add('tag', state.tag);
+    add('q', state.query);
+    add('attempt', openAttemptId);
+    var hash = parts.length ? '#' + parts.join('&') : '';
+    if (location.hash !== hash) history.replaceState(null, '', hash || location.pathname + location.search);
+  }
+  function readHash() {
+    var params = new URLSearchParams(location.hash.slice(1));
+    var set = function (value) { var out = {}; (value || '').split(',').filter(Boolean).forEach(function (k) { out[k] = true; }); return out; };
+    state.verdict = set(params.get('verdict'));
+    state.platform = set(params.get('platform'));
+    state.tag = params.get('tag') || '';
+    state.query = (params.get('q') || '').toLowerCase();
+    state.limit = PAGE;
+    document.querySelectorAll('[data-filter]').forEach(function (b) { b.setAttribute('aria-pressed', String(!!state[b.getAttribute('data-filter')][b.getAttribute('data-value')])); });
+    document.getElementById('tag-filter').value = state.tag;
+    document.getElementById('search').value = params.get('q') || '';
+    return params.get('attempt') || '';
+  }
+  function applyHash() {
+    var attemptId = readHash();
+    render();
+    if (attemptId) openAttempt(attemptId);
+  }
+
+  // Opens one attempt's drill-down and scrolls to it; filters that hide it are cleared.
+  function openAttempt(id) {
+    var a = byId[id];
+    if (!a) return;
+    var find = function () { for (var i = 0; i < visible.length; i += 1) if (visible[i].attempts.indexOf(a) >= 0) return i; return -1; };
+    var at = find();
+    if (at < 0) { state.verdict = {}; state.platform = {}; state.tag = ''; state.query = ''; syncControls(); render(); at = find(); }
+    if (at >= state.limit) { state.limit = at + 1; render(); }
+    loadEvidence().then(function () {
+      var row = list.querySelector('details.scenario[data-index="' + at + '"]');
+      var entry = visible[at];
+      renderAttempts(row.querySelector('.attempts'), entry, Math.max(ATTEMPT_PAGE, entry.attempts.indexOf(a) + 1));
+      row.open = true;
+      var line = row.querySelector('details.attempt[data-attempt="' + a.index + '"]');
+      line.open = true;
+      line.scrollIntoView({ block: 'start' });
+      line.querySelector('summary').focus({ preventScroll: true });
+    });
+  }
+  function syncControls() {
+    document.querySelectorAll('[data-filter]').forEach(function (b) { b.setAttribute('aria-pressed', 'false'); });
+    document.getElementById('tag-filter').value = '';
+    document.getElementById('search').value = '';
+  }
+
+  function copy(text, button) {
+    var done = function () { button.setAttribute('data-copied', 'true'); button.textContent = 'Copied'; };
+    var fallback = function () {
+      var area = document.createElement('textarea');
+      area.value = text;
+      document.body.appendChild(area);
+      area.select();
+      document.execCommand('copy');
+      area.remove();
+      done();
+    };
+    if (navigator.clipboard && navigator.clipboard.writeText) navigator.clipboard.writeText(text).then(done, fallback);
+    else fallback();
   }
 
   document.addEventListener('toggle', function (event) {
     var el = event.target;
-    if (!el.open) return;
     if (el.classList.contains('scenario')) {
       var box = el.querySelector('.attempts');
       var entry = visible[Number(el.getAttribute('data-index'))];
-      if (!box.childElementCount) loadEvidence().then(function () { renderAttempts(box, entry, ATTEMPT_PAGE); });
+      if (el.open && !box.childElementCount) loadEvidence().then(function () { if (!box.childElementCount) renderAttempts(box, entry, ATTEMPT_PAGE); });
     } else if (el.classList.contains('attempt')) {
-      var ev = el.querySelector('.evidence');
       var a = data.attempts[Number(el.getAttribute('data-attempt'))];
-      if (!ev.childElementCount) ev.innerHTML = evidence(a, data.scenarios[a.scenario]);
+      if (el.open) {
+        var ev = el.querySelector('.evidence');
+        if (!ev.childElementCount) ev.innerHTML = lib.renderEvidence(a, data.scenarios[a.scenario], evidenceOf(a), rerunOf(a));
+        openAttemptId = a.id;
+      } else if (openAttemptId === a.id) openAttemptId = '';
+      writeHash();
     }
   }, true);
 
   document.addEventListener('click', function (event) {
-    var target = event.target;
+    var target = event.target.closest('button');
+    if (!target) return;
     if (target.matches('[data-filter]')) {
       var on = target.getAttribute('aria-pressed') !== 'true';
       target.setAttribute('aria-pressed', String(on));
       state[target.getAttribute('data-filter')][target.getAttribute('data-value')] = on;
       state.limit = PAGE;
       render();
+      writeHash();
     } else if (target.id === 'clear-filters') {
       state.verdict = {}; state.platform = {}; state.tag = ''; state.query = ''; state.limit = PAGE;
-      document.querySelectorAll('[data-filter]').forEach(function (b) { b.setAttribute('aria-pressed', 'false'); });
-      document.getElementById('tag-filter').value = '';
-      document.getElementById('search').value = '';
+      syncControls();
       render();
+      writeHash();
     } else if (target === more) {
       state.limit += PAGE;
       render();
     } else if (target.classList.contains('more-attempts')) {
       var row = target.closest('.scenario');
       renderAttempts(row.querySelector('.attempts'), visible[Number(row.getAttribute('data-index'))], Number(target.getAttribute('data-shown')) + ATTEMPT_PAGE);
+    } else if (target.hasAttribute('data-copy')) {
+      var a = data.attempts[Number(target.closest('details.attempt').getAttribute('data-attempt'))];
+      var link = location.href.split('#')[0] + '#attempt=' + encodeURIComponent(a.id);
+      copy(target.getAttribute('data-copy') === 'link' ? link : rerunOf(a), target);
     }
   });
-  document.getElementById('tag-filter').addEventListener('change', function (event) { state.tag = event.target.value; state.limit = PAGE; render(); });
-  document.getElementById('search').addEventListener('input', function (event) { state.query = event.target.value.trim().toLowerCase(); state.limit = PAGE; render(); });
+
+  // Keyboard: arrows move between rows (and between the chips of a filter group), Home/End jump.
+  document.addEventListener('keydown', function (event) {
+    var el = event.target, keys = { ArrowDown: 1, ArrowUp: -1, ArrowRight: 1, ArrowLeft: -1, Home: -Infinity, End: Infinity };
+    if (!(event.key in keys) || event.altKey || event.ctrlKey || event.metaKey) return;
+    var group;
+    if (el.matches('#scenario-list summary') && /Arrow(Down|Up)|Home|End/.test(event.key)) {
+      group = Array.prototype.filter.call(list.querySelectorAll('summary'), function (s) { return s.offsetParent !== null; });
+    } else if (el.matches('.filter-group button') && /Arrow(Right|Left)|Home|End/.test(event.key)) {
+      group = Array.prototype.slice.call(el.parentElement.querySelectorAll('button'));
+    } else return;
+    var step = keys[event.key], at = group.indexOf(el);
+    var next = step === -Infinity ? 0 : step === Infinity ? group.length - 1 : Math.min(group.length - 1, Math.max(0, at + step));
+    event.preventDefault();
+    group[next].focus();
+  });
+
+  document.getElementById('tag-filter').addEventListener('change', function (event) { state.tag = event.target.value; state.limit = PAGE; render(); writeHash(); });
+  document.getElementById('search').addEventListener('input', function (event) { state.query = event.target.value.trim().toLowerCase(); state.limit = PAGE; render(); writeHash(); });
+  window.addEventListener('hashchange', applyHash);
   // Printing shows every scenario row, not only the first page.
   window.addEventListener('beforeprint', function () { state.limit = Infinity; render(); });
 
   readBlock('chaoslab-data').then(function (loaded) {
     data = loaded;
-    data.attempts.forEach(function (a, i) { a.index = i; });
-    render();
+    data.attempts.forEach(function (a, i) { a.index = i; byId[a.id] = a; });
+    applyHash();
     // The page is usable from here on; the benchmark reads this mark.
     if (window.performance && performance.mark) performance.mark('chaoslab-ready');
     document.documentElement.setAttribute('data-ready', 'true');

@@ -1,11 +1,14 @@
 import { formatDuration } from '../../harness/core/duration.js';
 import { diffAgainstBaseline, type ChangeKind, type ScenarioChange } from '../../harness/model/baseline-diff.js';
 import type { FlakyScenario } from '../../harness/model/flaky.js';
+import type { RunJudgement } from '../../harness/model/outcome.js';
 import type { Funnel, RunModel } from '../../harness/model/run-model.js';
 import { residueCounts, residueFindings, residueHeadline, residueUnknowns } from '../../harness/model/residue.js';
 import { headline, summarize, type RunSummary, type Score, type ScoreBreakdown } from '../../harness/model/summary.js';
 import { VERDICT_KINDS } from '../../harness/model/verdict.js';
 import { residueEvidence } from '../format.js';
+import { attentionView, outcomeView } from './attention-view.js';
+import { timelineView } from './timeline-view.js';
 
 /**
  * What the page template renders on the server: everything that is a summary
@@ -65,7 +68,7 @@ function diffView(run: RunModel, baseline: RunModel | undefined) {
     .map((kind) => ({ kind, title: CHANGE_TITLES[kind], rows: diff.changes.filter((c) => c.change === kind).map(changeRow) }))
     .filter((g) => g.rows.length)
     .map((g) => ({ ...g, count: g.rows.length, rows: g.rows.slice(0, TABLE_LIMIT), more: Math.max(0, g.rows.length - TABLE_LIMIT) }));
-  return { baselineRunId: baseline.runId, before: `${diff.before.passed}/${diff.before.scored} (${pct(diff.before)})`, after: `${diff.after.passed}/${diff.after.scored} (${pct(diff.after)})`, groups, unchanged: groups.length === 0 };
+  return { baselineRunId: baseline.runId, before: `${diff.before.passed}/${diff.before.scored} (${pct(diff.before)})`, after: `${diff.after.passed}/${diff.after.scored} (${pct(diff.after)})`, groups, unchanged: groups.length === 0, count: diff.changes.length, one: diff.changes.length === 1 };
 }
 
 function labProblems(run: RunModel) {
@@ -101,6 +104,7 @@ export interface PageInputs {
   readonly flaky: ReadonlyMap<string, FlakyScenario>;
   readonly baseline?: RunModel;
   readonly history: readonly RunModel[];
+  readonly judgement?: RunJudgement;
 }
 
 export function buildPageView(run: RunModel, inputs: PageInputs) {
@@ -111,7 +115,9 @@ export function buildPageView(run: RunModel, inputs: PageInputs) {
   const tags = summary.byTag.map((t) => t.key);
   return {
     runId: run.runId,
-    headline: headline(summary, 'healed'),
+    headline: headline(summary),
+    outcome: outcomeView(run, inputs.judgement),
+    attention: attentionView(run, inputs.baseline),
     score: { passed: summary.score.passed, scored: summary.score.scored, pct: pct(summary.score) },
     meta: [
       ['Run', run.runId], ['Suite', run.suite], ['Lab', run.lab], ['Status', run.status], ['Shard', run.shard],
@@ -122,6 +128,9 @@ export function buildPageView(run: RunModel, inputs: PageInputs) {
       label: FUNNEL_LABELS[k], count: summary.funnel[k], width: injected ? Math.round((summary.funnel[k] / injected) * 100) : 0,
     })),
     verdicts: VERDICT_KINDS.map((kind) => ({ kind, count: summary.verdicts[kind] })).filter((v) => v.count > 0),
+    /** Open when short: a long list stays folded behind its count. */
+    labOpen: summary.verdicts.inconclusive + summary.verdicts.skipped <= 10,
+    flakyOpen: inputs.flaky.size <= 10,
     timeToRestore: { p50: time(summary.timeToRestore.p50), p95: time(summary.timeToRestore.p95), count: summary.timeToRestore.count },
     breakdowns: [
       { title: 'By platform', rows: breakdownRows(summary.byPlatform) },
@@ -136,10 +145,11 @@ export function buildPageView(run: RunModel, inputs: PageInputs) {
     flakyCount: flaky.length,
     flakyMore: Math.max(0, flaky.length - TABLE_LIMIT),
     trend: trendView(run, summary, history),
+    timeline: timelineView(run),
     diff: diffView(run, inputs.baseline),
     notes: run.notes,
     filters: {
-      verdicts: VERDICT_KINDS.filter((k) => summary.verdicts[k] > 0),
+      verdicts: VERDICT_KINDS.filter((k) => summary.verdicts[k] > 0).map((kind) => ({ kind, count: summary.verdicts[kind] })),
       platforms: summary.byPlatform.map((p) => p.key),
       tags,
     },

@@ -90,7 +90,7 @@ async function compareScreenshot(page: Page, name: string): Promise<void> {
 describe('HTML scorecard in Chromium', () => {
   it('shows the headline, funnel and lab problems apart, with no network and no console errors', async () => {
     const { page, requests, errors } = await open();
-    expect(await page.locator('#headline').textContent()).toBe('10/14 healed (71%) — Linux 6/8, Windows 4/6');
+    expect(await page.locator('#headline').textContent()).toBe('10/14 passed (71%) — Linux 6/8, Windows 4/6');
     expect(await page.locator('.funnel .f-count').allTextContents()).toEqual(['16', '15', '15', '13', '12', '11']);
     expect(await page.locator('#inconclusive tbody tr').count()).toBe(2);
     expect(await page.locator('#inconclusive').textContent()).toContain('transport_lost');

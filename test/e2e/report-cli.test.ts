@@ -48,7 +48,7 @@ describe('chaoslab report', () => {
     expect(result.status).toBe(1);
     for (const file of ['report.json', 'summary.md', 'junit.xml', 'index.html']) expect(result.stdout).toContain(join(reports, 'catalogue-16', file));
     const summary = readFileSync(join(reports, 'catalogue-16/summary.md'), 'utf8');
-    expect(summary.split('\n')[0]).toBe('## chaoslab: 10/14 healed (71%) — Linux 6/8, Windows 4/6');
+    expect(summary.split('\n')[0]).toBe('## chaoslab: 10/14 passed (71%) — Linux 6/8, Windows 4/6');
     expect(summary).toContain('- **Regressions (2):**');
     const index = JSON.parse(readFileSync(join(reports, 'index.json'), 'utf8')) as { runs: { runId: string; passed: number; scored: number }[] };
     expect(index.runs.map((r) => [r.runId, r.passed, r.scored])).toEqual([['20261120-020000-nightly', 10, 14], ['20261119-020000-nightly', 12, 16]]);
@@ -89,7 +89,7 @@ describe('chaoslab report', () => {
     expect(result.stderr).toMatch(/reporter html failed in onRunEnd: EISDIR/);
     expect(result.status).toBe(4);
     expect(readFileSync(join(out, 'junit.xml'), 'utf8')).toContain('<testsuites');
-    expect(readFileSync(join(out, 'summary.md'), 'utf8')).toContain('12/16 healed');
+    expect(readFileSync(join(out, 'summary.md'), 'utf8')).toContain('12/16 passed');
   });
 
   it('diffs two runs: exit 1 with regressions, 0 without', () => {
@@ -137,7 +137,7 @@ describe('chaoslab report', () => {
     });
     const page = await fetch(address);
     expect(page.status).toBe(200);
-    expect(await page.text()).toContain('10/14 healed (71%)');
+    expect(await page.text()).toContain('10/14 passed (71%)');
     expect((await fetch(`${address}..%2Fcatalogue-16-baseline%2Fevents.jsonl`)).status).toBe(400);
     server.kill('SIGINT');
     expect(await exited).toBe(0);

@@ -41,9 +41,9 @@ describe('scorecards from a real run', () => {
     expect(junit).toMatch(/<testsuite name="linux\/web1" tests="2" failures="0" errors="0" skipped="0"/);
     const lint = spawnSync('xmllint', ['--noout', '--schema', XSD, join(dir, 'junit.xml')], { encoding: 'utf8' });
     expect(lint.stderr).toMatch(/validates/);
-    expect(readFileSync(join(dir, 'summary.md'), 'utf8').split('\n')[0]).toBe('## chaoslab: 2/2 healed (100%) — Linux 2/2');
+    expect(readFileSync(join(dir, 'summary.md'), 'utf8').split('\n')[0]).toBe('## chaoslab: 2/2 passed (100%) — Linux 2/2');
     const html = readFileSync(join(dir, 'index.html'), 'utf8');
-    expect(html).toContain('<h1 id="headline">2/2 healed (100%) — Linux 2/2</h1>');
+    expect(html).toContain('<h1 id="headline">2/2 passed (100%) — Linux 2/2</h1>');
     expect(html).not.toMatch(/<(?:link|img)[^>]+(?:href|src)="https?:/);
     const index = JSON.parse(readFileSync(join(out, 'index.json'), 'utf8')) as { runs: { passed: number; scored: number }[] };
     expect(index.runs).toMatchObject([{ passed: 2, scored: 2 }]);

@@ -41,6 +41,13 @@ describe('console reporter on the recorded 16-scenario run', () => {
     expect(text).not.toContain('\x1b[');
   });
 
+  it('states the run\'s outcome under the headline and gives each failure its cause line', () => {
+    const lines = text.split('\n');
+    const headline = lines.findIndex((l) => /^\d+\/\d+ passed/.test(l));
+    expect(lines[headline + 1]).toBe('FAILED · exit 1 (an expectation or a gate failed) · 4 expectations not met');
+    expect(lines).toContain('  win-dc-dns @ lab-dc-1: not_healed: detected at 55s, no claim in 9m (expected heal L1 RB-WIN-NET-001)');
+  });
+
   it('keeps lab problems apart from healer failures', () => {
     const inconclusive = run.attempts.filter((a) => a.verdict.kind === 'inconclusive');
     expect(inconclusive.length).toBeGreaterThan(0);

@@ -37,6 +37,13 @@ describe('junit reporter', () => {
     expect(result.output).toMatch(/classname.*required/);
   });
 
+  it('gives the whole run its wall time, and each suite the wall time its attempts span (not their sum)', () => {
+    expect(xml).toMatch(new RegExp(`<testsuites [^>]* time="${(current.durationMs! / 1000).toFixed(3)}"`));
+    const linux = current.attempts.filter((a) => a.host === 'lab-lin-1');
+    const span = Math.max(...linux.map((a) => a.endedAt!)) - Math.min(...linux.map((a) => a.startedAt));
+    expect(xml).toMatch(new RegExp(`<testsuite name="linux/lab-lin-1" [^>]* time="${(span / 1000).toFixed(3)}"`));
+  });
+
   it('counts one test case per attempt, suites per platform and host', () => {
     expect(xml).toMatch(/<testsuites name="chaoslab 20261120-020000-nightly \(catalogue-16\)" tests="16" failures="4" errors="2" skipped="0"/);
     expect(xml.match(/<testcase /g)).toHaveLength(16);
@@ -44,9 +51,10 @@ describe('junit reporter', () => {
     expect(xml).toMatch(/<testsuite name="windows\/lab-dc-1" tests="3" failures="1" errors="1" skipped="0"/);
   });
 
-  it('explains failures with verdict, expected outcome, SLA and timings', () => {
-    expect(xml).toContain('<failure type="healed_late" message="healed_late, expected heal: restored after 6m20s (SLA 5m)">');
-    expect(xml).toMatch(/<failure type="false_heal"[^>]*>false_heal \(claimed 2m20s, host still drifted\)\nexpected: heal L1 RB-WIN-SEC-001\ndetected: 45s after injection\nclaimed: 2m20s after injection\nrestored: never\nSLA 3m, window 9m, hold 30s/);
+  it('explains failures with the cause line as the message, then verdict, expected outcome, SLA and timings', () => {
+    expect(xml).toContain('<failure type="healed_late" message="restored at 6m20s, after the 5m SLA">');
+    expect(xml).toContain('<failure type="not_healed" message="detected at 55s, no claim in 9m">');
+    expect(xml).toMatch(/<failure type="false_heal" message="claimed at 2m20s, host still drifted at 9m">claimed at 2m20s, host still drifted at 9m\nfalse_heal \(claimed 2m20s, host still drifted\)\nexpected: heal L1 RB-WIN-SEC-001\ndetected: 45s after injection\nclaimed: 2m20s after injection\nrestored: never\nSLA 3m, window 9m, hold 30s/);
   });
 
   it('reports inconclusive attempts as errors with their reason, kept out of failures', () => {
@@ -74,5 +82,13 @@ describe('junit reporter', () => {
     expect(out).toMatch(/<property name="flaky" value="\d different verdicts over 3 repeats"\/>/);
     expect(out).toContain('bell \uFFFD nul \uFFFD ]]&gt; &lt;/system-out&gt; &amp; &quot;quotes&quot;');
     expect((await validate(out)).status).toBe(0);
+  });
+
+  it('names a repeat only from the second on, counting from 1 as the planner does (a test keeps its CI history)', () => {
+    const repeated = renderJunit(syntheticRun({ attempts: 6, hosts: 2, repeats: 3, seed: 3 }));
+    const names = [...repeated.matchAll(/<testcase name="([^"]+)"/g)].map((m) => m[1]!);
+    const scenario = names[0]!;
+    expect(names.filter((n) => n.startsWith(scenario))).toEqual([scenario, `${scenario} #2`, `${scenario} #3`]);
+    expect(names.some((n) => n.includes('#1'))).toBe(false);
   });
 });

@@ -25,7 +25,7 @@ describe('markdown reporter', () => {
 
   it('leads with the headline and the whole funnel', () => {
     const lines = renderMarkdown(current).split('\n');
-    expect(lines[0]).toBe('## chaoslab: 10/14 healed (71%) — Linux 6/8, Windows 4/6');
+    expect(lines[0]).toBe('## chaoslab: 10/14 passed (71%) — Linux 6/8, Windows 4/6');
     expect(lines).toContain('**Funnel:** injected 16 → drift confirmed 15 → detected 15 → claimed 13 → restored 12 → stayed restored 11');
   });
 
@@ -44,10 +44,11 @@ describe('markdown reporter', () => {
     expect(mdCell('a|b <script>\nnext')).toBe('a\\|b &lt;script> next');
   });
 
-  it('stays small for a 10,000-attempt run: tables are capped', () => {
+  it('stays small for a 10,000-attempt run: tables are capped, long lists folded into <details>', () => {
     const text = renderMarkdown(syntheticRun({ attempts: 10_000, hosts: 200, repeats: 2 }));
     expect(Buffer.byteLength(text)).toBeLessThan(64 * 1024);
     expect(text).toMatch(/…and \d+ more \(see the HTML scorecard\)\./);
-    expect(text).toContain('### Flaky (');
+    expect(text).toMatch(/<details><summary><strong>Flaky \(\d+\)<\/strong><\/summary>\n\n\| Scenario/);
+    expect(text).toMatch(/<details><summary><strong>Failed expectations \(\d+\)<\/strong><\/summary>/);
   });
 });

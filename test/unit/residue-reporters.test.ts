@@ -71,7 +71,7 @@ describe('reporters show the residue scan', () => {
     const html = renderHtml(scanned);
     const card = html.slice(html.indexOf('<section class="card lab" aria-labelledby="residue-h" id="residue">'), html.indexOf('</section>', html.indexOf('id="residue"')));
     expect(card).toContain('Residue after the run (2) — lab health, not scored');
-    expect(card).toContain('<td>lin-persist-cron</td><td>lab-lin-1</td><td>cron_persistence</td><td>1</td><td>/etc/cron.d/chaoslab-persist: * * * * * root /tmp/.update</td>');
+    expect(card).toContain('<td><code>lin-persist-cron</code></td><td><code>lab-lin-1</code></td><td><code>cron_persistence</code></td><td>1</td><td>/etc/cron.d/chaoslab-persist: * * * * * root /tmp/.update</td>');
     expect(card).toContain('<caption>Could not run — unknown, not residue</caption>');
     expect(card).toContain('<code>lab-ws-1</code> (unreachable: ');
     expect(renderHtml(clean)).toContain('None: every check that could run found its host at baseline.');

@@ -43,6 +43,7 @@ interface RenderOptions {
   pushgateway?: string;
   signingKey?: string;
   sharedReports?: boolean;
+  reportUrl?: string;
 }
 
 const DEFAULT_REPORTERS = 'console,html,markdown,junit';
@@ -78,7 +79,21 @@ export async function renderRun(model: RunModel, outputDir: string, options: Ren
   const history = existsSync(reportsRoot) ? await loadHistory(reportsRoot, model, Math.max(options.history, wantsPrevious ? 1 : 0)) : [];
   const { baseline, gates: gateSettings } = await resolveBaselineForGates(options.baseline, reportsRoot, history, gateOptions(options), (m) => err.write(`chaoslab: ${m}\n`));
   await mkdir(outputDir, { recursive: true });
-  const context = { outputDir, reportsRoot, stdout: out, history: history.slice(0, options.history), ...(baseline && { baseline }), ...(options.pushgateway !== undefined && { pushgateway: options.pushgateway }), ...(signer && { signing: { fingerprint: signer.fingerprint, publicKey: signer.publicKey } }) };
+  const judged = { ...(baseline && { baseline }), history: history.slice(0, options.history) };
+  const judge = (run: RunModel) => {
+    const gates = evaluateGates(run, gateSettings, judged);
+    return { exitCode: mostSevere(exitCodeFor(run, false), gateExitCode(gates)), failedGates: gates.failures };
+  };
+  const context = {
+    outputDir,
+    reportsRoot,
+    stdout: out,
+    judge,
+    ...judged,
+    ...(options.reportUrl !== undefined && { reportUrl: options.reportUrl }),
+    ...(options.pushgateway !== undefined && { pushgateway: options.pushgateway }),
+    ...(signer && { signing: { fingerprint: signer.fingerprint, publicKey: signer.publicKey } }),
+  };
   const mux = new ReporterMultiplexer(
     names.map((name) => reporterFactories[name](context)),
     (failure) => err.write(`chaoslab: reporter ${failure.reporter} failed in ${failure.hook}: ${failure.error.message}\n`),
@@ -86,9 +101,9 @@ export async function renderRun(model: RunModel, outputDir: string, options: Ren
   await mux.onRunStart(model);
   await mux.onRunEnd(model);
   for (const file of mux.files()) out.write(`wrote ${file}\n`);
-  const gates = evaluateGates(model, gateSettings, { ...(baseline && { baseline }), history: history.slice(0, options.history) });
-  for (const failure of gates.failures) err.write(`chaoslab: gate ${failure.gate} failed: ${failure.message}\n`);
-  return mostSevere(exitCodeFor(model, false), gateExitCode(gates), mux.failures().length ? ExitCode.reporterFailed : ExitCode.ok);
+  const verdict = judge(model);
+  for (const failure of verdict.failedGates) err.write(`chaoslab: gate ${failure.gate} failed: ${failure.message}\n`);
+  return mostSevere(verdict.exitCode, mux.failures().length ? ExitCode.reporterFailed : ExitCode.ok);
 }
 
 const sealContext = (signer: ManifestSigner) => ({ signer, argv: process.argv.slice(2), version: CHAOSLAB_VERSION });
@@ -188,7 +203,8 @@ function withRenderOptions(command: Command): Command {
     .option('--max-inconclusive <n>', 'gate: fail (exit 1) with more inconclusive attempts than this', wrap(parseMaxInconclusive))
     .option('--pushgateway <url>', 'push the run\'s Prometheus metrics to this Pushgateway (job "chaoslab", grouped by lab); adds the prometheus reporter', wrap(parsePushgatewayUrl))
     .option('--signing-key <ref>', 'Ed25519 private key (PKCS#8 PEM) that signs the new manifest.json: file:<path> or env:<NAME> (default: the run\'s lab\'s own key under the state directory)')
-    .option(SHARED_REPORTS_FLAG, SHARED_REPORTS_HELP);
+    .option(SHARED_REPORTS_FLAG, SHARED_REPORTS_HELP)
+    .option('--report-url <url>', 'where the HTML scorecard will be published: Markdown and GitHub annotations link to its attempts');
 }
 
 export function register(program: Command): void {

@@ -10,16 +10,16 @@ import { systemClock } from '../../core/clock.js';
 import { ChaoslabError, errorMessage } from '../../core/errors.js';
 import { parseShard, planRun, type Plan } from '../../engine/plan.js';
 import { planResidueScan, type ResidueScanPlan } from '../../engine/residue-plan.js';
-import { runSession } from '../../engine/session.js';
+import { exitCodeFor, runSession } from '../../engine/session.js';
 import { resolveSigner, type ManifestSigner } from '../../evidence/keys.js';
 import { sealedMessage, sealRun } from '../../evidence/seal.js';
-import type { RunModel } from '../../model/run-model.js';
 import { evaluateGates, gateExitCode, parseFailOn, parseHealRate, parseMaxInconclusive, type GateOptions } from '../../history/gates.js';
 import { loadHistory, updateIndex } from '../../history/index.js';
 import { resolveBaselineForGates } from '../../history/runs.js';
 import { resolveInventory } from '../../journal/hosts.js';
 import { defaultJournalDir, RevertJournal } from '../../journal/journal.js';
 import { describeElsewhere, pendingElsewhere, registerJournal } from '../../journal/registry.js';
+import type { RunModel } from '../../model/run-model.js';
 import { action } from '../action.js';
 import { crashedSoFar, stopRunOnCrash } from '../crash.js';
 import { SHARED_REPORTS_FLAG, SHARED_REPORTS_HELP, setReportPermissions } from '../report-permissions.js';
@@ -46,6 +46,7 @@ export interface RunOptions {
   pushgateway?: string;
   signingKey?: string;
   sharedReports?: boolean;
+  reportUrl?: string;
 }
 
 function positiveInt(value: string): number {
@@ -181,6 +182,10 @@ export async function runRun(args: readonly string[], options: RunOptions): Prom
   await journal.assertPrivate();
   await warnAboutOtherJournals(journal.dir, lab);
   const interrupt = interruptOnSignals(options.residueScan);
+  const judge = (model: RunModel) => {
+    const gates = evaluateGates(model, gateSettings, { ...(baseline && { baseline }), history });
+    return { exitCode: mostSevere(exitCodeFor(model, interrupt.signal.aborted), gateExitCode(gates)), failedGates: gates.failures };
+  };
   try {
     const result = await runSession({
       lab,
@@ -189,7 +194,19 @@ export async function runRun(args: readonly string[], options: RunOptions): Prom
       concurrency: options.concurrency ?? plan.concurrency ?? 4,
       reporting: (runDir, note) =>
         new ReporterMultiplexer(
-          reporters.map((name) => reporterFactories[name]({ outputDir: runDir, reportsRoot, stdout: process.stdout, history, signing: { fingerprint: signer.fingerprint, publicKey: signer.publicKey }, ...(baseline && { baseline }), ...(options.pushgateway !== undefined && { pushgateway: options.pushgateway }) })),
+          reporters.map((name) =>
+            reporterFactories[name]({
+              outputDir: runDir,
+              reportsRoot,
+              stdout: process.stdout,
+              history,
+              judge,
+              signing: { fingerprint: signer.fingerprint, publicKey: signer.publicKey },
+              ...(baseline && { baseline }),
+              ...(options.reportUrl !== undefined && { reportUrl: options.reportUrl }),
+              ...(options.pushgateway !== undefined && { pushgateway: options.pushgateway }),
+            }),
+          ),
           (failure) => note(`reporter ${failure.reporter} failed in ${failure.hook}: ${failure.error.message}`),
         ),
       reportsRoot,
@@ -205,13 +222,13 @@ export async function runRun(args: readonly string[], options: RunOptions): Prom
       seal: sealer.seal,
     });
     await updateIndex(reportsRoot);
-    const verdict = evaluateGates(result.model, gateSettings, { ...(baseline && { baseline }), history });
-    for (const failure of verdict.failures) process.stderr.write(`chaoslab: gate ${failure.gate} failed: ${failure.message}\n`);
+    const verdict = judge(result.model);
+    for (const failure of verdict.failedGates) process.stderr.write(`chaoslab: gate ${failure.gate} failed: ${failure.message}\n`);
     if (crashedSoFar()) {
       process.stderr.write('chaoslab: the run was stopped by an unexpected error (above); its active faults were reverted\n');
       return ExitCode.labErrors;
     }
-    return mostSevere(result.exitCode, gateExitCode(verdict), sealer.failed() ? ExitCode.reporterFailed : ExitCode.ok);
+    return mostSevere(result.exitCode, verdict.exitCode, sealer.failed() ? ExitCode.reporterFailed : ExitCode.ok);
   } finally {
     interrupt.dispose();
   }
@@ -239,6 +256,7 @@ export function register(program: Command): void {
     .option('--pushgateway <url>', 'push the run\'s Prometheus metrics to this Pushgateway (job "chaoslab", grouped by lab); adds the prometheus reporter')
     .option('--signing-key <ref>', 'Ed25519 private key (PKCS#8 PEM) that signs the run\'s manifest.json: file:<path> or env:<NAME> (default: the lab\'s own key under the state directory, created on first use)')
     .option(SHARED_REPORTS_FLAG, SHARED_REPORTS_HELP)
+    .option('--report-url <url>', 'where the HTML scorecard will be published: Markdown and GitHub annotations link to its attempts')
     .option('--no-residue-scan', 'skip the read-only residue scan after the last attempt (every fitting catalogue check, on each host the run touched)')
     .action(action((paths: string[], options: RunOptions) => runRun(paths, options)));
 }
