@@ -55,6 +55,6 @@ describe('reporter names', () => {
   });
 
   it('names the unknown ones', () => {
-    expect(() => parseReporterList('console,docx,xls')).toThrow(/unknown reporter docx, xls \(known: console, json, junit, markdown, html, prometheus, pdf\)/);
+    expect(() => parseReporterList('console,docx,xls')).toThrow(/unknown reporter docx, xls \(known: console, json, junit, markdown, html, prometheus, pdf, github\)/);
   });
 });
