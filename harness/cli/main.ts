@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { createProgram } from './program.js';
+import { addUsageHints, createProgram } from './program.js';
 import { redactStandardStreams } from './redacted-output.js';
 import { register as registerSchema } from './commands/schema.js';
 import { register as registerValidate } from './commands/validate.js';
@@ -21,4 +21,5 @@ const registrars: Registrar[] = [registerValidate, registerSchema, registerRun, 
 redactStandardStreams();
 const program = createProgram();
 for (const register of registrars) register(program);
+addUsageHints(program);
 await program.parseAsync(process.argv);

@@ -9,11 +9,32 @@ export function createProgram(): Command {
   const program = new Command('chaoslab')
     .description('Chaos-engineering lab harness for self-healing infrastructure agents: inject drift, observe the healer, verify, revert, report.')
     .version(CHAOSLAB_VERSION)
-    .showHelpAfterError()
+    // Subcommands inherit this when they are created: every usage error has the same one-line form.
+    .configureOutput({ outputError: (text, write) => write(usageLine(text.replace(/^error: /, ''))) })
     .addHelpText('after', `\n${EXIT_CODE_HELP}`)
     .exitOverride((error: CommanderError) => {
       const ok = error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.code === 'commander.help';
       process.exit(ok ? ExitCode.ok : ExitCode.usage);
     });
   return program;
+}
+
+/**
+ * A usage error is one line and a hint, never the whole help: the help hides the
+ * mistake, and commander and our own checks (`--fail-on`, `--shard`, …) say it the same way.
+ */
+export function usageLine(message: string): string {
+  return `chaoslab: usage: ${message.trim()}\n`;
+}
+
+export function usageHint(command: Command): string {
+  const names: string[] = [];
+  for (let at: Command | null = command; at; at = at.parent) names.unshift(at.name());
+  return `hint: \`${names.join(' ')} --help\` lists every option`;
+}
+
+/** After every command is registered: each one's usage errors end with the hint to its own help. */
+export function addUsageHints(command: Command): void {
+  command.showHelpAfterError(usageHint(command));
+  for (const sub of command.commands) addUsageHints(sub);
 }
