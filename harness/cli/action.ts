@@ -1,7 +1,7 @@
 import { Command } from 'commander';
 import { ChaoslabError, ConfigError, formatIssue } from '../core/errors.js';
 import { ExitCode, type ExitCodeValue } from './exit-codes.js';
-import { usageHint, usageLine } from './program.js';
+import { usageHint, usageLine } from './usage.js';
 
 /**
  * Wraps a command's implementation: it returns an exit code; config errors are

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
-import { addUsageHints, createProgram } from './program.js';
+import { createProgram } from './program.js';
+import { addUsageHints } from './usage.js';
 import { redactStandardStreams } from './redacted-output.js';
 import { register as registerSchema } from './commands/schema.js';
 import { register as registerValidate } from './commands/validate.js';
