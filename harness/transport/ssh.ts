@@ -2,7 +2,7 @@ import { setMaxListeners } from 'node:events';
 import { readFile } from 'node:fs/promises';
 import { isAbsolute, resolve } from 'node:path';
 import type { Client, ClientChannel } from 'ssh2';
-import type { HostConfig, TransportConfig } from '../config/lab-schema.js';
+import { addressOf, type HostConfig, type TransportConfig } from '../config/lab-schema.js';
 import { TransportError, isTransportError } from '../core/errors.js';
 import { backoffDelay } from '../core/wait.js';
 import { UTF8_PRELUDE } from '../quoting/powershell.js';
@@ -296,7 +296,7 @@ export class SshTransport implements Transport {
     );
     return {
       host: this.host,
-      address: this.hostConfig.address,
+      address: addressOf(this.hostConfig),
       port: settings.port,
       user: settings.user,
       ...(privateKey !== undefined && { privateKey }),
@@ -317,9 +317,10 @@ export class SshTransport implements Transport {
     } catch (error) {
       throw new TransportError('TRANSPORT_AUTH', this.host, `cannot read known_hosts file ${file}: ${(error as Error).message}`, { cause: error });
     }
-    const keys = pinnedKeysFor(parseKnownHosts(text), this.hostConfig.address, this.settings.port);
+    const address = addressOf(this.hostConfig);
+    const keys = pinnedKeysFor(parseKnownHosts(text), address, this.settings.port);
     if (keys.accepted.length === 0) {
-      throw new TransportError('TRANSPORT_AUTH', this.host, `no host key for ${knownHostsName(this.hostConfig.address, this.settings.port)} in ${file}`);
+      throw new TransportError('TRANSPORT_AUTH', this.host, `no host key for ${knownHostsName(address, this.settings.port)} in ${file}`);
     }
     return { kind: 'pinned', keys, source: file };
   }

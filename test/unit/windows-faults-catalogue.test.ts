@@ -23,6 +23,7 @@ name: linux-only
 hosts:
   - name: lin01
     platform: linux
+    address: 192.0.2.31
     roles: [linux]
     transport: { kind: ssh, user: root, key: env:KEY, insecure_host_key: true }
 `;
@@ -58,6 +59,7 @@ name: ad
 hosts:
   - name: dc01
     platform: windows
+    address: 192.0.2.32
     roles: [dc]
     transport: { kind: winrm, user: 'LAB\\chaoslab', password: env:P }
 `);
