@@ -14,7 +14,7 @@ import { knownHostsName, parseKnownHosts, pinnedKeysFor } from './ssh-known-host
 import { ChannelSlots, abortable, operationSignal } from './ssh-operation.js';
 import { killMarkedCommand, markedPosixCommand, newRunId } from './ssh-posix-run.js';
 import { PersistentShell, ShellPool } from './ssh-shell-pool.js';
-import { summarizeCommand, type ExecOptions, type ExecResult, type ShellKind, type StreamOptions, type Transport } from './transport.js';
+import { commandTimedOut, type ExecOptions, type ExecResult, type ShellKind, type StreamOptions, type Transport } from './transport.js';
 
 const KILL_TIMEOUT_MS = 10_000;
 /** How long a persistent shell may take to report a killed command before it is closed instead of reused. */
@@ -192,7 +192,7 @@ export class SshTransport implements Transport {
       : {
           ms: timeoutMs,
           clock: this.context.clock,
-          reason: () => new TransportError('TRANSPORT_TIMEOUT', this.host, `command timed out after ${timeoutMs} ms and was killed: ${summarizeCommand(command)}`),
+          reason: () => commandTimedOut(this.host, command, timeoutMs),
         };
     return operationSignal([options.signal, this.closing.signal], timeout);
   }
