@@ -1,7 +1,11 @@
+import { mkdir, rm } from 'node:fs/promises';
 import { hostname, networkInterfaces } from 'node:os';
 import { describe, expect, it } from 'vitest';
 import { isControllerAddress } from '../../harness/config/controller.js';
 import { loadDocument } from '../../harness/config/load-file.js';
+import { loadLabFile } from '../../harness/config/load-project.js';
+import { labStateDir } from '../../harness/lab/paths.js';
+import { writeResolvedInventory } from '../../harness/lab/resolve.js';
 import { checkLab } from '../../harness/config/validate-lab.js';
 import { formatIssue } from '../../harness/core/errors.js';
 
@@ -49,5 +53,25 @@ describe('a host that is the controller itself', () => {
 
   it('other addresses and names are not the controller (names are compared, never looked up)', () => {
     for (const address of ['192.0.2.10', '10.1.2.3', 'db.lab.example', `${hostname()}-other`]) expect(isControllerAddress(address), address).toBe(false);
+  });
+});
+
+describe('the inventory `lab up` writes', () => {
+  it('reaches its containers through ports on 127.0.0.1 and says so: it validates as a static lab', async () => {
+    const name = `controller-test-${process.pid}`;
+    const loaded = loadDocument('lab.yaml', `kind: lab\nname: ${name}\nprovider: container\nhosts:\n  - name: web-1\n    platform: linux\n${SSH}`, 'lab', 'lab');
+    if (!loaded.document || loaded.document.kind !== 'lab') throw new Error('expected a lab');
+    const container = loaded.document.config;
+    // what resolveLab makes of a host once `lab up` published its SSH port
+    const host = container.hosts[0]!;
+    const resolved = { ...container, provider: 'static' as const, hosts: [{ ...host, address: '127.0.0.1', allow_controller: true, transport: { ...host.transport, port: 40022 } }] };
+    await mkdir(labStateDir(name), { recursive: true });
+    const file = await writeResolvedInventory(resolved as typeof container);
+    try {
+      const result = await loadLabFile(file);
+      expect(result.issues.map(formatIssue)).toEqual([]);
+    } finally {
+      await rm(labStateDir(name), { recursive: true, force: true });
+    }
   });
 });

@@ -293,7 +293,9 @@ describe('listeners on the run-wide interrupt signal', () => {
     const interrupt = new AbortController();
     const names = Array.from({ length: 12 }, (_, i) => `m${i}`);
     const counts: number[] = [];
-    const sample = () => counts.push(getEventListeners(interrupt.signal, 'abort').length);
+    const sample = (): void => {
+      counts.push(getEventListeners(interrupt.signal, 'abort').length);
+    };
     const outcomes = await drive(names.map((name) => member(name)), [500, 1000, 1500].map((at) => ({ at, run: sample })).concat(names.map((name) => ({ at: 2000, run: heal(name) }))), { interrupt });
     expect(kinds(outcomes)).toEqual(names.map(() => 'healed'));
     // each member used to wait on the interrupt itself: twelve listeners, and Node's MaxListenersExceededWarning
