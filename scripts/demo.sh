@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# `npm run demo`: container engine (set up if needed) → lab host image (built if its
+# `npm run demo`: prerequisites and container engine (installed if needed) → lab host image (built if its
 # inputs changed) → lab up → the linux-full suite against the reference healer →
 # scorecard in reports/latest/ (console, JSON, Markdown, HTML). The lab is left
 # running for exploration; `npm run demo:down` removes it.
@@ -8,7 +8,10 @@ cd "$(dirname "$0")/.."
 started=$SECONDS
 step() { printf '\n==> [%4ss] %s\n' "$((SECONDS - started))" "$*"; }
 
-step "container engine (scripts/setup-engine.sh)"
+# The one prerequisite step the tests and `lab build` also rely on: the image build
+# needs debootstrap and tar, `lab up` needs ssh-keygen, not only the engine.
+step "prerequisites (scripts/setup.sh: packages, then the container engine)"
+bash scripts/setup.sh --no-engine
 engine=$(bash scripts/setup-engine.sh | tail -n 1)
 export "${engine?}"
 echo "$engine"

@@ -1,9 +1,12 @@
+import { Command } from 'commander';
 import { ChaoslabError, ConfigError, formatIssue } from '../core/errors.js';
 import { ExitCode, type ExitCodeValue } from './exit-codes.js';
+import { usageHint, usageLine } from './usage.js';
 
 /**
  * Wraps a command's implementation: it returns an exit code; config errors are
- * printed one issue per line and exit 2; unexpected errors exit 3 with the message.
+ * printed one issue per line and exit 2; usage errors are one line and a hint to
+ * the command's help, as commander's own are; unexpected errors exit 3 with the message.
  */
 export function action<A extends unknown[]>(run: (...args: A) => Promise<ExitCodeValue>): (...args: A) => Promise<void> {
   return async (...args: A) => {
@@ -11,7 +14,11 @@ export function action<A extends unknown[]>(run: (...args: A) => Promise<ExitCod
       process.exitCode = await run(...args);
     } catch (error) {
       process.exitCode = exitCodeForError(error);
-      process.stderr.write(`${errorText(error)}\n`);
+      // commander passes the command itself as the last argument of an action
+      const command = args.at(-1);
+      if (error instanceof ChaoslabError && error.code === 'CHAOSLAB_USAGE' && command instanceof Command) {
+        process.stderr.write(`${usageLine(error.message)}${usageHint(command)}\n`);
+      } else process.stderr.write(`${errorText(error)}\n`);
     }
   };
 }

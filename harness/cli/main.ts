@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { createProgram } from './program.js';
 import { installCrashHandlers } from './crash.js';
+import { addUsageHints } from './usage.js';
 import { redactStandardStreams } from './redacted-output.js';
 import { register as registerSchema } from './commands/schema.js';
 import { register as registerValidate } from './commands/validate.js';
@@ -24,4 +25,5 @@ redactStandardStreams();
 installCrashHandlers();
 const program = createProgram();
 for (const register of registrars) register(program);
+addUsageHints(program);
 await program.parseAsync(process.argv);

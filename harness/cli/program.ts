@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { EXIT_CODE_HELP, ExitCode } from './exit-codes.js';
+import { usageLine } from './usage.js';
 
 export const CHAOSLAB_VERSION: string = (JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
@@ -9,7 +10,8 @@ export function createProgram(): Command {
   const program = new Command('chaoslab')
     .description('Chaos-engineering lab harness for self-healing infrastructure agents: inject drift, observe the healer, verify, revert, report.')
     .version(CHAOSLAB_VERSION)
-    .showHelpAfterError()
+    // Subcommands inherit this when they are created: every usage error has the same one-line form.
+    .configureOutput({ outputError: (text, write) => write(usageLine(text.replace(/^error: /, ''))) })
     .addHelpText('after', `\n${EXIT_CODE_HELP}`)
     .exitOverride((error: CommanderError) => {
       const ok = error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.code === 'commander.help';
@@ -17,3 +19,4 @@ export function createProgram(): Command {
     });
   return program;
 }
+

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { ChaoslabError } from '../core/errors.js';
 import { duration, identifier, platform, protectSpec, secretRef } from './fields.js';
 import { haltListSchema } from './halt-schema.js';
 import { hooksSchema } from './hooks-schema.js';
@@ -56,7 +57,10 @@ export const hostSchema = z.strictObject({
   name: identifier,
   platform,
   roles: z.array(z.string().min(1)).default([]),
-  address: z.string().min(1).default('127.0.0.1'),
+  address: z.string().min(1).optional().meta({ description: 'Name or IP of the host; required for a static host reached over ssh or winrm (the container provider fills it)' }),
+  allow_controller: z.boolean().default(false).meta({
+    description: 'This host may be the machine chaoslab runs on (a test sshd on 127.0.0.1, a port a container publishes there): its faults then land on this machine',
+  }),
   aliases: z.array(z.string().min(1)).default([]).meta({ description: 'Other names the healing stack may use: FQDN, IP' }),
   transport: transportSchema,
   protect: protectSpec.prefault({}),
@@ -69,6 +73,11 @@ export const hostSchema = z.strictObject({
     .optional(),
 });
 export type HostConfig = z.infer<typeof hostSchema>;
+
+/** Hosts whose transport connects to `address`; docker-exec reaches its container through the engine instead. */
+export function needsAddress(host: { readonly transport: { readonly kind: string } }): boolean {
+  return host.transport.kind === 'ssh' || host.transport.kind === 'winrm';
+}
 
 export const labSchema = z.strictObject({
   kind: z.literal('lab').optional(),
@@ -84,5 +93,19 @@ export const labSchema = z.strictObject({
   halt: haltListSchema,
   /** Commands on the controller before/after the run and each attempt. */
   hooks: hooksSchema,
+}).superRefine((lab, ctx) => {
+  // Without an address a static host once meant 127.0.0.1: the controller itself, as root.
+  if (lab.provider !== 'static') return;
+  lab.hosts.forEach((host, index) => {
+    if (host.address === undefined && needsAddress(host)) {
+      ctx.addIssue({ code: 'custom', path: ['hosts', index, 'address'], message: `is required for a static host reached over ${host.transport.kind}: the name or IP of the lab machine` });
+    }
+  });
 });
 export type LabConfig = z.infer<typeof labSchema>;
+
+/** The address a transport connects to; validation guarantees one for every ssh and winrm host. */
+export function addressOf(host: HostConfig): string {
+  if (host.address === undefined) throw new ChaoslabError('CHAOSLAB_LAB_INVALID', `host ${host.name} has no address: a host reached over ${host.transport.kind} needs one`);
+  return host.address;
+}

@@ -1,10 +1,10 @@
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import type { z } from 'zod';
 import type { ConfigIssue } from '../core/errors.js';
 import type { SourceDocument } from './catalogue.js';
 import { labSchema, type LabConfig } from './lab-schema.js';
 import { issueAt, sortIssues, zodIssuesToConfig } from './load-issues.js';
-import { parseYamlFile } from './load-yaml.js';
+import { oversizeIssue, parseYamlFile } from './load-yaml.js';
 import { bundleSchema, scenarioSchema, suiteSchema, type Bundle, type Scenario, type Suite } from './scenario-schema.js';
 
 /** A file's `kind` is `scenario` unless it says `kind: bundle | suite | lab`. */
@@ -46,6 +46,9 @@ export function loadDocument(file: string, text: string, catalogueKey: string, d
 export async function loadFile(file: string, catalogueKey: string, defaultKind: DocumentKind = 'scenario'): Promise<FileResult> {
   let text: string;
   try {
+    // refused before reading: a huge file would cost its whole size in memory first
+    const tooBig = oversizeIssue(file, (await stat(file)).size);
+    if (tooBig) return { issues: [tooBig] };
     text = await readFile(file, 'utf8');
   } catch (error) {
     return { issues: [{ file, message: `cannot read the file: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}` }] };

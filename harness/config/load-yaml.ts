@@ -1,4 +1,4 @@
-import { isAlias, isMap, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node } from 'yaml';
+import { isAlias, isMap, isScalar, isSeq, LineCounter, parseDocument, visit, type Document, type Node } from 'yaml';
 import type { ConfigIssue } from '../core/errors.js';
 import type { SourceDocument } from './catalogue.js';
 
@@ -48,12 +48,61 @@ function locateIn(doc: Document, lineCounter: LineCounter, path: readonly Proper
   return positionOf(lineCounter, anchor?.range?.[0]);
 }
 
-function describeYamlError(code: string, message: string, text: string, range: readonly [number, number]): string {
-  if (code === 'DUPLICATE_KEY') {
-    const key = /^\s*("[^"\n]*"|'[^'\n]*'|[^:\n]+?)\s*:/.exec(text.slice(range[0]))?.[1] ?? text.slice(range[0], range[1]);
-    return `duplicate key "${key.replace(/^["']|["']$/g, '')}" (each key may appear once in a mapping)`;
-  }
-  return `invalid YAML: ${message.replace(/\s+at line \d+, column \d+.*$/s, '')}`;
+/**
+ * The largest YAML file chaoslab reads. Scenarios, suites and inventories are a few
+ * kilobytes; the cap stops a mistaken or hostile file (a log, a 141 MB dump) from
+ * costing minutes and gigabytes before it is refused.
+ */
+export const MAX_YAML_BYTES = 10 * 1024 * 1024;
+
+/** Expansions of `*alias` allowed while building the data: enough for any real file, far too few for an alias bomb. */
+const MAX_ALIAS_COUNT = 100;
+
+export function oversizeIssue(file: string, bytes: number): ConfigIssue | undefined {
+  if (bytes <= MAX_YAML_BYTES) return undefined;
+  return { file, line: 1, column: 1, message: `the file is ${bytes} bytes; chaoslab reads YAML files of at most ${MAX_YAML_BYTES} bytes (10 MB): is this the right file?` };
+}
+
+/**
+ * Duplicate keys, found with one set per mapping. The YAML library's own check
+ * (`uniqueKeys`) compares every key with every earlier one: 12 s for a 2.7 MB file.
+ * Keys are equal as the library defines it: the same node, or scalars of equal value.
+ */
+function duplicateKeys(doc: Document, lineCounter: LineCounter, file: string): ConfigIssue[] {
+  const issues: ConfigIssue[] = [];
+  visit(doc, {
+    Map(_, map) {
+      const seen = new Set<unknown>();
+      for (const { key } of map.items) {
+        const identity = isScalar(key) ? key.value : key;
+        if (!seen.has(identity)) {
+          seen.add(identity);
+          continue;
+        }
+        const node = key as Node | null;
+        issues.push({ file, ...positionOf(lineCounter, node?.range?.[0]), message: `duplicate key "${String(identity)}" (each key may appear once in a mapping)` });
+      }
+    },
+  });
+  return issues;
+}
+
+/** Where to point at when building the data failed: the first alias, the usual culprit. */
+function firstAliasOffset(doc: Document): number | undefined {
+  let offset: number | undefined;
+  visit(doc, {
+    Alias(_, alias) {
+      offset = alias.range?.[0];
+      return visit.BREAK;
+    },
+  });
+  return offset;
+}
+
+function describeLibraryError(error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error);
+  if (/alias count/i.test(message)) return `invalid YAML: aliases (*name) expand to too much data (more than ${MAX_ALIAS_COUNT} expansions); write the values out instead`;
+  return `invalid YAML: ${message.split('\n')[0]}`;
 }
 
 /**
@@ -61,19 +110,25 @@ function describeYamlError(code: string, message: string, text: string, range: r
  * line and column; the root must be a mapping.
  */
 export function parseYamlFile(file: string, text: string, catalogueKey: string): ParseResult {
+  const tooBig = oversizeIssue(file, Buffer.byteLength(text));
+  if (tooBig) return { ok: false, issues: [tooBig] };
   const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, keepSourceTokens: true, uniqueKeys: true, prettyErrors: false, merge: true });
-  if (doc.errors.length > 0) {
-    return {
-      ok: false,
-      issues: doc.errors.map((error) => ({
-        file,
-        ...positionOf(lineCounter, error.pos[0]),
-        message: describeYamlError(error.code, error.message, text, error.pos),
-      })),
-    };
+  let doc: Document;
+  try {
+    doc = parseDocument(text, { lineCounter, uniqueKeys: false, prettyErrors: false, merge: true });
+  } catch (error) {
+    return { ok: false, issues: [{ file, line: 1, column: 1, message: describeLibraryError(error) }] };
   }
-  const data: unknown = doc.toJS({ maxAliasCount: 100 });
+  const syntax = doc.errors.map((error) => ({ file, ...positionOf(lineCounter, error.pos[0]), message: `invalid YAML: ${error.message.replace(/\s+at line \d+, column \d+.*$/s, '')}` }));
+  const issues = [...syntax, ...duplicateKeys(doc, lineCounter, file)];
+  if (issues.length > 0) return { ok: false, issues };
+  let data: unknown;
+  try {
+    data = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
+  } catch (error) {
+    // Any failure of the YAML library is a problem of the file, reported like one: never a stack trace.
+    return { ok: false, issues: [{ file, ...positionOf(lineCounter, firstAliasOffset(doc)), message: describeLibraryError(error) }] };
+  }
   if (data === null || data === undefined) return { ok: false, issues: [{ file, line: 1, column: 1, message: 'the file is empty: expected a mapping with `id`, `title`, …' }] };
   if (typeof data !== 'object' || Array.isArray(data)) {
     return { ok: false, issues: [{ file, ...positionOf(lineCounter, (doc.contents as Node | null)?.range?.[0]), message: `expected a mapping at the top level, found ${Array.isArray(data) ? 'a list' : typeof data}` }] };

@@ -3,6 +3,7 @@ import { haltListSchema } from './halt-schema.js';
 import { hooksSchema } from './hooks-schema.js';
 import { formatDuration } from '../core/duration.js';
 import { duration, identifier, platform, tier } from './fields.js';
+import { FAIL_ON_KINDS } from '../model/fail-on.js';
 
 export const outcome = z.enum(['heal', 'escalate', 'ignore']);
 export type ExpectedOutcome = z.infer<typeof outcome>;
@@ -79,7 +80,7 @@ export type Bundle = z.infer<typeof bundleSchema>;
 export const gateSpec = z.strictObject({
   min_heal_rate: z.number().min(0).max(1).optional(),
   max_inconclusive: z.number().int().min(0).optional(),
-  fail_on: z.array(z.enum(['regression', 'false_heal', 'flapped', 'silent_heal', 'inconclusive', 'residue'])).default([]),
+  fail_on: z.array(z.enum(FAIL_ON_KINDS)).default([]).meta({ description: 'The same kinds as the CLI\'s --fail-on' }),
 });
 export type GateSpec = z.infer<typeof gateSpec>;
 

@@ -1,8 +1,10 @@
 import { readFile } from 'node:fs/promises';
 import { dirname, isAbsolute, resolve } from 'node:path';
-import { ChaoslabError } from '../core/errors.js';
+import { ChaoslabError, errorMessage, type ConfigIssue } from '../core/errors.js';
 import { rememberSecret } from '../core/redact.js';
+import type { SourceDocument } from './catalogue.js';
 import type { LabConfig } from './lab-schema.js';
+import { issueAt } from './load-issues.js';
 
 /**
  * Resolves `env:NAME` / `file:PATH` references. Every resolved value is
@@ -46,20 +48,69 @@ function urlPasswords(value: string): string[] {
   }
 }
 
-/** Every secret reference of an inventory: host credentials and observer credentials. */
+/** One secret reference of an inventory: where it is written and who uses it. */
+export interface SecretUse {
+  readonly ref: string;
+  readonly path: readonly (string | number)[];
+  /** `host web-1` or `observer stack-api` */
+  readonly owner: string;
+  readonly host?: string;
+}
+
+/**
+ * Every secret reference of an inventory, host credentials and observer credentials.
+ * The ssh key of a container-provider host is left out: `lab up` creates it and
+ * the resolved inventory points at it.
+ */
+export function inventorySecretUses(lab: LabConfig): SecretUse[] {
+  const uses: SecretUse[] = [];
+  const add = (ref: string | undefined, path: (string | number)[], owner: string, host?: string) => {
+    if (ref !== undefined) uses.push({ ref, path, owner, ...(host !== undefined && { host }) });
+  };
+  lab.hosts.forEach(({ name, transport }, index) => {
+    const at = (field: string) => ['hosts', index, 'transport', field];
+    if (transport.kind === 'ssh') {
+      if (lab.provider !== 'container') add(transport.key, at('key'), `host ${name}`, name);
+      add(transport.password, at('password'), `host ${name}`, name);
+      add(transport.passphrase, at('passphrase'), `host ${name}`, name);
+    }
+    if (transport.kind === 'winrm') add(transport.password, at('password'), `host ${name}`, name);
+  });
+  lab.observers.forEach((observer, index) => {
+    const owner = `observer ${observer.name}`;
+    if (observer.kind === 'http' || observer.kind === 'prometheus') add(observer.auth?.type === 'bearer' ? observer.auth.token : observer.auth?.password, ['observers', index, 'auth', observer.auth?.type === 'bearer' ? 'token' : 'password'], owner);
+    if (observer.kind === 'postgres') add(observer.url, ['observers', index, 'url'], owner);
+    if (observer.kind === 'webhook') add(observer.secret, ['observers', index, 'secret'], owner);
+    if (observer.kind === 'browser') add(observer.login?.password, ['observers', index, 'login', 'password'], owner);
+  });
+  return uses;
+}
+
+/** Every secret reference of an inventory, once each. */
 export function inventorySecretRefs(lab: LabConfig): string[] {
-  const refs: (string | undefined)[] = [];
-  for (const { transport } of lab.hosts) {
-    if (transport.kind === 'ssh') refs.push(transport.key, transport.password, transport.passphrase);
-    if (transport.kind === 'winrm') refs.push(transport.password);
-  }
-  for (const observer of lab.observers) {
-    if (observer.kind === 'http' || observer.kind === 'prometheus') refs.push(observer.auth?.type === 'bearer' ? observer.auth.token : observer.auth?.password);
-    if (observer.kind === 'postgres') refs.push(observer.url);
-    if (observer.kind === 'webhook') refs.push(observer.secret);
-    if (observer.kind === 'browser') refs.push(observer.login?.password);
-  }
-  return [...new Set(refs.filter((ref): ref is string => ref !== undefined))];
+  return [...new Set(inventorySecretUses(lab).map((use) => use.ref))];
+}
+
+/**
+ * The secrets that do not resolve, as config problems naming the reference, who
+ * uses it and where it is written. `validate --lab` checks every host; `run`
+ * only the hosts its plan uses (and every observer), before anything is injected:
+ * a missing credential is the user's to fix, never a lost transport mid-run.
+ */
+export async function unresolvedSecrets(lab: LabConfig, labFile: string, source: SourceDocument, hosts?: ReadonlySet<string>): Promise<ConfigIssue[]> {
+  const resolver = new SecretResolver(dirname(labFile));
+  const needed = inventorySecretUses(lab).filter((use) => use.host === undefined || hosts === undefined || hosts.has(use.host));
+  const failures = await Promise.all(
+    needed.map(async (use) => {
+      try {
+        await resolver.resolve(use.ref);
+        return undefined;
+      } catch (error) {
+        return issueAt(source, use.path, `${errorMessage(error)} (needed by ${use.owner})`);
+      }
+    }),
+  );
+  return failures.filter((issue): issue is ConfigIssue => issue !== undefined);
 }
 
 /**

@@ -4,16 +4,31 @@ import { hostMatchesTarget, matchHosts } from '../engine/plan-hosts.js';
 import { defaultWindowsProtect } from '../faults/windows/protect.js';
 import type { Catalogue, CatalogueBundle, CatalogueScenario, SourceDocument } from './catalogue.js';
 import type { ProtectSpec } from './fields.js';
-import type { HostConfig, LabConfig } from './lab-schema.js';
+import { isControllerAddress } from './controller.js';
+import { needsAddress, type HostConfig, type LabConfig } from './lab-schema.js';
 import { issueAt } from './load-issues.js';
 import { commandTouches, footprintTouches, mergeProtect } from './validate-safety.js';
 
 /** Marks issues that refuse a fault for touching the management plane (CHAOSLAB_UNSAFE_FAULT). */
 export const UNSAFE_PREFIX = 'unsafe fault:';
 
-/** Checks inside one inventory that its schema cannot express: unique host and observer names. */
+/**
+ * A host that is the machine chaoslab runs on would get its faults injected into the
+ * controller itself (as root, on port 22 by default). Only an explicit
+ * `allow_controller: true` — a test sshd, a port a container publishes on loopback — allows it.
+ */
+function checkController(lab: LabConfig, source: SourceDocument): ConfigIssue[] {
+  if (lab.provider !== 'static') return [];
+  return lab.hosts.flatMap((host, index) => {
+    if (host.allow_controller || !needsAddress(host) || host.address === undefined || !isControllerAddress(host.address)) return [];
+    const message = `${host.address} is the machine chaoslab runs on: host ${host.name}'s faults would be injected into the controller itself. Give the lab machine's address, or set \`allow_controller: true\` on this host if it really is meant to be reached here (a test sshd, a port a container publishes)`;
+    return [issueAt(source, ['hosts', index, 'address'], message)];
+  });
+}
+
+/** Checks inside one inventory that its schema cannot express: unique host and observer names, no implicit controller. */
 export function checkLab(lab: LabConfig, source: SourceDocument): ConfigIssue[] {
-  const issues: ConfigIssue[] = [];
+  const issues: ConfigIssue[] = [...checkController(lab, source)];
   const firstHost = new Map<string, number>();
   lab.hosts.forEach((host, index) => {
     const earlier = firstHost.get(host.name);

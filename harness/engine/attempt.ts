@@ -1,4 +1,5 @@
 import type { HostConfig } from '../config/lab-schema.js';
+import { AbortFanout } from '../core/abort-fanout.js';
 import { errorMessage, isTransportError } from '../core/errors.js';
 import { excerpt } from '../core/redact.js';
 import { waitFor } from '../core/wait.js';
@@ -104,7 +105,18 @@ async function injectAndObserve(
     firstSamples.set(state, sample);
     state.endPhase(true, confirmedBy && `already restored; the drift was confirmed by the stack: ${confirmedBy}`);
   }
-  await Promise.all(active().map((state) => observeMember(state, spec.host, times, firstSamples.get(state)!, ctx, wakeups.get(state)!, interrupt)));
+  // each observing member waits on its own child of the interrupt: one listener on the run-wide signal, not one per member
+  using fanout = new AbortFanout(interrupt);
+  await Promise.all(
+    active().map(async (state) => {
+      const child = fanout.child();
+      try {
+        await observeMember(state, spec.host, times, firstSamples.get(state)!, ctx, wakeups.get(state)!, child.signal);
+      } finally {
+        child.release();
+      }
+    }),
+  );
 }
 
 /**

@@ -1,4 +1,5 @@
 import type { HostConfig, LabConfig } from '../config/lab-schema.js';
+import { AbortFanout } from '../core/abort-fanout.js';
 import type { Clock } from '../core/clock.js';
 import type { Logger } from '../core/logger.js';
 import type { EventSink } from '../events/sink.js';
@@ -126,6 +127,8 @@ export async function executePlan(options: ExecuteOptions): Promise<AttemptOutco
     logger: options.logger,
   };
   const outcomes: AttemptOutcome[] = [];
+  // concurrent units take child signals of the interrupt: one listener on it however many run at once
+  using fanout = new AbortFanout(options.interrupt);
   await runSchedule(workUnits(plan), {
     concurrency: options.concurrency,
     repeatSpacingMs: plan.repeatSpacingMs,
@@ -134,7 +137,8 @@ export async function executePlan(options: ExecuteOptions): Promise<AttemptOutco
     ...(options.quarantined && { quarantined: options.quarantined }),
     execute: async (unit) => {
       for (const attempt of unit.attempts) await options.beforeAttempt?.(attempt.attemptId);
-      const results = await runInjection(unit.spec, options.transportFor(unit.host), ctx, options.interrupt);
+      const interrupt = fanout.child();
+      const results = await runInjection(unit.spec, options.transportFor(unit.host), ctx, interrupt.signal).finally(() => interrupt.release());
       outcomes.push(...results);
       if (unit.spec.bundleRunId !== undefined) {
         const passed = results.filter((r) => r.passed).length;

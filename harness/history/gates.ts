@@ -5,16 +5,14 @@ import { findFlaky } from '../model/flaky.js';
 import { residueFindings } from '../model/residue.js';
 import type { RunModel } from '../model/run-model.js';
 import { summarize } from '../model/summary.js';
-import { VERDICT_KINDS, type VerdictKind } from '../model/verdict.js';
+import { FAIL_ON_KINDS, type FailOnKind } from '../model/fail-on.js';
 
 /**
  * CI gates on a finished run: `--min-heal-rate 0.8`, `--fail-on regression,false_heal,residue`,
  * `--max-inconclusive N`, judged against `--baseline <run>`. A pure function of
  * the run models so `run` and `report` evaluate them the same way.
  */
-export type FailOnKind = 'regression' | 'flaky' | 'residue' | Exclude<VerdictKind, 'healed' | 'skipped'>;
-
-export const FAIL_ON_KINDS: readonly FailOnKind[] = ['regression', 'flaky', ...VERDICT_KINDS.filter((k): k is Exclude<VerdictKind, 'healed' | 'skipped'> => k !== 'healed' && k !== 'skipped'), 'residue'];
+export { FAIL_ON_KINDS, type FailOnKind } from '../model/fail-on.js';
 
 export interface GateOptions {
   /** 0..1, compared with passed / scored */

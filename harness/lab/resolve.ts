@@ -32,6 +32,8 @@ export async function resolveLab(lab: LabConfig, options: { engine?: Engine } = 
     return {
       ...host,
       address: '127.0.0.1',
+      // the port is the container's, published on the controller's loopback: reaching it there is intended
+      allow_controller: true,
       transport: { ...host.transport, port, key: `file:${keys.clientKey}`, known_hosts: keys.knownHosts, insecure_host_key: false },
     };
   });

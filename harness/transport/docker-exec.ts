@@ -3,7 +3,7 @@ import { TransportError, errorMessage, isTransportError } from '../core/errors.j
 import { connectEngine, containerRunning, execInContainer, type Engine, type ExecOutcome } from '../lab/engine.js';
 import type { TransportContext } from './registry.js';
 import { LineSplitter } from './line-splitter.js';
-import { summarizeCommand, type ExecOptions, type ExecResult, type StreamOptions, type Transport } from './transport.js';
+import { commandTimedOut, type ExecOptions, type ExecResult, type StreamOptions, type Transport } from './transport.js';
 
 type DockerExecConfig = Extract<TransportConfig, { kind: 'docker-exec' }>;
 
@@ -119,7 +119,7 @@ export class DockerExecTransport implements Transport {
   }
 
   private timeoutError(timeoutMs: number, command: string): TransportError {
-    return new TransportError('TRANSPORT_TIMEOUT', this.host, `command timed out after ${timeoutMs} ms and was killed: ${summarizeCommand(command)}`);
+    return commandTimedOut(this.host, command, timeoutMs);
   }
 }
 

@@ -2,7 +2,7 @@ import { setMaxListeners } from 'node:events';
 import { readFile } from 'node:fs/promises';
 import { isAbsolute, resolve } from 'node:path';
 import type { Client, ClientChannel } from 'ssh2';
-import type { HostConfig, TransportConfig } from '../config/lab-schema.js';
+import { addressOf, type HostConfig, type TransportConfig } from '../config/lab-schema.js';
 import { TransportError, isTransportError } from '../core/errors.js';
 import { backoffDelay } from '../core/wait.js';
 import { UTF8_PRELUDE } from '../quoting/powershell.js';
@@ -15,7 +15,7 @@ import { knownHostsName, parseKnownHosts, pinnedKeysFor } from './ssh-known-host
 import { ChannelSlots, abortable, operationSignal } from './ssh-operation.js';
 import { killMarkedCommand, markedPosixCommand, newRunId } from './ssh-posix-run.js';
 import { PersistentShell, ShellPool } from './ssh-shell-pool.js';
-import { summarizeCommand, type ExecOptions, type ExecResult, type ShellKind, type StreamOptions, type Transport } from './transport.js';
+import { commandTimedOut, type ExecOptions, type ExecResult, type ShellKind, type StreamOptions, type Transport } from './transport.js';
 
 const KILL_TIMEOUT_MS = 10_000;
 /** How long a persistent shell may take to report a killed command before it is closed instead of reused. */
@@ -195,7 +195,7 @@ export class SshTransport implements Transport {
       : {
           ms: timeoutMs,
           clock: this.context.clock,
-          reason: () => new TransportError('TRANSPORT_TIMEOUT', this.host, `command timed out after ${timeoutMs} ms and was killed: ${summarizeCommand(command)}`),
+          reason: () => commandTimedOut(this.host, command, timeoutMs),
         };
     return operationSignal([options.signal, this.closing.signal], timeout);
   }
@@ -299,7 +299,7 @@ export class SshTransport implements Transport {
     );
     return {
       host: this.host,
-      address: this.hostConfig.address,
+      address: addressOf(this.hostConfig),
       port: settings.port,
       user: settings.user,
       ...(privateKey !== undefined && { privateKey }),
@@ -320,9 +320,10 @@ export class SshTransport implements Transport {
     } catch (error) {
       throw new TransportError('TRANSPORT_AUTH', this.host, `cannot read known_hosts file ${file}: ${(error as Error).message}`, { cause: error });
     }
-    const keys = pinnedKeysFor(parseKnownHosts(text), this.hostConfig.address, this.settings.port);
+    const address = addressOf(this.hostConfig);
+    const keys = pinnedKeysFor(parseKnownHosts(text), address, this.settings.port);
     if (keys.accepted.length === 0) {
-      throw new TransportError('TRANSPORT_AUTH', this.host, `no host key for ${knownHostsName(this.hostConfig.address, this.settings.port)} in ${file}`);
+      throw new TransportError('TRANSPORT_AUTH', this.host, `no host key for ${knownHostsName(address, this.settings.port)} in ${file}`);
     }
     return { kind: 'pinned', keys, source: file };
   }

@@ -1,4 +1,5 @@
 import { excerpt } from '../core/redact.js';
+import { TransportError } from '../core/errors.js';
 
 /**
  * The Transport contract: how chaoslab runs commands on a lab host.
@@ -55,4 +56,12 @@ export interface Transport extends AsyncDisposable {
 /** A command as a timeout error names it: one line, redacted, cut short (the full command is in the command record). */
 export function summarizeCommand(command: string): string {
   return excerpt(command.replace(/\s+/g, ' ').trim(), 77, () => '...');
+}
+
+/**
+ * A command that ran past its timeout. The command comes first, quoted: the probe's
+ * `true` at the end of the sentence read like a flag ("was killed: true").
+ */
+export function commandTimedOut(host: string, command: string, timeoutMs: number): TransportError {
+  return new TransportError('TRANSPORT_TIMEOUT', host, `command \`${summarizeCommand(command)}\` timed out after ${timeoutMs} ms and was killed`);
 }

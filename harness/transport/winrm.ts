@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { isAbsolute, resolve } from 'node:path';
-import type { HostConfig, TransportConfig } from '../config/lab-schema.js';
+import { addressOf, type HostConfig, type TransportConfig } from '../config/lab-schema.js';
 import { ChaoslabError, TransportError } from '../core/errors.js';
 import { decodeClixml } from './clixml.js';
 import type { TransportContext } from './registry.js';
@@ -109,7 +109,8 @@ export class WinRmTransport implements Transport {
   private async clientOptions(): Promise<WinRmClientOptions> {
     const { settings, hostConfig } = this;
     const port = settings.port ?? (settings.scheme === 'https' ? 5986 : 5985);
-    const address = hostConfig.address.includes(':') ? `[${hostConfig.address}]` : hostConfig.address;
+    const given = addressOf(hostConfig);
+    const address = given.includes(':') ? `[${given}]` : given;
     const ca = settings.ca === undefined ? undefined : await readFile(isAbsolute(settings.ca) ? settings.ca : resolve(this.context.baseDir, settings.ca)).catch((error: unknown) => {
       throw new ChaoslabError('CHAOSLAB_LAB_INVALID', `${this.host}: cannot read transport.ca ${settings.ca}: ${(error as Error).message}`);
     });

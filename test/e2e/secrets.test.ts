@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../support/engine-cli.js';
 import { filesHoldingMarkers, markedSecret, markersIn } from '../support/secret-markers.js';
-import { startSshd, type SshdFixture } from '../support/sshd.js';
+import { CONTROLLER_HOST_LINES, startSshd, type SshdFixture } from '../support/sshd.js';
 import { tempDir } from '../support/tmp.js';
 
 /**
@@ -53,7 +53,7 @@ describe('secrets stay out of every output (e2e)', () => {
     await writeFile(labFile, [
       'name: secrets-lab',
       'hosts:',
-      ...['web1', 'web2'].flatMap((name) => [`  - name: ${name}`, '    platform: linux', `    transport: ${transport}`]),
+      ...['web1', 'web2'].flatMap((name) => [`  - name: ${name}`, '    platform: linux', ...CONTROLLER_HOST_LINES, `    transport: ${transport}`]),
       'observers:',
       // fetch refuses the two-line header before connecting: nothing needs to listen on port 9
       '  - { name: stack-api, kind: http, url: "http://127.0.0.1:9/events", poll_interval: 200ms, timeout: 1s, auth: { type: bearer, token: "env:CHAOSLAB_TEST_API_TOKEN" } }',

@@ -1,4 +1,4 @@
-import { readdir, readFile } from 'node:fs/promises';
+import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runCli } from '../support/engine-cli.js';
@@ -89,5 +89,16 @@ describe('chaoslab schema', () => {
     const result = await chaoslab('schema', '--out', dir.path, '--check');
     expect(result.code, result.stderr).toBe(2);
     expect(result.stderr).toContain(`${join(dir.path, 'scenario.schema.json')} is out of date`);
+  });
+
+  it('an alias bomb is a problem of its file (exit 2, file:line), never a stack trace', async () => {
+    await using dir = await tempDir('chaoslab-validate-bomb-');
+    const levels = ['a0: &a0 [x, x, x, x, x, x, x, x, x]', ...Array.from({ length: 9 }, (_, i) => `a${i + 1}: &a${i + 1} [${Array(9).fill(`*a${i}`).join(', ')}]`)];
+    const file = join(dir.path, 'bomb.yaml');
+    await writeFile(file, `id: bomb\n${levels.join('\n')}\n`);
+    const result = await chaoslab('validate', file);
+    expect(result.code, result.stderr).toBe(2);
+    expect(result.stderr).toContain(`${file}:3:10: invalid YAML: aliases (*name) expand to too much data`);
+    expect(result.stderr).not.toMatch(/ReferenceError|\n\s+at /);
   });
 });

@@ -104,6 +104,8 @@ describe.each(['shell', 'exec'] as const)('ssh transport against a real sshd, co
       const error = await run.catch((e: unknown) => e);
       expect(error).toBeInstanceOf(TransportError);
       expect((error as TransportError).code).toBe('TRANSPORT_TIMEOUT');
+      // the command is named first and quoted: a probe's `true` once read like a flag ("was killed: true")
+      expect((error as TransportError).message).toBe(`${subject.host}: command \`sleep 60 & echo $! > ${pidFile}; wait\` timed out after 2000 ms and was killed`);
       expect(performance.now() - started).toBeLessThan(10_000);
       await waitUntilGone(await waitForPid(pidFile));
     });

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { runDoctorCommand } from '../../harness/cli/commands/doctor.js';
 import { formatDoctorTable, type DoctorReport } from '../../harness/engine/doctor.js';
-import { startSshd } from '../support/sshd.js';
+import { CONTROLLER_HOST_LINES, startSshd } from '../support/sshd.js';
 import { tempDir } from '../support/tmp.js';
 import { WinRmTestServer } from '../support/winrm-server/server.js';
 import type { ScriptRule } from '../support/winrm-server/shell-host.js';
@@ -43,6 +43,7 @@ const host = (name: string, role: string, port: number, extra = '') => `
   - name: ${name}
     platform: windows
     roles: [${role}]
+${CONTROLLER_HOST_LINES.join('\n')}
     transport: { kind: winrm, scheme: http, auth: ntlm, port: ${port}, user: 'LAB\\chaoslab', password: env:CHAOSLAB_DOCTOR_PASSWORD, operation_timeout: 5s, max_retries: 0 }${extra}`;
 
 describe('chaoslab doctor', () => {
@@ -76,6 +77,7 @@ name: linux
 hosts:
   - name: lin01
     platform: linux
+${CONTROLLER_HOST_LINES.join('\n')}
     transport: { kind: ssh, port: ${sshd.port}, user: ${sshd.user}, key: 'file:${sshd.keyPath}', known_hosts: '${sshd.knownHostsPath}' }
     protect: { services: [chaoslab-absent-svc] }
 `);

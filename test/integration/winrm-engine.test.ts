@@ -10,6 +10,7 @@ import { planRun } from '../../harness/engine/plan.js';
 import { runSession } from '../../harness/engine/session.js';
 import { RevertJournal } from '../../harness/journal/journal.js';
 import { tempDir } from '../support/tmp.js';
+import { CONTROLLER_HOST_LINES } from '../support/sshd.js';
 import { WinRmTestServer } from '../support/winrm-server/server.js';
 import type { ScriptRule } from '../support/winrm-server/shell-host.js';
 
@@ -143,6 +144,7 @@ hosts:
   - name: dc01
     platform: windows
     roles: [dc]
+${CONTROLLER_HOST_LINES.join('\n')}
     transport: { kind: winrm, scheme: http, auth: ntlm, port: ${winrm.port}, user: 'LAB\\chaoslab', password: env:CHAOSLAB_E2E_WINRM_PASSWORD, operation_timeout: 2s, max_retries: 1 }
 observers:
   - ${OBSERVERS[observer]((api.address() as AddressInfo).port)}

@@ -10,7 +10,7 @@ import { runSession, type SessionResult } from '../../harness/engine/session.js'
 import { RevertJournal } from '../../harness/journal/journal.js';
 import type { RunModel } from '../../harness/model/run-model.js';
 import type { HealerBehaviour, HealerConfig } from './file-healer.js';
-import type { SshdFixture } from './sshd.js';
+import { CONTROLLER_HOST_LINES, type SshdFixture } from './sshd.js';
 import { tempDir } from './tmp.js';
 
 /**
@@ -134,6 +134,7 @@ export async function createEngineLab(sshd: SshdFixture, scenarios: readonly Fil
       '  - name: web1',
       '    platform: linux',
       '    roles: [web]',
+      ...CONTROLLER_HOST_LINES,
       `    transport: { kind: ssh, port: ${sshd.port}, user: ${sshd.user}, key: "file:${sshd.keyPath}", known_hosts: ${sshd.knownHostsPath} }`,
       'observers:',
       '  - name: healer-log',

@@ -118,8 +118,8 @@ export const TEST_HOST: HostConfig = {
   name: 'web1',
   platform: 'linux',
   roles: ['web'],
-  address: '127.0.0.1',
   aliases: [],
+  allow_controller: false,
   transport: { kind: 'docker-exec', container: 'web1' },
   protect: { ports: [], services: [], accounts: [], paths: [] },
 };

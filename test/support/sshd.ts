@@ -275,12 +275,19 @@ async function descendants(root: number): Promise<number[]> {
   return found;
 }
 
+/**
+ * The inventory lines of a host served on this machine (a test sshd, the WinRM test
+ * server): its address is the controller's own, which an inventory must allow explicitly.
+ */
+export const CONTROLLER_HOST_LINES: readonly string[] = ['    address: 127.0.0.1', '    allow_controller: true'];
+
 /** A lab-inventory host (transport kind ssh, key and known_hosts pinned) for this sshd. */
 export function sshdHostConfig(sshd: SshdFixture, overrides: { name?: string; transport?: Record<string, unknown> } = {}): HostConfig {
   return hostSchema.parse({
     name: overrides.name ?? 'sshd-fixture',
     platform: 'linux',
     address: sshd.host,
+    allow_controller: true,
     transport: {
       kind: 'ssh',
       port: sshd.port,

@@ -1,4 +1,5 @@
 import { readdirSync } from 'node:fs';
+import { getEventListeners } from 'node:events';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { AttemptMember, AttemptOutcome } from '../../harness/engine/context.js';
@@ -284,5 +285,21 @@ describe('attempt state machine (ManualClock)', () => {
     const outcomes = await drive([member('a'), member('b')]);
     expect(outcomes.map((o) => o.verdict)).toMatchObject([{ reason: 'baseline_dirty' }, { reason: 'baseline_dirty' }]);
     expect(h.transport.sent.some((c) => c.startsWith('inject'))).toBe(false);
+  });
+});
+
+describe('listeners on the run-wide interrupt signal', () => {
+  it('a bundle of twelve observing members adds one listener to it, and none is left after the attempt', async () => {
+    const interrupt = new AbortController();
+    const names = Array.from({ length: 12 }, (_, i) => `m${i}`);
+    const counts: number[] = [];
+    const sample = (): void => {
+      counts.push(getEventListeners(interrupt.signal, 'abort').length);
+    };
+    const outcomes = await drive(names.map((name) => member(name)), [500, 1000, 1500].map((at) => ({ at, run: sample })).concat(names.map((name) => ({ at: 2000, run: heal(name) }))), { interrupt });
+    expect(kinds(outcomes)).toEqual(names.map(() => 'healed'));
+    // each member used to wait on the interrupt itself: twelve listeners, and Node's MaxListenersExceededWarning
+    expect(counts).toEqual([1, 1, 1]);
+    expect(getEventListeners(interrupt.signal, 'abort')).toHaveLength(0);
   });
 });

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { ExitCode } from '../../harness/cli/exit-codes.js';
-import { ChaoslabError } from '../../harness/core/errors.js';
-import { evaluateGates, gateExitCode, parseFailOn, parseHealRate, parseMaxInconclusive } from '../../harness/history/gates.js';
+import { loadDocument } from '../../harness/config/load-file.js';
+import { ChaoslabError, formatIssue } from '../../harness/core/errors.js';
+import { evaluateGates, FAIL_ON_KINDS, gateExitCode, parseFailOn, parseHealRate, parseMaxInconclusive } from '../../harness/history/gates.js';
 import { catalogueRun } from '../fixtures/runs/catalogue.js';
 import { RESIDUE_SCAN_EVENTS, residueScanFixture, withResidueScan } from '../fixtures/runs/residue.js';
 
@@ -68,5 +69,24 @@ describe('the residue gate', () => {
 
   it('is one of the --fail-on kinds', () => {
     expect(parseFailOn('residue,false_heal')).toEqual(['residue', 'false_heal']);
+  });
+});
+
+describe('a suite\'s fail_on', () => {
+  const suiteWith = (failOn: string) => loadDocument('suite.yaml', `kind: suite\nid: nightly\ninclude: ['*']\ngates: { fail_on: ${failOn} }\n`, 'suite');
+
+  it('accepts every kind the CLI\'s --fail-on accepts', () => {
+    const everyKind = parseFailOn(FAIL_ON_KINDS.join(','));
+    const result = suiteWith(`[${everyKind.join(', ')}]`);
+    expect(result.issues).toBeUndefined();
+    expect(result.document?.kind === 'suite' && result.document.config.gates?.fail_on).toEqual(everyKind);
+    expect(suiteWith('[healed_late, not_healed]').issues).toBeUndefined();
+  });
+
+  it('refuses what the CLI refuses, listing the same kinds', () => {
+    expect(() => parseFailOn('healed')).toThrow(ChaoslabError);
+    const problems = (suiteWith('[healed]').issues ?? []).map(formatIssue);
+    expect(problems).toHaveLength(1);
+    for (const kind of FAIL_ON_KINDS) expect(problems[0]).toContain(kind);
   });
 });

@@ -71,8 +71,8 @@ describe('secret resolution', () => {
     const lab = labSchema.parse({
       name: 'every-secret',
       hosts: [
-        { name: 'lin', platform: 'linux', transport: { kind: 'ssh', user: 'root', key: 'env:SSH_KEY', password: 'env:SSH_PASSWORD', passphrase: 'env:SSH_PASSPHRASE', insecure_host_key: true } },
-        { name: 'win', platform: 'windows', transport: { kind: 'winrm', user: 'admin', password: 'env:WINRM_PASSWORD' } },
+        { name: 'lin', platform: 'linux', address: '192.0.2.1', transport: { kind: 'ssh', user: 'root', key: 'env:SSH_KEY', password: 'env:SSH_PASSWORD', passphrase: 'env:SSH_PASSPHRASE', insecure_host_key: true } },
+        { name: 'win', platform: 'windows', address: '192.0.2.2', transport: { kind: 'winrm', user: 'admin', password: 'env:WINRM_PASSWORD' } },
       ],
       observers: [
         { name: 'bearer', kind: 'http', url: 'http://127.0.0.1/e', auth: { type: 'bearer', token: 'env:HTTP_TOKEN' } },
@@ -94,7 +94,7 @@ describe('secret resolution', () => {
       await writeFile(join(dir, 'api-token'), 'file-token-4f7a9c\n');
       const lab = labSchema.parse({
         name: 'up-front',
-        hosts: [{ name: 'lin', platform: 'linux', transport: { kind: 'ssh', user: 'root', password: 'env:CHAOSLAB_UNSET_PASSWORD', insecure_host_key: true } }],
+        hosts: [{ name: 'lin', platform: 'linux', address: '192.0.2.1', transport: { kind: 'ssh', user: 'root', password: 'env:CHAOSLAB_UNSET_PASSWORD', insecure_host_key: true } }],
         observers: [{ name: 'api', kind: 'http', url: 'http://127.0.0.1/e', auth: { type: 'bearer', token: 'file:api-token' } }],
       });
       await labSecrets(lab, join(dir, 'lab.yaml'));

@@ -23,6 +23,7 @@ name: linux-only
 hosts:
   - name: lin01
     platform: linux
+    address: 192.0.2.31
     roles: [linux]
     transport: { kind: ssh, user: root, key: env:KEY, insecure_host_key: true }
 `;
@@ -31,6 +32,7 @@ hosts:
 function adLab(...hosts: [name: string, role: string][]): string {
   const entries = hosts.map(([name, role]) => `  - name: ${name}
     platform: windows
+    address: 192.0.2.32
     roles: [${role}]
     transport: { kind: winrm, user: 'LAB\\chaoslab', password: env:P }
 `);

@@ -7,7 +7,8 @@ import { parseReporterList, reporterFactories, withPushReporter } from '../../..
 import type { LabConfig } from '../../config/lab-schema.js';
 import { loadProject } from '../../config/load-project.js';
 import { systemClock } from '../../core/clock.js';
-import { ChaoslabError, errorMessage } from '../../core/errors.js';
+import { ChaoslabError, ConfigError, errorMessage } from '../../core/errors.js';
+import { unresolvedSecrets } from '../../config/secrets.js';
 import { parseShard, planRun, type Plan } from '../../engine/plan.js';
 import { planResidueScan, type ResidueScanPlan } from '../../engine/residue-plan.js';
 import { exitCodeFor, runSession } from '../../engine/session.js';
@@ -167,6 +168,10 @@ export async function runRun(args: readonly string[], options: RunOptions): Prom
     throw new ChaoslabError('CHAOSLAB_USAGE', 'the residue gate (--fail-on residue, or the suite\'s fail_on) needs the residue scan: drop --no-residue-scan');
   }
   const residueScan = options.residueScan ? planResidueScan(project.catalogue, project.lab!) : undefined;
+  // A credential that does not resolve stops the run here, naming it: later it would look like a lost host.
+  const hostsInUse = new Set(plan.attempts.filter((a) => !a.skip && a.host).map((a) => a.host!.name));
+  const missing = await unresolvedSecrets(project.lab!, options.lab, project.labSource!, hostsInUse);
+  if (missing.length) throw new ConfigError(missing, 'CHAOSLAB_SECRET_UNRESOLVED');
   const reportsRoot = resolve(options.out);
   if (options.dryRun) process.stdout.write(`${describePlan(plan, residueScan)}\n`);
   const signer = await resolveSigner(options.signingKey, { stateDir: dirname(defaultJournalDir()), labName: project.lab!.name });

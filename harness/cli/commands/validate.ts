@@ -1,7 +1,8 @@
 import type { Command } from 'commander';
 import type { Catalogue } from '../../config/catalogue.js';
 import type { LabConfig } from '../../config/lab-schema.js';
-import { formatIssue } from '../../core/errors.js';
+import { ConfigError, formatIssue } from '../../core/errors.js';
+import { unresolvedSecrets } from '../../config/secrets.js';
 import { DEFAULT_SCENARIO_PATHS, loadProject, type Project } from '../../config/load-project.js';
 import { action } from '../action.js';
 import { ExitCode, type ExitCodeValue } from '../exit-codes.js';
@@ -35,6 +36,10 @@ export function validationSummary(project: Project): string[] {
 
 export async function runValidate(paths: readonly string[], options: { lab?: string }): Promise<ExitCodeValue> {
   const project = await loadProject({ scenarioPaths: paths, ...(options.lab !== undefined ? { labPath: options.lab } : {}) });
+  if (project.lab && project.labSource && options.lab !== undefined) {
+    const missing = await unresolvedSecrets(project.lab, options.lab, project.labSource);
+    if (missing.length) throw new ConfigError(missing, 'CHAOSLAB_SECRET_UNRESOLVED');
+  }
   process.stdout.write(`${validationSummary(project).join('\n')}\n`);
   return ExitCode.ok;
 }
