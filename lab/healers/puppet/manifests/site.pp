@@ -94,12 +94,6 @@ exec { 'sysctl net.ipv4.ip_forward=0':
   unless  => 'grep -qx 0 /proc/sys/net/ipv4/ip_forward',
 }
 
-# Only the keys Puppet manages may log in as ops (none here).
-user { 'ops':
-  ensure         => present,
-  purge_ssh_keys => true,
-}
-
 # Review only (noop): a changed resolver may be legitimate. Puppet reports
 # the difference without changing the file.
 file { '/etc/resolv.conf':
