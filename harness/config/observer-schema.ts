@@ -26,8 +26,16 @@ const observerBase = {
   name: identifier,
   fields: fieldMap.prefault({}),
   kinds: kindMap.default({}),
-  /** Aliases the stack uses for check types, stack name → scenario check_type. */
+  /**
+   * Aliases the stack uses for check types, stack name → scenario check_type;
+   * `*` makes the name host-wide (a convergence run's summary: it may be about any drift on the host).
+   */
   check_type_aliases: z.record(z.string(), z.string()).default({}),
+  /**
+   * How long after the SLA a claim stamped inside it may still reach chaoslab
+   * and count as on time. Default: 1s, plus the poll interval for kinds that poll.
+   */
+  delivery_allowance: duration.optional(),
 };
 
 export const logObserverSchema = z.strictObject({

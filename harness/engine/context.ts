@@ -22,6 +22,8 @@ export interface EngineContext {
   readonly observers: readonly Observer[];
   /** Each observer's stack → scenario check-type names, by observer name. */
   readonly observerCheckTypeAliases: Readonly<Record<string, Readonly<Record<string, string>>>>;
+  /** Each observer's delivery allowance (ms past the SLA a claim stamped inside it may arrive), by observer name. */
+  readonly deliveryAllowanceMs: Readonly<Record<string, number>>;
   readonly logger: Logger;
 }
 

@@ -4,6 +4,7 @@ import type { Logger } from '../core/logger.js';
 import type { EventSink } from '../events/sink.js';
 import type { RevertJournal } from '../journal/journal.js';
 import { observerCheckTypeAliases } from '../observers/correlate.js';
+import { deliveryAllowances } from '../observers/delivery.js';
 import type { Observer } from '../observers/observer.js';
 import type { Transport } from '../transport/transport.js';
 import { runInjection } from './attempt.js';
@@ -111,6 +112,7 @@ export async function executePlan(options: ExecuteOptions): Promise<AttemptOutco
     clockSkewToleranceMs: options.lab.clock_skew_tolerance,
     observers: options.observers,
     observerCheckTypeAliases: observerCheckTypeAliases(options.lab.observers),
+    deliveryAllowanceMs: deliveryAllowances(options.lab.observers),
     logger: options.logger,
   };
   const outcomes: AttemptOutcome[] = [];

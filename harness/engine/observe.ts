@@ -4,6 +4,7 @@ import { Correlator } from '../observers/correlate.js';
 import type { Observer } from '../observers/observer.js';
 import type { EngineContext } from './context.js';
 import type { MemberState } from './member.js';
+import { ObserverOutputTally } from './observer-tally.js';
 import { RejectionLog } from './rejections.js';
 import { claimKnownAt, judge, type JudgedSignal, type ProbeSample } from './verdict.js';
 import { Wakeup } from './wakeup.js';
@@ -84,7 +85,8 @@ export function stackReportedDrift(state: MemberState, host: HostConfig, times: 
   const correlator = memberCorrelator(state, host, times, ctx);
   for (const output of state.inbox) {
     const result = correlator.offer(output);
-    if ('accepted' in result) return `${result.accepted.source} reported ${result.accepted.kind}`;
+    // a host-wide summary does not say this drift was there
+    if ('accepted' in result && !result.accepted.hostWide) return `${result.accepted.source} reported ${result.accepted.kind}`;
   }
   return undefined;
 }
@@ -104,10 +106,12 @@ export async function observeMember(state: MemberState, host: HostConfig, times:
   const signals: JudgedSignal[] = [];
   let checkNow = false;
   const rejections = new RejectionLog(ctx.sink, state.attemptId);
+  const tally = new ObserverOutputTally();
   state.startPhase('observe');
 
   for (;;) {
     for (const output of state.inbox.splice(0)) {
+      tally.count(output);
       const result = correlator.offer(output);
       if ('rejected' in result) {
         rejections.add(result.rejected, !('malformed' in output) && output.at - times.skewMs < times.injectStartWall);
@@ -129,7 +133,9 @@ export async function observeMember(state: MemberState, host: HostConfig, times:
       signals,
       probes,
       unavailableObservers: [...state.unavailableObservers],
+      misconfiguredObservers: tally.misconfigured(),
       observerCount: ctx.observers.length,
+      deliveryAllowanceMs: ctx.deliveryAllowanceMs,
       now: last.at,
     });
     state.judgement = judgement;
@@ -158,6 +164,11 @@ export async function observeMember(state: MemberState, host: HostConfig, times:
     }
   }
   rejections.flush();
+  for (const observer of tally.misconfigured()) {
+    // shown in every report even when the verdict did not need this observer
+    const message = `${state.attemptId}: observer ${observer.name} is misconfigured: all ${observer.records} record(s) it read were malformed (first: ${observer.firstProblem}); the attempt was judged without it`;
+    ctx.sink.emit({ type: 'note', level: 'warn', message });
+  }
   const verdict = state.labVerdict ?? state.judgement?.verdict;
   const ok = state.phase === 'hold' ? (state.judgement?.funnel.stayedRestored ?? false) && !state.labVerdict : !state.labVerdict;
   state.endPhase(ok, verdict ? `verdict ${verdict.kind}` : undefined);

@@ -153,7 +153,7 @@ export class RunFolder {
     const verdict = ended?.verdict ?? { kind: 'inconclusive' as const, reason: this.status === 'interrupted' ? ('interrupted' as const) : ('lab_error' as const), detail: `the attempt ${unfinished}` };
     const observedTier = ended?.observedTier;
     const observedRunbook = ended?.observedRunbook;
-    const acted = state.signals.some((s) => s.kind === 'claimed_healed' || s.kind === 'escalated');
+    const acted = ended?.timings.claimMs !== undefined || state.signals.some((s) => !s.hostWide && (s.kind === 'claimed_healed' || s.kind === 'escalated'));
     const phaseOk = (phase: PhaseSpan['phase']) => state.phases.some((p) => p.phase === phase && p.ok === true);
     const restoreMs = ended?.timings.restoreMs;
     const lastPhaseEnd = state.phases.reduce<number | undefined>((latest, p) => (p.end !== undefined && (latest === undefined || p.end > latest) ? p.end : latest), undefined);
@@ -183,8 +183,9 @@ export class RunFolder {
       funnel: {
         injected: state.phases.some((p) => p.phase === 'inject' && p.end !== undefined),
         driftConfirmed: phaseOk('confirm_drift'),
-        detected: state.signals.length > 0,
-        claimed: state.signals.some((s) => s.kind === 'claimed_healed'),
+        // a host-wide summary counts only when the judgement counted it (it then timed it)
+        detected: ended?.timings.detectMs !== undefined || state.signals.some((s) => !s.hostWide),
+        claimed: ended?.timings.claimMs !== undefined || state.signals.some((s) => s.kind === 'claimed_healed' && !s.hostWide),
         restored: restoreMs !== undefined,
         stayedRestored: restoreMs !== undefined && phaseOk('hold'),
       },

@@ -48,10 +48,15 @@ export type SignalKind = 'detected' | 'claimed_healed' | 'heal_failed' | 'escala
 export interface SignalRecord {
   readonly source: string;
   readonly kind: SignalKind;
-  /** Skew-corrected event time, ms since the attempt's t0 (end of injection). */
+  /** The stack's stamp, skew-corrected, ms since the attempt's t0 (end of injection). */
   readonly at: number;
   readonly host: string;
   readonly checkType: string;
+  /**
+   * The check type was a host-wide one (`*`, e.g. a convergence run's summary):
+   * offered to every attempt on the host, it counts for this drift only when the ground truth confirms it.
+   */
+  readonly hostWide?: boolean;
   readonly runbook?: string;
   readonly tier?: string;
   /** When chaoslab received it, ms since t0. */

@@ -10,17 +10,29 @@ export type InconclusiveReason =
   | 'clock_skew'
   | 'revert_failed'
   | 'observer_unavailable'
+  | 'observer_misconfigured'
   | 'host_quarantined'
   | 'interrupted'
   | 'lab_error';
 
 export type SkipReason = 'no_matching_host' | 'platform_unavailable' | 'filtered' | 'dry_run' | 'host_quarantined';
 
-/** Times are ms since the end of injection (the attempt's t0), on the harness clock. */
+/**
+ * Times are ms since the end of injection (the attempt's t0), on the harness
+ * clock; `claimAt` is the stack's stamp (skew-corrected) of the claim that
+ * decided, `claimReceivedAt` when chaoslab received that claim.
+ */
 export type Verdict =
-  | { readonly kind: 'healed'; readonly claimAt: number; readonly restoreAt: number }
-  | { readonly kind: 'healed_late'; readonly claimAt: number; readonly restoreAt: number }
-  | { readonly kind: 'flapped'; readonly restoreAt: number; readonly redriftAt: number; readonly claims: number }
+  | { readonly kind: 'healed'; readonly claimAt: number; readonly restoreAt: number; readonly claimReceivedAt?: number }
+  | { readonly kind: 'healed_late'; readonly claimAt: number; readonly restoreAt: number; readonly claimReceivedAt?: number }
+  | {
+      readonly kind: 'flapped';
+      readonly restoreAt: number;
+      readonly redriftAt: number;
+      readonly claims: number;
+      /** Who saw the drift come back: chaoslab's own check, or the stack detecting it again. */
+      readonly redriftSeenBy?: 'ground_truth' | 'stack';
+    }
   | { readonly kind: 'false_heal'; readonly claimAt: number }
   | { readonly kind: 'silent_heal'; readonly restoreAt: number }
   | { readonly kind: 'escalated'; readonly escalatedAt: number; readonly tier?: string }

@@ -5,10 +5,17 @@ import type { ObserverOutput } from './observer.js';
 /**
  * Correlation shared by every observer: an event belongs to an attempt only if
  * it names the attempt's host (name, address or alias), its check type (or an
- * alias), carries the run id when the stack echoes one, and happened after the
- * injection (skew-corrected). Everything else is rejected with a reason, and
- * the rejection is kept as evidence.
+ * alias, or the host-wide check type), carries the run id when the stack
+ * echoes one, and happened after the injection (skew-corrected). Everything
+ * else is rejected with a reason, and the rejection is kept as evidence.
  */
+
+/**
+ * The check type of an event about the whole host rather than one drift (one
+ * convergence run that fixed several, reported in one summary line): in a
+ * record, or as the target of an observer's `check_type_aliases`.
+ */
+export const HOST_WIDE_CHECK_TYPE = '*';
 export interface CorrelationTarget {
   readonly host: HostConfig;
   readonly checkType: string;
@@ -60,19 +67,26 @@ export class Correlator {
   private readonly seen = new Set<string>();
   /** Per source: stack check-type names (normalised) that mean this attempt's check type. */
   private readonly sourceChecks = new Map<string, Set<string>>();
+  /** Per source: stack check-type names (normalised) that mean the whole host. */
+  private readonly sourceHostWide = new Map<string, Set<string>>();
 
   constructor(private readonly target: CorrelationTarget) {
     this.hosts = hostNames(target.host);
     this.checks = new Set([target.checkType, ...target.checkTypeAliases].map(normalizeName));
     for (const [source, aliases] of Object.entries(target.observerCheckTypeAliases ?? {})) {
-      const names = Object.entries(aliases).filter(([, scenarioName]) => this.checks.has(normalizeName(scenarioName))).map(([stackName]) => normalizeName(stackName));
-      this.sourceChecks.set(source, new Set(names));
+      const stackNamesFor = (wanted: (scenarioName: string) => boolean) =>
+        new Set(Object.entries(aliases).filter(([, scenarioName]) => wanted(normalizeName(scenarioName))).map(([stackName]) => normalizeName(stackName)));
+      this.sourceChecks.set(source, stackNamesFor((name) => this.checks.has(name)));
+      this.sourceHostWide.set(source, stackNamesFor((name) => name === HOST_WIDE_CHECK_TYPE));
     }
   }
 
-  private matchesCheck(source: string, checkType: string): boolean {
+  /** Whether the event is about this attempt's check by name, about the whole host, or about another check. */
+  private checkScope(source: string, checkType: string): 'named' | 'host_wide' | undefined {
     const name = normalizeName(checkType);
-    return this.checks.has(name) || (this.sourceChecks.get(source)?.has(name) ?? false);
+    if (this.checks.has(name) || this.sourceChecks.get(source)?.has(name)) return 'named';
+    if (name === HOST_WIDE_CHECK_TYPE || this.sourceHostWide.get(source)?.has(name)) return 'host_wide';
+    return undefined;
   }
 
   offer(output: ObserverOutput): CorrelationResult {
@@ -84,7 +98,8 @@ export class Correlator {
       rejected: { source: output.source, reason, detail, raw: output.raw },
     });
     if (!this.hosts.has(normalizeName(output.host))) return reject('other_host', `event for host ${output.host}, attempt targets ${target.host.name}`);
-    if (!this.matchesCheck(output.source, output.checkType)) return reject('other_check', `event for check ${output.checkType}, attempt checks ${target.checkType}`);
+    const scope = this.checkScope(output.source, output.checkType);
+    if (!scope) return reject('other_check', `event for check ${output.checkType}, attempt checks ${target.checkType}`);
     if (output.runId !== undefined && output.runId !== target.runId) return reject('other_run', `event carries run id ${output.runId}, this run is ${target.runId}`);
     const corrected = output.at - target.skewMs;
     if (!Number.isFinite(corrected)) return reject('malformed', 'event has no usable timestamp');
@@ -105,6 +120,7 @@ export class Correlator {
         at: corrected - target.since,
         host: output.host,
         checkType: output.checkType,
+        ...(scope === 'host_wide' && { hostWide: true }),
         ...(output.runbook !== undefined && { runbook: output.runbook }),
         ...(output.tier !== undefined && { tier: output.tier }),
         receivedAt: target.wallNow() - target.since,

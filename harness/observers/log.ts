@@ -43,8 +43,13 @@ export class LogObserver implements Observer<LogPosition> {
     this.pattern = compilePattern(config);
   }
 
-  parseLine(line: string): ObserverOutput[] {
-    const record = { source: this.name, fields: this.config.fields, kinds: this.config.kinds };
+  /**
+   * One log line → events. `fileHost` is the host whose file it is: a line
+   * that names no host is about that host (most agents' local logs never name
+   * it), while a line that does name one keeps it.
+   */
+  parseLine(line: string, fileHost: string): ObserverOutput[] {
+    const record = { source: this.name, fields: this.config.fields, kinds: this.config.kinds, defaults: { host: fileHost } };
     if (!this.pattern) return mapJson(line, record);
     const match = this.pattern.exec(line);
     // only lines that match the pattern are events; other log lines are not the stack's signals
@@ -81,7 +86,7 @@ export class LogObserver implements Observer<LogPosition> {
           reconnector.succeeded();
           const line = piece.replace(/\r?\n$/, '');
           if (line.trim() === '') continue;
-          yield* this.parseLine(line);
+          yield* this.parseLine(line, hostName);
         }
         if (request.signal.aborted) return;
         await reconnector.failed(new Error(`tail of ${this.config.path} on ${hostName} ended`), request.signal);

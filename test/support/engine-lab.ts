@@ -85,6 +85,10 @@ function scenarioYaml(s: FileScenario, file: string): string {
 export interface EngineLabOptions {
   /** Adds an `http` observer pointed at this port on 127.0.0.1, where nothing listens. */
   readonly deadHttpObserverPort?: number;
+  /** The healer's log lines do not name the host (a local agent log). */
+  readonly healerLogOmitsHost?: boolean;
+  /** More option lines of the `healer-log` observer, indented under it (e.g. a `fields:` map). */
+  readonly healerLogObserverLines?: readonly string[];
 }
 
 export async function createEngineLab(sshd: SshdFixture, scenarios: readonly FileScenario[], bundles: readonly FileBundle[] = [], options: EngineLabOptions = {}): Promise<EngineLab> {
@@ -119,6 +123,7 @@ export async function createEngineLab(sshd: SshdFixture, scenarios: readonly Fil
       '  - name: healer-log',
       '    kind: log',
       `    path: ${healerLog}`,
+      ...(options.healerLogObserverLines ?? []).map((line) => `    ${line}`),
       ...(options.deadHttpObserverPort ? ['  - name: dead-api', '    kind: http', `    url: http://127.0.0.1:${options.deadHttpObserverPort}/events`] : []),
       '',
     ].join('\n'),
@@ -127,6 +132,7 @@ export async function createEngineLab(sshd: SshdFixture, scenarios: readonly Fil
     host: 'web1',
     log: healerLog,
     scanIntervalMs: 100,
+    ...(options.healerLogOmitsHost && { omitHost: true }),
     rules: scenarios.map((s) => ({
       file: filePath(s.id),
       baseline: BASELINE,

@@ -152,6 +152,7 @@ export function engineContext(clock: Clock, sink: EventSink, journal: RevertJour
     clockSkewToleranceMs: tolerance,
     observers,
     observerCheckTypeAliases: {},
+    deliveryAllowanceMs: {},
     logger: silentLogger,
   };
 }

@@ -32,6 +32,8 @@ export interface HealerConfig {
   readonly rules: readonly HealerRule[];
   /** Fallback scan besides file-system notifications. */
   readonly scanIntervalMs?: number;
+  /** Log lines without the host, as most agents' local logs are (the host is implied). */
+  readonly omitHost?: boolean;
 }
 
 type EventKind = 'detected' | 'healed' | 'escalated' | 'heal_failed' | 'suppressed';
@@ -76,7 +78,7 @@ export class FileHealer {
 
   private log(state: RuleState, kind: EventKind, tier = state.rule.tier): void {
     const { rule } = state;
-    const event = { at: Date.now(), kind, host: this.config.host, check_type: rule.checkType, ...(rule.runbook && { runbook: rule.runbook }), ...(tier && { tier }) };
+    const event = { at: Date.now(), kind, ...(!this.config.omitHost && { host: this.config.host }), check_type: rule.checkType, ...(rule.runbook && { runbook: rule.runbook }), ...(tier && { tier }) };
     appendFileSync(this.config.log, `${JSON.stringify(event)}\n`);
   }
 

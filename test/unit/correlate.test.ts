@@ -81,6 +81,20 @@ describe('Correlator', () => {
     expect(reasonOf(c.offer(event({ source: 'telemetry-db', checkType: 'SSH_HARDENING', at: T0 + 4 })))).toBe('other_check');
   });
 
+  it('offers a host-wide event (check type `*`, or a stack name aliased to `*`) to any check on the host, marked host-wide', () => {
+    const c = correlator({ observerCheckTypeAliases: observerCheckTypeAliases([{ name: 'agent-log', check_type_aliases: { promise_summary: '*' } }]) });
+    const literal = c.offer(event({ checkType: '*' }));
+    expect('accepted' in literal && literal.accepted).toMatchObject({ checkType: '*', hostWide: true });
+    const aliased = c.offer(event({ checkType: 'Promise_Summary', at: T0 + 1 }));
+    expect('accepted' in aliased && aliased.accepted).toMatchObject({ checkType: 'Promise_Summary', hostWide: true });
+    // an event that names the check is not host-wide; a host-wide one for another host is still another host's
+    const named = c.offer(event({ at: T0 + 2 }));
+    expect('accepted' in named && named.accepted.hostWide).toBeUndefined();
+    expect(reasonOf(c.offer(event({ checkType: '*', host: 'lin-web-2', at: T0 + 3 })))).toBe('other_host');
+    // the alias is the observer's own: another observer's record of that name is another check
+    expect(reasonOf(c.offer(event({ source: 'telemetry-db', checkType: 'promise_summary', at: T0 + 4 })))).toBe('other_check');
+  });
+
   it('rejects duplicates by the stack id, or by content when there is no id', () => {
     const c = correlator();
     expect(reasonOf(c.offer(event({ id: '42' })))).toBe('accepted');

@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { HttpObserver } from '../../harness/observers/http.js';
+import { LogObserver } from '../../harness/observers/log.js';
 import { retryAfterMs } from '../../harness/observers/http-client.js';
 import { observerContext, parseObserver } from '../support/observer-watch.js';
 import { compileQuery, quoteIdentifier, ruleKind } from '../../harness/observers/postgres-query.js';
@@ -108,5 +109,22 @@ describe('http poll responses', () => {
   it('reports a body that is not JSON or has no array, and keeps the cursor', () => {
     expect(observer({}).parsePoll('<html>', 'c1')).toMatchObject({ cursor: 'c1', outputs: [{ malformed: true, detail: expect.stringMatching(/^response is not JSON/) }] });
     expect(observer({ items: 'data' }).parsePoll('{"error":"x"}', 'c1')).toMatchObject({ cursor: 'c1', outputs: [{ malformed: true, detail: 'response has no array at data' }] });
+  });
+});
+
+describe('log lines that name no host', () => {
+  const observer = (extra: Record<string, unknown>) => new LogObserver(parseObserver({ kind: 'log', name: 'agent-log', path: '/var/log/agent.log', ...extra }), observerContext());
+
+  it.each([
+    { format: 'jsonl', line: '{"kind":"healed","at":1767268800000,"check_type":"ssh_config"}', extra: {} },
+    { format: 'regex', line: '2026-01-01T12:00:00Z healed ssh_config', extra: { format: 'regex', pattern: '^(?<at>\\S+) (?<kind>\\S+) (?<check_type>\\S+)$' } },
+  ])('$format: a line without a host is about the host whose file it is; a line naming one keeps it', ({ line, extra }) => {
+    const target = observer(extra);
+    expect(target.parseLine(line, 'lin-web-1')).toEqual([expect.objectContaining({ host: 'lin-web-1', kind: 'claimed_healed', checkType: 'ssh_config' })]);
+  });
+
+  it('a host named by the line wins over the file\'s host (a central log of many hosts)', () => {
+    const line = '{"kind":"healed","at":1767268800000,"check_type":"ssh_config","host":"lin-db-1"}';
+    expect(observer({ host: 'log-server' }).parseLine(line, 'log-server')).toEqual([expect.objectContaining({ host: 'lin-db-1' })]);
   });
 });
