@@ -49,6 +49,8 @@ interface ImageInputs {
   readonly healerRules: string;
   /** lab/healers/: the policies of the other healing stacks a lab can choose. */
   readonly stacksDir: string;
+  /** The policy files the image carries (READMEs and expectation overlays stay out, so editing them builds nothing). */
+  readonly stackPolicies: readonly string[];
   readonly packages: readonly string[];
   readonly baseHash: string;
   readonly overlayHash: string;
@@ -76,18 +78,19 @@ export async function imageInputs(root = projectRoot()): Promise<ImageInputs> {
   const healerBundle = join(root, 'lab/healer/dist/healer.mjs');
   const healerRules = join(root, 'lab/healer/rules/default.yaml');
   const stacksDir = join(root, 'lab/healers');
+  const stackPolicies = [join(stacksDir, 'cfengine/promises.cf'), ...(await filesUnder(join(stacksDir, 'puppet/manifests')))];
   await ensureHealerBundle(root, healerBundle);
   const packageText = await readFile(join(imageDir, 'packages.txt'), 'utf8');
   const packages = packageText.split('\n').map((line) => line.trim()).filter((line) => line && !line.startsWith('#'));
   const base = createHash('sha256').update(packages.join(' ')).update(await readFile(join(imageDir, 'Containerfile.base')));
   const baseHash = base.digest('hex').slice(0, 12);
   const overlay = createHash('sha256').update(baseHash);
-  const overlayFiles = [join(imageDir, 'Containerfile'), ...(await filesUnder(join(imageDir, 'rootfs'))), healerBundle, healerRules, ...(await filesUnder(stacksDir))];
+  const overlayFiles = [join(imageDir, 'Containerfile'), ...(await filesUnder(join(imageDir, 'rootfs'))), healerBundle, healerRules, ...stackPolicies];
   for (const file of overlayFiles) {
     const mode = (await stat(file)).mode & 0o777;
     overlay.update(`${relative(root, file)}\0${mode}\0`).update(await readFile(file));
   }
-  return { imageDir, healerBundle, healerRules, stacksDir, packages, baseHash, overlayHash: overlay.digest('hex').slice(0, 12) };
+  return { imageDir, healerBundle, healerRules, stacksDir, stackPolicies, packages, baseHash, overlayHash: overlay.digest('hex').slice(0, 12) };
 }
 
 /** The tag the current inputs produce (without building anything). */
@@ -208,7 +211,7 @@ async function buildOverlay(engine: Engine, inputs: ImageInputs, baseTag: string
     await mkdir(join(dir, 'healer'));
     await cp(inputs.healerBundle, join(dir, 'healer/healer.mjs'));
     await cp(inputs.healerRules, join(dir, 'healer/rules.yaml'));
-    await cp(inputs.stacksDir, join(dir, 'healers'), { recursive: true });
+    for (const policy of inputs.stackPolicies) await cp(policy, join(dir, 'healers', relative(inputs.stacksDir, policy)), { recursive: true });
   }, async (context) => buildImage(engine, context, tag, { BASE: await storedImageName(engine, baseTag) }, (line) => say(`  ${line}`)));
 }
 
