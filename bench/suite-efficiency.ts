@@ -10,7 +10,8 @@
  *   fixed window   one at a time, each waiting its whole window instead of its heal.
  * Target: wall / critical path ≤ 1.15. Figures from measured spans of this run,
  * plus the stack's own time to restore (p50/p95 of the restored attempts).
- * Run: node --import tsx bench/suite-efficiency.ts [--stack reference|cfengine|puppet]
+ * Run: node --import tsx bench/suite-efficiency.ts [--stack reference|cfengine|puppet] [--out DIR]
+ * (--out keeps the run's reports, scorecards included, in DIR; else they go to a temporary folder.)
  */
 import { execFile } from 'node:child_process';
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
@@ -71,13 +72,15 @@ function sumBy<T>(items: readonly T[], key: (item: T) => string, value: (item: T
 
 const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
 
-const out = await mkdtemp(join(tmpdir(), 'chaoslab-bench-'));
+const outArg = process.argv.indexOf('--out');
+const keep = outArg === -1 ? undefined : process.argv[outArg + 1];
+const out = keep ?? (await mkdtemp(join(tmpdir(), 'chaoslab-bench-')));
 try {
   console.log(`bringing the ${stack} lab up (chaoslab lab up --lab ${labFile})…`);
   await cli(['lab', 'up', '--lab', labFile]);
   console.log('running suite linux-full…');
   const started = performance.now();
-  await cli(['run', '--suite', 'linux-full', '--lab', labFile, '--out', out, '--reporter', 'json'], { ...process.env, CHAOSLAB_STATE_DIR: join(out, 'state') });
+  await cli(['run', '--suite', 'linux-full', '--lab', labFile, '--out', out, '--reporter', keep ? 'console,json,html,markdown' : 'json'], { ...process.env, CHAOSLAB_STATE_DIR: join(out, 'state') });
   const wall = performance.now() - started;
   const runJson = JSON.parse(await readFile(join(out, 'latest', 'run.json'), 'utf8')) as { attempts: Attempt[]; durationMs: number };
   const attempts = runJson.attempts.filter((a) => a.phases.length > 0);
@@ -107,5 +110,5 @@ try {
     ? `time to restore (${stack})    p50 ${seconds(percentile(restores, 50)!)}, p95 ${seconds(percentile(restores, 95)!)}   (${restores.length} restored attempts)`
     : `time to restore (${stack})    no attempt was restored`);
 } finally {
-  await rm(out, { recursive: true, force: true });
+  if (!keep) await rm(out, { recursive: true, force: true });
 }
