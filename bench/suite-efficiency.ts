@@ -11,7 +11,8 @@
  * Target: wall / critical path ≤ 1.15. Figures from measured spans of this run,
  * plus the stack's own time to restore (p50/p95 of the restored attempts).
  * Run: node --import tsx bench/suite-efficiency.ts [--stack reference|cfengine|puppet] [--out DIR]
- * (--out keeps the run's reports, scorecards included, in DIR; else they go to a temporary folder.)
+ * (--out keeps the run's reports, scorecards included, in DIR; else they go to a temporary folder.
+ * --lab-is-up skips `lab up`: on a loaded machine a Puppet lab's first runs take minutes.)
  */
 import { execFile } from 'node:child_process';
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
@@ -76,8 +77,10 @@ const outArg = process.argv.indexOf('--out');
 const keep = outArg === -1 ? undefined : process.argv[outArg + 1];
 const out = keep ?? (await mkdtemp(join(tmpdir(), 'chaoslab-bench-')));
 try {
-  console.log(`bringing the ${stack} lab up (chaoslab lab up --lab ${labFile})…`);
-  await cli(['lab', 'up', '--lab', labFile]);
+  if (!process.argv.includes('--lab-is-up')) {
+    console.log(`bringing the ${stack} lab up (chaoslab lab up --lab ${labFile})…`);
+    await cli(['lab', 'up', '--lab', labFile]);
+  }
   console.log('running suite linux-full…');
   const started = performance.now();
   await cli(['run', '--suite', 'linux-full', '--lab', labFile, '--out', out, '--reporter', keep ? 'console,json,html,markdown' : 'json'], { ...process.env, CHAOSLAB_STATE_DIR: join(out, 'state') });

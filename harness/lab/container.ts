@@ -142,7 +142,7 @@ export class ContainerLabProvider implements LabProvider {
         if (port !== undefined && !(await sshBanner(port))) return undefined;
         return true;
       },
-      { clock: this.clock, timeoutMs: this.options.readyTimeoutMs ?? 180_000, intervalMs: 250, factor: 1.5, maxIntervalMs: 1000, signal, description: `lab host ${host.name} to be ready` },
+      { clock: this.clock, timeoutMs: this.options.readyTimeoutMs ?? READY_TIMEOUT_MS, intervalMs: 250, factor: 1.5, maxIntervalMs: 1000, signal, description: `lab host ${host.name} to be ready` },
     ).catch((error: unknown) => {
       throw new ChaoslabError('CHAOSLAB_LAB_ENGINE', `${host.name} did not become ready: ${errorMessage(error)} (see \`chaoslab lab logs --host ${host.name}\`)`, { cause: error });
     });
@@ -164,6 +164,13 @@ export class ContainerLabProvider implements LabProvider {
     await removeNetworks(engine, { [LAB_LABEL]: lab.name });
   }
 }
+
+/**
+ * How long a host may take to be ready: a convergence stack is ready after its
+ * first run, and one `puppet apply` took 328 s on the shared 2-core machine at
+ * load 40 (measured), so this is generous.
+ */
+const READY_TIMEOUT_MS = 600_000;
 
 /** Where each stack the lab host image carries writes its log (`lab logs`). */
 function stackLogs(profile: string | undefined): string[] {
