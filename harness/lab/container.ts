@@ -125,7 +125,7 @@ export class ContainerLabProvider implements LabProvider {
       const result = await execInContainer(engine, container, ['/bin/sh', '-c',
         'test -e /run/lab-ready || { echo "still starting"; exit 1; }; pgrep -x sshd >/dev/null || { echo "sshd is not running"; exit 1; }; ' +
         'case "${LAB_HEALER:-reference}" in 1|reference) s=healer ;; cfengine|puppet) s=$LAB_HEALER ;; *) s= ;; esac; ' +
-        'if [ -n "$s" ]; then lab-service status "$s" || { echo "healer $s is not running"; exit 1; }; fi; ' +
+        'if [ -n "$s" ]; then lab-service status "$s" || { echo "$s is not running"; exit 1; }; fi; ' +
         // a convergence stack is ready once its first run is done (a baseline check before it would race it)
         'case "$s" in cfengine|puppet) test -e /run/lab-converged || { echo "$s has not finished its first run"; exit 1; } ;; esac']);
       return result.exitCode === 0 ? undefined : result.stdout.trim() || `health check exited ${result.exitCode}`;
