@@ -1,6 +1,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
+import { expectationsSchema } from './expectations.js';
 import { DOCUMENT_KINDS, SCHEMA_BY_KIND, type DocumentKind } from './load-file.js';
 
 const TITLES: Record<DocumentKind, string> = {
@@ -20,9 +21,16 @@ export function jsonSchemaFor(kind: DocumentKind): Record<string, unknown> {
   return { ...generated, $id: `urn:chaoslab:schema:${kind}`, title: TITLES[kind] };
 }
 
+/** Per-stack expectation overlays are read through a lab inventory, not loaded as catalogue documents, but editors want their schema too. */
+function expectationsJsonSchema(): Record<string, unknown> {
+  const generated = z.toJSONSchema(expectationsSchema, { io: 'input', target: 'draft-2020-12', unrepresentable: 'any' }) as Record<string, unknown>;
+  return { ...generated, $id: 'urn:chaoslab:schema:expectations', title: 'chaoslab expectations: where one healing stack is expected to differ from the scenarios\' expect, and why' };
+}
+
 /** The text of each generated file, keyed by file name; stable, so a test can compare it with the committed files. */
 export function renderJsonSchemas(): Record<string, string> {
-  return Object.fromEntries(DOCUMENT_KINDS.map((kind) => [`${kind}.schema.json`, `${JSON.stringify(jsonSchemaFor(kind), null, 2)}\n`]));
+  const schemas: [string, Record<string, unknown>][] = [...DOCUMENT_KINDS.map((kind): [string, Record<string, unknown>] => [kind, jsonSchemaFor(kind)]), ['expectations', expectationsJsonSchema()]];
+  return Object.fromEntries(schemas.map(([name, schema]) => [`${name}.schema.json`, `${JSON.stringify(schema, null, 2)}\n`]));
 }
 
 export async function writeJsonSchemas(dir: string): Promise<string[]> {

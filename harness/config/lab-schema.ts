@@ -53,6 +53,16 @@ export const dockerExecTransportSchema = z.strictObject({
 export const transportSchema = z.discriminatedUnion('kind', [sshTransportSchema, winrmTransportSchema, dockerExecTransportSchema]);
 export type TransportConfig = z.infer<typeof transportSchema>;
 
+/**
+ * The healing stack a host runs, by profile name. In a container lab it chooses
+ * what the lab host starts (CONTAINER_HEALERS); in any lab it keys the
+ * per-stack expectation overlays (`expectations:`).
+ */
+export const healerProfile = identifier.meta({ description: 'Healing stack profile: reference, cfengine, puppet, none in a container lab; any name in a static lab' });
+
+/** The stacks the lab host image carries; `none` starts no healer. */
+export const CONTAINER_HEALERS = ['reference', 'cfengine', 'puppet', 'none'] as const;
+
 export const hostSchema = z.strictObject({
   name: identifier,
   platform,
@@ -64,10 +74,13 @@ export const hostSchema = z.strictObject({
   aliases: z.array(z.string().min(1)).default([]).meta({ description: 'Other names the healing stack may use: FQDN, IP' }),
   transport: transportSchema,
   protect: protectSpec.prefault({}),
+  /** This host's healing stack; overrides the lab's `healer`. */
+  healer: healerProfile.optional(),
   /** Container lab only: how the provider builds this host. */
   container: z
     .strictObject({
       image: z.string().default('chaoslab/linux-host'),
+      /** false: start no healing stack in this container (whatever `healer` says). */
       healer: z.boolean().default(true),
     })
     .optional(),
@@ -87,6 +100,13 @@ export const labSchema = z.strictObject({
   hosts: z.array(hostSchema).min(1),
   observers: z.array(observerSchema).default([]),
   protect: protectSpec.prefault({}),
+  /** The healing stack of every host that names none (container labs: default reference). */
+  healer: healerProfile.optional(),
+  /**
+   * Per-stack expectations: healer profile → overlay file (relative to this
+   * inventory) whose entries replace scenarios' `expect` on hosts running that stack.
+   */
+  expectations: z.record(identifier, z.string().min(1)).default({}),
   /** How often the healer under test scans; windows shorter than this are warned about. */
   healer_scan_interval: duration.optional(),
   /** Emergency stops checked from before the first injection to the end of every run on this lab. */
@@ -108,4 +128,10 @@ export type LabConfig = z.infer<typeof labSchema>;
 export function addressOf(host: HostConfig): string {
   if (host.address === undefined) throw new ChaoslabError('CHAOSLAB_LAB_INVALID', `host ${host.name} has no address: a host reached over ${host.transport.kind} needs one`);
   return host.address;
+}
+
+/** The profile of the stack on a host: its own `healer`, else the lab's, else `reference` (container labs). */
+export function healerOf(lab: LabConfig, host: HostConfig): string | undefined {
+  if (host.container?.healer === false) return 'none';
+  return host.healer ?? lab.healer ?? (lab.provider === 'container' ? 'reference' : undefined);
 }

@@ -1,6 +1,7 @@
 import { ConfigError, type ConfigIssue } from '../core/errors.js';
 import { getFault, listFaults } from '../faults/registry.js';
 import type { Catalogue, SourceDocument } from './catalogue.js';
+import { loadExpectationOverlays, type ExpectationOverlays } from './expectations.js';
 import type { LabConfig } from './lab-schema.js';
 import { loadCatalogue } from './load-catalogue.js';
 import { loadFile } from './load-file.js';
@@ -33,6 +34,8 @@ export interface Project {
   readonly catalogue: Catalogue;
   readonly lab?: LabConfig;
   readonly labSource?: SourceDocument;
+  /** The lab's per-stack expectation overlays, by healer profile (empty without a lab). */
+  readonly expectations: ExpectationOverlays;
   /** Inventories that were among the scenario paths (`chaoslab validate lab/embedded.yaml`). */
   readonly otherLabs: readonly LoadedLab[];
   readonly fileCount: number;
@@ -71,16 +74,23 @@ export async function loadProject(options: ProjectOptions = {}): Promise<Project
   const issues: ConfigIssue[] = [...loaded.issues];
   for (const other of loaded.labs) issues.push(...checkLab(other.config, other.source));
   let lab: LoadedLab | undefined;
+  let expectations: ExpectationOverlays = new Map();
   if (options.labPath !== undefined) {
     const result = await loadLabFile(options.labPath);
     issues.push(...result.issues);
     lab = result.lab;
-    if (lab && result.issues.length === 0) issues.push(...crossCheckLab(loaded.catalogue, lab.config));
+    if (lab && result.issues.length === 0) {
+      issues.push(...crossCheckLab(loaded.catalogue, lab.config));
+      const overlays = await loadExpectationOverlays(lab.config, lab.source, loaded.catalogue);
+      issues.push(...overlays.issues);
+      expectations = overlays.overlays;
+    }
   }
   if (issues.length > 0) throw configErrorFor(issues);
   return {
     catalogue: loaded.catalogue,
     ...(lab ? { lab: lab.config, labSource: lab.source } : {}),
+    expectations,
     otherLabs: loaded.labs,
     fileCount: loaded.fileCount,
     warnings: lab ? sortIssues([...labWarnings(loaded.catalogue, lab.config), ...unsignedWebhookWarnings(lab.config, lab.source)]) : [],

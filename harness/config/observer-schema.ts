@@ -59,6 +59,32 @@ const httpAuth = z.discriminatedUnion('type', [
   z.strictObject({ type: z.literal('bearer'), token: secretRef }),
   z.strictObject({ type: z.literal('basic'), username: z.string(), password: secretRef }),
 ]);
+export const reportFileObserverSchema = z.strictObject({
+  ...observerBase,
+  kind: z.literal('report-file'),
+  /** Host whose file is read; `$target` (default) means the attempt's target host. */
+  host: z.string().default('$target'),
+  /** A structured report the stack rewrites whole (e.g. after every run). */
+  path: z.string().min(1),
+  format: z.enum(['yaml', 'json']).default('yaml'),
+  /**
+   * Path of the event records in the document; `*` takes every value of a
+   * mapping or list (`resource_statuses.*.events[*]`). Field paths may start with
+   * `$parent.` (the object holding the list or mapping a record came from) or
+   * `$root.` (the document); `$key` is a record's key in a mapping.
+   */
+  events: z.string().min(1),
+  /** How often the file is checked for a new version. */
+  poll_interval: duration.default(1000),
+  /**
+   * Field paths → kind rules, tried in order; the first whose every value matches
+   * decides. `ignore` means the record is no signal (e.g. a change the policy made on
+   * purpose). Without a matching rule the `fields.kind` value is mapped by `kinds`.
+   */
+  rules: z
+    .array(z.strictObject({ when: z.record(z.string(), z.unknown()), kind: z.union([signalKind, z.literal('ignore')]) }))
+    .default([]),
+});
 
 export const httpObserverSchema = z.strictObject({
   ...observerBase,
@@ -168,6 +194,7 @@ export const prometheusObserverSchema = z.strictObject({
 
 export const observerSchema = z.discriminatedUnion('kind', [
   logObserverSchema,
+  reportFileObserverSchema,
   httpObserverSchema,
   postgresObserverSchema,
   webhookObserverSchema,

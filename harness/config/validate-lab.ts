@@ -5,7 +5,7 @@ import { defaultWindowsProtect } from '../faults/windows/protect.js';
 import type { Catalogue, CatalogueBundle, CatalogueScenario, SourceDocument } from './catalogue.js';
 import type { ProtectSpec } from './fields.js';
 import { isControllerAddress } from './controller.js';
-import { needsAddress, type HostConfig, type LabConfig } from './lab-schema.js';
+import { CONTAINER_HEALERS, healerOf, needsAddress, type HostConfig, type LabConfig } from './lab-schema.js';
 import { issueAt } from './load-issues.js';
 import { commandTouches, footprintTouches, mergeProtect } from './validate-safety.js';
 
@@ -35,12 +35,23 @@ export function checkLab(lab: LabConfig, source: SourceDocument): ConfigIssue[] 
     if (earlier === undefined) firstHost.set(host.name, index);
     else issues.push(issueAt(source, ['hosts', index, 'name'], `duplicate host name "${host.name}" (first at line ${source.locate(['hosts', earlier, 'name']).line})`));
   });
+  if (lab.provider === 'container') {
+    const known: readonly string[] = CONTAINER_HEALERS;
+    if (lab.healer !== undefined && !known.includes(lab.healer)) issues.push(issueAt(source, ['healer'], `the lab host image carries no healer "${lab.healer}" (one of ${known.join(', ')})`));
+    lab.hosts.forEach((host, index) => {
+      if (host.healer !== undefined && !known.includes(host.healer)) issues.push(issueAt(source, ['hosts', index, 'healer'], `the lab host image carries no healer "${host.healer}" (one of ${known.join(', ')})`));
+    });
+  }
+  const profiles = new Set(lab.hosts.map((host) => healerOf(lab, host)));
+  for (const profile of Object.keys(lab.expectations)) {
+    if (!profiles.has(profile)) issues.push(issueAt(source, ['expectations', profile], `no host of this lab runs healer "${profile}" (hosts run: ${[...profiles].filter(Boolean).join(', ') || 'none named'})`));
+  }
   const firstObserver = new Map<string, number>();
   lab.observers.forEach((observer, index) => {
     const earlier = firstObserver.get(observer.name);
     if (earlier === undefined) firstObserver.set(observer.name, index);
     else issues.push(issueAt(source, ['observers', index, 'name'], `duplicate observer name "${observer.name}" (first at line ${source.locate(['observers', earlier, 'name']).line})`));
-    if (observer.kind === 'log' && observer.host !== '$target' && !firstHost.has(observer.host)) {
+    if ((observer.kind === 'log' || observer.kind === 'report-file') && observer.host !== '$target' && !firstHost.has(observer.host)) {
       issues.push(issueAt(source, ['observers', index, 'host'], `"${observer.host}" is not a host of this lab (use a host name, or $target for the attempt's host)`));
     }
   });

@@ -1,3 +1,4 @@
+import type { ExpectationOverlays } from '../config/expectations.js';
 import type { CatalogueBundle, CatalogueScenario, CatalogueSuite } from '../config/catalogue.js';
 import type { HostConfig } from '../config/lab-schema.js';
 import type { SkipReason } from '../model/verdict.js';
@@ -63,6 +64,8 @@ export interface PlanOptions {
   /** Run a role-targeted scenario on every matching host instead of one. */
   readonly allHosts?: boolean;
   readonly shard?: ShardSpec;
+  /** Per-stack expectation overlays (healer profile → overlay), applied by each attempt's host. */
+  readonly expectations?: ExpectationOverlays;
 }
 
 export interface Plan {

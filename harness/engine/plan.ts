@@ -1,5 +1,6 @@
 import { selectorMatches, type Catalogue, type CatalogueBundle, type CatalogueScenario, type CatalogueSuite } from '../config/catalogue.js';
-import type { HostConfig, LabConfig } from '../config/lab-schema.js';
+import { overlaidExpect, type ExpectationOverlays } from '../config/expectations.js';
+import { healerOf, type HostConfig, type LabConfig } from '../config/lab-schema.js';
 import { ChaoslabError } from '../core/errors.js';
 import { HostPicker, matchHosts } from './plan-hosts.js';
 import { applyShard } from './plan-shard.js';
@@ -67,7 +68,7 @@ class PlanBuilder {
   private readonly picker = new HostPicker();
   private readonly scenarios: ReadonlyMap<string, CatalogueScenario>;
 
-  constructor(private readonly lab: LabConfig, private readonly allHosts: boolean, catalogue: Catalogue) {
+  constructor(private readonly lab: LabConfig, private readonly allHosts: boolean, catalogue: Catalogue, private readonly expectations: ExpectationOverlays) {
     this.scenarios = new Map(catalogue.scenarios.map((entry) => [entry.config.id, entry]));
   }
 
@@ -111,6 +112,14 @@ class PlanBuilder {
     this.bundleRuns.push({ bundleRunId, bundle: unit, repeatIndex: 1, attemptIds: memberAttempts.map((a) => a.attemptId) });
   }
 
+  /** The scenario as judged on this host: its stack's overlay replaces `expect` where it says so. */
+  private forStack(scenario: CatalogueScenario, host: HostConfig): CatalogueScenario {
+    const profile = healerOf(this.lab, host);
+    const overlay = profile === undefined ? undefined : this.expectations.get(profile);
+    if (!overlay) return scenario;
+    return { ...scenario, config: { ...scenario.config, expect: overlaidExpect(scenario.config.expect, scenario.config.id, overlay) } };
+  }
+
   private members(bundle: CatalogueBundle): CatalogueScenario[] {
     return bundle.config.members.map((id) => {
       const member = this.scenarios.get(id);
@@ -129,7 +138,7 @@ class PlanBuilder {
     const prefix = extra.bundleId ? `${extra.bundleId}/` : '';
     return {
       attemptId: `${prefix}${scenario.config.id}@${where}#${repeatIndex}`,
-      scenario,
+      scenario: host ? this.forStack(scenario, host) : scenario,
       ...(host ? { host } : {}),
       repeatIndex,
       resources: attemptResources(scenario),
@@ -150,7 +159,7 @@ export function planRun(catalogue: Catalogue, lab: LabConfig, options: PlanOptio
   const repeat = options.repeat ?? suite?.config.repeat ?? 1;
   if (!Number.isInteger(repeat) || repeat < 1) throw new ChaoslabError('CHAOSLAB_USAGE', `--repeat must be a whole number ≥ 1 (got ${repeat})`);
 
-  const builder = new PlanBuilder(lab, options.allHosts ?? false, catalogue);
+  const builder = new PlanBuilder(lab, options.allHosts ?? false, catalogue, options.expectations ?? new Map());
   for (let repeatIndex = 1; repeatIndex <= repeat; repeatIndex += 1) {
     for (const unit of units) {
       if (grep && !grepMatches(grep, unit)) {

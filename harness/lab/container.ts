@@ -1,6 +1,6 @@
 import { createConnection } from 'node:net';
 import { rm } from 'node:fs/promises';
-import type { HostConfig, LabConfig } from '../config/lab-schema.js';
+import { healerOf, type HostConfig, type LabConfig } from '../config/lab-schema.js';
 import { systemClock, type Clock } from '../core/clock.js';
 import { ChaoslabError, errorMessage } from '../core/errors.js';
 import { waitFor } from '../core/wait.js';
@@ -70,7 +70,8 @@ export class ContainerLabProvider implements LabProvider {
             LAB_HOST_NAME: host.name,
             LAB_AUTHORIZED_KEY: keys.clientPublicKey,
             LAB_HOST_KEY_B64: Buffer.from(keys.hostKeyText).toString('base64'),
-            LAB_HEALER: host.container?.healer === false ? '0' : '1',
+            // reference | cfengine | puppet | none: what lab-init starts (checked by checkLab)
+            LAB_HEALER: healerOf(lab, host) ?? 'reference',
             HEALER_INTERVAL: `${lab.healer_scan_interval ?? 5000}ms`,
           },
           labels: { [LAB_LABEL]: lab.name, [HOST_LABEL]: host.name },
@@ -111,8 +112,9 @@ export class ContainerLabProvider implements LabProvider {
 
   /** The last lines of a host's init and healer logs, read inside the container. */
   async logs(lab: LabConfig, hostName: string, lines: number): Promise<string> {
+    const host = lab.hosts.find((h) => h.name === hostName);
     const result = await execInContainer(this.engine(), containerName(lab.name, hostName), [
-      'tail', '-n', String(lines), '/var/log/lab-init.log', '/var/log/chaoslab-healer/healer.log', '/var/log/chaoslab-healer/events.jsonl',
+      'tail', '-n', String(lines), '/var/log/lab-init.log', ...stackLogs(host ? healerOf(lab, host) : undefined),
     ]);
     return result.stdout + result.stderr;
   }
@@ -122,7 +124,10 @@ export class ContainerLabProvider implements LabProvider {
     try {
       const result = await execInContainer(engine, container, ['/bin/sh', '-c',
         'test -e /run/lab-ready || { echo "still starting"; exit 1; }; pgrep -x sshd >/dev/null || { echo "sshd is not running"; exit 1; }; ' +
-        'if [ "${LAB_HEALER:-1}" = 1 ]; then lab-service status healer || { echo "healer is not running"; exit 1; }; fi']);
+        'case "${LAB_HEALER:-reference}" in 1|reference) s=healer ;; cfengine|puppet) s=$LAB_HEALER ;; *) s= ;; esac; ' +
+        'if [ -n "$s" ]; then lab-service status "$s" || { echo "$s is not running"; exit 1; }; fi; ' +
+        // a convergence stack is ready once its first run is done (a baseline check before it would race it)
+        'case "$s" in cfengine|puppet) test -e /run/lab-converged || { echo "$s has not finished its first run"; exit 1; } ;; esac']);
       return result.exitCode === 0 ? undefined : result.stdout.trim() || `health check exited ${result.exitCode}`;
     } catch (error) {
       return `cannot exec: ${errorMessage(error)}`;
@@ -137,7 +142,7 @@ export class ContainerLabProvider implements LabProvider {
         if (port !== undefined && !(await sshBanner(port))) return undefined;
         return true;
       },
-      { clock: this.clock, timeoutMs: this.options.readyTimeoutMs ?? 60_000, intervalMs: 250, factor: 1.5, maxIntervalMs: 1000, signal, description: `lab host ${host.name} to be ready` },
+      { clock: this.clock, timeoutMs: this.options.readyTimeoutMs ?? READY_TIMEOUT_MS, intervalMs: 250, factor: 1.5, maxIntervalMs: 1000, signal, description: `lab host ${host.name} to be ready` },
     ).catch((error: unknown) => {
       throw new ChaoslabError('CHAOSLAB_LAB_ENGINE', `${host.name} did not become ready: ${errorMessage(error)} (see \`chaoslab lab logs --host ${host.name}\`)`, { cause: error });
     });
@@ -157,6 +162,27 @@ export class ContainerLabProvider implements LabProvider {
       if ((await listContainers(engine, { [LAB_LABEL]: lab.name })).length === 0) break;
     }
     await removeNetworks(engine, { [LAB_LABEL]: lab.name });
+  }
+}
+
+/**
+ * How long a host may take to be ready: a convergence stack is ready after its
+ * first run, and one `puppet apply` took 328 s on the shared 2-core machine at
+ * load 40 (measured), so this is generous.
+ */
+const READY_TIMEOUT_MS = 600_000;
+
+/** Where each stack the lab host image carries writes its log (`lab logs`). */
+function stackLogs(profile: string | undefined): string[] {
+  switch (profile) {
+    case 'cfengine':
+      return ['/var/log/lab-converge-cfengine.log', '/var/log/cfengine/cf-agent.log'];
+    case 'puppet':
+      return ['/var/log/lab-converge-puppet.log', '/var/log/puppet/apply.log'];
+    case 'none':
+      return [];
+    default:
+      return ['/var/log/chaoslab-healer/healer.log', '/var/log/chaoslab-healer/events.jsonl'];
   }
 }
 

@@ -16,8 +16,9 @@ import { projectRoot } from './paths.js';
  *   base    Debian bookworm + packages.txt, tagged by the hash of the package list.
  *           From `Containerfile.base` when a registry answers, else debootstrap +
  *           import (the rootfs tarball is cached under .cache/).
- *   overlay Containerfile: baseline config, init, healer bundle and rules, tagged
- *           by the hash of all its inputs. Built only when that tag is missing.
+ *   overlay Containerfile: baseline config, init, healer bundle and rules, the
+ *           CFEngine and Puppet policies (lab/healers/), tagged by the hash of
+ *           all its inputs. Built only when that tag is missing.
  */
 export const LAB_IMAGE_REPOSITORY = 'chaoslab/linux-host';
 const BASE_REPOSITORY = 'chaoslab/linux-host-base';
@@ -46,6 +47,10 @@ interface ImageInputs {
   readonly imageDir: string;
   readonly healerBundle: string;
   readonly healerRules: string;
+  /** lab/healers/: the policies of the other healing stacks a lab can choose. */
+  readonly stacksDir: string;
+  /** The policy files the image carries (READMEs and expectation overlays stay out, so editing them builds nothing). */
+  readonly stackPolicies: readonly string[];
   readonly packages: readonly string[];
   readonly baseHash: string;
   readonly overlayHash: string;
@@ -72,18 +77,20 @@ export async function imageInputs(root = projectRoot()): Promise<ImageInputs> {
   const imageDir = join(root, 'lab/images/linux-host');
   const healerBundle = join(root, 'lab/healer/dist/healer.mjs');
   const healerRules = join(root, 'lab/healer/rules/default.yaml');
+  const stacksDir = join(root, 'lab/healers');
+  const stackPolicies = [join(stacksDir, 'cfengine/promises.cf'), ...(await filesUnder(join(stacksDir, 'puppet/manifests')))];
   await ensureHealerBundle(root, healerBundle);
   const packageText = await readFile(join(imageDir, 'packages.txt'), 'utf8');
   const packages = packageText.split('\n').map((line) => line.trim()).filter((line) => line && !line.startsWith('#'));
   const base = createHash('sha256').update(packages.join(' ')).update(await readFile(join(imageDir, 'Containerfile.base')));
   const baseHash = base.digest('hex').slice(0, 12);
   const overlay = createHash('sha256').update(baseHash);
-  const overlayFiles = [join(imageDir, 'Containerfile'), ...(await filesUnder(join(imageDir, 'rootfs'))), healerBundle, healerRules];
+  const overlayFiles = [join(imageDir, 'Containerfile'), ...(await filesUnder(join(imageDir, 'rootfs'))), healerBundle, healerRules, ...stackPolicies];
   for (const file of overlayFiles) {
     const mode = (await stat(file)).mode & 0o777;
     overlay.update(`${relative(root, file)}\0${mode}\0`).update(await readFile(file));
   }
-  return { imageDir, healerBundle, healerRules, packages, baseHash, overlayHash: overlay.digest('hex').slice(0, 12) };
+  return { imageDir, healerBundle, healerRules, stacksDir, stackPolicies, packages, baseHash, overlayHash: overlay.digest('hex').slice(0, 12) };
 }
 
 /** The tag the current inputs produce (without building anything). */
@@ -140,7 +147,7 @@ async function acquireBuildLock(cacheDir: string, say: (message: string) => void
 async function buildLabImage(options: ImageOptions, inputs: ImageInputs, tag: string, baseTag: string, root: string, started: number): Promise<LabImage> {
   const say = options.onProgress ?? (() => undefined);
   const baseSource = await ensureBase(options, inputs, baseTag, root);
-  say(`building ${tag} (baseline config, init, healer) on ${baseTag}`);
+  say(`building ${tag} (baseline config, init, healers) on ${baseTag}`);
   await buildOverlay(options.engine, inputs, baseTag, tag, say);
   say(`image ${tag} built in ${((Date.now() - started) / 1000).toFixed(1)}s`);
   const pruned = await pruneOtherTags(options.engine, LAB_IMAGE_REPOSITORY, tag);
@@ -204,6 +211,7 @@ async function buildOverlay(engine: Engine, inputs: ImageInputs, baseTag: string
     await mkdir(join(dir, 'healer'));
     await cp(inputs.healerBundle, join(dir, 'healer/healer.mjs'));
     await cp(inputs.healerRules, join(dir, 'healer/rules.yaml'));
+    for (const policy of inputs.stackPolicies) await cp(policy, join(dir, 'healers', relative(inputs.stacksDir, policy)), { recursive: true });
   }, async (context) => buildImage(engine, context, tag, { BASE: await storedImageName(engine, baseTag) }, (line) => say(`  ${line}`)));
 }
 

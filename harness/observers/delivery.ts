@@ -22,6 +22,8 @@ export function deliveryAllowanceMs(config: ObserverConfig): number {
     case 'browser':
     // a counter's increase is seen by a poll (after Prometheus' own scrape)
     case 'prometheus':
+    // a report rewritten after each run is seen when the file is next checked
+    case 'report-file':
       return DELIVERY_SLACK_MS + config.poll_interval;
   }
 }

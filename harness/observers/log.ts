@@ -130,20 +130,24 @@ export class LogObserver implements Observer<LogPosition> {
 
   /** A fixed host is checked for a readable file; a `$target` log is covered by the target's own transport probe. */
   async probe(): Promise<void> {
-    if (this.config.host === '$target') return;
-    const transport = this.context.transportFor(this.config.host);
-    const command = transport.shell === 'posix' ? sh`test -r ${this.config.path}` : ps`if (-not (Test-Path -LiteralPath ${this.config.path})) { exit 1 }`;
-    try {
-      const result = await transport.exec(command, { timeoutMs: 10_000 });
-      if (result.exitCode !== 0) throw new Error(`${this.config.path} is not readable on ${this.config.host}`);
-    } catch (error) {
-      throw new ObserverUnavailableError(this.name, errorMessage(error), { cause: error });
-    }
+    if (this.config.host !== '$target') await probeReadableFile(this.name, this.context, this.config.host, this.config.path);
   }
 
   async close(): Promise<void> {}
 
   async [Symbol.asyncDispose](): Promise<void> {
     await this.close();
+  }
+}
+
+/** Throws ObserverUnavailableError unless `path` is readable on `hostName` (observers that read a file on a fixed host). */
+export async function probeReadableFile(observer: string, context: ObserverContext, hostName: string, path: string): Promise<void> {
+  const transport = context.transportFor(hostName);
+  const command = transport.shell === 'posix' ? sh`test -r ${path}` : ps`if (-not (Test-Path -LiteralPath ${path})) { exit 1 }`;
+  try {
+    const result = await transport.exec(command, { timeoutMs: 10_000 });
+    if (result.exitCode !== 0) throw new Error(`${path} is not readable on ${hostName}`);
+  } catch (error) {
+    throw new ObserverUnavailableError(observer, errorMessage(error), { cause: error });
   }
 }

@@ -35,7 +35,8 @@ export function compileQuery(observer: string, query: string): CompiledQuery {
   return { text, order };
 }
 
-function sameValue(actual: unknown, expected: unknown): boolean {
+/** A value equals the expected one (as text too); a list means any of; null matches null and absent. */
+export function sameValue(actual: unknown, expected: unknown): boolean {
   if (expected === null) return actual === null || actual === undefined;
   if (Array.isArray(expected)) return expected.some((option) => sameValue(actual, option));
   if (actual === null || actual === undefined) return false;

@@ -5,6 +5,7 @@ import { LogObserver } from './log.js';
 import type { Observer, ObserverContext } from './observer.js';
 import { PostgresObserver } from './postgres.js';
 import { PrometheusObserver } from './prometheus.js';
+import { ReportFileObserver } from './report-file.js';
 import { WebhookObserver } from './webhook.js';
 
 export type ObserverFactory<K extends ObserverKind> = (config: ObserverConfigOf<K>, context: ObserverContext) => Observer;
@@ -12,6 +13,7 @@ export type ObserverFactory<K extends ObserverKind> = (config: ObserverConfigOf<
 /** Built-in observers, one per `kind` of an inventory's `observers:` entry. */
 export const observerFactories: { [K in ObserverKind]?: ObserverFactory<K> } = {
   log: (config, context) => new LogObserver(config, context),
+  'report-file': (config, context) => new ReportFileObserver(config, context),
   http: (config, context) => new HttpObserver(config, context),
   postgres: (config, context) => new PostgresObserver(config, context),
   webhook: (config, context) => new WebhookObserver(config, context),

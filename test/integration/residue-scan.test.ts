@@ -67,7 +67,7 @@ describe('residue scan against a real sshd', () => {
       return transport;
     };
     const scanning = scanForResidue({
-      lab: { name: 'residue-test', provider: 'static', clock_skew_tolerance: 2000, hosts: [sshdHostConfig(sshd, { name: 'web1' }), sshdHostConfig(sshd, { name: 'web2' })], observers: [], protect: { ports: [], services: [], accounts: [], paths: [] }, halt: [], hooks: {} },
+      lab: { name: 'residue-test', provider: 'static', clock_skew_tolerance: 2000, hosts: [sshdHostConfig(sshd, { name: 'web1' }), sshdHostConfig(sshd, { name: 'web2' })], observers: [], protect: { ports: [], services: [], accounts: [], paths: [] }, halt: [], hooks: {}, expectations: {} },
       plan: new Map([['web1', checks], ['web2', checks]]),
       run,
       labFile: LAB_FILE,

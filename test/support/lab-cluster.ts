@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import { parse, stringify } from 'yaml';
 import { labSchema, type LabConfig } from '../../harness/config/lab-schema.js';
@@ -19,14 +19,26 @@ export interface TestLab extends AsyncDisposable {
   cli(args: readonly string[]): Promise<{ code: number; stdout: string; stderr: string }>;
 }
 
+export interface TestLabOptions {
+  readonly hostCount?: number;
+  /** The shipped inventory to copy (default lab/embedded.yaml; lab/cfengine.yaml, lab/puppet.yaml for the other stacks). */
+  readonly inventory?: string;
+  /** Changes to the copied inventory's hosts (e.g. more roles on one host). */
+  readonly hosts?: (hosts: Record<string, unknown>[]) => Record<string, unknown>[];
+}
+
 /**
- * A container lab of its own for one test file: lab/embedded.yaml under another
+ * A container lab of its own for one test file: a shipped inventory under another
  * name (so it never touches the demo lab), written to `dir`, brought up by the
  * real provider (which first clears leftovers of a killed earlier run by label).
+ * Paths the inventory names relative to itself (expectation overlays) are made absolute.
  */
-export async function startTestLab(name: string, dir: string, hostCount = 3): Promise<TestLab> {
-  const embedded = parse(await readFile(join(projectRoot(), 'lab/embedded.yaml'), 'utf8')) as Record<string, unknown>;
-  const document = { ...embedded, name, hosts: (embedded.hosts as unknown[]).slice(0, hostCount) };
+export async function startTestLab(name: string, dir: string, hostCount = 3, options: TestLabOptions = {}): Promise<TestLab> {
+  const inventory = join(projectRoot(), options.inventory ?? 'lab/embedded.yaml');
+  const shipped = parse(await readFile(inventory, 'utf8')) as Record<string, unknown>;
+  const hosts = (shipped.hosts as Record<string, unknown>[]).slice(0, options.hostCount ?? hostCount);
+  const expectations = Object.fromEntries(Object.entries((shipped.expectations ?? {}) as Record<string, string>).map(([profile, path]) => [profile, join(dirname(inventory), path)]));
+  const document = { ...shipped, name, hosts: options.hosts ? options.hosts(hosts) : hosts, expectations };
   const file = join(dir, `${name}.yaml`);
   await mkdir(dir, { recursive: true });
   await writeFile(file, stringify(document));

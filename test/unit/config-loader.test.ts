@@ -197,7 +197,7 @@ describe('every bad input names file, line, column and field', () => {
     expect((loadDocument('lab.yaml', text, 'lab').issues ?? []).map(formatIssue)).toEqual([
       'lab.yaml:6:5 hosts[0].transport.key: needs `key` or `password`',
       'lab.yaml:6:5 hosts[0].transport.known_hosts: needs `known_hosts` to pin the host key, or `insecure_host_key: true` for a lab',
-      'lab.yaml:10:5 observers[0].kind: is required: one of log, http, postgres, webhook, browser, prometheus',
+      'lab.yaml:10:5 observers[0].kind: is required: one of log, report-file, http, postgres, webhook, browser, prometheus',
       'lab.yaml:14:10 observers[1].url: must be a URL like http://127.0.0.1:8080/path (got "healer-api")',
     ]);
   });

@@ -82,8 +82,11 @@ async function logs(options: { lab: string; host?: string; lines: string }): Pro
 }
 
 export function register(program: Command): void {
-  const lab = program.command('lab').description('Manage the embedded container lab (or check a static one): up, down, status, build, logs.');
-  const labOption = ['--lab <file>', 'lab inventory', DEFAULT_LAB] as const;
+  const lab = program
+    .command('lab')
+    .description('Manage a container lab (or check a static one): up, down, status, build, logs. The inventory chooses the healing stack ' +
+      '(`healer:` per lab or host): lab/embedded.yaml runs the reference healer, lab/cfengine.yaml CFEngine 3.21, lab/puppet.yaml Puppet 7.23.');
+  const labOption = ['--lab <file>', 'lab inventory (lab/embedded.yaml, lab/cfengine.yaml, lab/puppet.yaml or your own)', DEFAULT_LAB] as const;
   lab.command('up').description('Build the lab image if needed, (re)create the lab hosts, write lab/.state/<lab>/inventory.yaml').option(...labOption).action(action(up));
   lab.command('down').description('Remove every container and network of the lab (by label) and its state').option(...labOption).action(action(down));
   lab.command('status').description('Show each host: running, stopped, missing or unhealthy, with published ports; exits 3 unless all are running').option(...labOption).option('--json', 'machine-readable').action(action(status));
@@ -93,5 +96,5 @@ export function register(program: Command): void {
     .option('--force', 'rebuild the image layer even when its tag exists')
     .option('--source <source>', 'auto | registry | offline', 'auto')
     .action(action(build));
-  lab.command('logs').description('Print the init log, healer log and healer events of lab hosts').option(...labOption).option('--host <name>', 'one host only').option('--lines <n>', 'lines per log', '50').action(action(logs));
+  lab.command('logs').description('Print the init log and the healing stack\'s logs of lab hosts (reference healer, cf-agent or puppet apply)').option(...labOption).option('--host <name>', 'one host only').option('--lines <n>', 'lines per log', '50').action(action(logs));
 }

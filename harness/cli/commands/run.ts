@@ -162,6 +162,7 @@ export async function runRun(args: readonly string[], options: RunOptions): Prom
     ...(options.repeat !== undefined && { repeat: options.repeat }),
     ...(options.allHosts && { allHosts: true }),
     ...(shard && { shard }),
+    expectations: project.expectations,
   });
   const gates = gateOptions(plan, options);
   if (!options.residueScan && gates.failOn?.includes('residue')) {
