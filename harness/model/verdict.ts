@@ -14,7 +14,8 @@ export type InconclusiveReason =
   | 'interrupted'
   | 'lab_error';
 
-export type SkipReason = 'no_matching_host' | 'platform_unavailable' | 'filtered' | 'dry_run' | 'host_quarantined';
+/** Why the plan did not run an attempt. A dry run records nothing; a quarantined host ends attempts `inconclusive`. */
+export type SkipReason = 'no_matching_host' | 'platform_unavailable' | 'filtered';
 
 /** Times are ms since the end of injection (the attempt's t0), on the harness clock. */
 export type Verdict =

@@ -1,10 +1,11 @@
 import { spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import type { RunModel } from '../../harness/model/run-model.js';
 import { renderJunit } from '../../reporters/junit.js';
-import { catalogueRun } from '../fixtures/runs/catalogue.js';
+import { buildAttempt, type AttemptSpec } from '../fixtures/runs/build-attempt.js';
+import { CATALOGUE, catalogueRun } from '../fixtures/runs/catalogue.js';
 import { syntheticRun } from '../fixtures/runs/synthetic.js';
 import { tempDir } from '../support/tmp.js';
 
@@ -22,7 +23,11 @@ async function validate(xml: string): Promise<{ status: number; output: string }
 const current = catalogueRun('current');
 
 describe('junit reporter', () => {
-  const xml = renderJunit(current, [catalogueRun('baseline')]);
+  // Rendered inside each test, not while the file is collected: mutation testing can then tell which tests read which code.
+  let xml: string;
+  beforeEach(() => {
+    xml = renderJunit(current, [catalogueRun('baseline')]);
+  });
 
   it('is valid against the JUnit XML schema', async () => {
     const result = await validate(xml);
@@ -70,9 +75,53 @@ describe('junit reporter', () => {
       attempts: [{ ...first, commands: [{ ...first.commands[0]!, stdout: 'bell \x07 nul \x00 ]]> </system-out> & "quotes"', command: "echo '<b>&amp;</b>'" }] }, ...synthetic.attempts.slice(1)],
     };
     const out = renderJunit(hostile);
-    expect(out).toMatch(/<skipped message="host_quarantined: host quarantined earlier in the run"\/>/);
+    expect(out).toMatch(/<skipped message="filtered: does not match --grep [^"]+"\/>/);
     expect(out).toMatch(/<property name="flaky" value="\d different verdicts over 3 repeats"\/>/);
     expect(out).toContain('bell \uFFFD nul \uFFFD ]]&gt; &lt;/system-out&gt; &amp; &quot;quotes&quot;');
     expect((await validate(out)).status).toBe(0);
+  });
+});
+
+describe('junit counts with skipped attempts', () => {
+  /** Attempts as the engine records them: a skip names the scenario's target when no host was picked. */
+  const at = (scenarioId: string, host: string, outcome: AttemptSpec['outcome'], extra: Partial<AttemptSpec> = {}) =>
+    buildAttempt({ ...CATALOGUE[scenarioId]!, host, outcome, ...extra }, `${scenarioId}@${host}#1`, 0);
+  const run = (): RunModel => ({
+    ...current,
+    attempts: [
+      at('lin-ssh-root-login', 'lab-lin-1', 'healed', { detectS: 5, claimS: 20, restoreS: 21 }),
+      at('lin-ip-forward', 'lab-lin-1', 'not_healed', { detectS: 5 }),
+      at('lin-audit', 'lab-lin-1', { inconclusive: 'transport_lost', detail: 'ssh connection reset' }),
+      at('lin-suid', 'lab-lin-1', { skipped: 'filtered', detail: 'does not match --grep ssh' }),
+      at('lin-cron-perms', 'lab-lin-1', { skipped: 'no_matching_host', detail: 'no linux host of lab lab is named or has the role "cron" (roles: linux)' }),
+      at('win-dc-dns', 'windows', { skipped: 'platform_unavailable', detail: 'lab lab has no windows host' }),
+    ],
+  });
+
+  it('counts skipped attempts as skipped, never as failures or errors, in the run and in each suite', () => {
+    const out = renderJunit(run());
+    expect(out).toMatch(/<testsuites [^>]*tests="6" failures="1" errors="1" skipped="3"/);
+    expect(out).toMatch(/<testsuite name="linux\/lab-lin-1" tests="5" failures="1" errors="1" skipped="2"/);
+    expect(out).toMatch(/<testsuite name="windows\/windows" tests="1" failures="0" errors="0" skipped="1"/);
+  });
+
+  it('gives a skipped test case only <skipped> with its reason, no failure or error', () => {
+    const out = renderJunit(run());
+    const testcase = (name: string) => out.slice(out.indexOf(`<testcase name="${name}"`), out.indexOf('</testcase>', out.indexOf(`<testcase name="${name}"`)));
+    for (const [name, message] of [
+      ['lin-suid', 'filtered: does not match --grep ssh'],
+      ['lin-cron-perms', 'no_matching_host: no linux host of lab lab is named or has the role &quot;cron&quot; (roles: linux)'],
+      ['win-dc-dns', 'platform_unavailable: lab lab has no windows host'],
+    ]) {
+      expect(testcase(name!)).toContain(`<skipped message="${message}"/>`);
+      expect(testcase(name!)).not.toMatch(/<failure|<error/);
+    }
+    expect(testcase('lin-ip-forward')).toContain('<failure type="not_healed"');
+    expect(testcase('lin-audit')).toContain('<error type="inconclusive.transport_lost"');
+    expect(testcase('lin-ssh-root-login')).not.toMatch(/<failure|<error|<skipped/);
+  });
+
+  it('is valid JUnit XML with skips', async () => {
+    expect((await validate(renderJunit(run()))).status).toBe(0);
   });
 });

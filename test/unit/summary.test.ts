@@ -1,8 +1,10 @@
-import { describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import type { AttemptResult } from '../../harness/model/run-model.js';
 import { headline, percentile, score, summarize } from '../../harness/model/summary.js';
 import { buildAttempt, type AttemptSpec } from '../fixtures/runs/build-attempt.js';
 import { CATALOGUE } from '../fixtures/runs/catalogue.js';
+
+let attemptCount = 0;
 
 /** One attempt of a catalogue scenario with the given outcome (and restore time in seconds). */
 function attempt(scenarioId: keyof typeof CATALOGUE, outcome: AttemptSpec['outcome'], restoreS?: number, overrides: Partial<AttemptSpec> = {}): AttemptResult {
@@ -17,7 +19,8 @@ function attempt(scenarioId: keyof typeof CATALOGUE, outcome: AttemptSpec['outco
     ...(outcome === 'escalated' && { claimS: 20 }),
     ...overrides,
   };
-  return buildAttempt(spec, `${scenarioId}-${Math.random().toString(36).slice(2, 8)}`, 0);
+  attemptCount += 1;
+  return buildAttempt(spec, `a${attemptCount}`, 0);
 }
 
 describe('percentile (nearest rank: the smallest value with at least p % of the values at or below it)', () => {
@@ -82,7 +85,11 @@ describe('summarize', () => {
     attempt('win-dc-dns', { skipped: 'platform_unavailable', detail: 'lab has no windows host' }),
     attempt('win-ws-firewall', 'escalated'),
   ];
-  const summary = summarize({ attempts });
+  // Summarized inside each test, not while the file is collected: mutation testing can then tell which tests read which code.
+  let summary: ReturnType<typeof summarize>;
+  beforeEach(() => {
+    summary = summarize({ attempts });
+  });
 
   it('takes p50/p95 of restore times over healed and healed_late attempts only', () => {
     // 10 s, 40 s (healed) and 400 s (healed late); the flap (5 s) and the silent heal (3 s) restored but are not heals.
