@@ -81,7 +81,7 @@ function systemOut(a: AttemptResult): string {
 
 function testcase(a: AttemptResult, flaky: FlakyScenario | undefined): string {
   // The name stays the same from run to run (CI servers track a test's history by it); flakiness is a property.
-  const name = `${a.scenarioId}${a.repeatIndex > 0 ? ` #${a.repeatIndex + 1}` : ''}${a.bundleId ? ` [${a.bundleId}]` : ''}`;
+  const name = `${a.scenarioId}${a.repeatIndex > 1 ? ` #${a.repeatIndex}` : ''}${a.bundleId ? ` [${a.bundleId}]` : ''}`;
   const time = a.endedAt !== undefined ? a.endedAt - a.startedAt : 0;
   return `    <testcase${attr('name', name)}${attr('classname', `chaoslab.${a.platform}.${a.host}`)}${attr('time', seconds(time))}>\n${properties(a, flaky)}${resultElement(a)}${systemOut(a)}    </testcase>\n`;
 }

@@ -39,7 +39,7 @@ function platformTable(run: RunModel): string[] {
   return table(['Platform', 'Passed', 'Scored', 'Rate', 'Inconclusive', 'Skipped'], rows, '|---|---:|---:|---:|---:|---:|');
 }
 
-const attemptName = (a: AttemptResult) => `${a.scenarioId}${a.repeatIndex > 0 ? ` #${a.repeatIndex + 1}` : ''}`;
+const attemptName = (a: AttemptResult) => `${a.scenarioId}${a.repeatIndex > 1 ? ` #${a.repeatIndex}` : ''}`;
 
 function failureSection(run: RunModel): string[] {
   const failed = run.attempts.filter((a) => !a.passed && a.verdict.kind !== 'inconclusive' && a.verdict.kind !== 'skipped');

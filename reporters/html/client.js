@@ -113,7 +113,7 @@
   function attemptLine(a, i) {
     var cls = a.kind === 'inconclusive' || a.kind === 'skipped' ? 'lab' : a.passed ? 'passed' : 'failed';
     return '<details class="attempt ' + cls + '" data-attempt="' + i + '"><summary>' + badge(a.kind, 1) +
-      '<span><code>' + esc(a.host) + '</code>' + (a.repeat ? ' #' + (a.repeat + 1) : '') + '</span>' +
+      '<span><code>' + esc(a.host) + '</code>' + (a.repeat > 1 ? ' #' + a.repeat : '') + '</span>' +
       '<span>' + (a.restore !== undefined ? 'restored ' + dur(a.restore) : 'not restored') + '</span>' +
       (a.flaky ? '<span class="flaky">flaky</span>' : '') + phaseTimeline(evidenceOf(a).phases) + '</summary><div class="evidence"></div></details>';
   }

@@ -121,6 +121,13 @@ describe('junit counts with skipped attempts', () => {
     expect(testcase('lin-ssh-root-login')).not.toMatch(/<failure|<error|<skipped/);
   });
 
+  it('names a first attempt by its scenario alone and a repeat by its number, as the engine counts them (from 1)', () => {
+    const first = at('lin-ssh-root-login', 'lab-lin-1', 'healed', { detectS: 5, claimS: 20, restoreS: 21, repeatIndex: 1 });
+    const second = at('lin-ssh-root-login', 'lab-lin-1', 'healed', { detectS: 5, claimS: 20, restoreS: 21, repeatIndex: 2 });
+    const out = renderJunit({ ...current, attempts: [first, second] });
+    expect(out.match(/<testcase name="[^"]*"/g)).toEqual(['<testcase name="lin-ssh-root-login"', '<testcase name="lin-ssh-root-login #2"']);
+  });
+
   it('is valid JUnit XML with skips', async () => {
     expect((await validate(renderJunit(run()))).status).toBe(0);
   });
