@@ -34,6 +34,7 @@ const config = {
   // A loaded machine runs a test several times slower than the initial (unmutated) run measured.
   timeoutFactor: 3,
   timeoutMS: 10_000,
+  dryRunTimeoutMinutes: 30,
   reporters: ['html', 'json', 'clear-text', 'progress'],
   htmlReporter: { fileName: 'reports/mutation/index.html' },
   jsonReporter: { fileName: 'reports/mutation/mutation.json' },
