@@ -132,3 +132,72 @@ describe('junit counts with skipped attempts', () => {
     expect((await validate(renderJunit(run()))).status).toBe(0);
   });
 });
+
+describe('junit record of one attempt', () => {
+  const healed = () =>
+    buildAttempt(
+      { ...CATALOGUE['lin-firewall']!, outcome: 'healed', detectS: 5, claimS: 20, restoreS: 21, rejected: [{ source: 'agent-log', reason: 'stale', detail: 'event at x is 5ms before', raw: {} }] },
+      'lin-firewall@lab-lin-2#1',
+      1000,
+    );
+
+  it('carries the suite, its properties, the test case, its properties and every command, signal and rejection', () => {
+    const out = renderJunit({ ...current, shard: '2/3', attempts: [healed()] });
+    expect(out).toBe(`<?xml version="1.0" encoding="UTF-8"?>
+<testsuites name="chaoslab 20261120-020000-nightly (catalogue-16)" tests="1" failures="0" errors="0" skipped="0" time="54.200" timestamp="2026-11-20T02:00:00.000Z">
+  <testsuite name="linux/lab-lin-2" tests="1" failures="0" errors="0" skipped="0" time="54.200" timestamp="2026-11-20T02:00:01.000Z" hostname="lab-lin-2" id="0" package="chaoslab.linux">
+    <properties>
+      <property name="run_id" value="20261120-020000-nightly"/>
+      <property name="lab" value="lab/nightly.yaml"/>
+      <property name="platform" value="linux"/>
+      <property name="shard" value="2/3"/>
+    </properties>
+    <testcase name="lin-firewall" classname="chaoslab.linux.lab-lin-2" time="54.200">
+      <properties>
+        <property name="verdict" value="healed"/>
+        <property name="expected_outcome" value="heal"/>
+        <property name="check_type" value="firewall"/>
+        <property name="sla_ms" value="300000"/>
+        <property name="tier" value="L1"/>
+        <property name="runbook" value="L1-LIN-FW-001"/>
+        <property name="observed_tier" value="L1"/>
+        <property name="observed_runbook" value="L1-LIN-FW-001"/>
+        <property name="category" value="firewall"/>
+        <property name="tags" value="linux,firewall"/>
+        <property name="restore_ms" value="21000"/>
+      </properties>
+      <system-out>[preflight] exit 0 (340ms): iptables -S INPUT | grep -q -- &apos;-P INPUT DROP&apos;
+[snapshot] exit 0 (340ms): iptables -S INPUT | grep -q -- &apos;-P INPUT DROP&apos;
+  stdout: baseline captured
+[inject] exit 0 (180ms): iptables-save &gt; /var/lib/chaoslab/fw.rules &amp;&amp; iptables -P INPUT ACCEPT &amp;&amp; iptables -F INPUT
+[check] exit 1 (340ms): iptables -S INPUT | grep -q -- &apos;-P INPUT DROP&apos;
+  stdout: drifted
+[check] exit 0 (340ms): iptables -S INPUT | grep -q -- &apos;-P INPUT DROP&apos;
+[revert] exit 0 (300ms): iptables-restore &lt; /var/lib/chaoslab/fw.rules
+[check] exit 0 (340ms): iptables -S INPUT | grep -q -- &apos;-P INPUT DROP&apos;
+[signal] detected from agent-log at 5.0s runbook L1-LIN-FW-001 tier L1
+[signal] claimed_healed from agent-log at 20s runbook L1-LIN-FW-001 tier L1
+[rejected] stale from agent-log: event at x is 5ms before</system-out>
+    </testcase>
+  </testsuite>
+</testsuites>
+`);
+  });
+
+  it('clips long outputs, shows stderr and transport errors, names the bundle, and never has a negative time', () => {
+    const base = healed();
+    const attempt = {
+      ...base,
+      bundleId: 'cascade',
+      endedAt: base.startedAt - 500,
+      commands: [{ ...base.commands[0]!, exitCode: null, stdout: 'x'.repeat(2001), stderr: 'permission denied', error: 'TRANSPORT_TIMEOUT after 30s' }],
+      signals: [],
+      rejectedSignals: [],
+    };
+    const out = renderJunit({ ...current, attempts: [attempt] });
+    expect(out).toContain('<testcase name="lin-firewall [cascade]" classname="chaoslab.linux.lab-lin-2" time="0.000">');
+    expect(out).toContain('<property name="bundle" value="cascade"/>');
+    expect(out).toContain(`[preflight] exit none (340ms) error: TRANSPORT_TIMEOUT after 30s: iptables -S INPUT | grep -q -- &apos;-P INPUT DROP&apos;\n  stdout: ${'x'.repeat(2000)}… (1 more characters in events.jsonl)\n  stderr: permission denied</system-out>`);
+    expect(out).toMatch(/<testsuites [^>]* time="0\.000"/);
+  });
+});
