@@ -29,6 +29,7 @@ describe('parseDuration', () => {
     // a bare number is seconds, never milliseconds
     ['90', 90 * S],
     ['0.5', 500],
+    ['0.25', 250],
     ['0', 0],
     // surrounding blanks (YAML block scalars) are ignored
     ['  90s \n', 90 * S],
