@@ -1,9 +1,9 @@
 import { spawnSync } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeEach, describe, expect, it } from 'vitest';
 import type { RunModel } from '../../harness/model/run-model.js';
-import { renderJunit } from '../../reporters/junit.js';
+import { createJunitReporter, renderJunit } from '../../reporters/junit.js';
 import { buildAttempt, type AttemptSpec } from '../fixtures/runs/build-attempt.js';
 import { CATALOGUE, catalogueRun } from '../fixtures/runs/catalogue.js';
 import { syntheticRun } from '../fixtures/runs/synthetic.js';
@@ -199,5 +199,23 @@ describe('junit record of one attempt', () => {
     expect(out).toContain('<property name="bundle" value="cascade"/>');
     expect(out).toContain(`[preflight] exit none (340ms) error: TRANSPORT_TIMEOUT after 30s: iptables -S INPUT | grep -q -- &apos;-P INPUT DROP&apos;\n  stdout: ${'x'.repeat(2000)}… (1 more characters in events.jsonl)\n  stderr: permission denied</system-out>`);
     expect(out).toMatch(/<testsuites [^>]* time="0\.000"/);
+  });
+});
+
+describe('junit reporter output', () => {
+  it('writes junit.xml into the run directory, rendered with the run history (flaky scenarios)', async () => {
+    await using dir = await tempDir('chaoslab-junit-out-');
+    const history = [catalogueRun('baseline')];
+    const files = await createJunitReporter({ outputDir: dir.path, reportsRoot: dir.path, history }).onRunEnd!(current);
+    expect(files).toEqual([join(dir.path, 'junit.xml')]);
+    expect(readFileSync(join(dir.path, 'junit.xml'), 'utf8')).toBe(renderJunit(current, history));
+  });
+
+  it('orders suites by platform and host, numbers them from 0, and stamps each with its first attempt', () => {
+    const xml = renderJunit(current);
+    const suites = [...xml.matchAll(/<testsuite name="([^"]+)"[^>]* timestamp="([^"]+)"[^>]* id="(\d+)"/g)].map((m) => [m[1], m[3]]);
+    expect(suites).toEqual([...suites].sort(([a], [b]) => a!.localeCompare(b!)).map(([name], i) => [name, String(i)]));
+    const first = Math.min(...current.attempts.filter((a) => a.host === 'lab-lin-1').map((a) => a.startedAt));
+    expect(xml).toMatch(new RegExp(`<testsuite name="linux/lab-lin-1"[^>]* timestamp="${new Date(current.startedAtWall + first).toISOString()}"`));
   });
 });
