@@ -206,7 +206,7 @@ describe('junit reporter output', () => {
   it('writes junit.xml into the run directory, rendered with the run history (flaky scenarios)', async () => {
     await using dir = await tempDir('chaoslab-junit-out-');
     const history = [catalogueRun('baseline')];
-    const files = await createJunitReporter({ outputDir: dir.path, reportsRoot: dir.path, history }).onRunEnd!(current);
+    const files = await createJunitReporter({ outputDir: dir.path, reportsRoot: dir.path, stdout: process.stdout, history }).onRunEnd!(current);
     expect(files).toEqual([join(dir.path, 'junit.xml')]);
     expect(readFileSync(join(dir.path, 'junit.xml'), 'utf8')).toBe(renderJunit(current, history));
   });
