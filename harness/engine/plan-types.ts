@@ -4,7 +4,7 @@ import type { HostConfig } from '../config/lab-schema.js';
 import type { SkipReason } from '../model/verdict.js';
 
 /** Why the plan will not run an attempt (the `skipped` verdict's reason). */
-export type PlanSkipReason = Extract<SkipReason, 'no_matching_host' | 'platform_unavailable' | 'filtered'>;
+export type PlanSkipReason = SkipReason;
 
 /**
  * One run of one scenario on one host — the unit the scheduler and the attempt

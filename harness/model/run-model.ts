@@ -103,6 +103,7 @@ export interface AttemptResult {
   readonly tags: readonly string[];
   readonly category?: string;
   readonly bundleId?: string;
+  /** 1 for a scenario's first attempt on a host, 2 for its first repeat… (the #N of the attempt id). */
   readonly repeatIndex: number;
   readonly shard?: string;
   readonly slaMs: number;

@@ -72,7 +72,8 @@ export function summarize(run: Pick<RunModel, 'attempts'>): RunSummary {
     score: score(attempts),
     byPlatform: breakdown(attempts, (a) => [a.platform]),
     byHost: breakdown(attempts, (a) => [a.host]),
-    byTag: breakdown(attempts, (a) => (a.category ? [a.category, ...a.tags] : a.tags)),
+    // A scenario often tags its own category (`category: permissions`, `tags: [permissions, cis]`): counted once.
+    byTag: breakdown(attempts, (a) => [...new Set(a.category ? [a.category, ...a.tags] : a.tags)]),
     byTier: breakdown(attempts, (a) => [a.expect.tier ?? 'any']),
     verdicts,
     funnel,

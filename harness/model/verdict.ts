@@ -18,12 +18,15 @@ export type InconclusiveReason =
   | 'lab_error';
 
 /**
+ * Why the plan did not run an attempt (a quarantined host ends attempts
+ * `inconclusive`). `dry_run`: `--dry-run` recorded the plan without running it.
+ * `halted`: a halt condition stopped the run before the attempt started.
  * `not_applicable`: the fault's preflight found the host cannot take this
  * drift as written (GPO-managed setting, domain-authenticated network, no
  * Defender…). Nothing was injected and neither the healer nor the lab failed,
  * so it is a skip, not an inconclusive attempt.
  */
-export type SkipReason = 'no_matching_host' | 'platform_unavailable' | 'filtered' | 'dry_run' | 'host_quarantined' | 'not_applicable' | 'halted';
+export type SkipReason = 'no_matching_host' | 'platform_unavailable' | 'filtered' | 'dry_run' | 'not_applicable' | 'halted';
 
 /**
  * Times are ms since the end of injection (the attempt's t0), on the harness

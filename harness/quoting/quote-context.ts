@@ -8,7 +8,7 @@ import type { ShellKind } from '../transport/transport.js';
  * and in a comment a newline in the value starts a new command. Templates are
  * therefore refused when a value sits in any quoted context or a comment.
  */
-export type QuoteContext = 'bare' | 'single' | 'double' | 'ansi' | 'backtick' | 'comment' | 'here-string' | 'block-comment';
+export type QuoteContext = 'bare' | 'escaped' | 'single' | 'double' | 'ansi' | 'backtick' | 'comment' | 'here-string' | 'block-comment';
 
 const SINGLE_QUOTES = "'\u2018\u2019\u201A\u201B";
 const DOUBLE_QUOTES = '"\u201C\u201D\u201E';
@@ -78,8 +78,10 @@ export function contextsAt(template: string, shell: ShellKind, positions: readon
   const wanted = new Set(positions);
   const found = new Map<number, QuoteContext>();
   let state: QuoteContext = 'bare';
+  // the template's own escape of `{{` is Handlebars' (`\\{{` prints a backslash, then the value): any escape character right before a value is refused
+  const escapeChar = shell === 'posix' ? '\\' : '`';
   for (let i = 0; i < template.length; i += 1) {
-    if (wanted.has(i)) found.set(i, state);
+    if (wanted.has(i) && !found.has(i)) found.set(i, template[i - 1] === escapeChar ? 'escaped' : state);
     if (template.startsWith('{{', i)) {
       const end = template.indexOf('}}', i + 2);
       if (end === -1) break;
@@ -88,12 +90,18 @@ export function contextsAt(template: string, shell: ShellKind, positions: readon
     }
     const next = step(state, template, i);
     state = next.state;
+    // an escape character right before a value would cancel the quote that opens it (`\'…'`): the value's text would be shell syntax
+    if (next.skip && template.startsWith('{{', i + 1)) {
+      found.set(i + 1, 'escaped');
+      continue;
+    }
     i += next.skip ?? 0;
   }
   return positions.map((position) => found.get(position) ?? state);
 }
 
 const WHERE: Record<Exclude<QuoteContext, 'bare'>, string> = {
+  escaped: 'right after an escape character (\\ in sh, ` in PowerShell), which would cancel the quote that keeps the value one word',
   single: "inside a '…' string, where the value's own quoting would end the string",
   double: 'inside a "…" string, where the shell would still expand $(…) or variables in the value',
   ansi: "inside a $'…' string, where the value's own quoting would end the string",

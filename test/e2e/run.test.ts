@@ -25,7 +25,7 @@ describe('chaoslab run (e2e)', () => {
   it('bad config → exit 2 with file:line, and nothing ran: no events, no journal, files untouched', async () => {
     const badDir = join(lab.dir, 'bad');
     await mkdir(badDir);
-    const scenario = (await readFile(join(lab.scenariosDir, 'heals.yaml'), 'utf8')).replace('window: 5s', 'window: 1s');
+    const scenario = (await readFile(join(lab.scenariosDir, 'heals.yaml'), 'utf8')).replace(/^window: .*$/m, 'window: 1s');
     await writeFile(join(badDir, 'heals.yaml'), scenario);
     const result = await runCli(['run', badDir, '--lab', lab.labFile, '--out', join(lab.dir, 'bad-reports')], { cwd: lab.dir, env: env() });
     expect(result.code).toBe(2);

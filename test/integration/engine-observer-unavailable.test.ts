@@ -21,7 +21,7 @@ describe('engine: an observer that cannot be reached', () => {
       sshd,
       [
         { id: 'heals', behaviour: 'heal' },
-        { id: 'quiet', behaviour: 'fix-without-claim', window: '3s' },
+        { id: 'quiet', behaviour: 'fix-without-claim', window: '12s' },
         { id: 'never', behaviour: 'ignore', window: '2s' },
         { id: 'control', behaviour: 'ignore', expect: 'ignore', window: '2s' },
       ],

@@ -14,12 +14,14 @@ import { startSshd, type SshdFixture } from '../support/sshd.js';
  */
 const SCENARIOS: FileScenario[] = [
   { id: 'heals', behaviour: 'heal' },
-  { id: 'heals-late', behaviour: 'heal-late', sla: '1s', window: '5s', delayMs: 2000 },
+  // the claim comes at least 8 s after the drift is noticed: late even if noticing took seconds
+  { id: 'heals-late', behaviour: 'heal-late', sla: '2s', window: '20s', delayMs: 10_000 },
   { id: 'never', behaviour: 'ignore', window: '3s' },
   { id: 'lies', behaviour: 'claim-without-fix' },
-  { id: 'quiet', behaviour: 'fix-without-claim', window: '3s' },
-  { id: 'flaps', behaviour: 'flap', hold: '2s', flapAfterMs: 400 },
-  { id: 'escalates', behaviour: 'escalate', expect: 'escalate', window: '3s' },
+  { id: 'quiet', behaviour: 'fix-without-claim', window: '12s' },
+  // the drift comes back 2.5 s after the heal (several probes see the restore first) and well inside the hold
+  { id: 'flaps', behaviour: 'flap', hold: '10s', flapAfterMs: 2500 },
+  { id: 'escalates', behaviour: 'escalate', expect: 'escalate', window: '12s' },
   { id: 'control', behaviour: 'ignore', expect: 'ignore', window: '2s' },
   { id: 'dirty', behaviour: 'ignore', startDirty: true },
   { id: 'no-take', behaviour: 'heal', injectionDoesNotTake: true },
@@ -70,8 +72,10 @@ describe('engine against real sshd and the file healer', () => {
 
   it('times the heal from t0 and records runbook, tier, commands and signals as evidence', () => {
     const healed = byId.get('heals')!;
-    expect(healed.timings.claimMs).toBeGreaterThan(300);
-    expect(healed.timings.restoreMs).toBeLessThan(3000);
+    // order and SLA only: absolute times depend on how busy the machine is
+    expect(healed.timings.detectMs).toBeLessThan(healed.timings.claimMs!);
+    expect(healed.timings.claimMs).toBeLessThanOrEqual(healed.slaMs);
+    expect(healed.timings.restoreMs).toBeLessThanOrEqual(healed.slaMs + 250);
     expect(healed.observedRunbook).toBe('RB-heals');
     expect(healed.runbookMismatch).toBe(false);
     expect(healed.funnel).toMatchObject({ injected: true, driftConfirmed: true, detected: true, claimed: true, restored: true, stayedRestored: true });

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadProject } from '../../harness/config/load-project.js';
 import { systemClock } from '../../harness/core/clock.js';
+import { parseDuration } from '../../harness/core/duration.js';
 import { waitFor } from '../../harness/core/wait.js';
 import { planRun, type PlanOptions } from '../../harness/engine/plan.js';
 import { runSession, type SessionResult } from '../../harness/engine/session.js';
@@ -53,6 +54,18 @@ export interface FileBundle {
 
 export const BASELINE = 'secure\n';
 
+/**
+ * Timing margins: a heal must be judged the same on a machine at load 20 as on an
+ * idle one. The healer waits HEAL_DELAY_MS after noticing a drift, so chaoslab's
+ * confirm-drift check (an SSH round trip, seconds on a loaded machine) sees the
+ * drift before it is healed; the SLA leaves several seconds after that for the
+ * claim to travel through the log observer. Scenarios that must miss the SLA
+ * (healed_late) wait far longer than it instead of just past it.
+ */
+export const HEAL_DELAY_MS = 3000;
+export const DEFAULT_SLA = '12s';
+export const DEFAULT_WINDOW = '20s';
+
 export interface EngineLab extends AsyncDisposable {
   readonly dir: string;
   readonly labFile: string;
@@ -64,6 +77,12 @@ export interface EngineLab extends AsyncDisposable {
 
 const HEALER = fileURLToPath(new URL('./file-healer.ts', import.meta.url));
 
+/** A scenario that only shortens its window (one that is not expected to heal) gets an SLA that fits in it. */
+function slaOf(s: FileScenario): string {
+  if (s.sla) return s.sla;
+  return s.window && parseDuration(s.window)! < parseDuration(DEFAULT_SLA)! ? s.window : DEFAULT_SLA;
+}
+
 function scenarioYaml(s: FileScenario, file: string): string {
   const outcome = s.expect ?? 'heal';
   return [
@@ -73,8 +92,8 @@ function scenarioYaml(s: FileScenario, file: string): string {
     'target: web1',
     `check_type: file_${s.id}`,
     `resources: [file-${s.id}]`,
-    `sla: ${s.sla ?? '2s'}`,
-    `window: ${s.window ?? '5s'}`,
+    `sla: ${slaOf(s)}`,
+    `window: ${s.window ?? DEFAULT_WINDOW}`,
     `hold: ${s.hold ?? '1s'}`,
     'probe_interval: 250ms',
     `timeout: ${s.checkHangs ? '1s' : '10s'}`,
@@ -159,8 +178,7 @@ export async function createEngineLab(sshd: SshdFixture, scenarios: readonly Fil
       behaviour: s.behaviour,
       runbook: `RB-${s.id}`,
       tier: 'L1',
-      // never before chaoslab's confirm-drift check has seen the injection
-      delayMs: s.delayMs ?? 600,
+      delayMs: s.delayMs ?? HEAL_DELAY_MS,
       ...(s.flapAfterMs !== undefined && { flapAfterMs: s.flapAfterMs }),
       ...(s.claimDelayMs !== undefined && { claimDelayMs: s.claimDelayMs }),
     })),

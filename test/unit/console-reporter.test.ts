@@ -59,7 +59,7 @@ describe('console reporter on the recorded 16-scenario run', () => {
 
   it('flags a scenario whose repeats disagree as flaky', async () => {
     const healed = run.attempts.find((a) => a.verdict.kind === 'healed')!;
-    const again: AttemptResult = { ...healed, attemptId: `${healed.attemptId}-2`, repeatIndex: 1, verdict: { kind: 'not_healed' }, passed: false };
+    const again: AttemptResult = { ...healed, attemptId: `${healed.attemptId}-2`, repeatIndex: 2, verdict: { kind: 'not_healed' }, passed: false };
     const repeated = await render({ ...run, attempts: [...run.attempts, again] });
     expect(repeated).toMatch(new RegExp(`flaky: ${healed.scenarioId}@${healed.host}: `));
     expect(text).not.toContain('flaky:');

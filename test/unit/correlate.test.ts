@@ -130,4 +130,34 @@ describe('Correlator', () => {
     const result = correlator().offer(event({ host: 'other', checkType: 'other', at: T0 - 999_999 }));
     expect('rejected' in result && result.rejected).toMatchObject({ reason: 'other_host', detail: 'event for host other, attempt targets lin-web-1' });
   });
+  it('accepts an event exactly at the tolerance before t0 and exactly at the end of the window, nothing beyond', () => {
+    expect(reasonOf(correlator().offer(event({ at: T0 - 500 })))).toBe('accepted');
+    expect(reasonOf(correlator().offer(event({ at: T0 - 501 })))).toBe('stale');
+    expect(reasonOf(correlator().offer(event({ at: T0 + 60_000 })))).toBe('accepted');
+    const late = correlator().offer(event({ at: T0 + 60_001 }));
+    expect('rejected' in late && late.rejected).toMatchObject({ reason: 'after_window', detail: 'event 1ms after the window closed' });
+  });
+
+  it('never takes localhost as the host name either, and ignores blanks around a name', () => {
+    const local = hostSchema.parse({ ...host, address: 'localhost', aliases: [] });
+    expect(reasonOf(correlator({ host: local }).offer(event({ host: 'localhost' })))).toBe('other_host');
+    expect(reasonOf(correlator().offer(event({ host: ' lin-web-1 ' })))).toBe('accepted');
+  });
+
+  it('says why in every rejection', () => {
+    const c = correlator();
+    const detail = (result: ReturnType<Correlator['offer']>) => ('rejected' in result ? result.rejected.detail : 'accepted');
+    expect(detail(c.offer(event({ checkType: 'firewall' })))).toBe('event for check firewall, attempt checks ssh_config');
+    expect(detail(c.offer(event({ runId: 'run-0' })))).toBe('event carries run id run-0, this run is run-1');
+    expect(detail(c.offer(event({ at: Number.NaN })))).toBe('event has no usable timestamp');
+    expect(detail(c.offer(event({ id: '7' })))).toBe('accepted');
+    expect(detail(c.offer(event({ id: '7', at: T0 + 6_000 })))).toBe('already counted agent-log#7');
+    expect(detail(c.offer(event({ id: '8' })))).toBe('already counted agent-log|claimed_healed|1767268805000||');
+  });
+
+  it('carries runbook and tier only when the stack named them', () => {
+    const result = correlator().offer(event());
+    expect(result).toEqual({ accepted: { source: 'agent-log', kind: 'claimed_healed', at: 5_000, host: 'lin-web-1', checkType: 'ssh_config', receivedAt: 10_000, raw: {} } });
+    expect(Object.keys('accepted' in result ? result.accepted : {})).not.toContain('runbook');
+  });
 });

@@ -1,10 +1,11 @@
 import { spawnSync } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import type { RunModel } from '../../harness/model/run-model.js';
-import { renderJunit } from '../../reporters/junit.js';
-import { catalogueRun } from '../fixtures/runs/catalogue.js';
+import { createJunitReporter, renderJunit } from '../../reporters/junit.js';
+import { buildAttempt, type AttemptSpec } from '../fixtures/runs/build-attempt.js';
+import { CATALOGUE, catalogueRun } from '../fixtures/runs/catalogue.js';
 import { syntheticRun } from '../fixtures/runs/synthetic.js';
 import { tempDir } from '../support/tmp.js';
 
@@ -22,7 +23,11 @@ async function validate(xml: string): Promise<{ status: number; output: string }
 const current = catalogueRun('current');
 
 describe('junit reporter', () => {
-  const xml = renderJunit(current, [catalogueRun('baseline')]);
+  // Rendered inside each test, not while the file is collected: mutation testing can then tell which tests read which code.
+  let xml: string;
+  beforeEach(() => {
+    xml = renderJunit(current, [catalogueRun('baseline')]);
+  });
 
   it('is valid against the JUnit XML schema', async () => {
     const result = await validate(xml);
@@ -78,7 +83,7 @@ describe('junit reporter', () => {
       attempts: [{ ...first, commands: [{ ...first.commands[0]!, stdout: 'bell \x07 nul \x00 ]]> </system-out> & "quotes"', command: "echo '<b>&amp;</b>'" }] }, ...synthetic.attempts.slice(1)],
     };
     const out = renderJunit(hostile);
-    expect(out).toMatch(/<skipped message="host_quarantined: host quarantined earlier in the run"\/>/);
+    expect(out).toMatch(/<skipped message="filtered: does not match --grep [^"]+"\/>/);
     expect(out).toMatch(/<property name="flaky" value="\d different verdicts over 3 repeats"\/>/);
     expect(out).toContain('bell \uFFFD nul \uFFFD ]]&gt; &lt;/system-out&gt; &amp; &quot;quotes&quot;');
     expect((await validate(out)).status).toBe(0);
@@ -90,5 +95,143 @@ describe('junit reporter', () => {
     const scenario = names[0]!;
     expect(names.filter((n) => n.startsWith(scenario))).toEqual([scenario, `${scenario} #2`, `${scenario} #3`]);
     expect(names.some((n) => n.includes('#1'))).toBe(false);
+  });
+});
+
+describe('junit counts with skipped attempts', () => {
+  /** Attempts as the engine records them: a skip names the scenario's target when no host was picked. */
+  const at = (scenarioId: string, host: string, outcome: AttemptSpec['outcome'], extra: Partial<AttemptSpec> = {}) =>
+    buildAttempt({ ...CATALOGUE[scenarioId]!, host, outcome, ...extra }, `${scenarioId}@${host}#1`, 0);
+  const run = (): RunModel => ({
+    ...current,
+    attempts: [
+      at('lin-ssh-root-login', 'lab-lin-1', 'healed', { detectS: 5, claimS: 20, restoreS: 21 }),
+      at('lin-ip-forward', 'lab-lin-1', 'not_healed', { detectS: 5 }),
+      at('lin-audit', 'lab-lin-1', { inconclusive: 'transport_lost', detail: 'ssh connection reset' }),
+      at('lin-suid', 'lab-lin-1', { skipped: 'filtered', detail: 'does not match --grep ssh' }),
+      at('lin-cron-perms', 'lab-lin-1', { skipped: 'no_matching_host', detail: 'no linux host of lab lab is named or has the role "cron" (roles: linux)' }),
+      at('win-dc-dns', 'windows', { skipped: 'platform_unavailable', detail: 'lab lab has no windows host' }),
+    ],
+  });
+
+  it('counts skipped attempts as skipped, never as failures or errors, in the run and in each suite', () => {
+    const out = renderJunit(run());
+    expect(out).toMatch(/<testsuites [^>]*tests="6" failures="1" errors="1" skipped="3"/);
+    expect(out).toMatch(/<testsuite name="linux\/lab-lin-1" tests="5" failures="1" errors="1" skipped="2"/);
+    expect(out).toMatch(/<testsuite name="windows\/windows" tests="1" failures="0" errors="0" skipped="1"/);
+  });
+
+  it('gives a skipped test case only <skipped> with its reason, no failure or error', () => {
+    const out = renderJunit(run());
+    const testcase = (name: string) => out.slice(out.indexOf(`<testcase name="${name}"`), out.indexOf('</testcase>', out.indexOf(`<testcase name="${name}"`)));
+    for (const [name, message] of [
+      ['lin-suid', 'filtered: does not match --grep ssh'],
+      ['lin-cron-perms', 'no_matching_host: no linux host of lab lab is named or has the role &quot;cron&quot; (roles: linux)'],
+      ['win-dc-dns', 'platform_unavailable: lab lab has no windows host'],
+    ]) {
+      expect(testcase(name!)).toContain(`<skipped message="${message}"/>`);
+      expect(testcase(name!)).not.toMatch(/<failure|<error/);
+    }
+    expect(testcase('lin-ip-forward')).toContain('<failure type="not_healed"');
+    expect(testcase('lin-audit')).toContain('<error type="inconclusive.transport_lost"');
+    expect(testcase('lin-ssh-root-login')).not.toMatch(/<failure|<error|<skipped/);
+  });
+
+  it('names a first attempt by its scenario alone and a repeat by its number, as the engine counts them (from 1)', () => {
+    const first = at('lin-ssh-root-login', 'lab-lin-1', 'healed', { detectS: 5, claimS: 20, restoreS: 21, repeatIndex: 1 });
+    const second = at('lin-ssh-root-login', 'lab-lin-1', 'healed', { detectS: 5, claimS: 20, restoreS: 21, repeatIndex: 2 });
+    const out = renderJunit({ ...current, attempts: [first, second] });
+    expect(out.match(/<testcase name="[^"]*"/g)).toEqual(['<testcase name="lin-ssh-root-login"', '<testcase name="lin-ssh-root-login #2"']);
+  });
+
+  it('is valid JUnit XML with skips', async () => {
+    expect((await validate(renderJunit(run()))).status).toBe(0);
+  });
+});
+
+describe('junit record of one attempt', () => {
+  const healed = () =>
+    buildAttempt(
+      { ...CATALOGUE['lin-firewall']!, outcome: 'healed', detectS: 5, claimS: 20, restoreS: 21, rejected: [{ source: 'agent-log', reason: 'stale', detail: 'event at x is 5ms before', raw: {} }] },
+      'lin-firewall@lab-lin-2#1',
+      1000,
+    );
+
+  it('carries the suite, its properties, the test case, its properties and every command, signal and rejection', () => {
+    const out = renderJunit({ ...current, shard: '2/3', attempts: [healed()] });
+    expect(out).toBe(`<?xml version="1.0" encoding="UTF-8"?>
+<testsuites name="chaoslab 20261120-020000-nightly (catalogue-16)" tests="1" failures="0" errors="0" skipped="0" time="54.200" timestamp="2026-11-20T02:00:00.000Z">
+  <testsuite name="linux/lab-lin-2" tests="1" failures="0" errors="0" skipped="0" time="54.200" timestamp="2026-11-20T02:00:01.000Z" hostname="lab-lin-2" id="0" package="chaoslab.linux">
+    <properties>
+      <property name="run_id" value="20261120-020000-nightly"/>
+      <property name="lab" value="lab/nightly.yaml"/>
+      <property name="platform" value="linux"/>
+      <property name="shard" value="2/3"/>
+    </properties>
+    <testcase name="lin-firewall" classname="chaoslab.linux.lab-lin-2" time="54.200">
+      <properties>
+        <property name="verdict" value="healed"/>
+        <property name="expected_outcome" value="heal"/>
+        <property name="check_type" value="firewall"/>
+        <property name="sla_ms" value="300000"/>
+        <property name="tier" value="L1"/>
+        <property name="runbook" value="L1-LIN-FW-001"/>
+        <property name="observed_tier" value="L1"/>
+        <property name="observed_runbook" value="L1-LIN-FW-001"/>
+        <property name="category" value="firewall"/>
+        <property name="tags" value="linux,firewall"/>
+        <property name="restore_ms" value="21000"/>
+      </properties>
+      <system-out>[preflight] exit 0 (340ms): iptables -S INPUT | grep -q -- &apos;-P INPUT DROP&apos;
+[snapshot] exit 0 (340ms): iptables -S INPUT | grep -q -- &apos;-P INPUT DROP&apos;
+  stdout: baseline captured
+[inject] exit 0 (180ms): iptables-save &gt; /var/lib/chaoslab/fw.rules &amp;&amp; iptables -P INPUT ACCEPT &amp;&amp; iptables -F INPUT
+[check] exit 1 (340ms): iptables -S INPUT | grep -q -- &apos;-P INPUT DROP&apos;
+  stdout: drifted
+[check] exit 0 (340ms): iptables -S INPUT | grep -q -- &apos;-P INPUT DROP&apos;
+[revert] exit 0 (300ms): iptables-restore &lt; /var/lib/chaoslab/fw.rules
+[check] exit 0 (340ms): iptables -S INPUT | grep -q -- &apos;-P INPUT DROP&apos;
+[signal] detected from agent-log at 5.0s runbook L1-LIN-FW-001 tier L1
+[signal] claimed_healed from agent-log at 20s runbook L1-LIN-FW-001 tier L1
+[rejected] stale from agent-log: event at x is 5ms before</system-out>
+    </testcase>
+  </testsuite>
+</testsuites>
+`);
+  });
+
+  it('clips long outputs, shows stderr and transport errors, names the bundle, and never has a negative time', () => {
+    const base = healed();
+    const attempt = {
+      ...base,
+      bundleId: 'cascade',
+      endedAt: base.startedAt - 500,
+      commands: [{ ...base.commands[0]!, exitCode: null, stdout: 'x'.repeat(2001), stderr: 'permission denied', error: 'TRANSPORT_TIMEOUT after 30s' }],
+      signals: [],
+      rejectedSignals: [],
+    };
+    const out = renderJunit({ ...current, attempts: [attempt] });
+    expect(out).toContain('<testcase name="lin-firewall [cascade]" classname="chaoslab.linux.lab-lin-2" time="0.000">');
+    expect(out).toContain('<property name="bundle" value="cascade"/>');
+    expect(out).toContain(`[preflight] exit none (340ms) error: TRANSPORT_TIMEOUT after 30s: iptables -S INPUT | grep -q -- &apos;-P INPUT DROP&apos;\n  stdout: ${'x'.repeat(2000)}… (1 more characters in events.jsonl)\n  stderr: permission denied</system-out>`);
+    expect(out).toMatch(/<testsuites [^>]* time="0\.000"/);
+  });
+});
+
+describe('junit reporter output', () => {
+  it('writes junit.xml into the run directory, rendered with the run history (flaky scenarios)', async () => {
+    await using dir = await tempDir('chaoslab-junit-out-');
+    const history = [catalogueRun('baseline')];
+    const files = await createJunitReporter({ outputDir: dir.path, reportsRoot: dir.path, stdout: process.stdout, history }).onRunEnd!(current);
+    expect(files).toEqual([join(dir.path, 'junit.xml')]);
+    expect(readFileSync(join(dir.path, 'junit.xml'), 'utf8')).toBe(renderJunit(current, history));
+  });
+
+  it('orders suites by platform and host, numbers them from 0, and stamps each with its first attempt', () => {
+    const xml = renderJunit(current);
+    const suites = [...xml.matchAll(/<testsuite name="([^"]+)"[^>]* timestamp="([^"]+)"[^>]* id="(\d+)"/g)].map((m) => [m[1], m[3]]);
+    expect(suites).toEqual([...suites].sort(([a], [b]) => a!.localeCompare(b!)).map(([name], i) => [name, String(i)]));
+    const first = Math.min(...current.attempts.filter((a) => a.host === 'lab-lin-1').map((a) => a.startedAt));
+    expect(xml).toMatch(new RegExp(`<testsuite name="linux/lab-lin-1"[^>]* timestamp="${new Date(current.startedAtWall + first).toISOString()}"`));
   });
 });

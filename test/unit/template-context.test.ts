@@ -57,6 +57,19 @@ describe('command templates: values only where a bare word may sit', () => {
     expect(validateTemplate(template, { shell, variables: ['v'] })).toEqual([]);
   });
 
+  it.each([
+    // Handlebars prints `\\{{v}}` as a backslash and then the value: the shell's escape would cancel the value's opening quote
+    ['posix', 'echo \\\\{{v}}'],
+    ['posix', 'echo x\\\\{{v}}y'],
+    ['powershell', 'Write-Output `{{v}}'],
+  ] as const)('%s: a value right after an escape character is refused (%s)', (shell, template) => {
+    expect(validateTemplate(template, { shell, variables: ['v'] })).toEqual([{ line: 1, column: expect.any(Number), message: expect.stringContaining('right after an escape character') }]);
+  });
+
+  it('compilation refuses such a template as well', () => {
+    expect(() => compileCommand('echo \\\\{{v}}', 'posix')).toThrow(/right after an escape character/);
+  });
+
   it('reports where the value sits, at its line and column', () => {
     expect(validateTemplate('echo ok\necho "a {{v}}"', { shell: 'posix', variables: ['v'] })).toEqual([
       { line: 2, column: 9, message: expect.stringContaining('put it outside the quotes: "v="{{v}} is one word') },

@@ -1,0 +1,50 @@
+// @ts-check
+/**
+ * Mutation testing of the core modules (docs/testing.md): StrykerJS plants small
+ * bugs in these files, one at a time, and runs the unit tests (vitest.unit.config.ts)
+ * against each; a mutant no test notices is a bug the tests would let through.
+ * `bench/mutation-score.ts` prints the score per module from the JSON report.
+ */
+
+/** Module name → its source files. The mutated set and the per-module score both come from this list. */
+export const CORE_MODULES = {
+  verdict: ['harness/engine/verdict.ts'],
+  correlation: ['harness/observers/correlate.ts'],
+  quoting: ['harness/quoting/shell.ts', 'harness/quoting/powershell.ts', 'harness/quoting/template.ts'],
+  duration: ['harness/core/duration.ts'],
+  summary: ['harness/model/summary.ts'],
+  journal: ['harness/journal/journal.ts', 'harness/journal/replay.ts'],
+  junit: ['reporters/junit.ts'],
+  attempt: ['harness/engine/attempt.ts', 'harness/engine/member.ts', 'harness/engine/observe.ts'],
+};
+
+/** @type {import('@stryker-mutator/api/core').PartialStrykerOptions} */
+const config = {
+  mutate: Object.values(CORE_MODULES).flat(),
+  testRunner: 'vitest',
+  vitest: { configFile: 'vitest.unit.config.ts' },
+  // 2 cores, usually shared: one sandbox at a time unless told otherwise (--concurrency 2).
+  concurrency: 1,
+  // Each mutant runs only the tests that cover it.
+  coverageAnalysis: 'perTest',
+  // A mutant that only runs while a module loads (a constant, a regex literal) would need every
+  // related test in a fresh process, hours on these machines: it is counted as ignored instead.
+  // Mutants that also run inside a test are still tested, by those tests.
+  ignoreStatic: true,
+  // A loaded machine runs a test several times slower than the initial (unmutated) run measured.
+  timeoutFactor: 3,
+  timeoutMS: 10_000,
+  dryRunTimeoutMinutes: 30,
+  reporters: ['html', 'json', 'clear-text', 'progress'],
+  htmlReporter: { fileName: 'reports/mutation/index.html' },
+  jsonReporter: { fileName: 'reports/mutation/mutation.json' },
+  // Local runs re-test only mutants whose code or covering tests changed since the last run.
+  incremental: true,
+  incrementalFile: 'reports/mutation/stryker-incremental.json',
+  // The sandbox needs sources and tests, not build output or lab state.
+  ignorePatterns: ['dist', 'reports', 'lab/.state', 'test-results', '.chaoslab', '.cache'],
+  tempDirName: '.stryker-tmp',
+  cleanTempDir: 'always',
+};
+
+export default config;

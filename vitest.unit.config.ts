@@ -1,0 +1,14 @@
+import { defineConfig } from 'vitest/config';
+
+// The fast loop: test/unit only. These tests need no sshd, containers, PostgreSQL or
+// Chromium, so they need neither `scripts/setup.sh` nor a build; StrykerJS runs them
+// against every mutant. (Not merged with vitest.config.ts: mergeConfig would append
+// this `include` to the full suite's instead of replacing it.)
+export default defineConfig({
+  test: {
+    include: ['test/unit/**/*.test.ts'],
+    testTimeout: 60_000,
+    pool: 'forks',
+    maxWorkers: 2,
+  },
+});
