@@ -94,9 +94,9 @@ describe('skipped attempts through the real engine (e2e)', () => {
     expect(result.stdout).toMatch(/win-heals-registry @ windows +skipped/);
     expect(result.stdout).toContain('verdicts: healed 1, skipped 2');
     const markdown = await readFile(join(out(), 'summary.md'), 'utf8');
-    expect(markdown.split('\n')[0]).toMatch(/^## chaoslab: 1\/1 healed \(100%\)/);
+    expect(markdown.split('\n')[0]).toMatch(/^## chaoslab: 1\/1 passed \(100%\)/);
     expect(markdown).toMatch(/skipped/);
     const html = await readFile(join(out(), 'index.html'), 'utf8');
-    expect(html).toMatch(/<h1 id="headline">1\/1 healed \(100%\)/);
+    expect(html).toMatch(/<h1 id="headline">1\/1 passed \(100%\)/);
   });
 });

@@ -70,12 +70,12 @@ describe('chaoslab validate', () => {
 });
 
 describe('chaoslab schema', () => {
-  it('writes the four JSON Schema files, each naming its kind', async () => {
+  it('writes the five JSON Schema files, each naming its kind', async () => {
     await using dir = await tempDir('chaoslab-schema-');
     const result = await chaoslab('schema', '--out', dir.path);
     expect(result.code, result.stderr).toBe(0);
-    expect((await readdir(dir.path)).sort()).toEqual(['bundle.schema.json', 'lab.schema.json', 'scenario.schema.json', 'suite.schema.json']);
-    for (const kind of ['bundle', 'lab', 'scenario', 'suite']) {
+    expect((await readdir(dir.path)).sort()).toEqual(['bundle.schema.json', 'expectations.schema.json', 'lab.schema.json', 'scenario.schema.json', 'suite.schema.json']);
+    for (const kind of ['bundle', 'expectations', 'lab', 'scenario', 'suite']) {
       const schema = JSON.parse(await readFile(join(dir.path, `${kind}.schema.json`), 'utf8')) as { $id: string; type: string; additionalProperties: boolean };
       expect(schema.$id).toBe(`urn:chaoslab:schema:${kind}`);
       expect(schema.type).toBe('object');

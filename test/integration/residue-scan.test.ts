@@ -87,19 +87,20 @@ describe('residue scan against a real sshd', () => {
 
   it('scans only the hosts the run touched, read-only; residue that matches a pending revert of a host of this inventory (by identity) says so', async () => {
     const journal = new RevertJournal(join(dir.path, 'journal'));
-    const drifted = 'echo "PermitRootLogin yes"; exit 3';
+    // the check contract: exit 1 is drifted (2 and above would be a probe error, `unknown`)
+    const drifted = 'echo "PermitRootLogin yes"; exit 1';
     const own = await journal.record({ runId: 'run-0', attemptId: 'own@web1#1', host: 'web1', labFile: LAB_FILE, hostIdentity: `web1 ssh 127.0.0.1:${sshd.port}`, shell: 'posix', revert: ['true'], check: drifted, timeoutMs: 1000 });
-    await journal.record({ runId: 'run-0', attemptId: 'other-lab@web1#1', host: 'web1', labFile: '/labs/another.yaml', hostIdentity: 'web1 ssh 10.9.9.9:22', shell: 'posix', revert: ['true'], check: 'exit 4', timeoutMs: 1000 });
-    const { sink, scanned, statuses } = await scan(runOn(['web1']), [check('ok', 'true'), check('own', drifted), check('foreign', 'exit 4')], { journal });
+    await journal.record({ runId: 'run-0', attemptId: 'other-lab@web1#1', host: 'web1', labFile: '/labs/another.yaml', hostIdentity: 'web1 ssh 10.9.9.9:22', shell: 'posix', revert: ['true'], check: 'exit 1', timeoutMs: 1000 });
+    const { sink, scanned, statuses } = await scan(runOn(['web1']), [check('ok', 'true'), check('own', drifted), check('foreign', 'exit 1')], { journal });
     expect(scanned.hosts.map((h) => h.host)).toEqual(['web1']);
     expect(statuses).toEqual({ 'ok@web1': 'clean', 'own@web1': 'residue', 'foreign@web1': 'residue' });
     const checks = Object.fromEntries(scanned.hosts[0]!.checks.map((c) => [c.scenarioId, c]));
-    expect(checks.own).toMatchObject({ exitCode: 3, evidence: 'PermitRootLogin yes', pendingRevert: { entryId: own.id, runId: 'run-0', attemptId: 'own@web1#1' } });
-    expect(checks.foreign).toMatchObject({ exitCode: 4, evidence: '' });
+    expect(checks.own).toMatchObject({ exitCode: 1, evidence: 'PermitRootLogin yes', pendingRevert: { entryId: own.id, runId: 'run-0', attemptId: 'own@web1#1' } });
+    expect(checks.foreign).toMatchObject({ exitCode: 1, evidence: '' });
     expect(checks.foreign).not.toHaveProperty('pendingRevert');
     // every command it sent is one of the checks, recorded as evidence without an attempt
     const commands = sink.ofType('command');
-    expect(commands.map((c) => c.command).sort()).toEqual(['exit 4', 'true', drifted].sort());
+    expect(commands.map((c) => c.command).sort()).toEqual(['exit 1', 'true', drifted].sort());
     expect(commands.every((c) => c.step === 'check' && c.attemptId === undefined && c.host === 'web1')).toBe(true);
     expect(scanned.complete).toBe(true);
   });

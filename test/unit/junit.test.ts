@@ -160,7 +160,7 @@ describe('junit record of one attempt', () => {
   it('carries the suite, its properties, the test case, its properties and every command, signal and rejection', () => {
     const out = renderJunit({ ...current, shard: '2/3', attempts: [healed()] });
     expect(out).toBe(`<?xml version="1.0" encoding="UTF-8"?>
-<testsuites name="chaoslab 20261120-020000-nightly (catalogue-16)" tests="1" failures="0" errors="0" skipped="0" time="54.200" timestamp="2026-11-20T02:00:00.000Z">
+<testsuites name="chaoslab 20261120-020000-nightly (catalogue-16)" tests="1" failures="0" errors="0" skipped="0" time="4069.500" timestamp="2026-11-20T02:00:00.000Z">
   <testsuite name="linux/lab-lin-2" tests="1" failures="0" errors="0" skipped="0" time="54.200" timestamp="2026-11-20T02:00:01.000Z" hostname="lab-lin-2" id="0" package="chaoslab.linux">
     <properties>
       <property name="run_id" value="20261120-020000-nightly"/>
@@ -214,7 +214,9 @@ describe('junit record of one attempt', () => {
     expect(out).toContain('<testcase name="lin-firewall [cascade]" classname="chaoslab.linux.lab-lin-2" time="0.000">');
     expect(out).toContain('<property name="bundle" value="cascade"/>');
     expect(out).toContain(`[preflight] exit none (340ms) error: TRANSPORT_TIMEOUT after 30s: iptables -S INPUT | grep -q -- &apos;-P INPUT DROP&apos;\n  stdout: ${'x'.repeat(2000)}… (1 more characters in events.jsonl)\n  stderr: permission denied</system-out>`);
-    expect(out).toMatch(/<testsuites [^>]* time="0\.000"/);
+    // the run's wall time, not a sum of attempt durations (issue: concurrent attempts summed to 600 s for a 69 s run)
+    expect(out).toMatch(/<testsuites [^>]* time="4069\.500"/);
+    expect(out).toMatch(/<testsuite name="linux\/lab-lin-2"[^>]* time="0\.000"/);
   });
 });
 
