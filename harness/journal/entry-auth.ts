@@ -31,8 +31,9 @@ export async function journalKey(dir: string, create: boolean): Promise<Buffer |
     if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
   }
   if (!create) return undefined;
-  // written in full under a temporary name, then linked into place: a concurrent run never reads half a key
-  const temp = `${path}.${process.pid}.tmp`;
+  // written in full under a temporary name of its own, then linked into place: a concurrent writer (another
+  // run, or another attempt of this one creating the key at the same moment) never reads half a key or removes this one
+  const temp = `${path}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`;
   try {
     const handle = await open(temp, 'wx', 0o600);
     try {

@@ -33,13 +33,15 @@ describe('PDF scorecard (e2e)', () => {
     sshd = await startSshd();
     lab = await createEngineLab(sshd, [
       { id: 'heals', behaviour: 'heal', hold: '500ms' },
-      { id: 'misses', behaviour: 'ignore', window: '2s' },
-      { id: 'lies', behaviour: 'claim-without-fix', window: '2s' },
+      { id: 'misses', behaviour: 'ignore', sla: '1s', window: '2s' },
+      { id: 'lies', behaviour: 'claim-without-fix' },
     ]);
     const out = join(lab.dir, 'reports');
     const result = await runCli(['run', lab.scenariosDir, '--lab', lab.labFile, '--out', out, '--reporter', 'json,html,pdf'], { cwd: lab.dir, env: env() });
     expect(result.stderr).toBe('');
-    expect(result.code).toBe(1);
+    const written = join(out, (await readdir(out)).find((n) => /^\d{8}T/.test(n))!, 'run.json');
+    const verdicts = (JSON.parse(readFileSync(written, 'utf8')) as RunModel).attempts.map((a) => `${a.scenarioId}: ${JSON.stringify(a.verdict)}`);
+    expect(result.code, verdicts.join('\n')).toBe(1);
     runDir = join(out, (await readdir(out)).find((n) => /^\d{8}T/.test(n))!);
     run = JSON.parse(readFileSync(join(runDir, 'run.json'), 'utf8')) as RunModel;
   });

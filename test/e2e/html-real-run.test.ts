@@ -26,7 +26,7 @@ describe('the scorecard of a real run', () => {
 
   beforeAll(async () => {
     sshd = await startSshd();
-    lab = await createEngineLab(sshd, [{ id: 'heals', behaviour: 'heal', hold: '500ms' }, { id: 'lies', behaviour: 'claim-without-fix', window: '2s' }]);
+    lab = await createEngineLab(sshd, [{ id: 'heals', behaviour: 'heal', hold: '500ms' }, { id: 'lies', behaviour: 'claim-without-fix' }]);
     out = join(lab.dir, 'reports');
     stepSummary = join(lab.dir, 'step-summary.md');
     writeFileSync(stepSummary, '');

@@ -32,7 +32,7 @@ describe('webhook observers without a secret', () => {
 
     const unsigned = join(dir.path, 'unsigned.yaml');
     await writeFile(unsigned, LAB('    insecure_unsigned: true'));
-    const warned = await runCli(['validate', 'test/fixtures/config/steps-only', '--lab', unsigned], { cwd: process.cwd() });
+    const warned = await runCli(['validate', 'test/fixtures/config/steps-only', '--lab', unsigned], { cwd: process.cwd(), env: { LAB_KEY: 'not-a-real-key' } });
     expect(warned.code, warned.stderr).toBe(0);
     expect(warned.stdout).toContain(`warning: ${unsigned}:12:24 observers[0].insecure_unsigned: webhook observer stack-hook accepts unsigned events`);
   });
