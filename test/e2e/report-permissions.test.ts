@@ -21,7 +21,7 @@ describe('report folder permissions', () => {
     const quiet = await runCli([...args, '--out', join(dir.path, 'private')], { cwd: dir.path });
     expect(quiet.stderr).toBe('');
     const own = await modes(join(dir.path, 'private'));
-    expect(Object.keys(own.files).sort()).toEqual(['index.html', 'junit.xml', 'report.json', 'summary.md']);
+    expect(Object.keys(own.files).sort()).toEqual(['index.html', 'junit.xml', 'manifest.json', 'report.json', 'summary.md']);
     expect(own).toEqual({ dir: 0o700, files: Object.fromEntries(Object.keys(own.files).map((name) => [name, 0o600])) });
 
     await runCli([...args, '--out', join(dir.path, 'shared'), '--shared-reports'], { cwd: dir.path });
