@@ -114,7 +114,11 @@ export class PrometheusObserver implements Observer<CounterValues> {
 
   /** The query's values with each sample's own timestamp. */
   private async read(signal: AbortSignal): Promise<SeriesSample[]> {
-    const [values, stamps] = await Promise.all([this.query(this.config.query, signal), this.query(`timestamp(${this.config.query})`, signal)]);
+    // both at once, but a failure is reported for the configured query first (the user's own text, not our timestamp() around it)
+    const [valuesRead, stampsRead] = await Promise.allSettled([this.query(this.config.query, signal), this.query(`timestamp(${this.config.query})`, signal)]);
+    if (valuesRead.status === 'rejected') throw valuesRead.reason;
+    if (stampsRead.status === 'rejected') throw stampsRead.reason;
+    const [values, stamps] = [valuesRead.value, stampsRead.value];
     const sampledAt = new Map(stamps.map((s) => [seriesKey(withoutName(s.metric)), Number(s.value[1]) * 1000]));
     return values.map((series) => {
       const labels = series.metric;
