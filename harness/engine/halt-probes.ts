@@ -2,6 +2,7 @@ import { stat } from 'node:fs/promises';
 import type { HaltCondition } from '../config/halt-schema.js';
 import { errorMessage } from '../core/errors.js';
 import { excerpt } from '../core/redact.js';
+import { apiUrl, promQuery } from '../observers/prometheus-api.js';
 
 /**
  * One evaluation of a halt condition. `unreadable` says why it could not be
@@ -25,10 +26,6 @@ async function getJson(url: URL, signal: AbortSignal, timeoutMs: number): Promis
   } catch {
     throw new Error(`answered ${response.status} with no JSON: ${excerpt(text, 200)}`);
   }
-}
-
-function apiUrl(base: string, path: string): URL {
-  return new URL(path, base.endsWith('/') ? base : `${base}/`);
 }
 
 interface AlertmanagerAlert {
@@ -63,12 +60,6 @@ function alertmanagerProbe(condition: Extract<HaltCondition, { kind: 'alertmanag
   };
 }
 
-interface PromAnswer {
-  readonly status?: string;
-  readonly error?: string;
-  readonly data?: { readonly resultType?: string; readonly result?: unknown };
-}
-
 function prometheusProbe(condition: Extract<HaltCondition, { kind: 'prometheus' }>): HaltProbe {
   const limit = condition.above ?? condition.below!;
   const breaches = (value: number) => (condition.above !== undefined ? value > limit : value < limit);
@@ -76,24 +67,13 @@ function prometheusProbe(condition: Extract<HaltCondition, { kind: 'prometheus' 
   return {
     condition,
     async evaluate(signal) {
-      const url = apiUrl(condition.url, 'api/v1/query');
-      url.searchParams.set('query', condition.query);
-      try {
-        const { status, body } = await getJson(url, signal, condition.timeout);
-        const answer = body as PromAnswer;
-        if (status !== 200 || answer.status !== 'success') return { unreadable: `query ${condition.query} failed (${status}): ${answer.error ?? 'no error text'}` };
-        const samples: { labels: Record<string, string>; value: number }[] =
-          answer.data?.resultType === 'scalar'
-            ? [{ labels: {}, value: Number((answer.data.result as [number, string])[1]) }]
-            : ((answer.data?.result as { metric: Record<string, string>; value: [number, string] }[] | undefined) ?? []).map((s) => ({ labels: s.metric, value: Number(s.value[1]) }));
-        const breaching = samples.filter((s) => breaches(s.value));
-        return breaching.length
-          ? { firing: true, detail: `${condition.query} is ${comparison}: ${breaching.map((s) => s.value).slice(0, 5).join(', ')}`, evidence: breaching.slice(0, 5) }
-          : { firing: false, detail: samples.length ? `${condition.query}: ${samples.map((s) => s.value).slice(0, 5).join(', ')}` : `${condition.query}: no samples` };
-      } catch (error) {
-        signal.throwIfAborted();
-        return { unreadable: `GET ${url.origin}${url.pathname} failed: ${errorMessage(error)}` };
-      }
+      const answer = await promQuery(condition.url, condition.query, { signal, timeoutMs: condition.timeout });
+      if (answer.kind !== 'samples') return { unreadable: answer.message };
+      const samples = answer.samples.map(({ labels, value }) => ({ labels, value }));
+      const breaching = samples.filter((s) => breaches(s.value));
+      return breaching.length
+        ? { firing: true, detail: `${condition.query} is ${comparison}: ${breaching.map((s) => s.value).slice(0, 5).join(', ')}`, evidence: breaching.slice(0, 5) }
+        : { firing: false, detail: samples.length ? `${condition.query}: ${samples.map((s) => s.value).slice(0, 5).join(', ')}` : `${condition.query}: no samples` };
     },
   };
 }

@@ -1,8 +1,8 @@
 import type { ObserverConfigOf } from '../config/observer-schema.js';
 import { ObserverUnavailableError } from '../core/errors.js';
-import { excerpt } from '../core/redact.js';
 import { mapRecord } from './fields.js';
-import { authorization, probeOnce, RetryableHttpError, retryAfterMs } from './http-client.js';
+import { authorization, probeOnce, RetryableHttpError } from './http-client.js';
+import { promQuery, type PromSample } from './prometheus-api.js';
 import type { Observer, ObserverContext, ObserverOutput, PrepareRequest, WatchRequest } from './observer.js';
 import { Reconnector, Waker } from './retry.js';
 
@@ -31,12 +31,6 @@ export function seriesKey(labels: Readonly<Record<string, string>>): string {
 export function counterIncrease(previous: number | undefined, value: number): number {
   if (previous === undefined || value < previous) return value;
   return value - previous;
-}
-
-interface PromVector {
-  readonly status?: string;
-  readonly error?: string;
-  readonly data?: { readonly resultType?: string; readonly result?: readonly { readonly metric: Record<string, string>; readonly value: readonly [number, string] }[] };
 }
 
 /**
@@ -119,40 +113,25 @@ export class PrometheusObserver implements Observer<CounterValues> {
     if (valuesRead.status === 'rejected') throw valuesRead.reason;
     if (stampsRead.status === 'rejected') throw stampsRead.reason;
     const [values, stamps] = [valuesRead.value, stampsRead.value];
-    const sampledAt = new Map(stamps.map((s) => [seriesKey(withoutName(s.metric)), Number(s.value[1]) * 1000]));
-    return values.map((series) => {
-      const labels = series.metric;
-      const evaluatedAt = Number(series.value[0]) * 1000;
-      return { labels, value: Number(series.value[1]), sampledAt: sampledAt.get(seriesKey(withoutName(labels))) ?? evaluatedAt };
-    });
+    const sampledAt = new Map(stamps.map((s) => [seriesKey(withoutName(s.labels)), s.value * 1000]));
+    return values.map(({ labels, value, evaluatedAt }) => ({ labels, value, sampledAt: sampledAt.get(seriesKey(withoutName(labels))) ?? evaluatedAt }));
   }
 
-  private async query(query: string, signal: AbortSignal): Promise<NonNullable<NonNullable<PromVector['data']>['result']>> {
-    const url = new URL('api/v1/query', this.config.url.endsWith('/') ? this.config.url : `${this.config.url}/`);
-    url.searchParams.set('query', query);
+  private async query(query: string, signal: AbortSignal): Promise<readonly PromSample[]> {
     const auth = await authorization(this.config, this.context.resolveSecret);
-    let response: Response;
-    try {
-      response = await fetch(url, { headers: { accept: 'application/json', ...(auth && { authorization: auth }) }, signal: AbortSignal.any([signal, AbortSignal.timeout(this.config.timeout)]), redirect: 'error' });
-    } catch (error) {
-      signal.throwIfAborted();
-      const cause = (error as { cause?: { code?: string } }).cause;
-      throw new RetryableHttpError(`GET ${url.origin}${url.pathname} failed: ${cause?.code ?? (error as Error).message}`, undefined, { cause: error });
+    const answer = await promQuery(this.config.url, query, { signal, timeoutMs: this.config.timeout, authorization: auth });
+    switch (answer.kind) {
+      case 'unreachable':
+        throw new RetryableHttpError(answer.message);
+      case 'busy':
+        throw new RetryableHttpError(answer.message, answer.retryAfterMs);
+      case 'refused':
+        // a bad query (400/422) or bad credentials will not get better by retrying
+        throw new ObserverUnavailableError(this.name, answer.message);
+      case 'samples':
+        if (answer.resultType !== 'vector') throw new ObserverUnavailableError(this.name, `query ${query} returned a ${answer.resultType}, not an instant vector`);
+        return answer.samples;
     }
-    const text = await response.text();
-    if (response.status === 429 || response.status >= 500) {
-      throw new RetryableHttpError(`GET ${url.origin}${url.pathname} answered ${response.status}`, retryAfterMs(response.headers.get('retry-after')));
-    }
-    let body: PromVector;
-    try {
-      body = JSON.parse(text) as PromVector;
-    } catch {
-      throw new ObserverUnavailableError(this.name, `GET ${url.origin}${url.pathname} answered ${response.status} with no Prometheus API body: ${excerpt(text, 200)}`);
-    }
-    // a bad query (400/422) or bad credentials will not get better by retrying
-    if (!response.ok || body.status !== 'success') throw new ObserverUnavailableError(this.name, `query ${query} failed (${response.status}): ${body.error ?? 'no error text'}`);
-    if (body.data?.resultType !== 'vector') throw new ObserverUnavailableError(this.name, `query ${query} returned a ${body.data?.resultType ?? 'nothing'}, not an instant vector`);
-    return body.data.result ?? [];
   }
 
   async probe(): Promise<void> {
