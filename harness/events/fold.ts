@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { expectationMismatch } from '../engine/verdict.js';
+import { expectationMismatch } from '../model/expectation.js';
 import { describeCause } from '../model/cause.js';
 import type { RunEvent } from '../model/events.js';
 import type { AttemptResult, CommandRecord, HostSummary, PhaseSpan, ProbeRecord, RejectedSignalRecord, RunHalt, RunModel, RunStatus, SignalRecord } from '../model/run-model.js';

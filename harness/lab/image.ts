@@ -7,7 +7,7 @@ import { join, relative } from 'node:path';
 import { systemClock } from '../core/clock.js';
 import { ChaoslabError, errorMessage } from '../core/errors.js';
 import { waitFor } from '../core/wait.js';
-import { buildImage, imageExists, importRootfs, pruneOtherTags, pullImage, storedImageName, type Engine } from './engine.js';
+import { buildImage, imageExists, importRootfs, pruneOtherTags, pullImage, storedImageName, type Engine } from '../transport/container-engine.js';
 import { projectRoot } from './paths.js';
 
 /**

@@ -1,7 +1,7 @@
 import { chmod, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readCheck } from '../../harness/engine/check-outcome.js';
+import { readCheck } from '../../harness/transport/check-outcome.js';
 import { getFault } from '../../harness/faults/registry.js';
 import '../../harness/faults/linux/index.js';
 import { createSshTransport } from '../../harness/transport/ssh.js';

@@ -10,7 +10,7 @@ import type { FaultCommands, FaultDefinition } from '../../harness/faults/fault.
 // Importing the Linux fault library registers its faults.
 import '../../harness/faults/linux/index.js';
 import { getFault } from '../../harness/faults/registry.js';
-import { connectEngine, listContainers, removeContainer } from '../../harness/lab/engine.js';
+import { connectEngine, listContainers, removeContainer } from '../../harness/transport/container-engine.js';
 import { ensureLabImage } from '../../harness/lab/image.js';
 import { HEALER_PORT, projectRoot } from '../../harness/lab/paths.js';
 import { quotePosix } from '../../harness/quoting/shell.js';

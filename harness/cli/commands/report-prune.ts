@@ -5,7 +5,7 @@ import { updateIndex } from '../../history/index.js';
 import { applyPrune, parseAge, pendingRuns, planPrune } from '../../history/prune.js';
 import { defaultJournalDir, RevertJournal } from '../../journal/journal.js';
 import { action } from '../action.js';
-import { ExitCode, type ExitCodeValue } from '../exit-codes.js';
+import { ExitCode, type ExitCodeValue } from '../../core/exit-codes.js';
 
 /** `chaoslab report prune`: retention for reports/, never at the cost of a run whose reverts are still pending. */
 interface PruneOptions {

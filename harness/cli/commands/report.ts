@@ -22,7 +22,7 @@ import { action } from '../action.js';
 import { registerPrune } from './report-prune.js';
 import { SHARED_REPORTS_FLAG, SHARED_REPORTS_HELP, setReportPermissions } from '../report-permissions.js';
 import { serveFolder } from '../report-server.js';
-import { ExitCode, mostSevere, type ExitCodeValue } from '../exit-codes.js';
+import { ExitCode, mostSevere, type ExitCodeValue } from '../../core/exit-codes.js';
 import { CHAOSLAB_VERSION } from '../program.js';
 
 /**

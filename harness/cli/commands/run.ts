@@ -24,7 +24,7 @@ import type { RunModel } from '../../model/run-model.js';
 import { action } from '../action.js';
 import { crashedSoFar, stopRunOnCrash } from '../crash.js';
 import { SHARED_REPORTS_FLAG, SHARED_REPORTS_HELP, setReportPermissions } from '../report-permissions.js';
-import { ExitCode, mostSevere, type ExitCodeValue } from '../exit-codes.js';
+import { ExitCode, mostSevere, type ExitCodeValue } from '../../core/exit-codes.js';
 import { CHAOSLAB_VERSION } from '../program.js';
 
 export interface RunOptions {

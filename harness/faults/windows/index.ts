@@ -10,8 +10,6 @@ import { scheduledTaskPersistence } from './scheduled-task.js';
 import { serviceState } from './service.js';
 import { smbSigningNotRequired } from './smb.js';
 
-export { defaultWindowsProtect } from './protect.js';
-
 /** The Windows fault library, in the order the docs list it. */
 export const windowsFaults = [
   firewallProfilesOff,
