@@ -1,4 +1,3 @@
-import { registerFaults } from '../registry.js';
 import { auditPolicyDisabled } from './audit-policy.js';
 import { defenderExclusion } from './defender.js';
 import { dnsClientHijack } from './dns.js';
@@ -24,5 +23,3 @@ export const windowsFaults = [
   auditPolicyDisabled,
   guestAccountEnabled,
 ] as const;
-
-registerFaults(windowsFaults);
