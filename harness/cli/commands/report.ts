@@ -24,6 +24,7 @@ import { SHARED_REPORTS_FLAG, SHARED_REPORTS_HELP, setReportPermissions } from '
 import { serveFolder } from '../report-server.js';
 import { ExitCode, mostSevere, type ExitCodeValue } from '../../core/exit-codes.js';
 import { CHAOSLAB_VERSION } from '../program.js';
+import { errorMessage } from '../../core/errors.js';
 
 /**
  * `chaoslab report`: re-render a run from its event log, merge shards into one
@@ -53,7 +54,7 @@ function wrap<T>(parse: (text: string) => T): (text: string) => T {
     try {
       return parse(text);
     } catch (error) {
-      throw new InvalidArgumentError(error instanceof Error ? error.message : String(error));
+      throw new InvalidArgumentError(errorMessage(error));
     }
   };
 }

@@ -112,7 +112,7 @@ function interruptOnSignals(residueScan: boolean): { signal: AbortSignal; dispos
   process.on('SIGTERM', onSignal);
   const disposeCrash = stopRunOnCrash((error) => {
     count += 1;
-    controller.abort(new ChaoslabError('CHAOSLAB_INTERRUPTED', `stopped by an unexpected error: ${error instanceof Error ? error.message : String(error)}`));
+    controller.abort(new ChaoslabError('CHAOSLAB_INTERRUPTED', `stopped by an unexpected error: ${errorMessage(error)}`));
   });
   return {
     signal: controller.signal,
