@@ -50,6 +50,22 @@ export function specifiersOf(text: string): string[] {
   return ts.preProcessFile(text, true, true).importedFiles.map((f) => f.fileName);
 }
 
+/** Dynamic `import()` calls whose argument is not a literal: the check cannot follow them, so they are refused. */
+export function computedImportsOf(fileName: string, text: string): string[] {
+  if (!/\bimport\s*\(/.test(text)) return [];
+  const source = ts.createSourceFile(fileName, text, ts.ScriptTarget.Latest, false);
+  const found: string[] = [];
+  const visit = (node: ts.Node): void => {
+    if (ts.isCallExpression(node) && node.expression.kind === ts.SyntaxKind.ImportKeyword && !ts.isStringLiteralLike(node.arguments[0] ?? node)) {
+      const { line } = source.getLineAndCharacterOfPosition(node.getStart(source));
+      found.push(`${fileName}:${line + 1} ${node.getText(source)}`);
+    }
+    ts.forEachChild(node, visit);
+  };
+  visit(source);
+  return found;
+}
+
 /** A relative specifier as a repository path; `.js` means the `.ts` source when one exists. */
 export function resolveSpecifier(root: string, file: string, specifier: string): string | undefined {
   if (!specifier.startsWith('.')) return undefined;
