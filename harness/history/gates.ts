@@ -12,8 +12,6 @@ import { FAIL_ON_KINDS, type FailOnKind } from '../config/fail-on.js';
  * `--max-inconclusive N`, judged against `--baseline <run>`. A pure function of
  * the run models so `run` and `report` evaluate them the same way.
  */
-export { FAIL_ON_KINDS, type FailOnKind } from '../config/fail-on.js';
-
 export interface GateOptions {
   /** 0..1, compared with passed / scored */
   readonly minHealRate?: number;
