@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { defineConfig } from 'vitest/config';
 
-// scripts/setup-engine.sh (run by `npm test` first) leaves an engine on one of these sockets; same order as harness/lab/engine.ts.
+// scripts/setup-engine.sh (run by `npm test` first) leaves an engine on one of these sockets; same order as harness/transport/container-engine.ts.
 const engineSocket = ['/var/run/docker.sock', '/run/podman/podman.sock'].find((socket) => existsSync(socket)) ?? '/run/podman/podman.sock';
 
 // Integration tests start real sshd, Postgres, containers and Chromium: generous

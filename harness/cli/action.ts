@@ -1,6 +1,6 @@
 import { Command } from 'commander';
 import { ChaoslabError, ConfigError, formatIssue } from '../core/errors.js';
-import { ExitCode, type ExitCodeValue } from './exit-codes.js';
+import { ExitCode, type ExitCodeValue } from '../core/exit-codes.js';
 import { usageHint, usageLine } from './usage.js';
 
 /**

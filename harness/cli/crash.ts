@@ -1,4 +1,4 @@
-import { ExitCode } from './exit-codes.js';
+import { ExitCode } from '../core/exit-codes.js';
 
 /**
  * Process-level safety net. An error nobody awaited (a throw in a server's

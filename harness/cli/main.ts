@@ -12,9 +12,6 @@ import { register as registerReport } from './commands/report.js';
 import { register as registerDoctor } from './commands/doctor.js';
 import { register as registerLab } from './commands/lab.js';
 import { register as registerVerify } from './commands/verify.js';
-// Built-in faults register themselves on import (the module runs once however often imported).
-import '../faults/windows/index.js';
-import '../faults/linux/index.js';
 
 type Registrar = (program: Command) => void;
 

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
-import { EXIT_CODE_HELP, ExitCode } from './exit-codes.js';
+import { EXIT_CODE_HELP, ExitCode } from '../core/exit-codes.js';
 import { usageLine } from './usage.js';
 
 export const CHAOSLAB_VERSION: string = (JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string }).version;

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { parseDuration } from '../core/duration.js';
+import { PLATFORMS } from '../core/platform.js';
 
 /** `90s`, `2m`, `1h30m`, `500ms` or a number of seconds → milliseconds. */
 export const duration = z
@@ -32,8 +33,7 @@ export const identifier = z
   .string()
   .regex(/^[a-z0-9][a-z0-9._-]*$/, 'must be lower-case letters, digits, ".", "_" or "-"');
 
-export const platform = z.enum(['linux', 'windows']);
-export type Platform = z.infer<typeof platform>;
+export const platform = z.enum(PLATFORMS);
 
 export const tier = z.enum(['L1', 'L2', 'L3']);
 export type Tier = z.infer<typeof tier>;

@@ -1,5 +1,5 @@
 import { isAlias, isMap, isScalar, isSeq, LineCounter, parseDocument, visit, type Document, type Node } from 'yaml';
-import type { ConfigIssue } from '../core/errors.js';
+import { errorMessage, type ConfigIssue } from '../core/errors.js';
 import type { SourceDocument } from './catalogue.js';
 
 /** A parsed YAML file: plain data plus a way back from any field path to its line and column. */
@@ -100,7 +100,7 @@ function firstAliasOffset(doc: Document): number | undefined {
 }
 
 function describeLibraryError(error: unknown): string {
-  const message = error instanceof Error ? error.message : String(error);
+  const message = errorMessage(error);
   if (/alias count/i.test(message)) return `invalid YAML: aliases (*name) expand to too much data (more than ${MAX_ALIAS_COUNT} expansions); write the values out instead`;
   return `invalid YAML: ${message.split('\n')[0]}`;
 }

@@ -3,7 +3,7 @@ import { haltListSchema } from './halt-schema.js';
 import { hooksSchema } from './hooks-schema.js';
 import { formatDuration } from '../core/duration.js';
 import { duration, identifier, platform, tier } from './fields.js';
-import { FAIL_ON_KINDS } from '../model/fail-on.js';
+import { FAIL_ON_KINDS } from './fail-on.js';
 
 export const outcome = z.enum(['heal', 'escalate', 'ignore']);
 export type ExpectedOutcome = z.infer<typeof outcome>;

@@ -1,7 +1,7 @@
 import { formatDuration } from '../core/duration.js';
 import type { ConfigIssue } from '../core/errors.js';
-import { hostMatchesTarget, matchHosts } from '../engine/plan-hosts.js';
-import { defaultWindowsProtect } from '../faults/windows/protect.js';
+import { hostMatchesTarget, matchHosts } from './host-match.js';
+import { defaultWindowsProtect } from './windows-protect.js';
 import type { Catalogue, CatalogueBundle, CatalogueScenario, SourceDocument } from './catalogue.js';
 import type { ProtectSpec } from './fields.js';
 import { isControllerAddress } from './controller.js';

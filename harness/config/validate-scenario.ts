@@ -1,7 +1,7 @@
 import type { ConfigIssue } from '../core/errors.js';
 import type { FaultDefinition } from '../faults/fault.js';
 import { validateTemplate } from '../quoting/template.js';
-import type { ShellKind } from '../transport/transport.js';
+import type { ShellKind } from '../quoting/shell.js';
 import type { ResolvedFault, SourceDocument } from './catalogue.js';
 import { issueAt, zodIssuesToConfig } from './load-issues.js';
 import { closestMatch } from './load-schema-walk.js';

@@ -1,3 +1,5 @@
+import { errorMessage } from './errors.js';
+
 /**
  * A stack of cleanups. Register a cleanup before the first await that creates
  * the thing it cleans; `run()` executes them in reverse order, collects errors
@@ -20,7 +22,7 @@ export class TeardownStack implements AsyncDisposable {
       try {
         await step.fn();
       } catch (error) {
-        errors.push(new Error(`teardown ${step.name} failed: ${error instanceof Error ? error.message : String(error)}`, { cause: error }));
+        errors.push(new Error(`teardown ${step.name} failed: ${errorMessage(error)}`, { cause: error }));
       }
     }
     return errors;

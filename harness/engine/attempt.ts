@@ -4,7 +4,7 @@ import { errorMessage, isTransportError } from '../core/errors.js';
 import { excerpt } from '../core/redact.js';
 import { waitFor } from '../core/wait.js';
 import type { Transport } from '../transport/transport.js';
-import { checkUntilItTells } from './check-outcome.js';
+import { checkUntilItTells } from '../transport/check-outcome.js';
 import type { AttemptOutcome, EngineContext, InjectionSpec } from './context.js';
 import { MemberState } from './member.js';
 import { observeMember, stackReportedDrift, startObserverPumps, type InjectionTimes } from './observe.js';

@@ -3,7 +3,7 @@ import type { HostConfig } from '../config/lab-schema.js';
 import type { FaultCommands } from '../faults/fault.js';
 import { psStepCheck } from '../quoting/powershell.js';
 import { compileCommand } from '../quoting/template.js';
-import type { ShellKind } from '../transport/transport.js';
+import type { ShellKind } from '../quoting/shell.js';
 
 /** The shell that runs a host's commands: PowerShell for Windows (WinRM or OpenSSH), else POSIX sh. */
 export function hostShell(host: HostConfig): ShellKind {

@@ -2,7 +2,7 @@ import type { HostConfig } from '../config/lab-schema.js';
 import { errorMessage, isTransportError } from '../core/errors.js';
 import { Correlator } from '../observers/correlate.js';
 import type { Observer } from '../observers/observer.js';
-import { checkUntilItTells, readCheck } from './check-outcome.js';
+import { checkUntilItTells, readCheck } from '../transport/check-outcome.js';
 import type { EngineContext } from './context.js';
 import type { MemberState } from './member.js';
 import { ObserverOutputTally } from './observer-tally.js';

@@ -2,7 +2,8 @@ import { selectorMatches, type Catalogue, type CatalogueBundle, type CatalogueSc
 import { overlaidExpect, type ExpectationOverlays } from '../config/expectations.js';
 import { healerOf, type HostConfig, type LabConfig } from '../config/lab-schema.js';
 import { ChaoslabError } from '../core/errors.js';
-import { HostPicker, matchHosts } from './plan-hosts.js';
+import { matchHosts } from '../config/host-match.js';
+import { HostPicker } from './plan-hosts.js';
 import { applyShard } from './plan-shard.js';
 import type { Plan, PlanOptions, PlannedAttempt, PlannedBundleRun, PlanSkipReason } from './plan-types.js';
 

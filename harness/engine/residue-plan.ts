@@ -1,7 +1,7 @@
 import type { Catalogue, CatalogueScenario } from '../config/catalogue.js';
 import type { HostConfig, LabConfig } from '../config/lab-schema.js';
 import { faultCommands } from './commands.js';
-import { hostMatchesTarget } from './plan-hosts.js';
+import { hostMatchesTarget } from '../config/host-match.js';
 
 /** One ground-truth check the residue scan runs on one host: the scenario's `check`, rendered for that host's shell. */
 export interface ResidueCheckSpec {

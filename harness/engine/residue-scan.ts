@@ -5,7 +5,7 @@ import type { JournalEntry } from '../journal/journal.js';
 import type { PendingRevertRef, ResidueCheck } from '../model/residue.js';
 import type { RunModel } from '../model/run-model.js';
 import type { ExecuteOptions } from './execute.js';
-import { readCheck } from './check-outcome.js';
+import { readCheck } from '../transport/check-outcome.js';
 import { execRecorded, transportLost } from './host-exec.js';
 import type { ResidueCheckSpec, ResidueScanPlan } from './residue-plan.js';
 import { runSchedule, type ScheduleUnit } from './scheduler.js';

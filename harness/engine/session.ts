@@ -1,5 +1,5 @@
 import { dirname, join } from 'node:path';
-import { ExitCode, mostSevere, type ExitCodeValue } from '../cli/exit-codes.js';
+import { ExitCode, mostSevere, type ExitCodeValue } from '../core/exit-codes.js';
 import type { LabConfig } from '../config/lab-schema.js';
 import { labSecrets, type SecretResolver } from '../config/secrets.js';
 import { unsignedWebhooks } from '../config/validate-webhook.js';

@@ -1,4 +1,5 @@
 import type { ExpectSpec } from '../config/scenario-schema.js';
+import { expectationMismatch } from '../model/expectation.js';
 import type { SignalKind, Timings } from '../model/run-model.js';
 import type { Verdict } from '../model/verdict.js';
 import { DELIVERY_SLACK_MS } from '../observers/delivery.js';
@@ -96,14 +97,6 @@ export function meetsExpectation(expect: ExpectSpec, verdict: Verdict): boolean 
     case 'ignore':
       return verdict.kind === 'not_healed';
   }
-}
-
-/**
- * A tier or runbook mismatch is only meaningful when the stack acted (claimed or
- * escalated) and the scenario expects a value: then a missing value is a mismatch too.
- */
-export function expectationMismatch(expected: string | undefined, observed: string | undefined, stackActed: boolean): boolean {
-  return expected !== undefined && stackActed && observed !== expected;
 }
 
 interface Redrift {

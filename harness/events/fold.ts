@@ -1,9 +1,10 @@
 import { readFile } from 'node:fs/promises';
-import { expectationMismatch } from '../engine/verdict.js';
+import { expectationMismatch } from '../model/expectation.js';
 import { describeCause } from '../model/cause.js';
 import type { RunEvent } from '../model/events.js';
 import type { AttemptResult, CommandRecord, HostSummary, PhaseSpan, ProbeRecord, RejectedSignalRecord, RunHalt, RunModel, RunStatus, SignalRecord } from '../model/run-model.js';
 import { mergeResidueScans, ResidueFolder } from './fold-residue.js';
+import { errorMessage } from '../core/errors.js';
 
 /**
  * Events → run model. The fold is incremental (live reporters see the model
@@ -240,7 +241,7 @@ export function parseEventLog(text: string): ParsedLog {
     } catch (error) {
       const isLast = lines.slice(index + 1).every((rest) => !rest.trim());
       if (isLast && !text.endsWith('\n')) truncated = true;
-      else errors.push({ line: index + 1, message: error instanceof Error ? error.message : String(error) });
+      else errors.push({ line: index + 1, message: errorMessage(error) });
     }
   });
   return { events, truncated, errors };

@@ -5,6 +5,7 @@ import { sha256Hex } from './chain.js';
 import { fingerprintOf } from './keys.js';
 import { listFiles, MANIFEST_FILE, MANIFEST_FORMAT, signatureKey, type Manifest, type ManifestSource } from './manifest.js';
 import { verifyChain } from './verify-chain.js';
+import { errorMessage } from '../core/errors.js';
 
 /**
  * `chaoslab verify`: checks a run folder against its manifest — the signature
@@ -26,7 +27,7 @@ function readManifest(text: string): Manifest | string {
     if (!manifest.signature || !Array.isArray(manifest.artifacts) || !Array.isArray(manifest.logs)) return `${MANIFEST_FILE} lacks its signature, artifacts or logs`;
     return manifest;
   } catch (error) {
-    return `${MANIFEST_FILE} is not valid JSON (${error instanceof Error ? error.message : String(error)}): it was altered`;
+    return `${MANIFEST_FILE} is not valid JSON (${errorMessage(error)}): it was altered`;
   }
 }
 

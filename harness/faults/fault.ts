@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import type { Platform } from '../config/fields.js';
+import type { Platform } from '../core/platform.js';
 
 /**
  * A built-in fault: typed params → the four commands for the target's shell.

@@ -1,13 +1,17 @@
 import type { FaultDefinition } from './fault.js';
+import { linuxFaults } from './linux/index.js';
+import { windowsFaults } from './windows/index.js';
 
-/** Built-in faults by name (`linux.sshd_option`, `windows.firewall_profiles_off`, …). */
-const faults = new Map<string, FaultDefinition>();
+/** Built-in faults by name (`linux.sshd_option`, `windows.firewall_profiles_off`, …), built once from the two libraries. */
+const faults: ReadonlyMap<string, FaultDefinition> = byName([...linuxFaults, ...windowsFaults]);
 
-export function registerFaults(definitions: readonly FaultDefinition[]): void {
+function byName(definitions: readonly FaultDefinition[]): Map<string, FaultDefinition> {
+  const map = new Map<string, FaultDefinition>();
   for (const definition of definitions) {
-    if (faults.has(definition.name)) throw new Error(`fault ${definition.name} registered twice`);
-    faults.set(definition.name, definition);
+    if (map.has(definition.name)) throw new Error(`two built-in faults are named ${definition.name}`);
+    map.set(definition.name, definition);
   }
+  return map;
 }
 
 export function getFault(name: string): FaultDefinition | undefined {

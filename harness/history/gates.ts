@@ -1,19 +1,17 @@
 import { ChaoslabError } from '../core/errors.js';
-import { ExitCode, type ExitCodeValue } from '../cli/exit-codes.js';
+import { ExitCode, type ExitCodeValue } from '../core/exit-codes.js';
 import { diffAgainstBaseline } from '../model/baseline-diff.js';
 import { findFlaky } from '../model/flaky.js';
 import { residueFindings } from '../model/residue.js';
 import type { RunModel } from '../model/run-model.js';
 import { summarize } from '../model/summary.js';
-import { FAIL_ON_KINDS, type FailOnKind } from '../model/fail-on.js';
+import { FAIL_ON_KINDS, type FailOnKind } from '../config/fail-on.js';
 
 /**
  * CI gates on a finished run: `--min-heal-rate 0.8`, `--fail-on regression,false_heal,residue`,
  * `--max-inconclusive N`, judged against `--baseline <run>`. A pure function of
  * the run models so `run` and `report` evaluate them the same way.
  */
-export { FAIL_ON_KINDS, type FailOnKind } from '../model/fail-on.js';
-
 export interface GateOptions {
   /** 0..1, compared with passed / scored */
   readonly minHealRate?: number;

@@ -1,7 +1,7 @@
 import { existsSync, statSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
-import { ChaoslabError } from '../core/errors.js';
+import { ChaoslabError, errorMessage } from '../core/errors.js';
 import { foldLogFile } from '../events/fold.js';
 import type { RunModel } from '../model/run-model.js';
 import type { GateOptions } from './gates.js';
@@ -24,7 +24,7 @@ async function readModelJson(file: string): Promise<RunModel> {
   try {
     parsed = JSON.parse(await readFile(file, 'utf8'));
   } catch (error) {
-    throw new ChaoslabError('CHAOSLAB_USAGE', `${file}: not a JSON run model (${error instanceof Error ? error.message : String(error)})`);
+    throw new ChaoslabError('CHAOSLAB_USAGE', `${file}: not a JSON run model (${errorMessage(error)})`);
   }
   // report.json wraps the model as { version, summary, run }; run.json is the model itself.
   const model = (parsed as { run?: unknown }).run ?? parsed;

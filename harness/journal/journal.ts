@@ -2,7 +2,7 @@ import { lstat, open, readdir, readFile, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { z } from 'zod';
 import { ChaoslabError, errorMessage } from '../core/errors.js';
-import type { ShellKind } from '../transport/transport.js';
+import type { ShellKind } from '../quoting/shell.js';
 import { journalKey, KEY_FILE, macMatches, macOf } from './entry-auth.js';
 import { checkPrivateDir, ensurePrivateDir, unsafeFileReason } from './private-dir.js';
 

@@ -1,6 +1,6 @@
 import { errorMessage } from '../core/errors.js';
 import { excerpt } from '../core/redact.js';
-import { readCheck } from '../engine/check-outcome.js';
+import { readCheck } from '../transport/check-outcome.js';
 import type { Transport } from '../transport/transport.js';
 import type { JournalEntry, RevertJournal } from './journal.js';
 

@@ -14,7 +14,7 @@ import {
   removeContainer,
   removeNetworks,
   type Engine,
-} from './engine.js';
+} from '../transport/container-engine.js';
 import { ensureLabImage, LAB_IMAGE_REPOSITORY } from './image.js';
 import { ensureLabKeys } from './keys.js';
 import type { HostStatus, LabProvider } from './lab-provider.js';

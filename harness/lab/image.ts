@@ -7,7 +7,7 @@ import { join, relative } from 'node:path';
 import { systemClock } from '../core/clock.js';
 import { ChaoslabError, errorMessage } from '../core/errors.js';
 import { waitFor } from '../core/wait.js';
-import { buildImage, imageExists, importRootfs, pruneOtherTags, pullImage, storedImageName, type Engine } from './engine.js';
+import { buildImage, imageExists, importRootfs, pruneOtherTags, pullImage, storedImageName, type Engine } from '../transport/container-engine.js';
 import { projectRoot } from './paths.js';
 
 /**
@@ -73,7 +73,7 @@ async function ensureHealerBundle(root: string, bundle: string, onProgress?: (me
 }
 
 /** Hashes everything that ends up in the image; the tags are these hashes. */
-export async function imageInputs(root = projectRoot()): Promise<ImageInputs> {
+async function imageInputs(root = projectRoot()): Promise<ImageInputs> {
   const imageDir = join(root, 'lab/images/linux-host');
   const healerBundle = join(root, 'lab/healer/dist/healer.mjs');
   const healerRules = join(root, 'lab/healer/rules/default.yaml');
@@ -91,11 +91,6 @@ export async function imageInputs(root = projectRoot()): Promise<ImageInputs> {
     overlay.update(`${relative(root, file)}\0${mode}\0`).update(await readFile(file));
   }
   return { imageDir, healerBundle, healerRules, stacksDir, stackPolicies, packages, baseHash, overlayHash: overlay.digest('hex').slice(0, 12) };
-}
-
-/** The tag the current inputs produce (without building anything). */
-export async function labImageTag(root = projectRoot()): Promise<string> {
-  return `${LAB_IMAGE_REPOSITORY}:${(await imageInputs(root)).overlayHash}`;
 }
 
 export async function ensureLabImage(options: ImageOptions): Promise<LabImage> {

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { stringify } from 'yaml';
 import type { HostConfig, LabConfig } from '../config/lab-schema.js';
 import { ChaoslabError } from '../core/errors.js';
-import { connectEngine, listContainers, type Engine } from './engine.js';
+import { connectEngine, listContainers, type Engine } from '../transport/container-engine.js';
 import { ensureLabKeys, writeKnownHosts } from './keys.js';
 import { HEALER_PORT, HOST_LABEL, LAB_LABEL, labStateDir } from './paths.js';
 

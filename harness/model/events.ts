@@ -1,4 +1,4 @@
-import type { Platform } from '../config/fields.js';
+import type { Platform } from '../core/platform.js';
 import type { ExpectSpec } from '../config/scenario-schema.js';
 import type { CommandRecord, Phase, ProbeRecord, RejectedSignalRecord, SignalRecord, Timings, RunStatus } from './run-model.js';
 import type { ResidueCheck, ResidueSkipReason } from './residue.js';

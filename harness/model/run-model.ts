@@ -1,4 +1,5 @@
-import type { Platform, Tier } from '../config/fields.js';
+import type { Tier } from '../config/fields.js';
+import type { Platform } from '../core/platform.js';
 import type { ExpectedOutcome } from '../config/scenario-schema.js';
 import type { ResidueScan } from './residue.js';
 import type { InconclusiveReason, Verdict } from './verdict.js';

@@ -1,7 +1,6 @@
 import { ChaoslabError } from '../core/errors.js';
 import { excerpt } from '../core/redact.js';
-import { ps, raw, sh } from '../quoting/shell.js';
-import type { ShellKind } from '../transport/transport.js';
+import { ps, raw, sh, type ShellKind } from '../quoting/shell.js';
 
 /**
  * Where a log watch is in the file: which file (`identity`: the inode on POSIX,

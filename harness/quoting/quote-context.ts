@@ -1,4 +1,4 @@
-import type { ShellKind } from '../transport/transport.js';
+import type { ShellKind } from './shell.js';
 
 /**
  * Where in the shell's syntax a template position lies. A value is quoted as

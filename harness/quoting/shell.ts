@@ -1,11 +1,13 @@
-import type { ShellKind } from '../transport/transport.js';
-
 /**
  * Quoting by construction. Fault builders write commands with the `sh` and `ps`
  * tagged templates: every `${value}` is quoted for the target shell; a fragment
  * that must stay shell syntax is wrapped in `raw()` explicitly and must never
  * come from a parameter.
  */
+
+/** The two shells chaoslab writes commands for: POSIX sh, and PowerShell (Windows, over WinRM or OpenSSH). */
+export type ShellKind = 'posix' | 'powershell';
+
 class RawFragment {
   constructor(readonly text: string) {}
 }

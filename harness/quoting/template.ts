@@ -1,8 +1,7 @@
 import Handlebars from 'handlebars';
 import { ChaoslabError } from '../core/errors.js';
-import type { ShellKind } from '../transport/transport.js';
 import { contextProblem, contextsAt } from './quote-context.js';
-import { quoteFor } from './shell.js';
+import { quoteFor, type ShellKind } from './shell.js';
 
 /**
  * Scenario `steps` are handlebars templates rendered into shell commands.

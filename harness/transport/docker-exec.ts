@@ -1,9 +1,8 @@
 import type { HostConfig, TransportConfig } from '../config/lab-schema.js';
 import { TransportError, errorMessage, isTransportError } from '../core/errors.js';
-import { connectEngine, containerRunning, execInContainer, type Engine, type ExecOutcome } from '../lab/engine.js';
-import type { TransportContext } from './registry.js';
+import { connectEngine, containerRunning, execInContainer, type Engine, type ExecOutcome } from './container-engine.js';
 import { LineSplitter } from './line-splitter.js';
-import { commandTimedOut, type ExecOptions, type ExecResult, type StreamOptions, type Transport } from './transport.js';
+import { commandTimedOut, type ExecOptions, type ExecResult, type StreamOptions, type Transport, type TransportContext } from './transport.js';
 
 type DockerExecConfig = Extract<TransportConfig, { kind: 'docker-exec' }>;
 

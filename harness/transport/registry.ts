@@ -1,18 +1,8 @@
 import type { HostConfig, TransportConfig } from '../config/lab-schema.js';
-import type { Clock } from '../core/clock.js';
-import type { Logger } from '../core/logger.js';
 import { createDockerExecTransport } from './docker-exec.js';
 import { createSshTransport } from './ssh.js';
-import type { Transport } from './transport.js';
+import type { Transport, TransportContext } from './transport.js';
 import { createWinRmTransport } from './winrm.js';
-
-export interface TransportContext {
-  readonly resolveSecret: (ref: string) => Promise<string>;
-  readonly clock: Clock;
-  readonly logger: Logger;
-  /** Directory the inventory was loaded from (relative paths such as known_hosts). */
-  readonly baseDir: string;
-}
 
 export type TransportFactory = (host: HostConfig, context: TransportContext) => Transport;
 

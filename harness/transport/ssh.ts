@@ -6,16 +6,15 @@ import { addressOf, type HostConfig, type TransportConfig } from '../config/lab-
 import { TransportError, isTransportError } from '../core/errors.js';
 import { backoffDelay } from '../core/wait.js';
 import { UTF8_PRELUDE } from '../quoting/powershell.js';
-import { powershellInvocation } from '../quoting/shell.js';
+import { powershellInvocation, type ShellKind } from '../quoting/shell.js';
 import { decodeClixml } from './clixml.js';
-import type { TransportContext } from './registry.js';
 import { channelLines, collectChannel, killChannel, openExecChannel } from './ssh-channel.js';
 import { openSshConnection, type SshEndpoint } from './ssh-connect.js';
 import { knownHostsName, parseKnownHosts, pinnedKeysFor } from './ssh-known-hosts.js';
 import { ChannelSlots, abortable, operationSignal } from './ssh-operation.js';
 import { killMarkedCommand, markedPosixCommand, newRunId } from './ssh-posix-run.js';
 import { PersistentShell, ShellPool } from './ssh-shell-pool.js';
-import { commandTimedOut, type ExecOptions, type ExecResult, type ShellKind, type StreamOptions, type Transport } from './transport.js';
+import { commandTimedOut, type ExecOptions, type ExecResult, type StreamOptions, type Transport, type TransportContext } from './transport.js';
 
 const KILL_TIMEOUT_MS = 10_000;
 /** How long a persistent shell may take to report a killed command before it is closed instead of reused. */

@@ -1,5 +1,8 @@
+import type { Clock } from '../core/clock.js';
+import type { Logger } from '../core/logger.js';
 import { excerpt } from '../core/redact.js';
 import { TransportError } from '../core/errors.js';
+import type { ShellKind } from '../quoting/shell.js';
 
 /**
  * The Transport contract: how chaoslab runs commands on a lab host.
@@ -9,8 +12,6 @@ import { TransportError } from '../core/errors.js';
  * stable code (TRANSPORT_AUTH, TRANSPORT_TIMEOUT, TRANSPORT_UNREACHABLE,
  * TRANSPORT_CLOSED, TRANSPORT_QUOTA, TRANSPORT_PROTOCOL).
  */
-export type ShellKind = 'posix' | 'powershell';
-
 export interface ExecOptions {
   /** Kill the command and raise TRANSPORT_TIMEOUT after this many ms. */
   timeoutMs?: number;
@@ -51,6 +52,15 @@ export interface Transport extends AsyncDisposable {
   probe(options?: { timeoutMs?: number }): Promise<void>;
   /** Idempotent. */
   close(): Promise<void>;
+}
+
+/** What every transport is created with, besides its host's inventory entry. */
+export interface TransportContext {
+  readonly resolveSecret: (ref: string) => Promise<string>;
+  readonly clock: Clock;
+  readonly logger: Logger;
+  /** Directory the inventory was loaded from (relative paths such as known_hosts). */
+  readonly baseDir: string;
 }
 
 /** A command as a timeout error names it: one line, redacted, cut short (the full command is in the command record). */

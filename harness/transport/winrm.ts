@@ -3,9 +3,8 @@ import { isAbsolute, resolve } from 'node:path';
 import { addressOf, type HostConfig, type TransportConfig } from '../config/lab-schema.js';
 import { ChaoslabError, TransportError } from '../core/errors.js';
 import { decodeClixml } from './clixml.js';
-import type { TransportContext } from './registry.js';
 import { LineSplitter } from './line-splitter.js';
-import type { ExecOptions, ExecResult, StreamOptions, Transport } from './transport.js';
+import type { ExecOptions, ExecResult, StreamOptions, Transport, TransportContext } from './transport.js';
 import { WinRmClient, type RunOptions, type WinRmClientOptions } from './winrm/client.js';
 
 type WinRmSettings = Extract<TransportConfig, { kind: 'winrm' }>;

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { systemClock } from '../../harness/core/clock.js';
 import { waitFor } from '../../harness/core/wait.js';
-import { connectEngine, execInContainer, removeContainer } from '../../harness/lab/engine.js';
+import { connectEngine, execInContainer, removeContainer } from '../../harness/transport/container-engine.js';
 import { containerName } from '../../harness/lab/paths.js';
 import { latestAttempts, startTestLab, type TestLab } from '../support/lab-cluster.js';
 import { tempDir } from '../support/tmp.js';

@@ -2,7 +2,6 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 // Importing the Linux fault library registers its faults, as the CLI does.
-import '../../harness/faults/linux/index.js';
 import { RevertJournal } from '../../harness/journal/journal.js';
 import type { RunModel } from '../../harness/model/run-model.js';
 import { createEngineLab, runLabSession, type EngineLab, type FileScenario } from '../support/engine-lab.js';

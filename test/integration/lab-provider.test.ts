@@ -5,7 +5,7 @@ import { hostSchema } from '../../harness/config/lab-schema.js';
 import { SecretResolver } from '../../harness/config/secrets.js';
 import { systemClock } from '../../harness/core/clock.js';
 import { silentLogger } from '../../harness/core/logger.js';
-import { connectEngine, listContainers } from '../../harness/lab/engine.js';
+import { connectEngine, listContainers } from '../../harness/transport/container-engine.js';
 import { containerName, HOST_LABEL, LAB_LABEL, labStateDir } from '../../harness/lab/paths.js';
 import { resolveLab } from '../../harness/lab/resolve.js';
 import { DockerExecTransport } from '../../harness/transport/docker-exec.js';

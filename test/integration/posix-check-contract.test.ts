@@ -1,9 +1,8 @@
 import { chmod, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readCheck } from '../../harness/engine/check-outcome.js';
+import { readCheck } from '../../harness/transport/check-outcome.js';
 import { getFault } from '../../harness/faults/registry.js';
-import '../../harness/faults/linux/index.js';
 import { createSshTransport } from '../../harness/transport/ssh.js';
 import type { Transport } from '../../harness/transport/transport.js';
 import { fixtureTransportContext, sshdHostConfig, startSshd, type SshdFixture } from '../support/sshd.js';

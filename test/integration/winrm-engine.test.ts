@@ -3,7 +3,6 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import '../../harness/faults/windows/index.js';
 import { loadProject } from '../../harness/config/load-project.js';
 import { systemClock } from '../../harness/core/clock.js';
 import { planRun } from '../../harness/engine/plan.js';

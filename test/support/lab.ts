@@ -8,9 +8,8 @@ import { systemClock } from '../../harness/core/clock.js';
 import { silentLogger } from '../../harness/core/logger.js';
 import type { FaultCommands, FaultDefinition } from '../../harness/faults/fault.js';
 // Importing the Linux fault library registers its faults.
-import '../../harness/faults/linux/index.js';
 import { getFault } from '../../harness/faults/registry.js';
-import { connectEngine, listContainers, removeContainer } from '../../harness/lab/engine.js';
+import { connectEngine, listContainers, removeContainer } from '../../harness/transport/container-engine.js';
 import { ensureLabImage } from '../../harness/lab/image.js';
 import { HEALER_PORT, projectRoot } from '../../harness/lab/paths.js';
 import { quotePosix } from '../../harness/quoting/shell.js';

@@ -9,7 +9,7 @@ import { SecretResolver } from '../../harness/config/secrets.js';
 import { systemClock } from '../../harness/core/clock.js';
 import { silentLogger } from '../../harness/core/logger.js';
 import { waitFor } from '../../harness/core/wait.js';
-import type { TransportContext } from '../../harness/transport/registry.js';
+import type { TransportContext } from '../../harness/transport/transport.js';
 import { freePort } from './ports.js';
 
 const run = promisify(execFile);

@@ -3,7 +3,6 @@ import { loadProject } from '../../harness/config/load-project.js';
 import { ConfigError, formatIssue } from '../../harness/core/errors.js';
 import { planRun } from '../../harness/engine/plan.js';
 // The real Windows fault library registers itself in the fault registry the loader reads by default.
-import '../../harness/faults/windows/index.js';
 
 const WINDOWS_LAB = 'lab/examples/windows-ad-lab.yaml';
 const EMBEDDED_LAB = 'lab/embedded.yaml';

@@ -6,9 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { errorText, exitCodeForError } from '../../harness/cli/action.js';
 import { validationSummary } from '../../harness/cli/commands/validate.js';
 import { loadProject } from '../../harness/config/load-project.js';
-import { ExitCode } from '../../harness/cli/exit-codes.js';
-import '../../harness/faults/linux/index.js';
-import '../../harness/faults/windows/index.js';
+import { ExitCode } from '../../harness/core/exit-codes.js';
 import { tempDir } from '../support/tmp.js';
 
 /**

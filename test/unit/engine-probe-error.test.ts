@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { runInjection } from '../../harness/engine/attempt.js';
-import { readCheck } from '../../harness/engine/check-outcome.js';
+import { readCheck } from '../../harness/transport/check-outcome.js';
 import type { AttemptMember, AttemptOutcome } from '../../harness/engine/context.js';
 import { RevertJournal } from '../../harness/journal/journal.js';
 import { replayJournal } from '../../harness/journal/replay.js';

@@ -1,8 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { ExitCode } from '../../harness/cli/exit-codes.js';
+import { ExitCode } from '../../harness/core/exit-codes.js';
 import { loadDocument } from '../../harness/config/load-file.js';
 import { ChaoslabError, formatIssue } from '../../harness/core/errors.js';
-import { evaluateGates, FAIL_ON_KINDS, gateExitCode, parseFailOn, parseHealRate, parseMaxInconclusive } from '../../harness/history/gates.js';
+import { FAIL_ON_KINDS } from '../../harness/config/fail-on.js';
+import { evaluateGates, gateExitCode, parseFailOn, parseHealRate, parseMaxInconclusive } from '../../harness/history/gates.js';
+import { VERDICT_KINDS } from '../../harness/model/verdict.js';
 import { catalogueRun } from '../fixtures/runs/catalogue.js';
 import { RESIDUE_SCAN_EVENTS, residueScanFixture, withResidueScan } from '../fixtures/runs/residue.js';
 
@@ -69,6 +71,13 @@ describe('the residue gate', () => {
 
   it('is one of the --fail-on kinds', () => {
     expect(parseFailOn('residue,false_heal')).toEqual(['residue', 'false_heal']);
+  });
+});
+
+describe('the --fail-on kinds', () => {
+  it('are every verdict but healed and skipped, between the run-wide kinds', () => {
+    const failingVerdicts = VERDICT_KINDS.filter((kind) => kind !== 'healed' && kind !== 'skipped');
+    expect(FAIL_ON_KINDS).toEqual(['regression', 'flaky', ...failingVerdicts, 'residue']);
   });
 });
 

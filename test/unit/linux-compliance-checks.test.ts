@@ -2,7 +2,6 @@ import { spawnSync } from 'node:child_process';
 import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import '../../harness/faults/linux/index.js';
 import { getFault } from '../../harness/faults/registry.js';
 import { tempDir } from '../support/tmp.js';
 

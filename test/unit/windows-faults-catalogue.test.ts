@@ -1,7 +1,6 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import '../../harness/faults/windows/index.js';
 import { loadProject } from '../../harness/config/load-project.js';
 import { planRun } from '../../harness/engine/plan.js';
 import { tempDir } from '../support/tmp.js';

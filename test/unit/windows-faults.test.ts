@@ -3,7 +3,8 @@ import { hostSchema } from '../../harness/config/lab-schema.js';
 import { footprintTouches } from '../../harness/config/validate-safety.js';
 import type { FaultDefinition } from '../../harness/faults/fault.js';
 import { getFault, listFaults } from '../../harness/faults/registry.js';
-import { defaultWindowsProtect, windowsFaults } from '../../harness/faults/windows/index.js';
+import { defaultWindowsProtect } from '../../harness/config/windows-protect.js';
+import { windowsFaults } from '../../harness/faults/windows/index.js';
 import { splitLiterals } from '../support/winrm-server/powershell-literals.js';
 
 /** Values a careless builder would break on: quotes (incl. typographic), `$`, backticks, newlines. */

@@ -4,7 +4,6 @@ import { loadLabFile, loadProject } from '../../harness/config/load-project.js';
 import { faultCommands } from '../../harness/engine/commands.js';
 import type { FaultCommands } from '../../harness/faults/fault.js';
 import { getFault } from '../../harness/faults/registry.js';
-import '../../harness/faults/windows/index.js';
 import { splitLiterals } from '../support/winrm-server/powershell-literals.js';
 
 /**

@@ -4,7 +4,6 @@ import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import '../../harness/faults/windows/index.js';
 import { loadProject } from '../../harness/config/load-project.js';
 import { planRun } from '../../harness/engine/plan.js';
 import { tempDir } from '../support/tmp.js';

@@ -11,7 +11,7 @@ import { resolveLab } from '../../lab/resolve.js';
 import { createObserver } from '../../observers/registry.js';
 import { createTransport } from '../../transport/registry.js';
 import { action } from '../action.js';
-import { ExitCode, type ExitCodeValue } from '../exit-codes.js';
+import { ExitCode, type ExitCodeValue } from '../../core/exit-codes.js';
 
 export async function runDoctorCommand(options: { lab: string; json?: boolean }): Promise<ExitCodeValue> {
   const labFile = resolve(options.lab);

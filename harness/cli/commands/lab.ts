@@ -3,13 +3,13 @@ import type { LabConfig } from '../../config/lab-schema.js';
 import { configErrorFor, loadLabFile } from '../../config/load-project.js';
 import { ChaoslabError } from '../../core/errors.js';
 import { ContainerLabProvider } from '../../lab/container.js';
-import { connectEngine, pingEngine } from '../../lab/engine.js';
+import { connectEngine, pingEngine } from '../../transport/container-engine.js';
 import { ensureLabImage } from '../../lab/image.js';
 import type { LabProvider } from '../../lab/lab-provider.js';
 import { healerPorts } from '../../lab/resolve.js';
 import { StaticLabProvider } from '../../lab/static.js';
 import { action } from '../action.js';
-import { ExitCode, type ExitCodeValue } from '../exit-codes.js';
+import { ExitCode, type ExitCodeValue } from '../../core/exit-codes.js';
 
 const DEFAULT_LAB = 'lab/embedded.yaml';
 

@@ -3,7 +3,7 @@ import { DEFAULT_SCENARIO_PATHS, loadProject } from '../../config/load-project.j
 import { formatDuration } from '../../core/duration.js';
 import { listFaults } from '../../faults/registry.js';
 import { action } from '../action.js';
-import { ExitCode, type ExitCodeValue } from '../exit-codes.js';
+import { ExitCode, type ExitCodeValue } from '../../core/exit-codes.js';
 
 export interface ListOptions {
   faults?: boolean;

@@ -5,7 +5,8 @@ import { updateIndex } from '../../history/index.js';
 import { applyPrune, parseAge, pendingRuns, planPrune } from '../../history/prune.js';
 import { defaultJournalDir, RevertJournal } from '../../journal/journal.js';
 import { action } from '../action.js';
-import { ExitCode, type ExitCodeValue } from '../exit-codes.js';
+import { ExitCode, type ExitCodeValue } from '../../core/exit-codes.js';
+import { errorMessage } from '../../core/errors.js';
 
 /** `chaoslab report prune`: retention for reports/, never at the cost of a run whose reverts are still pending. */
 interface PruneOptions {
@@ -25,7 +26,7 @@ function age(text: string): number {
   try {
     return parseAge(text);
   } catch (error) {
-    throw new InvalidArgumentError(error instanceof Error ? error.message : String(error));
+    throw new InvalidArgumentError(errorMessage(error));
   }
 }
 

@@ -13,7 +13,8 @@ import { writeRunJson } from '../../events/run-json.js';
 import { resolveSigner, type ManifestSigner } from '../../evidence/keys.js';
 import { sealedMessage, sealMerge, sealReport } from '../../evidence/seal.js';
 import { defaultJournalDir } from '../../journal/journal.js';
-import { evaluateGates, gateExitCode, parseFailOn, parseHealRate, parseMaxInconclusive, type FailOnKind, type GateOptions } from '../../history/gates.js';
+import type { FailOnKind } from '../../config/fail-on.js';
+import { evaluateGates, gateExitCode, parseFailOn, parseHealRate, parseMaxInconclusive, type GateOptions } from '../../history/gates.js';
 import { loadHistory, updateIndex } from '../../history/index.js';
 import { loadRun, PREVIOUS_RUN, resolveBaselineForGates, resolveRunFile } from '../../history/runs.js';
 import { diffAgainstBaseline } from '../../model/baseline-diff.js';
@@ -22,8 +23,9 @@ import { action } from '../action.js';
 import { registerPrune } from './report-prune.js';
 import { SHARED_REPORTS_FLAG, SHARED_REPORTS_HELP, setReportPermissions } from '../report-permissions.js';
 import { serveFolder } from '../report-server.js';
-import { ExitCode, mostSevere, type ExitCodeValue } from '../exit-codes.js';
+import { ExitCode, mostSevere, type ExitCodeValue } from '../../core/exit-codes.js';
 import { CHAOSLAB_VERSION } from '../program.js';
+import { errorMessage } from '../../core/errors.js';
 
 /**
  * `chaoslab report`: re-render a run from its event log, merge shards into one
@@ -53,7 +55,7 @@ function wrap<T>(parse: (text: string) => T): (text: string) => T {
     try {
       return parse(text);
     } catch (error) {
-      throw new InvalidArgumentError(error instanceof Error ? error.message : String(error));
+      throw new InvalidArgumentError(errorMessage(error));
     }
   };
 }

@@ -9,7 +9,7 @@ import { defaultJournalDir, RevertJournal, type JournalEntry } from '../../journ
 import { describeElsewhere, pendingElsewhere } from '../../journal/registry.js';
 import { replayJournal } from '../../journal/replay.js';
 import { action } from '../action.js';
-import { ExitCode, type ExitCodeValue } from '../exit-codes.js';
+import { ExitCode, type ExitCodeValue } from '../../core/exit-codes.js';
 
 export interface RevertOptions {
   pending?: boolean;

@@ -24,7 +24,7 @@ import type { RunModel } from '../../model/run-model.js';
 import { action } from '../action.js';
 import { crashedSoFar, stopRunOnCrash } from '../crash.js';
 import { SHARED_REPORTS_FLAG, SHARED_REPORTS_HELP, setReportPermissions } from '../report-permissions.js';
-import { ExitCode, mostSevere, type ExitCodeValue } from '../exit-codes.js';
+import { ExitCode, mostSevere, type ExitCodeValue } from '../../core/exit-codes.js';
 import { CHAOSLAB_VERSION } from '../program.js';
 
 export interface RunOptions {
@@ -112,7 +112,7 @@ function interruptOnSignals(residueScan: boolean): { signal: AbortSignal; dispos
   process.on('SIGTERM', onSignal);
   const disposeCrash = stopRunOnCrash((error) => {
     count += 1;
-    controller.abort(new ChaoslabError('CHAOSLAB_INTERRUPTED', `stopped by an unexpected error: ${error instanceof Error ? error.message : String(error)}`));
+    controller.abort(new ChaoslabError('CHAOSLAB_INTERRUPTED', `stopped by an unexpected error: ${errorMessage(error)}`));
   });
   return {
     signal: controller.signal,

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import type { Command } from 'commander';
 import { renderJsonSchemas, writeJsonSchemas } from '../../config/json-schema.js';
 import { action } from '../action.js';
-import { ExitCode, type ExitCodeValue } from '../exit-codes.js';
+import { ExitCode, type ExitCodeValue } from '../../core/exit-codes.js';
 
 export const DEFAULT_SCHEMA_DIR = 'scenarios/schema';
 

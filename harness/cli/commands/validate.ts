@@ -5,7 +5,7 @@ import { ConfigError, formatIssue } from '../../core/errors.js';
 import { unresolvedSecrets } from '../../config/secrets.js';
 import { DEFAULT_SCENARIO_PATHS, loadProject, type Project } from '../../config/load-project.js';
 import { action } from '../action.js';
-import { ExitCode, type ExitCodeValue } from '../exit-codes.js';
+import { ExitCode, type ExitCodeValue } from '../../core/exit-codes.js';
 
 function plural(count: number, word: string): string {
   return `${count} ${word}${count === 1 ? '' : 's'}`;

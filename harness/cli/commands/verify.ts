@@ -7,7 +7,7 @@ import { fingerprintOf, parsePublicKey } from '../../evidence/keys.js';
 import { verifyFolder } from '../../evidence/verify.js';
 import { resolveRunFile } from '../../history/runs.js';
 import { action } from '../action.js';
-import { ExitCode, type ExitCodeValue } from '../exit-codes.js';
+import { ExitCode, type ExitCodeValue } from '../../core/exit-codes.js';
 
 /**
  * `chaoslab verify <run>`: is this run folder what chaoslab sealed? Exit 0

@@ -1,5 +1,4 @@
 import type { FaultDefinition } from '../fault.js';
-import { registerFaults } from '../registry.js';
 import { resolverHijack } from './dns.js';
 import { auditRulesRemoved, fileMode, suidPlanted } from './files.js';
 import { firewallOpen } from './firewall.js';
@@ -23,5 +22,3 @@ export const linuxFaults: readonly FaultDefinition[] = [
   cronJob,
   authorizedKey,
 ];
-
-registerFaults(linuxFaults);

@@ -1,4 +1,3 @@
-import { registerFaults } from '../registry.js';
 import { auditPolicyDisabled } from './audit-policy.js';
 import { defenderExclusion } from './defender.js';
 import { dnsClientHijack } from './dns.js';
@@ -9,8 +8,6 @@ import { registryValue, runKeyPersistence } from './registry-value.js';
 import { scheduledTaskPersistence } from './scheduled-task.js';
 import { serviceState } from './service.js';
 import { smbSigningNotRequired } from './smb.js';
-
-export { defaultWindowsProtect } from './protect.js';
 
 /** The Windows fault library, in the order the docs list it. */
 export const windowsFaults = [
@@ -26,5 +23,3 @@ export const windowsFaults = [
   auditPolicyDisabled,
   guestAccountEnabled,
 ] as const;
-
-registerFaults(windowsFaults);

@@ -192,17 +192,6 @@ export async function listContainers(engine: Engine, labels: Record<string, stri
   });
 }
 
-/** Published host ports of a container by `port/proto`, read back after start. */
-export async function publishedPorts(engine: Engine, container: string): Promise<Record<string, number>> {
-  const inspected = await engine.getContainer(container).inspect();
-  const ports: Record<string, number> = {};
-  for (const [key, bindings] of Object.entries(inspected.NetworkSettings.Ports ?? {})) {
-    const hostPort = bindings?.[0]?.HostPort;
-    if (hostPort) ports[key] = Number(hostPort);
-  }
-  return ports;
-}
-
 export async function containerRunning(engine: Engine, container: string): Promise<boolean> {
   try {
     return (await engine.getContainer(container).inspect()).State.Running === true;
@@ -218,25 +207,6 @@ export async function removeContainer(engine: Engine, container: string): Promis
   } catch (error) {
     if ((error as { statusCode?: number }).statusCode !== 404) throw error;
   }
-}
-
-export async function containerLogs(engine: Engine, container: string, tail: number): Promise<string> {
-  const buffer = (await engine.getContainer(container).logs({ stdout: true, stderr: true, tail })) as unknown as Buffer;
-  return demuxBuffer(buffer);
-}
-
-/** Engine log bodies are multiplexed frames (8-byte header: stream, 0, 0, 0, size) unless a TTY was used. */
-function demuxBuffer(buffer: Buffer): string {
-  let out = '';
-  let offset = 0;
-  while (offset + 8 <= buffer.length) {
-    const type = buffer[offset];
-    const size = buffer.readUInt32BE(offset + 4);
-    if (type === undefined || type > 2 || offset + 8 + size > buffer.length) return buffer.toString('utf8');
-    out += buffer.subarray(offset + 8, offset + 8 + size).toString('utf8');
-    offset += 8 + size;
-  }
-  return offset === 0 ? buffer.toString('utf8') : out;
 }
 
 export async function createNetwork(engine: Engine, name: string, labels: Record<string, string>, internal: boolean): Promise<void> {

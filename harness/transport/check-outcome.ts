@@ -1,6 +1,6 @@
 import type { Clock } from '../core/clock.js';
 import { excerpt } from '../core/redact.js';
-import type { ExecResult } from '../transport/transport.js';
+import type { ExecResult } from './transport.js';
 
 /**
  * The check contract, on every platform: exit 0 = compliant, exit 1 =

@@ -1,6 +1,6 @@
-import type { ProtectSpec } from '../../config/fields.js';
-import type { HostConfig } from '../../config/lab-schema.js';
-import { GUEST_ACCOUNT } from './guest-account.js';
+import { GUEST_ACCOUNT } from '../faults/windows/guest-account.js';
+import type { ProtectSpec } from './fields.js';
+import type { HostConfig } from './lab-schema.js';
 
 /** Windows' stock firewall rules that let the harness in (WinRM over HTTP/HTTPS, OpenSSH). */
 export const MANAGEMENT_FIREWALL_RULES = ['WINRM-HTTP-In-TCP', 'WINRM-HTTP-In-TCP-PUBLIC', 'WINRM-HTTPS-In-TCP', 'OpenSSH-Server-In-TCP'] as const;
