@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { ExpectSpec } from '../../harness/config/scenario-schema.js';
-import { expectationMismatch, judge, meetsExpectation, type JudgedSignal, type Observation } from '../../harness/engine/verdict.js';
+import { expectationMismatch, judge, type JudgedSignal, type Observation } from '../../harness/engine/verdict.js';
+import { meetsExpectation } from '../../harness/model/expectation.js';
 import type { VerdictKind } from '../../harness/model/verdict.js';
 import { observation, samples } from '../support/verdict-observation.js';
 
