@@ -75,7 +75,7 @@ export class Injection {
     if (!this.active().length) return;
 
     // Observers that read from a position (a log's end) take it before anything of this attempt happens.
-    await prepareObservers(this.active(), spec.host, ctx, skew.skewMs, interrupt);
+    await prepareObservers({ members: this.active(), host: spec.host, ctx, skewMs: skew.skewMs, interrupt });
     const injectStartWall = ctx.clock.wallNow();
     this.pumps = Promise.all(this.active().map((m) => m.observation.pumpAll({ since: injectStartWall, skewMs: skew.skewMs, stop: this.stopObservers.signal }))).then(() => undefined);
     for (const member of this.active()) {

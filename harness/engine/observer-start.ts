@@ -24,7 +24,16 @@ interface Preparation {
  * have been measured after the injection began. Each miss is logged and noted
  * in the event log: that watch reads from its beginning instead.
  */
-export async function prepareObservers(states: readonly Member[], host: HostConfig, ctx: EngineContext, skewMs: number, interrupt: AbortSignal): Promise<void> {
+export interface ObserverPreparation {
+  readonly members: readonly Member[];
+  readonly host: HostConfig;
+  readonly ctx: EngineContext;
+  readonly skewMs: number;
+  /** Ctrl-C ends the wait at once. */
+  readonly interrupt: AbortSignal;
+}
+
+export async function prepareObservers({ members, host, ctx, skewMs, interrupt }: ObserverPreparation): Promise<void> {
   const stopWaiting = new AbortController();
   const missed = ({ state, observer }: Preparation, why: string) => {
     const message = `${state.attemptId}: observer ${observer.name} could not take its starting point before the injection (${why}); it reads from the beginning`;
@@ -33,7 +42,7 @@ export async function prepareObservers(states: readonly Member[], host: HostConf
   };
   const preparations: Preparation[] = [];
   const tasks: Promise<void>[] = [];
-  for (const state of states) {
+  for (const state of members) {
     for (const observer of ctx.observers) {
       if (!observer.prepare) continue;
       const preparation: Preparation = { state, observer, settled: false };
