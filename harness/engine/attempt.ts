@@ -35,7 +35,8 @@ export interface InjectionOptions {
 export class Injection {
   private readonly members: readonly Member[];
   private readonly stopObservers = new AbortController();
-  private pumps: Promise<void> | undefined;
+  /** Every observer's pump; settled (nothing to wait for) until the injection starts them. */
+  private pumps: Promise<void> = Promise.resolve();
 
   constructor(private readonly options: InjectionOptions) {
     const { spec, transport, ctx } = options;
@@ -71,8 +72,8 @@ export class Injection {
       for (const member of this.active()) member.machine.fail('interrupted', 'interrupted before injection');
       return;
     }
+    // A failed snapshot decided every member: what follows then runs over no member.
     await this.snapshotAndJournal();
-    if (!this.active().length) return;
 
     // Observers that read from a position (a log's end) take it before anything of this attempt happens.
     await prepareObservers({ members: this.active(), host: spec.host, ctx, skewMs: skew.skewMs, interrupt });
@@ -110,7 +111,6 @@ export class Injection {
 
   /** Observers must end when aborted; one that does not is given a moment, then left behind rather than hanging the run. */
   private async settlePumps(): Promise<void> {
-    if (!this.pumps) return;
     const timer = new AbortController();
     await Promise.race([this.pumps, this.options.ctx.clock.sleep(2000, timer.signal).catch(() => undefined)]);
     timer.abort();

@@ -3,6 +3,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { AttemptMember } from '../../harness/engine/context.js';
 import { RevertJournal } from '../../harness/journal/journal.js';
 import type { ObserverOutput, WatchRequest } from '../../harness/observers/observer.js';
+import { TransportError } from '../../harness/core/errors.js';
 import type { ExecResult } from '../../harness/transport/transport.js';
 import { driveInjection, type TimedAction } from '../support/attempt-driver.js';
 import { engineContext, MemorySink, ScriptedObserver, ScriptedTransport, TEST_HOST, testScenario, type CommandHandler } from '../support/engine-scripted.js';
@@ -31,21 +32,35 @@ class Host {
   };
 }
 
-/** A transport whose clock command can be made to answer nonsense. */
+/** A transport whose clock command can be made to answer nonsense or fail, and that remembers how it was probed. */
 class ClockTransport extends ScriptedTransport {
-  clockAnswer: string | undefined;
+  clockAnswer: string | TransportError | undefined;
+  readonly probes: unknown[] = [];
 
   override async exec(command: string): Promise<ExecResult> {
-    if (command.startsWith('date') && this.clockAnswer !== undefined) return { stdout: this.clockAnswer, stderr: '', exitCode: 0, durationMs: 0 };
-    return super.exec(command);
+    const answer = this.clockAnswer;
+    if (!command.startsWith('date') || answer === undefined) return super.exec(command);
+    if (answer instanceof TransportError) throw answer;
+    return { stdout: answer, stderr: '', exitCode: 0, durationMs: 0 };
+  }
+
+  override async probe(options?: unknown): Promise<void> {
+    this.probes.push(options);
+    return super.probe();
   }
 }
 
-function member(name: string): AttemptMember {
+function member(name: string, overrides: Record<string, unknown> = {}, applicable = false): AttemptMember {
   return {
     attemptId: `${name}@web1#1`,
-    scenario: testScenario({ id: name, check_type: `check_${name}` }),
-    commands: { snapshot: `snapshot ${name}`, inject: `inject ${name}`, check: `check ${name}`, revert: (snapshot) => `revert ${name} ${snapshot}` },
+    scenario: testScenario({ id: name, check_type: `check_${name}`, ...overrides }),
+    commands: {
+      ...(applicable && { applicable: `applicable ${name}` }),
+      snapshot: `snapshot ${name}`,
+      inject: `inject ${name}`,
+      check: `check ${name}`,
+      revert: (snapshot) => `revert ${name} ${snapshot}`,
+    },
   };
 }
 
@@ -69,6 +84,8 @@ beforeEach(async () => {
 
 afterEach(async () => {
   await dir[Symbol.asyncDispose]();
+  // the attempt leaves no timer behind (a stray one would hold the run open)
+  expect(clock.pendingSleepers()).toBe(0);
 });
 
 function drive(members: AttemptMember[], options: { actions?: TimedAction[]; interrupt?: AbortController; abortAt?: number; journal?: RevertJournal; observers?: ScriptedObserver[] } = {}) {
@@ -95,7 +112,10 @@ describe('preflight failures decide every member before anything is written', ()
     ]);
     expect(phases()).toEqual(['preflight:start', `preflight:end:false:${detail}`]);
     expect(transport.sent).toEqual([]);
-    expect(sink.ofType('attempt_ended').map((e) => e.passed)).toEqual([false, false]);
+    expect(transport.probes).toEqual([{ timeoutMs: 10_000 }]);
+    expect(sink.ofType('attempt_ended')[0]).toEqual(expect.objectContaining({ passed: false, timings: {} }));
+    expect(sink.ofType('attempt_ended')[0]).not.toHaveProperty('observedTier');
+    expect(sink.ofType('attempt_ended')[0]).not.toHaveProperty('observedRunbook');
   });
 
   it('a host clock that cannot be read is a lab error, named', async () => {
@@ -103,6 +123,18 @@ describe('preflight failures decide every member before anything is written', ()
     const [outcome] = await drive([member('a')]);
     expect(outcome!.verdict).toEqual({ kind: 'inconclusive', reason: 'lab_error', detail: 'clock skew could not be measured: web1: cannot read the host clock (exit 0: not a number)' });
     expect(sentVerbs()).toEqual([]);
+  });
+
+  it('a transport lost while reading the clock is unreachable', async () => {
+    transport.clockAnswer = new TransportError('TRANSPORT_CLOSED', 'web1', 'reset by peer');
+    const [outcome] = await drive([member('a')]);
+    expect(outcome!.verdict).toEqual({ kind: 'inconclusive', reason: 'unreachable', detail: 'clock skew could not be measured: web1: reset by peer' });
+  });
+
+  it('a clock behind by more than the tolerance is skewed too', async () => {
+    transport = new ClockTransport('web1', clock, host.handler, -60_000);
+    const [outcome] = await drive([member('a')]);
+    expect(outcome!.verdict).toMatchObject({ kind: 'inconclusive', reason: 'clock_skew' });
   });
 
   it('a skewed clock says by how much and the tolerance', async () => {
@@ -116,6 +148,34 @@ describe('preflight failures decide every member before anything is written', ()
     transport = new ClockTransport('web1', clock, host.handler, 2000);
     const [outcome] = await drive([member('a')]);
     expect(outcome!.verdict.kind).toBe('not_healed');
+  });
+
+  it('not at baseline: the member says so, and the rest of its bundle says which member was not ready', async () => {
+    host.drifted.add('b');
+    const outcomes = await drive([member('a'), member('b')]);
+    const detail = 'the baseline check fails before injection (exit 1: drifted)';
+    expect(outcomes.map((o) => o.verdict)).toEqual([
+      { kind: 'inconclusive', reason: 'baseline_dirty', detail: `bundle member b@web1#1 is not ready: ${detail}` },
+      { kind: 'inconclusive', reason: 'baseline_dirty', detail },
+    ]);
+    expect(phases()).toEqual(['preflight:start', `preflight:end:false:bundle member b@web1#1 is not ready: ${detail}`]);
+    expect(phases('b@web1#1')).toEqual(['preflight:start', `preflight:end:false:${detail}`]);
+  });
+
+  it('a baseline check or a fault preflight that cannot tell says which', async () => {
+    host.answers.set('check', { exitCode: 2, stdout: 'permission denied\n' });
+    const [baseline] = await drive([member('a')]);
+    expect(baseline!.verdict).toEqual({ kind: 'inconclusive', reason: 'probe_error', detail: 'the baseline check could not tell before injection: check exited 2: permission denied' });
+    host.answers.set('applicable', { exitCode: 2 });
+    const [applies] = await drive([member('a', {}, true)]);
+    expect(applies!.verdict).toEqual({ kind: 'inconclusive', reason: 'probe_error', detail: 'preflight could not tell whether the fault applies: check exited 2' });
+  });
+
+  it('a fault preflight that refuses without a word still gives a reason', async () => {
+    host.answers.set('applicable', { exitCode: 1, stdout: '  \n' });
+    const [outcome] = await drive([member('a', {}, true)]);
+    expect(outcome!.verdict).toEqual({ kind: 'skipped', reason: 'not_applicable', detail: 'not applicable here: the fault\'s preflight refused this host' });
+    expect(outcome!.passed).toBe(false);
   });
 
   it('Ctrl-C before the first snapshot: interrupted, nothing snapshotted', async () => {
@@ -133,7 +193,7 @@ describe('preflight failures decide every member before anything is written', ()
 
 describe('snapshot and journal failures', () => {
   it('a snapshot that exits non-zero ends the bundle as lab_error; nothing is injected or left in the journal', async () => {
-    host.answers.set('snapshot', { exitCode: 2, stdout: 'disk full' });
+    host.answers.set('snapshot', { exitCode: 2, stdout: 'disk full\n' });
     const outcomes = await drive([member('a'), member('b')]);
     const detail = 'snapshot/journal of a@web1#1 failed: snapshot exited 2: disk full';
     expect(outcomes.map((o) => o.verdict)).toEqual([
@@ -215,7 +275,39 @@ describe('injection failures', () => {
   });
 });
 
+describe('confirming the drift', () => {
+  it('with no observer to ask, a check that still passes ends the attempt at once', async () => {
+    host.answers.set('inject', { exitCode: 0 });
+    const [outcome] = await drive([member('a')], { observers: [] });
+    expect(outcome!.verdict).toMatchObject({ reason: 'injection_not_applied', detail: 'the check still passes after the injection (inject exited 0)' });
+    const confirm = sink.ofType('phase').filter((p) => p.phase === 'confirm_drift');
+    expect(confirm[1]!.mono - confirm[0]!.mono).toBe(0);
+  });
+
+  it('the stack\'s word on the drift may trail the check by up to one probe interval', async () => {
+    host.answers.set('inject', { exitCode: 0 });
+    const detected = () => observer.emit({ kind: 'detected', at: clock.wallNow(), host: 'web1', checkType: 'check_a', raw: {} });
+    const [outcome] = await drive([member('a', { probe_interval: '3s' })], { actions: [{ at: 2500, run: detected }] });
+    expect(phases()).toContain('confirm_drift:end:true:already restored; the drift was confirmed by the stack: healer-log reported detected');
+    expect(outcome!.verdict.kind).not.toBe('inconclusive');
+  });
+});
+
 describe('revert failures', () => {
+  it('a baseline check that cannot tell after the revert: probe_error, naming the entry kept', async () => {
+    const base = host.handler;
+    let reverted = false;
+    transport = new ClockTransport('web1', clock, (command) => {
+      if (command.startsWith('revert')) reverted = true;
+      if (command.startsWith('check') && reverted) return { exitCode: 2 };
+      return base(command);
+    });
+    const [outcome] = await drive([member('a')]);
+    const [entry] = (await journal.pending()).entries;
+    expect(outcome!.verdict).toEqual({ kind: 'inconclusive', reason: 'probe_error', detail: `verify_baseline: check exited 2; journal entry ${entry!.id} kept` });
+    expect(phases().at(-1)).toBe('verify_baseline:end:false:check exited 2');
+  });
+
   it('a revert that exits non-zero but restores the host: the revert phase failed, the baseline holds, the verdict stands', async () => {
     host.answers.set('revert', { exitCode: 1 });
     const [outcome] = await drive([member('a')]);
