@@ -15,7 +15,7 @@ export const CORE_MODULES = {
   summary: ['harness/model/summary.ts'],
   journal: ['harness/journal/journal.ts', 'harness/journal/replay.ts'],
   junit: ['reporters/junit.ts'],
-  attempt: ['harness/engine/attempt.ts', 'harness/engine/member.ts', 'harness/engine/observe.ts'],
+  attempt: ['harness/engine/attempt-machine.ts', 'harness/engine/attempt.ts', 'harness/engine/member.ts', 'harness/engine/observe.ts', 'harness/engine/host-exec.ts'],
 };
 
 /** @type {import('@stryker-mutator/api/core').PartialStrykerOptions} */

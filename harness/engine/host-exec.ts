@@ -67,6 +67,29 @@ export function recordCommand(
   });
 }
 
+export interface HostExecOptions {
+  readonly transport: Transport;
+  readonly recorder: CommandRecorder;
+  /** Deadline of every command (the scenario's `timeout`). */
+  readonly timeoutMs: number;
+  readonly attemptId: string;
+}
+
+/** One attempt's way to run commands on its host: each one recorded as evidence under the attempt. */
+export class HostExec {
+  constructor(private readonly options: HostExecOptions) {}
+
+  /** Transport errors are recorded, then rethrown. */
+  run(step: CommandStep, command: string, options: { readonly signal?: AbortSignal; readonly record?: boolean } = {}): Promise<ExecResult> {
+    const { transport, recorder, timeoutMs, attemptId } = this.options;
+    return execRecorded(transport, recorder, step, command, { timeoutMs, attemptId, ...options });
+  }
+
+  record(step: CommandStep, command: string, at: number, result: ExecResult): void {
+    recordCommand(this.options.transport, this.options.recorder, { step, command, at, result, attemptId: this.options.attemptId });
+  }
+}
+
 /** The management-plane probe run after every attempt: undefined when the host answers, else why its transport is lost. */
 export async function transportLost(transport: Transport): Promise<string | undefined> {
   try {

@@ -1,94 +1,209 @@
-import { errorMessage, isTransportError } from '../core/errors.js';
+import type { HostConfig } from '../config/lab-schema.js';
+import { errorMessage } from '../core/errors.js';
+import { excerpt } from '../core/redact.js';
+import { waitFor } from '../core/wait.js';
 import type { JournalEntry } from '../journal/journal.js';
-import type { CommandStep, Phase } from '../model/run-model.js';
-import type { InconclusiveReason, Verdict } from '../model/verdict.js';
-import type { Observer, ObserverOutput } from '../observers/observer.js';
-import type { ExecResult, Transport } from '../transport/transport.js';
+import type { Observer } from '../observers/observer.js';
+import type { Transport } from '../transport/transport.js';
+import { AttemptMachine } from './attempt-machine.js';
+import { checkUntilItTells } from '../transport/check-outcome.js';
 import type { AttemptMember, EngineContext } from './context.js';
-import { execRecorded, recordCommand } from './host-exec.js';
-import type { Judgement } from './verdict.js';
+import { HostExec } from './host-exec.js';
+import { MemberObservation, type InjectionTimes } from './observe.js';
+import type { ProbeSample } from './verdict.js';
+
+export interface MemberOptions {
+  readonly member: AttemptMember;
+  readonly host: HostConfig;
+  readonly transport: Transport;
+  readonly ctx: EngineContext;
+}
 
 /**
- * The mutable bookkeeping of one attempt inside an injection: its open phase,
- * journal entry, the lab failure that decided it (if any) and the judgement of
- * its observation. Every fact it learns is emitted as an event right away.
+ * One attempt inside an injection (a single attempt, or one member of a
+ * bundle): its machine (phase and lab verdict), its commands on the host, its
+ * observation and its journal entry. Only its own methods change them; every
+ * fact it learns is emitted as an event right away.
  */
-export class MemberState {
-  /** Set when the lab (not the healer) decided the attempt, or the host could not take the fault. The first reason wins, except transport loss. */
-  labVerdict: Extract<Verdict, { kind: 'inconclusive' | 'skipped' }> | undefined;
-  judgement: Judgement | undefined;
-  entry: JournalEntry | undefined;
-  injectStarted = false;
-  injectExit: number | null | undefined;
-  /** Observer outputs waiting to be correlated (they may arrive before t0 is known). */
-  readonly inbox: ObserverOutput[] = [];
-  readonly unavailableObservers = new Set<string>();
-  /** What each observer's `prepare` returned in time, handed to its watch as `start`. */
-  readonly observerStarts = new Map<Observer, unknown>();
-  private openPhase: Phase | undefined;
+export class Member {
+  readonly machine: AttemptMachine;
+  readonly observation: MemberObservation;
+  private readonly exec: HostExec;
+  private entry: JournalEntry | undefined;
+  private injectStarted = false;
+  private injectExit: number | null | undefined;
 
-  constructor(readonly member: AttemptMember, private readonly ctx: EngineContext, private readonly transport: Transport) {}
+  constructor(private readonly options: MemberOptions) {
+    const { member, host, transport, ctx } = options;
+    this.machine = new AttemptMachine({ attemptId: member.attemptId, sink: ctx.sink, logger: ctx.logger });
+    this.exec = new HostExec({ transport, recorder: ctx, timeoutMs: member.scenario.timeout, attemptId: member.attemptId });
+    this.observation = new MemberObservation({ member, machine: this.machine, exec: this.exec, host, ctx });
+  }
 
   get attemptId(): string {
-    return this.member.attemptId;
+    return this.options.member.attemptId;
+  }
+
+  get member(): AttemptMember {
+    return this.options.member;
   }
 
   get decided(): boolean {
-    return this.labVerdict !== undefined;
+    return this.machine.decided;
   }
 
-  fail(reason: InconclusiveReason, detail: string): void {
-    if (!this.labVerdict || (reason === 'transport_lost' && this.labVerdict.reason !== 'transport_lost')) {
-      this.labVerdict = { kind: 'inconclusive', reason, detail };
-      this.ctx.logger.warn({ attemptId: this.attemptId, reason, detail }, 'attempt inconclusive');
+  /** What an observer's `prepare` returned before the injection: its watch starts there. */
+  keepObserverStart(observer: Observer, start: unknown): void {
+    this.observation.keepStart(observer, start);
+  }
+
+  /** The fault's own preflight (can this host take it?), then the baseline check; both retried on probe errors. */
+  async applicableAndAtBaseline(): Promise<void> {
+    const { applicable, check } = this.member.commands;
+    const { clock } = this.options.ctx;
+    if (applicable !== undefined) {
+      let said = '';
+      const outcome = await checkUntilItTells(async () => {
+        const result = await this.exec.run('preflight', applicable);
+        said = (result.stdout || result.stderr).trim();
+        return result;
+      }, clock);
+      if (outcome.kind === 'probe_error') return this.machine.fail('probe_error', `preflight could not tell whether the fault applies: ${outcome.detail}`);
+      if (outcome.kind === 'drifted') return this.machine.skipNotApplicable(`not applicable here: ${excerpt(said, 300) || 'the fault\'s preflight refused this host'}`);
+    }
+    const outcome = await checkUntilItTells(() => this.exec.run('preflight', check), clock);
+    if (outcome.kind === 'probe_error') this.machine.fail('probe_error', `the baseline check could not tell before injection: ${outcome.detail}`);
+    else if (outcome.kind === 'drifted') this.machine.fail('baseline_dirty', 'the baseline check fails before injection (exit 1: drifted)');
+  }
+
+  /** Takes the snapshot and writes the revert to the journal (fsynced). Throws when either fails. */
+  async snapshotAndJournal(): Promise<void> {
+    const { member, host, transport, ctx } = this.options;
+    this.machine.transition('snapshot');
+    const command = member.commands.snapshot;
+    let snapshot = '';
+    if (command !== undefined) {
+      const result = await this.exec.run('snapshot', command);
+      if (result.exitCode !== 0) throw new Error(`snapshot exited ${result.exitCode}: ${excerpt((result.stderr || result.stdout).trim(), 300)}`);
+      snapshot = result.stdout.trim();
+    }
+    this.entry = await ctx.journal.record({
+      runId: ctx.runId,
+      attemptId: this.attemptId,
+      host: host.name,
+      labFile: ctx.labFile,
+      hostIdentity: ctx.hostIdentity(host.name),
+      shell: transport.shell,
+      revert: [member.commands.revert(snapshot)],
+      check: member.commands.check,
+      timeoutMs: member.scenario.timeout,
+    });
+    this.machine.endPhase(true);
+  }
+
+  async inject(): Promise<void> {
+    this.machine.transition('inject');
+    this.injectStarted = true;
+    const result = await this.exec.run('inject', this.member.commands.inject);
+    this.injectExit = result.exitCode;
+    this.machine.endPhase(result.exitCode === 0, result.exitCode === 0 ? undefined : `inject exited ${result.exitCode}`);
+  }
+
+  /**
+   * The check must see the drift, or the stack must have reported it: a healer
+   * may undo it before chaoslab's first check. The first ground-truth sample,
+   * or undefined when the attempt ended here.
+   */
+  async confirmDrift(times: InjectionTimes, interrupt: AbortSignal): Promise<ProbeSample | undefined> {
+    const { ctx } = this.options;
+    this.machine.transition('confirm_drift');
+    const startedAt = ctx.clock.now() - times.t0Mono;
+    const outcome = await checkUntilItTells(() => this.exec.run('check', this.member.commands.check), ctx.clock, interrupt);
+    if (outcome.kind === 'probe_error') {
+      this.machine.fail('probe_error', `confirm_drift: ${outcome.detail}`);
+      this.machine.endPhase(false, outcome.detail);
+      return undefined;
+    }
+    const compliant = outcome.kind === 'compliant';
+    const confirmedBy = compliant ? await this.stackEvidence(times) : undefined;
+    if (compliant && !confirmedBy) {
+      this.machine.fail('injection_not_applied', `the check still passes after the injection (inject exited ${this.injectExit})`);
+      this.machine.endPhase(false, 'check still passes');
+      return undefined;
+    }
+    const sample = { startedAt, at: ctx.clock.now() - times.t0Mono, compliant };
+    ctx.sink.emit({ type: 'probe', attemptId: this.attemptId, at: Math.round(sample.at), compliant });
+    this.machine.endPhase(true, confirmedBy && `already restored; the drift was confirmed by the stack: ${confirmedBy}`);
+    return sample;
+  }
+
+  /**
+   * The injection still took if the stack reported this drift after it
+   * started; its event may trail the check by the observer's lag, so it gets up
+   * to one probe interval (at least a second) to arrive.
+   */
+  private async stackEvidence(times: InjectionTimes): Promise<string | undefined> {
+    const { ctx } = this.options;
+    if (!ctx.observers.length) return undefined;
+    try {
+      return await waitFor(async () => this.observation.stackReportedDrift(times), {
+        clock: ctx.clock,
+        timeoutMs: Math.max(1000, this.member.scenario.probe_interval),
+        intervalMs: 50,
+        description: 'the stack to report the drift',
+      });
+    } catch {
+      return undefined;
     }
   }
 
-  /** The fault's preflight says this host cannot take the drift: nothing is injected, nobody is blamed. */
-  skipNotApplicable(detail: string): void {
-    if (this.labVerdict) return;
-    this.labVerdict = { kind: 'skipped', reason: 'not_applicable', detail };
-    this.ctx.logger.warn({ attemptId: this.attemptId, detail }, 'fault not applicable on this host');
+  /**
+   * Undoes the fault and checks the baseline; the journal entry is removed
+   * only when the check passes. A member never injected is only un-journalled.
+   */
+  async revert(): Promise<void> {
+    const entry = this.entry;
+    if (!entry) return;
+    if (!this.injectStarted) return this.forget(entry);
+    this.machine.transition('revert');
+    let reverted = true;
+    try {
+      for (const command of entry.revert) {
+        const result = await this.exec.run('revert', command);
+        if (result.exitCode !== 0) reverted = false;
+      }
+      this.machine.endPhase(reverted, reverted ? undefined : 'revert command failed');
+    } catch (error) {
+      // The host cannot be reached: checking it would only wait for another timeout. The entry stays.
+      this.machine.failWith(error, 'revert');
+      this.machine.endPhase(false, errorMessage(error));
+      return;
+    }
+    this.machine.transition('verify_baseline');
+    try {
+      const outcome = await checkUntilItTells(() => this.exec.run('check', entry.check), this.options.ctx.clock);
+      if (outcome.kind === 'compliant') {
+        await this.forget(entry);
+        this.machine.endPhase(true);
+        return;
+      }
+      // Either way the revert is not proven: the entry stays for `chaoslab revert --pending`.
+      if (outcome.kind === 'probe_error') this.machine.fail('probe_error', `verify_baseline: ${outcome.detail}; journal entry ${entry.id} kept`);
+      else this.machine.fail('revert_failed', `host not at baseline after the revert (check exited 1: drifted); journal entry ${entry.id} kept`);
+      this.machine.endPhase(false, outcome.kind === 'probe_error' ? outcome.detail : 'check exited 1');
+    } catch (error) {
+      this.machine.failWith(error, 'verify_baseline');
+      this.machine.endPhase(false, errorMessage(error));
+    }
   }
 
-  /** Ends this member the way another member of its bundle was ended before injection. */
-  decideLike(other: MemberState): void {
-    const verdict = other.labVerdict!;
-    const detail = `bundle member ${other.attemptId} is not ready: ${verdict.detail}`;
-    if (verdict.kind === 'skipped') this.skipNotApplicable(detail);
-    else this.fail(verdict.reason, detail);
-  }
-
-  /** A thrown error ends the attempt as a lab failure: transport loss, or a generic lab error. */
-  failWith(error: unknown, during: Phase): void {
-    if (isTransportError(error)) this.fail(during === 'preflight' ? 'unreachable' : 'transport_lost', `${during}: ${error.message}`);
-    else this.fail('lab_error', `${during}: ${errorMessage(error)}`);
-  }
-
-  startPhase(phase: Phase): void {
-    if (this.openPhase) this.endPhase(true);
-    this.openPhase = phase;
-    this.ctx.logger.info({ attemptId: this.attemptId, phase }, 'phase started');
-    this.ctx.sink.emit({ type: 'phase', attemptId: this.attemptId, phase, status: 'start' });
-  }
-
-  endPhase(ok: boolean, detail?: string): void {
-    if (!this.openPhase) return;
-    this.ctx.logger.info({ attemptId: this.attemptId, phase: this.openPhase, ok, detail }, 'phase ended');
-    this.ctx.sink.emit({ type: 'phase', attemptId: this.attemptId, phase: this.openPhase, status: 'end', ok, ...(detail !== undefined && { detail }) });
-    this.openPhase = undefined;
-  }
-
-  get phase(): Phase | undefined {
-    return this.openPhase;
-  }
-
-  /** Runs a command on the host and records it as evidence. Transport errors are recorded, then rethrown. */
-  exec(step: CommandStep, command: string, options: { signal?: AbortSignal; record?: boolean } = {}): Promise<ExecResult> {
-    return execRecorded(this.transport, this.ctx, step, command, { timeoutMs: this.member.scenario.timeout, attemptId: this.attemptId, ...options });
-  }
-
-  record(step: CommandStep, command: string, at: number, result: ExecResult): void {
-    recordCommand(this.transport, this.ctx, { step, command, at, result, attemptId: this.attemptId });
+  /** Removes the journal entry; if that fails the entry is replayed later, which re-applies a harmless revert. */
+  private async forget(entry: JournalEntry): Promise<void> {
+    const { ctx } = this.options;
+    try {
+      await ctx.journal.remove(entry.id);
+    } catch (error) {
+      ctx.sink.emit({ type: 'note', level: 'warn', message: `${this.attemptId}: ${errorMessage(error)}; a later replay will revert it again` });
+    }
   }
 }

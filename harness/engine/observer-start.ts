@@ -2,7 +2,7 @@ import type { HostConfig } from '../config/lab-schema.js';
 import { errorMessage } from '../core/errors.js';
 import type { Observer } from '../observers/observer.js';
 import type { EngineContext } from './context.js';
-import type { MemberState } from './member.js';
+import type { Member } from './member.js';
 
 /**
  * How long the first injection command waits for the observers to take their
@@ -12,7 +12,7 @@ import type { MemberState } from './member.js';
 export const OBSERVER_PREPARE_DEADLINE_MS = 3_000;
 
 interface Preparation {
-  readonly state: MemberState;
+  readonly state: Member;
   readonly observer: Observer;
   settled: boolean;
 }
@@ -20,11 +20,20 @@ interface Preparation {
 /**
  * Calls every observer's optional `prepare` for every member, concurrently,
  * and waits for them up to the deadline (or Ctrl-C). What arrives in time is
- * kept in `state.observerStarts`; anything later is ignored, because it may
+ * kept by the member (`keepObserverStart`); anything later is ignored, because it may
  * have been measured after the injection began. Each miss is logged and noted
  * in the event log: that watch reads from its beginning instead.
  */
-export async function prepareObservers(states: readonly MemberState[], host: HostConfig, ctx: EngineContext, skewMs: number, interrupt: AbortSignal): Promise<void> {
+export interface ObserverPreparation {
+  readonly members: readonly Member[];
+  readonly host: HostConfig;
+  readonly ctx: EngineContext;
+  readonly skewMs: number;
+  /** Ctrl-C ends the wait at once. */
+  readonly interrupt: AbortSignal;
+}
+
+export async function prepareObservers({ members, host, ctx, skewMs, interrupt }: ObserverPreparation): Promise<void> {
   const stopWaiting = new AbortController();
   const missed = ({ state, observer }: Preparation, why: string) => {
     const message = `${state.attemptId}: observer ${observer.name} could not take its starting point before the injection (${why}); it reads from the beginning`;
@@ -33,7 +42,7 @@ export async function prepareObservers(states: readonly MemberState[], host: Hos
   };
   const preparations: Preparation[] = [];
   const tasks: Promise<void>[] = [];
-  for (const state of states) {
+  for (const state of members) {
     for (const observer of ctx.observers) {
       if (!observer.prepare) continue;
       const preparation: Preparation = { state, observer, settled: false };
@@ -45,7 +54,7 @@ export async function prepareObservers(states: readonly MemberState[], host: Hos
         outcome();
       };
       tasks.push(observer.prepare(request).then(
-        (start) => settle(() => state.observerStarts.set(observer, start)),
+        (start) => settle(() => state.keepObserverStart(observer, start)),
         (error: unknown) => settle(() => missed(preparation, errorMessage(error))),
       ));
     }

@@ -1,5 +1,5 @@
 import type { ExpectSpec } from '../config/scenario-schema.js';
-import { expectationMismatch } from '../model/expectation.js';
+import { expectationMismatch, meetsExpectation } from '../model/expectation.js';
 import type { SignalKind, Timings } from '../model/run-model.js';
 import type { Verdict } from '../model/verdict.js';
 import { DELIVERY_SLACK_MS } from '../observers/delivery.js';
@@ -85,18 +85,6 @@ export interface Judgement {
   readonly observedRunbook?: string;
   readonly tierMismatch: boolean;
   readonly runbookMismatch: boolean;
-}
-
-/** `heal` → healed; `escalate` → escalated; `ignore` (negative control) → the stack did nothing and the drift stayed. */
-export function meetsExpectation(expect: ExpectSpec, verdict: Verdict): boolean {
-  switch (expect.outcome) {
-    case 'heal':
-      return verdict.kind === 'healed';
-    case 'escalate':
-      return verdict.kind === 'escalated';
-    case 'ignore':
-      return verdict.kind === 'not_healed';
-  }
 }
 
 interface Redrift {

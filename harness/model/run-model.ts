@@ -8,6 +8,7 @@ import type { InconclusiveReason, Verdict } from './verdict.js';
  * The run model: everything reporters may read. It is folded from events.jsonl
  * (harness/events/fold.ts) and contains only plain read-only data.
  */
+/** The attempt's phases; the moves between them are ATTEMPT_TRANSITIONS (harness/engine/attempt-machine.ts). */
 export type Phase =
   | 'preflight'
   | 'snapshot'
@@ -17,8 +18,6 @@ export type Phase =
   | 'hold'
   | 'revert'
   | 'verify_baseline';
-
-export const PHASES: readonly Phase[] = ['preflight', 'snapshot', 'inject', 'confirm_drift', 'observe', 'hold', 'revert', 'verify_baseline'];
 
 export interface PhaseSpan {
   readonly phase: Phase;

@@ -3,10 +3,10 @@ import { getEventListeners } from 'node:events';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { AttemptMember, AttemptOutcome } from '../../harness/engine/context.js';
-import { runInjection } from '../../harness/engine/attempt.js';
 import { OBSERVER_PREPARE_DEADLINE_MS } from '../../harness/engine/observer-start.js';
 import { RevertJournal } from '../../harness/journal/journal.js';
 import type { Verdict } from '../../harness/model/verdict.js';
+import { driveInjection, type TimedAction } from '../support/attempt-driver.js';
 import { ManualClock } from '../support/manual-clock.js';
 import { engineContext, MemorySink, ScriptedObserver, ScriptedTransport, TEST_HOST, testScenario, type CommandHandler } from '../support/engine-scripted.js';
 import { tempDir } from '../support/tmp.js';
@@ -80,32 +80,13 @@ afterEach(async () => {
   await dir[Symbol.asyncDispose]();
 });
 
-/** Runs the injection, firing each action when the clock passes its time (ms after start), 100 ms at a time. */
-async function drive(
+function drive(
   members: AttemptMember[],
-  actions: { at: number; run: () => void }[] = [],
+  actions: TimedAction[] = [],
   options: { abortAt?: number; observers?: ScriptedObserver[]; tolerance?: number; interrupt?: AbortController } = {},
 ): Promise<AttemptOutcome[]> {
-  const interrupt = options.interrupt ?? new AbortController();
   const ctx = engineContext(h.clock, h.sink, h.journal, options.observers ?? [h.observer], options.tolerance);
-  let result: AttemptOutcome[] | undefined;
-  let failure: unknown;
-  runInjection({ host: TEST_HOST, members }, h.transport, ctx, interrupt.signal).then((r) => (result = r), (e) => (failure = e));
-  const pending = [...actions].sort((a, b) => a.at - b.at);
-  for (let t = 0; t <= 120_000 && !result && !failure; ) {
-    // Time only moves while the engine waits on the clock; real file I/O (the journal) gets event-loop turns.
-    if (!h.clock.pendingSleepers()) {
-      await new Promise((resolve) => setImmediate(resolve));
-      continue;
-    }
-    while (pending[0] && pending[0].at <= t) pending.shift()!.run();
-    if (options.abortAt !== undefined && t >= options.abortAt && !interrupt.signal.aborted) interrupt.abort(new Error('SIGINT'));
-    await h.clock.advance(100);
-    t += 100;
-  }
-  if (failure) throw failure;
-  if (!result) throw new Error('injection never finished');
-  return result;
+  return driveInjection({ clock: h.clock, spec: { host: TEST_HOST, members }, transport: h.transport, ctx, actions, ...(options.interrupt && { interrupt: options.interrupt }), ...(options.abortAt !== undefined && { abortAt: options.abortAt }) });
 }
 
 const heal = (name: string, extra: Record<string, unknown> = {}) => () => {

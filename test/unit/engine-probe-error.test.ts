@@ -5,6 +5,7 @@ import { readCheck } from '../../harness/transport/check-outcome.js';
 import type { AttemptMember, AttemptOutcome } from '../../harness/engine/context.js';
 import { RevertJournal } from '../../harness/journal/journal.js';
 import { replayJournal } from '../../harness/journal/replay.js';
+import { driveInjection, type TimedAction } from '../support/attempt-driver.js';
 import { ManualClock } from '../support/manual-clock.js';
 import { engineContext, MemorySink, ScriptedObserver, ScriptedTransport, TEST_HOST, testScenario, type CommandHandler } from '../support/engine-scripted.js';
 import { tempDir } from '../support/tmp.js';
@@ -90,24 +91,9 @@ afterEach(async () => {
   await dir[Symbol.asyncDispose]();
 });
 
-async function drive(members: AttemptMember[], actions: { at: number; run: () => void }[] = []): Promise<AttemptOutcome[]> {
+function drive(members: AttemptMember[], actions: TimedAction[] = []): Promise<AttemptOutcome[]> {
   const ctx = engineContext(clock, sink, journal, [observer]);
-  let result: AttemptOutcome[] | undefined;
-  let failure: unknown;
-  runInjection({ host: TEST_HOST, members }, transport, ctx, new AbortController().signal).then((r) => (result = r), (e) => (failure = e));
-  const pending = [...actions].sort((a, b) => a.at - b.at);
-  for (let t = 0; t <= 120_000 && !result && !failure; ) {
-    if (!clock.pendingSleepers()) {
-      await new Promise((resolve) => setImmediate(resolve));
-      continue;
-    }
-    while (pending[0] && pending[0].at <= t) pending.shift()!.run();
-    await clock.advance(100);
-    t += 100;
-  }
-  if (failure) throw failure;
-  if (!result) throw new Error('injection never finished');
-  return result;
+  return driveInjection({ clock, spec: { host: TEST_HOST, members }, transport, ctx, actions });
 }
 
 const heal = () => {
