@@ -9,6 +9,7 @@ import type { AttemptOutcome, EngineContext, InjectionSpec } from './context.js'
 import { MemberState } from './member.js';
 import { observeMember, stackReportedDrift, startObserverPumps, type InjectionTimes } from './observe.js';
 import { prepareObservers } from './observer-start.js';
+import { transportFailureReason } from './host-exec.js';
 import { measureSkew } from './skew.js';
 import type { ProbeSample } from './verdict.js';
 import { Wakeup } from './wakeup.js';
@@ -149,7 +150,7 @@ async function settlePumps(pumps: Promise<void> | undefined, ctx: EngineContext)
 
 async function preflight(states: readonly MemberState[], transport: Transport, ctx: EngineContext): Promise<{ skewMs: number; uncertaintyMs: number }> {
   for (const state of states) state.startPhase('preflight');
-  const failAll = (reason: 'unreachable' | 'clock_skew' | 'lab_error', detail: string) => {
+  const failAll = (reason: 'unreachable' | 'credentials_refused' | 'clock_skew' | 'lab_error', detail: string) => {
     for (const state of states) {
       state.fail(reason, detail);
       state.endPhase(false, detail);
@@ -158,14 +159,14 @@ async function preflight(states: readonly MemberState[], transport: Transport, c
   try {
     await transport.probe({ timeoutMs: 10_000 });
   } catch (error) {
-    failAll('unreachable', `transport probe failed: ${errorMessage(error)}`);
+    failAll(unreachableOr(error), `transport probe failed: ${errorMessage(error)}`);
     return { skewMs: 0, uncertaintyMs: 0 };
   }
   let skew;
   try {
     skew = await measureSkew(transport, ctx.clock, 3);
   } catch (error) {
-    failAll(isTransportError(error) ? 'unreachable' : 'lab_error', `clock skew could not be measured: ${errorMessage(error)}`);
+    failAll(isTransportError(error) ? unreachableOr(error) : 'lab_error', `clock skew could not be measured: ${errorMessage(error)}`);
     return { skewMs: 0, uncertaintyMs: 0 };
   }
   if (Math.abs(skew.skewMs) - skew.uncertaintyMs > ctx.clockSkewToleranceMs) {
@@ -186,6 +187,11 @@ async function preflight(states: readonly MemberState[], transport: Transport, c
     state.endPhase(!state.decided, state.labVerdict?.detail);
   }
   return skew;
+}
+
+/** Before anything is injected a lost transport is `unreachable`; refused credentials keep their own reason. */
+function unreachableOr(error: unknown): 'unreachable' | 'credentials_refused' {
+  return transportFailureReason(error) === 'credentials_refused' ? 'credentials_refused' : 'unreachable';
 }
 
 /** The fault's own preflight (can this host take it?), then the baseline check; both retried on probe errors. */
@@ -232,7 +238,7 @@ async function snapshotAndJournal(states: readonly MemberState[], spec: Injectio
       state.endPhase(true);
     } catch (error) {
       const detail = `snapshot/journal of ${state.attemptId} failed: ${errorMessage(error)}`;
-      for (const other of states) other.fail(isTransportError(error) ? 'transport_lost' : 'lab_error', detail);
+      for (const other of states) other.fail(isTransportError(error) ? transportFailureReason(error) : 'lab_error', detail);
       state.endPhase(false, detail);
       return;
     }
@@ -257,7 +263,10 @@ async function revertAll(states: readonly MemberState[], ctx: EngineContext): Pr
       state.endPhase(reverted, reverted ? undefined : 'revert command failed');
     } catch (error) {
       // The host cannot be reached: checking it would only wait for another timeout. The entry stays.
+      const before = state.labVerdict;
       state.failWith(error, 'revert');
+      if (state.labVerdict === before) state.addDetail(`the revert could not run: ${errorMessage(error)}`);
+      state.addDetail(`journal entry ${entry.id} kept for \`chaoslab revert --pending\``);
       state.endPhase(false, errorMessage(error));
       continue;
     }

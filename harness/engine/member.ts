@@ -5,8 +5,17 @@ import type { InconclusiveReason, Verdict } from '../model/verdict.js';
 import type { Observer, ObserverOutput } from '../observers/observer.js';
 import type { ExecResult, Transport } from '../transport/transport.js';
 import type { AttemptMember, EngineContext } from './context.js';
-import { execRecorded, recordCommand } from './host-exec.js';
+import { execRecorded, recordCommand, transportFailureReason } from './host-exec.js';
 import type { Judgement } from './verdict.js';
+
+/**
+ * How much a lab reason explains: a later failure replaces an earlier one that
+ * explains less (a lost transport explains the probe error before it, a refused
+ * login explains the lost transport). Every other reason keeps the first.
+ */
+function explains(reason: string): number {
+  return reason === 'credentials_refused' ? 2 : reason === 'transport_lost' ? 1 : 0;
+}
 
 /**
  * The mutable bookkeeping of one attempt inside an injection: its open phase,
@@ -14,7 +23,10 @@ import type { Judgement } from './verdict.js';
  * its observation. Every fact it learns is emitted as an event right away.
  */
 export class MemberState {
-  /** Set when the lab (not the healer) decided the attempt, or the host could not take the fault. The first reason wins, except transport loss. */
+  /**
+   * Set when the lab (not the healer) decided the attempt, or the host could not
+   * take the fault. The first reason wins, unless a later one explains it (see explains()).
+   */
   labVerdict: Extract<Verdict, { kind: 'inconclusive' | 'skipped' }> | undefined;
   judgement: Judgement | undefined;
   entry: JournalEntry | undefined;
@@ -38,7 +50,7 @@ export class MemberState {
   }
 
   fail(reason: InconclusiveReason, detail: string): void {
-    if (!this.labVerdict || (reason === 'transport_lost' && this.labVerdict.reason !== 'transport_lost')) {
+    if (!this.labVerdict || explains(reason) > explains(this.labVerdict.reason)) {
       this.labVerdict = { kind: 'inconclusive', reason, detail };
       this.ctx.logger.warn({ attemptId: this.attemptId, reason, detail }, 'attempt inconclusive');
     }
@@ -59,10 +71,16 @@ export class MemberState {
     else this.fail(verdict.reason, detail);
   }
 
-  /** A thrown error ends the attempt as a lab failure: transport loss, or a generic lab error. */
+  /** A thrown error ends the attempt as a lab failure: refused credentials, transport loss, or a generic lab error. */
   failWith(error: unknown, during: Phase): void {
-    if (isTransportError(error)) this.fail(during === 'preflight' ? 'unreachable' : 'transport_lost', `${during}: ${error.message}`);
-    else this.fail('lab_error', `${during}: ${errorMessage(error)}`);
+    if (!isTransportError(error)) return this.fail('lab_error', `${during}: ${errorMessage(error)}`);
+    const reason = transportFailureReason(error);
+    this.fail(reason === 'transport_lost' && during === 'preflight' ? 'unreachable' : reason, `${during}: ${error.message}`);
+  }
+
+  /** Adds what happened after the deciding failure (e.g. a revert that could not run) to the verdict's detail. */
+  addDetail(text: string): void {
+    if (this.labVerdict) this.labVerdict = { ...this.labVerdict, detail: `${this.labVerdict.detail}; ${text}` };
   }
 
   startPhase(phase: Phase): void {

@@ -199,7 +199,7 @@ async function sampleGroundTruth(state: MemberState, ctx: EngineContext, interru
     return { startedAt, at: rel(), compliant: outcome.kind === 'compliant' };
   } catch (error) {
     if (interrupt.aborted) state.fail('interrupted', `interrupted during ${state.phase ?? 'observe'}`);
-    else if (isTransportError(error)) state.fail('transport_lost', `${state.phase ?? 'observe'}: ${error.message}`);
+    else if (isTransportError(error)) state.failWith(error, state.phase ?? 'observe');
     else state.fail('lab_error', `ground-truth check failed to run: ${errorMessage(error)}`);
     return undefined;
   }
