@@ -284,6 +284,7 @@ async function revertAll(states: readonly MemberState[], ctx: EngineContext): Pr
       state.endPhase(false, outcome.kind === 'probe_error' ? outcome.detail : 'check exited 1');
     } catch (error) {
       state.failWith(error, 'verify_baseline');
+      state.addDetail(`journal entry ${entry.id} kept for \`chaoslab revert --pending\``);
       state.endPhase(false, errorMessage(error));
     }
   }
