@@ -17,7 +17,14 @@ export const sshTransportSchema = z
     insecure_host_key: z.boolean().default(false).meta({ description: 'Lab only: accept any host key' }),
     /** Windows hosts reached over OpenSSH run commands with PowerShell. */
     shell: z.enum(['posix', 'powershell']).optional(),
-    keepalive: duration.default(10_000),
+    keepalive: duration.default(2_000).meta({ description: 'Interval of SSH keepalive requests on an open connection (a duration: 2s, 500ms)' }),
+    keepalive_count_max: z
+      .number()
+      .int()
+      .min(1)
+      .max(100)
+      .default(3)
+      .meta({ description: 'Keepalives left unanswered before the host is declared lost for the rest of the run (lost within keepalive × (count + 1))' }),
     connect_timeout: duration.default(10_000),
   })
   .refine((t) => t.key !== undefined || t.password !== undefined, { message: 'needs `key` or `password`', path: ['key'] })

@@ -3,6 +3,7 @@ import type { Logger } from '../core/logger.js';
 import type { EventSink } from '../events/sink.js';
 import type { Phase } from '../model/run-model.js';
 import type { InconclusiveReason, Verdict } from '../model/verdict.js';
+import { transportFailureReason } from './host-exec.js';
 import type { Judgement } from './verdict.js';
 
 /** Where one attempt is: before its first phase, in a phase (model/run-model.ts), or over. */
@@ -24,7 +25,7 @@ export const ATTEMPT_TRANSITIONS: { readonly [S in AttemptState]: readonly Trans
   planned: [{ to: 'preflight', when: 'the attempt starts' }],
   preflight: [
     { to: 'snapshot', when: 'reachable, clock skew within tolerance, at baseline' },
-    { to: 'ended', when: 'unreachable, clock_skew, baseline_dirty, not applicable or Ctrl-C' },
+    { to: 'ended', when: 'unreachable, credentials_refused, clock_skew, baseline_dirty, not applicable or Ctrl-C' },
   ],
   snapshot: [
     { to: 'inject', when: 'snapshot taken, revert journalled and fsynced' },
@@ -80,9 +81,12 @@ export type LabVerdict = Extract<Verdict, { kind: 'inconclusive' }> | { readonly
  * When several lab failures happen to one attempt, the one ranked highest
  * decides it; on a tie the first one stays. Transport loss outranks the rest:
  * the host may still carry the fault and its journal entry stays, whatever went
- * wrong before (an observer, a probe, Ctrl-C).
+ * wrong before (an observer, a probe, Ctrl-C). Refused credentials outrank a
+ * lost transport: the drop that comes first is explained by the login that fails
+ * when reconnecting, and the fix (the key, the password) is different.
  */
 export const LAB_FAILURE_RANK: { readonly [R in LabVerdict['reason']]: number } = {
+  credentials_refused: 3,
   transport_lost: 2,
   unreachable: 1,
   clock_skew: 1,
@@ -176,10 +180,16 @@ export class AttemptMachine {
     if (this.decide({ kind: 'skipped', reason: 'not_applicable', detail })) this.options.logger.warn({ attemptId: this.attemptId, detail }, 'fault not applicable on this host');
   }
 
-  /** A thrown error ends the attempt as a lab failure: the host unreachable (preflight) or lost, or a generic lab error. */
+  /** A thrown error ends the attempt as a lab failure: refused credentials, the host unreachable (preflight) or lost, or a generic lab error. */
   failWith(error: unknown, during: Phase): void {
-    if (isTransportError(error)) this.fail(during === 'preflight' ? 'unreachable' : 'transport_lost', `${during}: ${error.message}`);
-    else this.fail('lab_error', `${during}: ${errorMessage(error)}`);
+    if (!isTransportError(error)) return this.fail('lab_error', `${during}: ${errorMessage(error)}`);
+    const reason = transportFailureReason(error);
+    this.fail(reason === 'transport_lost' && during === 'preflight' ? 'unreachable' : reason, `${during}: ${error.message}`);
+  }
+
+  /** Adds what happened after the deciding failure (e.g. a revert that could not run) to the verdict's detail. */
+  addDetail(text: string): void {
+    if (this.lab) this.lab = { ...this.lab, detail: `${this.lab.detail}; ${text}` };
   }
 
   /** Ends this attempt the way another member of its bundle was ended before injection. */

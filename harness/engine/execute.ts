@@ -12,7 +12,7 @@ import type { Transport } from '../transport/transport.js';
 import type { Verdict } from '../model/verdict.js';
 import { runInjection } from './attempt.js';
 import { faultCommands } from './commands.js';
-import { transportLost } from './host-exec.js';
+import { hostLoss, type HostLoss } from './host-exec.js';
 import type { AttemptOutcome, EngineContext, InjectionSpec } from './context.js';
 import type { Plan, PlannedAttempt } from './plan-types.js';
 import { haltedBy } from './halt.js';
@@ -127,6 +127,7 @@ export async function executePlan(options: ExecuteOptions): Promise<AttemptOutco
     logger: options.logger,
   };
   const outcomes: AttemptOutcome[] = [];
+  const losses = new Map<string, HostLoss['reason']>();
   // concurrent units take child signals of the interrupt: one listener on it however many run at once
   using fanout = new AbortFanout(options.interrupt);
   await runSchedule(workUnits(plan), {
@@ -146,10 +147,15 @@ export async function executePlan(options: ExecuteOptions): Promise<AttemptOutco
         sink.emit({ type: 'note', level, message: `bundle ${unit.spec.bundleRunId}: ${passed}/${results.length} members met their expectation (${passed === results.length ? 'passed' : 'failed'} as a whole)` });
       }
     },
-    checkHost: (unit) => transportLost(options.transportFor(unit.host)),
+    checkHost: async (unit) => {
+      const loss = await hostLoss(options.transportFor(unit.host));
+      if (loss) losses.set(unit.host, loss.reason);
+      return loss?.detail;
+    },
     onQuarantine: (host, detail) => {
-      options.logger.warn({ host, detail }, 'host quarantined');
-      sink.emit({ type: 'host_quarantined', host, reason: 'transport_lost', detail });
+      const reason = losses.get(host) ?? 'transport_lost';
+      options.logger.warn({ host, reason, detail }, 'host quarantined');
+      sink.emit({ type: 'host_quarantined', host, reason, detail });
     },
     onNotRun: (unit, reason, detail) => {
       // a halt is a decision not to start, not a lab failure: the attempt is skipped, outside the score

@@ -1,7 +1,8 @@
-import { errorMessage } from '../core/errors.js';
+import { errorMessage, isTransportError } from '../core/errors.js';
 import { excerpt } from '../core/redact.js';
 import type { EventSink } from '../events/sink.js';
 import type { CommandStep } from '../model/run-model.js';
+import type { InconclusiveReason } from '../model/verdict.js';
 import type { ExecResult, Transport } from '../transport/transport.js';
 
 /**
@@ -90,12 +91,28 @@ export class HostExec {
   }
 }
 
-/** The management-plane probe run after every attempt: undefined when the host answers, else why its transport is lost. */
-export async function transportLost(transport: Transport): Promise<string | undefined> {
+export interface HostLoss {
+  /** credentials_refused when the host answered but refused the credentials or host key, else transport_lost. */
+  readonly reason: Extract<InconclusiveReason, 'transport_lost' | 'credentials_refused'>;
+  readonly detail: string;
+}
+
+/** The management-plane probe run after every attempt: undefined when the host answers, else why it cannot be used. */
+export async function hostLoss(transport: Transport): Promise<HostLoss | undefined> {
   try {
     await transport.probe({ timeoutMs: 10_000 });
     return undefined;
   } catch (error) {
-    return errorMessage(error);
+    return { reason: transportFailureReason(error), detail: errorMessage(error) };
   }
+}
+
+/** hostLoss as one line: undefined when the host answers. */
+export async function transportLost(transport: Transport): Promise<string | undefined> {
+  return (await hostLoss(transport))?.detail;
+}
+
+/** A refused login says the credentials changed, not that the network failed: the two are reported apart. */
+export function transportFailureReason(error: unknown): HostLoss['reason'] {
+  return isTransportError(error) && error.code === 'TRANSPORT_AUTH' ? 'credentials_refused' : 'transport_lost';
 }

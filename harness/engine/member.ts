@@ -175,7 +175,10 @@ export class Member {
       this.machine.endPhase(reverted, reverted ? undefined : 'revert command failed');
     } catch (error) {
       // The host cannot be reached: checking it would only wait for another timeout. The entry stays.
+      const before = this.machine.labVerdict;
       this.machine.failWith(error, 'revert');
+      if (this.machine.labVerdict === before) this.machine.addDetail(`the revert could not run: ${errorMessage(error)}`);
+      this.machine.addDetail(`journal entry ${entry.id} kept for \`chaoslab revert --pending\``);
       this.machine.endPhase(false, errorMessage(error));
       return;
     }
@@ -193,6 +196,7 @@ export class Member {
       this.machine.endPhase(false, outcome.kind === 'probe_error' ? outcome.detail : 'check exited 1');
     } catch (error) {
       this.machine.failWith(error, 'verify_baseline');
+      this.machine.addDetail(`journal entry ${entry.id} kept for \`chaoslab revert --pending\``);
       this.machine.endPhase(false, errorMessage(error));
     }
   }

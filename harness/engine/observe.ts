@@ -224,7 +224,7 @@ export class MemberObservation {
       return { startedAt, at: rel(), compliant: outcome.kind === 'compliant' };
     } catch (error) {
       if (interrupt.aborted) machine.fail('interrupted', `interrupted during ${machine.openPhase ?? 'observe'}`);
-      else if (isTransportError(error)) machine.fail('transport_lost', `${machine.openPhase ?? 'observe'}: ${error.message}`);
+      else if (isTransportError(error)) machine.failWith(error, machine.openPhase ?? 'observe');
       else machine.fail('lab_error', `ground-truth check failed to run: ${errorMessage(error)}`);
       return undefined;
     }

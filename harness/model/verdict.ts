@@ -6,6 +6,8 @@ export type InconclusiveReason =
   | 'baseline_dirty'
   | 'injection_not_applied'
   | 'transport_lost'
+  /** The host refused chaoslab's key, password or pinned host key (a reconnect mid-run, or preflight): not a network loss. */
+  | 'credentials_refused'
   | 'unreachable'
   | 'clock_skew'
   | 'revert_failed'

@@ -14,6 +14,8 @@ export interface SshEndpoint {
   readonly password?: string;
   readonly hostKey: { readonly kind: 'pinned'; readonly keys: PinnedKeys; readonly source: string } | { readonly kind: 'insecure' };
   readonly keepaliveMs: number;
+  /** Unanswered keepalives after which the connection is dropped as lost. */
+  readonly keepaliveCountMax: number;
   readonly connectTimeoutMs: number;
 }
 
@@ -47,7 +49,7 @@ export function openSshConnection(endpoint: SshEndpoint): Promise<Client> {
       username: endpoint.user,
       readyTimeout: endpoint.connectTimeoutMs,
       keepaliveInterval: endpoint.keepaliveMs,
-      keepaliveCountMax: 3,
+      keepaliveCountMax: endpoint.keepaliveCountMax,
       ...(endpoint.privateKey !== undefined && { privateKey: endpoint.privateKey }),
       ...(endpoint.passphrase !== undefined && { passphrase: endpoint.passphrase }),
       ...(endpoint.password !== undefined && { password: endpoint.password }),

@@ -68,6 +68,12 @@ export class SshTransport implements Transport {
   private readonly running = new Set<string>();
   private live: Client | undefined;
   private pending: Promise<Client> | undefined;
+  /**
+   * Set when the host stopped answering keepalives on an open connection: it is
+   * lost for the rest of this transport's life. Reconnecting to a hung host only
+   * waits out handshake timeouts, so every later command fails with this at once.
+   */
+  private lost: TransportError | undefined;
   private streamer: SshTransport | undefined;
   /** Persistent shells, or undefined when every command gets its own exec channel. */
   private readonly shells: ShellPool | undefined;
@@ -117,7 +123,8 @@ export class SshTransport implements Transport {
     } catch (error) {
       // Timed out or aborted by the caller (close() kills what it abandons itself).
       if (runId && release && error === operation.signal.reason && !this.closing.signal.aborted) await this.killRemote([runId]);
-      throw error;
+      // A command cut off by the keepalive's verdict fails with the reason, not just "connection lost".
+      throw this.lost && isTransportError(error) && error.code === 'TRANSPORT_CLOSED' ? this.lost : error;
     } finally {
       if (runId) this.running.delete(runId);
       if (shell) await this.shells!.giveBack(shell, this.context.clock, SHELL_GRACE_MS);
@@ -253,6 +260,7 @@ export class SshTransport implements Transport {
 
   private connection(): Promise<Client> {
     if (this.closing.signal.aborted) return Promise.reject(this.closing.signal.reason);
+    if (this.lost) return Promise.reject(this.lost);
     if (this.live) return Promise.resolve(this.live);
     this.pending ??= this.connectWithBackoff().finally(() => (this.pending = undefined));
     return this.pending;
@@ -269,6 +277,10 @@ export class SshTransport implements Transport {
           throw this.closing.signal.reason;
         }
         client.setMaxListeners(0);
+        // ssh2 reports unanswered keepalives as a 'client-timeout' error, then drops the socket.
+        client.on('error', (error: Error & { level?: string }) => {
+          if (error.level === 'client-timeout') this.declareLost(endpoint);
+        });
         client.once('close', () => {
           if (this.live === client) this.live = undefined;
           this.context.logger.debug({ host: this.host }, 'ssh connection closed');
@@ -283,6 +295,17 @@ export class SshTransport implements Transport {
         await this.context.clock.sleep(delay, this.closing.signal);
       }
     }
+  }
+
+  private declareLost(endpoint: SshEndpoint): void {
+    if (this.lost) return;
+    const silence = endpoint.keepaliveMs * endpoint.keepaliveCountMax;
+    this.lost = new TransportError(
+      'TRANSPORT_UNREACHABLE',
+      this.host,
+      `host stopped answering: ${endpoint.keepaliveCountMax} keepalives over ${silence} ms got no reply; not reconnecting during this run`,
+    );
+    this.context.logger.warn({ host: this.host, err: this.lost.message }, 'ssh host declared lost');
   }
 
   private forget(client: Client): void {
@@ -306,6 +329,7 @@ export class SshTransport implements Transport {
       ...(password !== undefined && { password }),
       hostKey: settings.insecure_host_key && settings.known_hosts === undefined ? { kind: 'insecure' } : await this.pinnedHostKey(),
       keepaliveMs: settings.keepalive,
+      keepaliveCountMax: settings.keepalive_count_max,
       connectTimeoutMs: settings.connect_timeout,
     };
   }

@@ -3,6 +3,7 @@ import { appendFile, readFile, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TransportError } from '../../harness/core/errors.js';
 import { createSshTransport, type SshTransportOptions } from '../../harness/transport/ssh.js';
@@ -199,10 +200,16 @@ describe.each(['shell', 'exec'] as const)('ssh transport failures, commandMode %
 
     it('reconnects with backoff when sshd comes back while the transport retries', async () => {
       await using own = await startSshd();
-      await using transport = modeTransport(own, {}, { connectAttempts: 15, backoffBaseMs: 100, backoffMaxMs: 400 });
+      const log: string[] = [];
+      const context = { ...fixtureTransportContext(), logger: pino({ level: 'debug' }, { write: (line: string) => void log.push(line) }) };
+      // Retries outlast any restart: the test waits on what happens, not on how long sshd takes to start under load.
+      await using transport = createSshTransport(sshdHostConfig(own), context, { commandMode: mode, connectAttempts: 10_000, backoffBaseMs: 100, backoffMaxMs: 400 });
       await transport.exec('true');
       await own.stop();
+      // A command sent before the transport saw the drop would go to the dying connection (and rightly not be retried).
+      await expect.poll(() => log.some((line) => line.includes('ssh connection closed')), { timeout: 10_000 }).toBe(true);
       const next = transport.exec('echo back');
+      await expect.poll(() => log.filter((line) => line.includes('ssh connect failed, retrying')).length, { timeout: 10_000 }).toBeGreaterThanOrEqual(2);
       await own.restart();
       expect((await next).stdout).toBe('back\n');
     });
@@ -243,9 +250,9 @@ describe.each(['shell', 'exec'] as const)('ssh transport failures, commandMode %
       await expect.poll(() => processGone(pid), { timeout: 5_000 }).toBe(true);
     });
 
-    it('notices a host that hangs without closing (keepalive) and fails the command with TRANSPORT_CLOSED', async () => {
+    it('declares a host that hangs without closing lost after unanswered keepalives, and never waits on it again', async () => {
       await using own = await startSshd();
-      await using transport = modeTransport(own, { keepalive: '200ms' });
+      await using transport = modeTransport(own, { keepalive: '200ms', keepalive_count_max: 2 });
       const started = join(own.dir, 'running');
       const running = failure(transport.exec(`touch ${started}; exec sleep 30`));
       // Pause only once the command runs: a channel still opening would be retried on a new connection.
@@ -253,7 +260,14 @@ describe.each(['shell', 'exec'] as const)('ssh transport failures, commandMode %
       await own.pause();
       try {
         const pausedAt = performance.now();
-        expect((await running).code).toBe('TRANSPORT_CLOSED');
+        const error = await running;
+        expect(error.code).toBe('TRANSPORT_UNREACHABLE');
+        expect(error.message).toMatch(/host stopped answering: 2 keepalives over 400 ms got no reply/);
+        expect(performance.now() - pausedAt).toBeLessThan(10_000);
+        // later commands and the probe fail at once with the same reason: no reconnect, no timeout to wait out
+        const later = await failure(transport.exec('true', { timeoutMs: 60_000 }));
+        expect(later.message).toBe(error.message);
+        await expect(transport.probe({ timeoutMs: 60_000 })).rejects.toMatchObject({ code: 'TRANSPORT_UNREACHABLE' });
         expect(performance.now() - pausedAt).toBeLessThan(10_000);
       } finally {
         await own.resume();

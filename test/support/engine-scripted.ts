@@ -22,6 +22,8 @@ export class ScriptedTransport implements Transport {
   readonly shell = 'posix' as const;
   readonly sent: string[] = [];
   private dropped = false;
+  /** After refuseLogins(): the open connection is lost once, then every login is refused. */
+  private logins: 'accepted' | 'closing' | 'refused' = 'accepted';
 
   constructor(readonly host: string, private readonly clock: Clock, private readonly handler: CommandHandler, private readonly skewMs = 0) {}
 
@@ -29,7 +31,17 @@ export class ScriptedTransport implements Transport {
     this.dropped = true;
   }
 
+  /** The connection drops and every later login is refused (the host's authorized keys changed). */
+  refuseLogins(): void {
+    this.logins = 'closing';
+  }
+
   async exec(command: string): Promise<ExecResult> {
+    if (this.logins === 'refused') throw new TransportError('TRANSPORT_AUTH', this.host, 'authentication failed for user chaoslab');
+    if (this.logins === 'closing') {
+      this.logins = 'refused';
+      throw new TransportError('TRANSPORT_CLOSED', this.host, 'connection lost');
+    }
     if (this.dropped) throw new TransportError('TRANSPORT_CLOSED', this.host, 'connection lost');
     this.sent.push(command);
     if (command === 'date +%s%3N') return { stdout: String(this.clock.wallNow() + this.skewMs), stderr: '', exitCode: 0, durationMs: 0 };
@@ -46,6 +58,7 @@ export class ScriptedTransport implements Transport {
   }
 
   async probe(): Promise<void> {
+    if (this.logins !== 'accepted') throw new TransportError('TRANSPORT_AUTH', this.host, 'authentication failed for user chaoslab');
     if (this.dropped) throw new TransportError('TRANSPORT_UNREACHABLE', this.host, 'no route');
   }
 

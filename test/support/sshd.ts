@@ -53,6 +53,8 @@ export interface SshdFixture extends AsyncDisposable {
   pause(): Promise<void>;
   /** SIGCONT what pause() stopped. */
   resume(): Promise<void>;
+  /** SIGKILL every connection sshd forked but keep it listening: clients must log in again. */
+  dropConnections(): Promise<void>;
 }
 
 export interface SshdOptions {
@@ -129,11 +131,11 @@ async function launch(dir: string, options: SshdOptions): Promise<SshdFixture> {
     }
   }
 
-  const signalTree = async (signal: NodeJS.Signals): Promise<void> => {
+  const signalTree = async (signal: NodeJS.Signals, listenerToo = true): Promise<void> => {
     const proc = child;
     if (!proc) return;
     // Connection handlers are forked children that outlive the listener: signal the whole tree.
-    for (const pid of [...(await descendants(proc.pid!)), proc.pid!]) {
+    for (const pid of [...(await descendants(proc.pid!)), ...(listenerToo ? [proc.pid!] : [])]) {
       try {
         process.kill(pid, signal);
       } catch {
@@ -170,6 +172,7 @@ async function launch(dir: string, options: SshdOptions): Promise<SshdFixture> {
     },
     pause: () => signalTree('SIGSTOP'),
     resume: () => signalTree('SIGCONT'),
+    dropConnections: () => signalTree('SIGKILL', false),
     [Symbol.asyncDispose]: async () => {
       await terminate('SIGKILL');
       await rm(dir, { recursive: true, force: true });

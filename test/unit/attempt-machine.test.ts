@@ -192,8 +192,17 @@ describe('phase spans (ManualClock)', () => {
 });
 
 describe('the ranking of lab failures', () => {
-  it('ranks transport loss above every other reason, and every other reason alike', () => {
-    for (const [reason, rank] of Object.entries(LAB_FAILURE_RANK)) expect([reason, rank]).toEqual([reason, reason === 'transport_lost' ? 2 : 1]);
+  it('ranks refused credentials above transport loss, transport loss above every other reason, and every other reason alike', () => {
+    const expected = (reason: string) => (reason === 'credentials_refused' ? 3 : reason === 'transport_lost' ? 2 : 1);
+    for (const [reason, rank] of Object.entries(LAB_FAILURE_RANK)) expect([reason, rank]).toEqual([reason, expected(reason)]);
+  });
+
+  it('a refused login met when reconnecting explains the drop before it', () => {
+    const { machine } = machineIn('revert');
+    machine.fail('transport_lost', 'observe: connection reset');
+    machine.fail('credentials_refused', 'revert: all authentication methods failed');
+    machine.fail('transport_lost', 'verify_baseline: connection reset');
+    expect(machine.labVerdict).toEqual({ kind: 'inconclusive', reason: 'credentials_refused', detail: 'revert: all authentication methods failed' });
   });
 
   it('the first failure decides when none outranks it', () => {

@@ -166,9 +166,22 @@ describe('attempt state machine (ManualClock)', () => {
 
   it('transport lost mid-observe → transport_lost, and the journal entry stays for a later replay', async () => {
     const [outcome] = await drive([member('a')], [{ at: 3000, run: () => h.transport.drop() }]);
-    expect(outcome!.verdict).toMatchObject({ kind: 'inconclusive', reason: 'transport_lost' });
+    expect(outcome!.verdict).toMatchObject({ kind: 'inconclusive', reason: 'transport_lost', detail: expect.stringMatching(/the revert could not run: .*journal entry \S+ kept/) });
     const { entries } = await h.journal.pending();
     expect(entries.map((e) => e.revert)).toEqual([['revert a orig-a']]);
+  });
+
+  it('a login refused after the connection dropped → credentials_refused (not transport_lost), the revert kept in the journal', async () => {
+    const [outcome] = await drive([member('a')], [{ at: 3000, run: () => h.transport.refuseLogins() }]);
+    expect(outcome!.verdict).toMatchObject({ kind: 'inconclusive', reason: 'credentials_refused', detail: expect.stringMatching(/^revert: .*authentication failed.*journal entry \S+ kept/) });
+    expect((await h.journal.pending()).entries.map((e) => e.revert)).toEqual([['revert a orig-a']]);
+  });
+
+  it('a login refused before anything was injected → credentials_refused, nothing journalled', async () => {
+    h.transport.refuseLogins();
+    const [outcome] = await drive([member('a')]);
+    expect(outcome!.verdict).toMatchObject({ kind: 'inconclusive', reason: 'credentials_refused' });
+    expect((await h.journal.pending()).entries).toEqual([]);
   });
 
   it('a failed revert keeps the journal entry and makes the attempt inconclusive', async () => {
