@@ -291,7 +291,7 @@ export class SshTransport implements Transport {
     client.end();
   }
 
-  /** Secrets and pinned host keys are read at every (re)connect, so rotated files are picked up. */
+  /** Secrets come from the context (LabHosts resolves them once per run); pinned host keys are read at every (re)connect, so a rotated known_hosts is picked up. */
   private async endpoint(): Promise<SshEndpoint> {
     const { settings, context } = this;
     const [privateKey, passphrase, password] = await Promise.all(
