@@ -95,6 +95,7 @@ export class SshTransport implements Transport {
 
   async exec(command: string, options: ExecOptions = {}): Promise<ExecResult> {
     const started = this.context.clock.now();
+    await this.connected(options.signal);
     const operation = this.operation(command, options);
     // Only a command that can be abandoned (timeout or signal) needs the marker that lets us kill it.
     const runId = options.timeoutMs !== undefined || options.signal !== undefined ? newRunId() : undefined;
@@ -186,6 +187,23 @@ export class SshTransport implements Transport {
 
   async [Symbol.asyncDispose](): Promise<void> {
     await this.close();
+  }
+
+  /**
+   * Waits for the host's connection before a command's deadline starts: the
+   * connection has a deadline of its own (connect_timeout, with retries), and
+   * when a run starts on a fleet, a hundred handshakes queue on the controller
+   * and the hosts at once; that wait must not time out the first command of
+   * every attempt (it did: 100 hosts, every preflight probe timed out).
+   */
+  private async connected(signal: AbortSignal | undefined): Promise<void> {
+    if (this.live) return;
+    const waiting = operationSignal([signal, this.closing.signal], undefined);
+    try {
+      await abortable(this.connection(), waiting.signal);
+    } finally {
+      waiting.dispose();
+    }
   }
 
   private operation(command: string, options: ExecOptions): { signal: AbortSignal; dispose: () => void } {
