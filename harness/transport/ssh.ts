@@ -20,6 +20,16 @@ import { commandTimedOut, type ExecOptions, type ExecResult, type ShellKind, typ
 const KILL_TIMEOUT_MS = 10_000;
 /** How long a persistent shell may take to report a killed command before it is closed instead of reused. */
 const SHELL_GRACE_MS = 2_000;
+/** Times a refused channel is asked for again (after 0.1, 0.2, 0.4, 0.8 s) before the refusal is the command's error. */
+const CHANNEL_REFUSAL_RETRIES = 4;
+/**
+ * SSH handshakes this process runs at once, across every host. Starting a run
+ * on a hundred hosts opens their connections together; each costs the host a
+ * fork and re-exec of sshd, and on a loaded machine a hundred at once took
+ * longer than connect_timeout. Queued handshakes wait here, before their
+ * timeout starts.
+ */
+const handshakes = new ChannelSlots(16);
 
 export type SshTransportConfig = Extract<TransportConfig, { kind: 'ssh' }>;
 
@@ -258,13 +268,20 @@ export class SshTransport implements Transport {
    * found dead while opening is replaced once: nothing has run yet, so the retry is safe.
    */
   private async openChannel(wire: string, signal: AbortSignal): Promise<{ client: Client; channel: ClientChannel }> {
-    for (let attempt = 0; ; attempt += 1) {
+    for (let attempt = 0, refusals = 0; ; attempt += 1) {
       const client = await abortable(this.connection(), signal);
       try {
         const channel = await abortable(openExecChannel(client, this.host, wire), signal, killChannel);
         return { client, channel };
       } catch (error) {
-        if (attempt > 0 || !isTransportError(error) || error.code !== 'TRANSPORT_CLOSED') throw error;
+        if (!isTransportError(error)) throw error;
+        if (error.code === 'TRANSPORT_QUOTA' && refusals < CHANNEL_REFUSAL_RETRIES) {
+          // The server frees a session some time after its channel closed (long on a loaded host): a refusal at the limit clears.
+          await this.context.clock.sleep(backoffDelay(refusals, 100, 1000), signal);
+          refusals += 1;
+          continue;
+        }
+        if (attempt > 0 || error.code !== 'TRANSPORT_CLOSED') throw error;
         this.forget(client);
       }
     }
@@ -282,7 +299,8 @@ export class SshTransport implements Transport {
     const attempts = this.options.connectAttempts ?? 3;
     for (let attempt = 0; ; attempt += 1) {
       try {
-        const client = await openSshConnection(endpoint);
+        const release = await handshakes.acquire(this.closing.signal);
+        const client = await openSshConnection(endpoint).finally(release);
         if (this.closing.signal.aborted) {
           client.end();
           throw this.closing.signal.reason;
