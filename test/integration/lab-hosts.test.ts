@@ -1,7 +1,5 @@
-import { execFile } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadLabFile } from '../../harness/config/load-project.js';
 import { systemClock } from '../../harness/core/clock.js';
@@ -9,16 +7,8 @@ import { ConfigError } from '../../harness/core/errors.js';
 import { silentLogger } from '../../harness/core/logger.js';
 import { waitFor } from '../../harness/core/wait.js';
 import { LabHosts } from '../../harness/lab/lab-hosts.js';
-import { CONTROLLER_HOST_LINES, startSshd, type SshdFixture } from '../support/sshd.js';
+import { CONTROLLER_HOST_LINES, connectionsTo, startSshd, type SshdFixture } from '../support/sshd.js';
 import { tempDir } from '../support/tmp.js';
-
-const run = promisify(execFile);
-
-/** Established TCP connections from this machine to the sshd's port (what the server still holds open). */
-async function connectionsTo(port: number): Promise<number> {
-  const { stdout } = await run('ss', ['-Htn', 'state', 'established', `( dport = :${port} )`]);
-  return stdout.split('\n').filter(Boolean).length;
-}
 
 /**
  * LabHosts against a real sshd: transports are created on first use, one per

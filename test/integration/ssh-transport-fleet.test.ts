@@ -1,13 +1,9 @@
-import { execFile } from 'node:child_process';
 import { createServer, type Socket } from 'node:net';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { systemClock } from '../../harness/core/clock.js';
 import { waitFor } from '../../harness/core/wait.js';
 import { createSshTransport } from '../../harness/transport/ssh.js';
-import { fixtureTransportContext, sshdHostConfig, startSshd, type SshdFixture } from '../support/sshd.js';
-
-const run = promisify(execFile);
+import { connectionsTo, fixtureTransportContext, sshdHostConfig, startSshd, type SshdFixture } from '../support/sshd.js';
 
 /** What broke when a run started on a hundred hosts at once (bench/fleet.ts), each on a real sshd. */
 describe('the ssh transport at fleet scale', () => {
@@ -27,10 +23,7 @@ describe('the ssh transport at fleet scale', () => {
     await sshd.pause();
     const first = transport.exec('echo ready', { timeoutMs: 500 });
     await waitFor(
-      async () => {
-        const { stdout } = await run('ss', ['-Htn', 'state', 'established', `( dport = :${sshd.port} )`]);
-        return stdout.trim() ? true : undefined;
-      },
+      async () => ((await connectionsTo(sshd.port)) > 0 ? true : undefined),
       { clock: systemClock, timeoutMs: 10_000, intervalMs: 50, description: 'the transport to reach the paused sshd' },
     );
     await sshd.resume();
