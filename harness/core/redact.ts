@@ -13,13 +13,19 @@ const MIN_LINE_LENGTH = 8;
 
 export const REDACTED = '[redacted]';
 
+/** The list resolvedSecrets() hands out, the same array until a new secret arrives (so what is derived from it can be kept). */
+let snapshot: readonly string[] | undefined;
+
 export function rememberSecret(value: string): void {
-  if (value.length >= MIN_SECRET_LENGTH) resolved.add(value);
+  if (value.length < MIN_SECRET_LENGTH || resolved.has(value)) return;
+  resolved.add(value);
+  snapshot = undefined;
 }
 
 /** Every secret resolved so far in this process: sinks ask at each write, so later ones are hidden too. */
 export function resolvedSecrets(): readonly string[] {
-  return [...resolved];
+  snapshot ??= Object.freeze([...resolved]);
+  return snapshot;
 }
 
 /**
@@ -41,19 +47,42 @@ function encodedForms(secret: string): string[] {
   return forms.filter((form) => form !== secret && form.length >= MIN_SECRET_LENGTH);
 }
 
-let cachedFor = '';
-let cachedNeedles: string[] = [];
+/**
+ * The needles of one list of secrets, indexed by their first ANCHOR
+ * characters: a text is scanned once, looking each of its ANCHOR-character
+ * windows up, instead of being searched for every needle. A lab of a hundred
+ * hosts has a hundred private keys, thousands of needles, and every string of
+ * every event is redacted.
+ */
+interface Needles {
+  /** Longest first, so a whole secret is matched before any of its lines. */
+  readonly all: readonly string[];
+  readonly byAnchor: ReadonlyMap<string, readonly string[]>;
+  /** Needles shorter than an anchor (only a list given by the caller has them): searched for one by one. */
+  readonly short: readonly string[];
+}
+
+/** Every needle of a remembered secret is at least this long (MIN_SECRET_LENGTH). */
+const ANCHOR = MIN_SECRET_LENGTH;
+
+let cachedList: readonly string[] | undefined;
+let cachedKey = '';
+let cached: Needles = { all: [], byAnchor: new Map(), short: [] };
 
 /**
  * What to look for: each secret and each long line of it, also as it reads
  * inside a JSON string (quotes, backslashes and newlines escaped), because
  * remote commands print JSON and servers echo headers into JSON bodies, and
- * in its encoded forms. Longest first, so a whole secret is matched before
- * any of its lines.
+ * in its encoded forms.
  */
-function needles(secrets: readonly string[]): string[] {
+function needles(secrets: readonly string[]): Needles {
+  // the process-wide list is one array until it changes; any other list is compared by content
+  if (secrets === cachedList) return cached;
   const key = JSON.stringify(secrets);
-  if (key === cachedFor) return cachedNeedles;
+  if (key === cachedKey) {
+    cachedList = secrets;
+    return cached;
+  }
   const found = new Set<string>();
   for (const secret of secrets) {
     for (const piece of [secret, ...secret.split(/\r?\n/).filter((line) => line.length >= MIN_LINE_LENGTH)]) {
@@ -63,15 +92,33 @@ function needles(secrets: readonly string[]): string[] {
       }
     }
   }
-  cachedFor = key;
-  cachedNeedles = [...found].sort((a, b) => b.length - a.length);
-  return cachedNeedles;
+  const all = [...found].filter((needle) => needle.length > 0).sort((a, b) => b.length - a.length);
+  const byAnchor = new Map<string, string[]>();
+  for (const needle of all.filter((n) => n.length >= ANCHOR)) {
+    const anchor = needle.slice(0, ANCHOR);
+    byAnchor.set(anchor, [...(byAnchor.get(anchor) ?? []), needle]);
+  }
+  cachedList = secrets;
+  cachedKey = key;
+  cached = { all, byAnchor, short: all.filter((n) => n.length < ANCHOR) };
+  return cached;
+}
+
+/** The needles that occur in the text, longest first. */
+function occurring(text: string, { all, byAnchor, short }: Needles): string[] {
+  const hits = new Set<string>(short.filter((needle) => text.includes(needle)));
+  for (let at = 0; at + ANCHOR <= text.length; at += 1) {
+    const candidates = byAnchor.get(text.slice(at, at + ANCHOR));
+    if (candidates) for (const needle of candidates) if (text.startsWith(needle, at)) hits.add(needle);
+  }
+  return hits.size ? all.filter((needle) => hits.has(needle)) : [];
 }
 
 /** Replaces every secret (and each line of a multi-line one), raw, encoded or JSON-escaped, with [redacted]. */
 export function redact(text: string, secrets: readonly string[] = resolvedSecrets()): string {
+  if (!secrets.length) return text;
   let out = text;
-  for (const needle of needles(secrets)) {
+  for (const needle of occurring(text, needles(secrets))) {
     if (out.includes(needle)) out = out.split(needle).join(REDACTED);
   }
   return out;

@@ -1,7 +1,7 @@
 import type { HostConfig, LabConfig } from '../config/lab-schema.js';
 import { protectedPlane } from '../config/validate-lab.js';
 import type { Clock } from '../core/clock.js';
-import { errorMessage } from '../core/errors.js';
+import { ChaoslabError, errorMessage } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
 import { excerpt } from '../core/redact.js';
 import type { Observer, ObserverContext } from '../observers/observer.js';
@@ -28,7 +28,8 @@ export interface DoctorReport {
 export interface DoctorDeps {
   readonly clock: Clock;
   readonly logger: Logger;
-  readonly transportFor: (host: HostConfig) => Transport;
+  /** The host's transport, shared by its checks and the observers that read it; the caller closes them. */
+  readonly transportFor: (host: string) => Transport;
   readonly observerFor: (config: ObserverConfig, context: ObserverContext) => Observer;
   readonly resolveSecret: (ref: string) => Promise<string>;
   readonly evidenceDir: string;
@@ -41,23 +42,14 @@ const MARKER = 'chaoslab-doctor-ok';
 /**
  * Checks that a lab is fit to run scenarios, without injecting anything: per
  * host, login, a trivial command, clock skew against the lab's tolerance and
- * the protected services; then every observer's probe. Hosts run in parallel.
+ * the protected services; then every observer's probe. Hosts run in parallel;
+ * the caller owns the transports and closes them.
  */
 export async function runDoctor(lab: LabConfig, deps: DoctorDeps): Promise<DoctorReport> {
-  const transports = new Map<string, Transport>();
-  const transportFor = (host: HostConfig) => {
-    let transport = transports.get(host.name);
-    if (!transport) transports.set(host.name, (transport = deps.transportFor(host)));
-    return transport;
-  };
-  try {
-    const hostChecks = await Promise.all(lab.hosts.map((host) => checkHost(lab, host, transportFor(host), deps)));
-    const observerChecks = await Promise.all(lab.observers.map((config) => checkObserver(lab, config, transportFor, deps)));
-    const checks = [...hostChecks.flat(), ...observerChecks];
-    return { checks, ok: checks.every((check) => check.ok) };
-  } finally {
-    await Promise.all([...transports.values()].map((transport) => transport.close().catch(() => undefined)));
-  }
+  const hostChecks = await Promise.all(lab.hosts.map((host) => checkHost(lab, host, deps.transportFor(host.name), deps)));
+  const observerChecks = await Promise.all(lab.observers.map((config) => checkObserver(lab, config, deps)));
+  const checks = [...hostChecks.flat(), ...observerChecks];
+  return { checks, ok: checks.every((check) => check.ok) };
 }
 
 async function checkHost(lab: LabConfig, host: HostConfig, transport: Transport, deps: DoctorDeps): Promise<DoctorCheck[]> {
@@ -115,16 +107,15 @@ function posixServiceStates(services: readonly string[]): string {
 done`;
 }
 
-async function checkObserver(lab: LabConfig, config: ObserverConfig, transportFor: (host: HostConfig) => Transport, deps: DoctorDeps): Promise<DoctorCheck> {
+async function checkObserver(lab: LabConfig, config: ObserverConfig, deps: DoctorDeps): Promise<DoctorCheck> {
   const context: ObserverContext = {
     clock: deps.clock,
     logger: deps.logger,
     resolveSecret: deps.resolveSecret,
     evidenceDir: deps.evidenceDir,
     transportFor: (name) => {
-      const host = lab.hosts.find((candidate) => candidate.name === name);
-      if (!host) throw new Error(`observer ${config.name} names unknown host ${name}`);
-      return transportFor(host);
+      if (!lab.hosts.some((candidate) => candidate.name === name)) throw new ChaoslabError('CHAOSLAB_LAB_INVALID', `observer ${config.name} names unknown host ${name}`);
+      return deps.transportFor(name);
     },
   };
   return attempt(config.name, 'observer', async () => {

@@ -1,7 +1,6 @@
 import { dirname, join } from 'node:path';
 import { ExitCode, mostSevere, type ExitCodeValue } from '../core/exit-codes.js';
 import type { LabConfig } from '../config/lab-schema.js';
-import { labSecrets, type SecretResolver } from '../config/secrets.js';
 import { unsignedWebhooks } from '../config/validate-webhook.js';
 import type { Clock } from '../core/clock.js';
 import { createLogger, type Logger } from '../core/logger.js';
@@ -13,13 +12,13 @@ import { EventWriter, newRunId } from '../events/writer.js';
 import { JournalHosts } from '../journal/hosts.js';
 import { hostWithIdentity } from '../journal/identity.js';
 import type { RevertJournal } from '../journal/journal.js';
+import { LabHosts } from '../lab/lab-hosts.js';
 import { replayJournal } from '../journal/replay.js';
 import type { RunEvent } from '../model/events.js';
 import type { AttemptResult, RunModel } from '../model/run-model.js';
 import type { Verdict } from '../model/verdict.js';
 import { summarize } from '../model/summary.js';
 import { createObserver } from '../observers/registry.js';
-import { createTransport } from '../transport/registry.js';
 import type { Transport } from '../transport/transport.js';
 import { executePlan, recordPlan, recordSkips } from './execute.js';
 import { HaltMonitor, HaltUnavailableError } from './halt.js';
@@ -103,9 +102,10 @@ export function exitCodeFor(model: RunModel, interrupted: boolean): ExitCodeValu
  */
 export async function runSession(options: SessionOptions): Promise<SessionResult> {
   const { lab, clock } = options;
-  const secrets = await labSecrets(lab, options.labFile);
   const writer = new EventWriter({ runId: newRunId(clock.wallNow()), reportsRoot: options.reportsRoot, clock, secrets: resolvedSecrets });
   const logger = createLogger(join(writer.runDir, 'chaoslab.log')).child({ runId: writer.runId });
+  // every secret is resolved before the first event, so redaction knows it
+  const hosts = await LabHosts.open(lab, options.labFile, { clock, logger });
   // transports and observers; the event log closes last, after the reporters' final hook
   const teardown = new TeardownStack();
   const folder = new RunFolder();
@@ -121,20 +121,7 @@ export async function runSession(options: SessionOptions): Promise<SessionResult
   });
 
   try {
-    const transports = new Map<string, Transport>();
-    teardown.add('transports', async () => {
-      await Promise.allSettled([...transports.values()].map((t) => t.close()));
-    });
-    const transportFor = (name: string): Transport => {
-      let transport = transports.get(name);
-      if (!transport) {
-        const host = lab.hosts.find((h) => h.name === name);
-        if (!host) throw new Error(`host ${name} is not in lab ${lab.name}`);
-        transport = createTransport(host, { resolveSecret: (ref) => secrets.resolve(ref), clock, logger: logger.child({ host: name }), baseDir: join(options.labFile, '..') });
-        transports.set(name, transport);
-      }
-      return transport;
-    };
+    teardown.add('transports', () => hosts.close());
 
     const unsigned = unsignedWebhooks(lab);
     writer.emit({
@@ -155,7 +142,7 @@ export async function runSession(options: SessionOptions): Promise<SessionResult
     if (options.dryRun) {
       recordNotStarted(options.plan, writer, { kind: 'skipped', reason: 'dry_run', detail: 'dry run: planned, not injected' });
     } else {
-      haltUnavailable = !(await startAndRun(options, { writer, logger, transportFor, teardown, secrets, interrupt: options.interrupt }, folder));
+      haltUnavailable = !(await startAndRun(options, { writer, logger, hosts, transportFor: hosts.transportFor, teardown, interrupt: options.interrupt }, folder));
     }
   } catch (error) {
     engineFailed = true;
@@ -191,9 +178,9 @@ export async function runSession(options: SessionOptions): Promise<SessionResult
 interface RunParts {
   readonly writer: EventWriter;
   readonly logger: Logger;
+  readonly hosts: LabHosts;
   readonly transportFor: (host: string) => Transport;
   readonly teardown: TeardownStack;
-  readonly secrets: SecretResolver;
   /** Ctrl-C or a halt condition. */
   readonly interrupt: AbortSignal;
 }
@@ -203,10 +190,10 @@ interface RunParts {
  * attempts; false when a halt condition could not be read (nothing injected).
  */
 async function startAndRun(options: SessionOptions, parts: RunParts, folder: RunFolder): Promise<boolean> {
-  const { writer, logger, transportFor, teardown } = parts;
+  const { writer, logger, teardown } = parts;
   const { lab, clock } = options;
   // reverts left by earlier runs are undone whatever happens next (they inject nothing)
-  const quarantined = await replayPending(options, writer, logger, transportFor);
+  const quarantined = await replayPending(options, writer, logger, parts.hosts);
   for (const [host, detail] of quarantined) writer.emit({ type: 'host_quarantined', host, reason: 'revert_failed', detail });
 
   // the emergency stop works before the first injection, or nothing is injected
@@ -226,7 +213,7 @@ async function startAndRun(options: SessionOptions, parts: RunParts, folder: Run
 
 /** The hooks around them, every attempt, then the residue scan. */
 async function runAttempts(options: SessionOptions, parts: RunParts, folder: RunFolder, quarantined: ReadonlyMap<string, string>): Promise<void> {
-  const { writer, logger, transportFor, teardown, secrets, interrupt } = parts;
+  const { writer, logger, transportFor, teardown, hosts: labHosts, interrupt } = parts;
   const { lab, clock } = options;
   const hooks = new HookRunner({
     configs: [lab.hooks, ...(options.plan.suite ? [options.plan.suite.config.hooks] : [])],
@@ -246,7 +233,7 @@ async function runAttempts(options: SessionOptions, parts: RunParts, folder: Run
   }
   await hooks.run('before_run');
   const observers = lab.observers.map((config) =>
-    createObserver(config, { clock, logger: logger.child({ observer: config.name }), transportFor, resolveSecret: (ref) => secrets.resolve(ref), evidenceDir: join(writer.runDir, 'evidence') }),
+    createObserver(config, { clock, logger: logger.child({ observer: config.name }), transportFor, resolveSecret: labHosts.resolveSecret, evidenceDir: join(writer.runDir, 'evidence') }),
   );
   teardown.add('observers', async () => {
     await Promise.allSettled(observers.map((o) => o.close()));
@@ -288,13 +275,13 @@ function recordNotStarted(plan: Plan, writer: EventWriter, verdict: Extract<Verd
 }
 
 /** Pending reverts of earlier runs are replayed before anything is injected; a host still not clean is quarantined. */
-async function replayPending(options: SessionOptions, writer: EventWriter, logger: Logger, transportFor: (host: string) => Transport): Promise<Map<string, string>> {
+async function replayPending(options: SessionOptions, writer: EventWriter, logger: Logger, current: LabHosts): Promise<Map<string, string>> {
   const quarantined = new Map<string, string>();
   const { entries, rejected } = await options.journal.pending();
   for (const bad of rejected) writer.emit({ type: 'note', level: 'error', message: `journal entry ${bad.file} refused, not replayed: ${bad.error}` });
   if (!entries.length) return quarantined;
   writer.emit({ type: 'note', level: 'warn', message: `${entries.length} pending revert(s) from an earlier run: replaying them first` });
-  await using hosts = new JournalHosts({ clock: options.clock, logger, current: { lab: options.lab, labFile: options.labFile, transportFor } });
+  await using hosts = new JournalHosts({ clock: options.clock, logger, current });
   await replayJournal(options.journal, entries, {
     transportFor: hosts.transportFor,
     onResult: (result) => {

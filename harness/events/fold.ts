@@ -53,6 +53,13 @@ export class RunFolder {
   private readonly notes: { level: 'info' | 'warn' | 'error'; message: string }[] = [];
   private readonly residue = new ResidueFolder();
   private halt: RunHalt | undefined;
+  /**
+   * Each attempt's result as last built, dropped when an event of that attempt
+   * arrives (all of them when the run's status changes): reporters get the
+   * whole model at every attempt's end, and rebuilding every attempt each time
+   * made a 400-attempt run quadratic.
+   */
+  private readonly results = new Map<AttemptState, AttemptResult>();
 
   apply(event: RunEvent): void {
     if (!this.runId) {
@@ -60,6 +67,9 @@ export class RunFolder {
       this.startedAtWall = event.ts;
     }
     const attempt = 'attemptId' in event && event.attemptId ? this.attempts.get(event.attemptId) : undefined;
+    if (attempt) this.results.delete(attempt);
+    // an unfinished attempt's verdict and every result's shard come from the run
+    if (event.type === 'run_started' || event.type === 'run_ended') this.results.clear();
     switch (event.type) {
       case 'run_started':
         this.lab = event.lab;
@@ -133,7 +143,13 @@ export class RunFolder {
 
   attempt(attemptId: string): AttemptResult | undefined {
     const state = this.attempts.get(attemptId);
-    return state && this.toResult(state);
+    return state && this.resultOf(state);
+  }
+
+  private resultOf(state: AttemptState): AttemptResult {
+    let result = this.results.get(state);
+    if (!result) this.results.set(state, (result = this.toResult(state)));
+    return result;
   }
 
   model(): RunModel {
@@ -150,7 +166,7 @@ export class RunFolder {
       ...(this.shard !== undefined && { shard: this.shard }),
       hosts: [...this.hosts.values()],
       ...(this.unsignedWebhooks.length && { unsignedWebhooks: this.unsignedWebhooks }),
-      attempts: [...this.attempts.values()].map((state) => this.toResult(state)),
+      attempts: [...this.attempts.values()].map((state) => this.resultOf(state)),
       ...(residueScan && { residueScan }),
       ...(this.halt && { halt: this.halt }),
       notes: [...this.notes],
@@ -161,6 +177,7 @@ export class RunFolder {
   /** A log without `run_ended` belongs to a run that died: call this after the last event. */
   finishTruncated(): void {
     if (this.status === 'running') this.status = 'crashed';
+    this.results.clear();
   }
 
   private toResult(state: AttemptState): AttemptResult {

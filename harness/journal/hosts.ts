@@ -1,45 +1,30 @@
-import { dirname, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { loadLabFile } from '../config/load-project.js';
-import type { HostConfig, LabConfig } from '../config/lab-schema.js';
-import { labSecrets } from '../config/secrets.js';
+import type { LabConfig } from '../config/lab-schema.js';
 import type { Clock } from '../core/clock.js';
-import { formatIssue } from '../core/errors.js';
+import { errorMessage, formatIssue } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
-import { createTransport } from '../transport/registry.js';
+import { LabHosts } from '../lab/lab-hosts.js';
+import { resolveInventory } from '../lab/providers.js';
 import type { Transport } from '../transport/transport.js';
 import { hostIdentity, hostWithIdentity } from './identity.js';
 import type { JournalEntry } from './journal.js';
 
-/** An inventory already loaded and resolved: the run's own, or the one `revert --pending --lab` names. */
-export interface KnownInventory {
-  readonly lab: LabConfig;
-  /** Absolute path. */
-  readonly labFile: string;
-  /** Reuses the caller's pooled transports; without it this class opens its own. */
-  readonly transportFor?: (host: string) => Transport;
-}
-
 export interface JournalHostsOptions {
   readonly clock: Clock;
   readonly logger: Logger;
-  readonly current?: KnownInventory;
+  /** The inventory already open (the run's own, or the one `revert --pending --lab` names); its owner closes it. */
+  readonly current?: LabHosts;
 }
 
-/** A container lab's concrete inventory (published ports, lab keys); other labs as they are. The engine client loads only when needed. */
-export async function resolveInventory(lab: LabConfig): Promise<LabConfig> {
-  if (lab.provider !== 'container') return lab;
-  const { resolveLab } = await import('../lab/resolve.js');
-  return resolveLab(lab);
-}
-
-/** The inventory a journal entry names, or why it cannot be used any more. */
+/** The inventory a journal entry names, resolved through its provider, or why it cannot be used any more. */
 async function loadUsableLab(labFile: string): Promise<LabConfig | string> {
   try {
     const { lab, issues } = await loadLabFile(labFile);
     if (!lab || issues.length) return `inventory ${labFile} does not load: ${issues.map(formatIssue).join('; ') || 'unknown problem'}`;
-    return await resolveInventory(lab.config);
+    return await resolveInventory(lab.config, labFile);
   } catch (error) {
-    return `inventory ${labFile} cannot be used: ${error instanceof Error ? error.message : String(error)}`;
+    return `inventory ${labFile} cannot be used: ${errorMessage(error)}`;
   }
 }
 
@@ -52,8 +37,8 @@ async function loadUsableLab(labFile: string): Promise<LabConfig | string> {
  * the same machine; anything else is reported, not guessed.
  */
 export class JournalHosts implements AsyncDisposable {
-  private readonly labs = new Map<string, Promise<LabConfig | string>>();
-  private readonly transports = new Map<string, Transport>();
+  /** Inventories other than the current one, opened here and closed with this object. */
+  private readonly others = new Map<string, Promise<LabHosts | string>>();
 
   constructor(private readonly options: JournalHostsOptions) {}
 
@@ -63,40 +48,30 @@ export class JournalHosts implements AsyncDisposable {
   readonly transportFor = async (entry: JournalEntry): Promise<Transport | { unavailable: string }> => {
     const current = this.options.current;
     const own = current && hostWithIdentity(current.lab.hosts, entry.hostIdentity);
-    if (current && own) return current.transportFor?.(own.name) ?? this.open(current.lab, current.labFile, own);
-    const labFile = resolve(entry.labFile);
-    const lab = await this.lab(labFile);
-    if (typeof lab === 'string') return { unavailable: lab };
-    const host = lab.hosts.find((h) => h.name === entry.host);
+    if (current && own) return current.transportFor(own.name);
+    const hosts = await this.inventory(resolve(entry.labFile));
+    if (typeof hosts === 'string') return { unavailable: hosts };
+    const host = hosts.lab.hosts.find((h) => h.name === entry.host);
     if (!host) return { unavailable: `host ${entry.host} is no longer in ${entry.labFile}` };
     if (hostIdentity(host) !== entry.hostIdentity) {
       return { unavailable: `${entry.labFile} now reaches ${entry.host} as "${hostIdentity(host)}"; the entry was written for "${entry.hostIdentity}" and replays only there` };
     }
-    return this.open(lab, labFile, host);
+    return hosts.transportFor(host.name);
   };
 
-  private async open(lab: LabConfig, labFile: string, host: HostConfig): Promise<Transport> {
-    const key = `${labFile}#${host.name}`;
-    const known = this.transports.get(key);
-    if (known) return known;
-    const secrets = await labSecrets(lab, labFile);
-    const transport = createTransport(host, { resolveSecret: (ref) => secrets.resolve(ref), clock: this.options.clock, logger: this.options.logger, baseDir: dirname(labFile) });
-    this.transports.set(key, transport);
-    return transport;
-  }
-
-  private lab(labFile: string): Promise<LabConfig | string> {
-    let loading = this.labs.get(labFile);
-    if (!loading) {
-      loading = loadUsableLab(labFile);
-      this.labs.set(labFile, loading);
+  private inventory(labFile: string): Promise<LabHosts | string> {
+    let opening = this.others.get(labFile);
+    if (!opening) {
+      opening = loadUsableLab(labFile).then((lab): LabHosts | string | Promise<LabHosts> => (typeof lab === 'string' ? lab : LabHosts.open(lab, labFile, this.options)));
+      this.others.set(labFile, opening);
     }
-    return loading;
+    return opening;
   }
 
   async close(): Promise<void> {
-    await Promise.allSettled([...this.transports.values()].map((t) => t.close()));
-    this.transports.clear();
+    const opened = await Promise.allSettled(this.others.values());
+    this.others.clear();
+    await Promise.allSettled(opened.map((o) => (o.status === 'fulfilled' && typeof o.value !== 'string' ? o.value.close() : undefined)));
   }
 
   async [Symbol.asyncDispose](): Promise<void> {

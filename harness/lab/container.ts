@@ -46,6 +46,10 @@ export class ContainerLabProvider implements LabProvider {
     return this.options.engine ?? connectEngine();
   }
 
+  resolve(lab: LabConfig): Promise<LabConfig> {
+    return resolveLab(lab, { engine: this.engine() });
+  }
+
   async up(lab: LabConfig, options: { signal?: AbortSignal; onProgress?: (message: string) => void } = {}): Promise<LabConfig> {
     const say = options.onProgress ?? (() => undefined);
     const engine = this.engine();

@@ -22,6 +22,12 @@ export interface LabProvider {
    * (published ports and generated keys filled in).
    */
   up(lab: LabConfig, options?: { signal?: AbortSignal; onProgress?: (message: string) => void }): Promise<LabConfig>;
+  /**
+   * The inventory as it is reachable now, without creating anything: what
+   * `run`, `doctor` and `revert --pending` connect to. CHAOSLAB_LAB_ENGINE when
+   * a lab that must be up is not.
+   */
+  resolve(lab: LabConfig): Promise<LabConfig>;
   /** Removes exactly what `up` made (by label); idempotent. */
   down(lab: LabConfig): Promise<void>;
   status(lab: LabConfig): Promise<readonly HostStatus[]>;

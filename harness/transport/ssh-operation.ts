@@ -1,9 +1,10 @@
 import type { Clock } from '../core/clock.js';
 
 /**
- * A counting semaphore for channels of one connection: servers cap sessions per
- * connection (OpenSSH MaxSessions, 10 by default), so opens beyond the limit wait
- * here instead of being refused by the server.
+ * A counting semaphore. For channels of one connection: servers cap sessions
+ * per connection (OpenSSH MaxSessions, 10 by default), so opens beyond the
+ * limit wait here instead of being refused by the server. Also for the SSH
+ * handshakes the controller runs at once.
  */
 export class ChannelSlots {
   private active = 0;

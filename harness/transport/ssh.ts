@@ -19,6 +19,16 @@ import { commandTimedOut, type ExecOptions, type ExecResult, type StreamOptions,
 const KILL_TIMEOUT_MS = 10_000;
 /** How long a persistent shell may take to report a killed command before it is closed instead of reused. */
 const SHELL_GRACE_MS = 2_000;
+/** Times a refused channel is asked for again (after 0.1, 0.2, 0.4, 0.8 s) before the refusal is the command's error. */
+const CHANNEL_REFUSAL_RETRIES = 4;
+/**
+ * SSH handshakes this process runs at once, across every host. Starting a run
+ * on a hundred hosts opens their connections together; each costs the host a
+ * fork and re-exec of sshd, and on a loaded machine a hundred at once took
+ * longer than connect_timeout. Queued handshakes wait here, before their
+ * timeout starts.
+ */
+const handshakes = new ChannelSlots(16);
 
 export type SshTransportConfig = Extract<TransportConfig, { kind: 'ssh' }>;
 
@@ -100,6 +110,7 @@ export class SshTransport implements Transport {
 
   async exec(command: string, options: ExecOptions = {}): Promise<ExecResult> {
     const started = this.context.clock.now();
+    await this.connected(options.signal);
     const operation = this.operation(command, options);
     // Only a command that can be abandoned (timeout or signal) needs the marker that lets us kill it.
     const runId = options.timeoutMs !== undefined || options.signal !== undefined ? newRunId() : undefined;
@@ -194,6 +205,23 @@ export class SshTransport implements Transport {
     await this.close();
   }
 
+  /**
+   * Waits for the host's connection before a command's deadline starts: the
+   * connection has a deadline of its own (connect_timeout, with retries), and
+   * when a run starts on a fleet, a hundred handshakes queue on the controller
+   * and the hosts at once; that wait must not time out the first command of
+   * every attempt (it did: 100 hosts, every preflight probe timed out).
+   */
+  private async connected(signal: AbortSignal | undefined): Promise<void> {
+    if (this.live) return;
+    const waiting = operationSignal([signal, this.closing.signal], undefined);
+    try {
+      await abortable(this.connection(), waiting.signal);
+    } finally {
+      waiting.dispose();
+    }
+  }
+
   private operation(command: string, options: ExecOptions): { signal: AbortSignal; dispose: () => void } {
     const timeoutMs = options.timeoutMs;
     const timeout = timeoutMs === undefined
@@ -246,13 +274,20 @@ export class SshTransport implements Transport {
    * found dead while opening is replaced once: nothing has run yet, so the retry is safe.
    */
   private async openChannel(wire: string, signal: AbortSignal): Promise<{ client: Client; channel: ClientChannel }> {
-    for (let attempt = 0; ; attempt += 1) {
+    for (let attempt = 0, refusals = 0; ; attempt += 1) {
       const client = await abortable(this.connection(), signal);
       try {
         const channel = await abortable(openExecChannel(client, this.host, wire), signal, killChannel);
         return { client, channel };
       } catch (error) {
-        if (attempt > 0 || !isTransportError(error) || error.code !== 'TRANSPORT_CLOSED') throw error;
+        if (!isTransportError(error)) throw error;
+        if (error.code === 'TRANSPORT_QUOTA' && refusals < CHANNEL_REFUSAL_RETRIES) {
+          // The server frees a session some time after its channel closed (long on a loaded host): a refusal at the limit clears.
+          await this.context.clock.sleep(backoffDelay(refusals, 100, 1000), signal);
+          refusals += 1;
+          continue;
+        }
+        if (attempt > 0 || error.code !== 'TRANSPORT_CLOSED') throw error;
         this.forget(client);
       }
     }
@@ -271,7 +306,8 @@ export class SshTransport implements Transport {
     const attempts = this.options.connectAttempts ?? 3;
     for (let attempt = 0; ; attempt += 1) {
       try {
-        const client = await openSshConnection(endpoint);
+        const release = await handshakes.acquire(this.closing.signal);
+        const client = await openSshConnection(endpoint).finally(release);
         if (this.closing.signal.aborted) {
           client.end();
           throw this.closing.signal.reason;
@@ -313,7 +349,7 @@ export class SshTransport implements Transport {
     client.end();
   }
 
-  /** Secrets and pinned host keys are read at every (re)connect, so rotated files are picked up. */
+  /** Secrets come from the context (LabHosts resolves them once per run); pinned host keys are read at every (re)connect, so a rotated known_hosts is picked up. */
   private async endpoint(): Promise<SshEndpoint> {
     const { settings, context } = this;
     const [privateKey, passphrase, password] = await Promise.all(

@@ -7,6 +7,8 @@ import { systemClock } from '../../harness/core/clock.js';
 import { silentLogger } from '../../harness/core/logger.js';
 import { connectEngine, listContainers } from '../../harness/transport/container-engine.js';
 import { containerName, HOST_LABEL, LAB_LABEL, labStateDir } from '../../harness/lab/paths.js';
+import { LabHosts } from '../../harness/lab/lab-hosts.js';
+import { labProviderFor } from '../../harness/lab/providers.js';
 import { resolveLab } from '../../harness/lab/resolve.js';
 import { DockerExecTransport } from '../../harness/transport/docker-exec.js';
 import { createTransport } from '../../harness/transport/registry.js';
@@ -40,11 +42,12 @@ describe('container lab provider', () => {
     expect(containers.map((c) => c.labels[HOST_LABEL]).sort()).toEqual(['lin-db-1', 'lin-web-1']);
     const inventory = await readFile(join(labStateDir(lab.config.name), 'inventory.yaml'), 'utf8');
     expect(inventory).toMatch(/insecure_host_key: false/);
-    const resolved = await resolveLab(lab.config);
+    // as `run`, `doctor` and `revert` reach it: resolved by its provider, its hosts through LabHosts
+    const resolved = await (await labProviderFor(lab.config, lab.file)).resolve(lab.config);
     const web = resolved.hosts.find((h) => h.name === 'lin-web-1')!;
     expect(web.transport.kind === 'ssh' && web.transport.port).toBe(containers.find((c) => c.labels[HOST_LABEL] === 'lin-web-1')!.ports['22/tcp']);
-    await using ssh = createTransport(web, context);
-    const result = await ssh.exec('hostname; cat /proc/sys/net/ipv4/ip_forward; ip route show default | wc -l');
+    await using hosts = await LabHosts.open(resolved, lab.file, { clock: systemClock, logger: silentLogger });
+    const result = await hosts.transportFor('lin-web-1').exec('hostname; cat /proc/sys/net/ipv4/ip_forward; ip route show default | wc -l');
     expect(result.stdout.trim().split('\n')).toEqual(['lin-web-1', '0', '0']);
   });
 

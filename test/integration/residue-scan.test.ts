@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { LabConfig } from '../../harness/config/lab-schema.js';
 import { systemClock } from '../../harness/core/clock.js';
 import { silentLogger } from '../../harness/core/logger.js';
 import { waitFor } from '../../harness/core/wait.js';
@@ -8,12 +9,11 @@ import type { ResidueCheckSpec } from '../../harness/engine/residue-plan.js';
 import { scanForResidue } from '../../harness/engine/residue-scan.js';
 import { foldEvents } from '../../harness/events/fold.js';
 import { RevertJournal } from '../../harness/journal/journal.js';
+import { LabHosts } from '../../harness/lab/lab-hosts.js';
 import type { RunEventBody } from '../../harness/model/events.js';
 import type { RunModel } from '../../harness/model/run-model.js';
-import { createTransport } from '../../harness/transport/registry.js';
-import type { Transport } from '../../harness/transport/transport.js';
 import { MemorySink } from '../support/engine-scripted.js';
-import { fixtureTransportContext, sshdHostConfig, startSshd, type SshdFixture } from '../support/sshd.js';
+import { sshdHostConfig, startSshd, type SshdFixture } from '../support/sshd.js';
 import { tempDir } from '../support/tmp.js';
 import { asEvents } from '../fixtures/runs/residue.js';
 
@@ -40,7 +40,6 @@ function runOn(touched: readonly string[], quarantined: readonly string[] = []):
 describe('residue scan against a real sshd', () => {
   let sshd: SshdFixture;
   let dir: Awaited<ReturnType<typeof tempDir>>;
-  const transports: Transport[] = [];
 
   beforeAll(async () => {
     sshd = await startSshd();
@@ -48,7 +47,6 @@ describe('residue scan against a real sshd', () => {
   });
 
   afterAll(async () => {
-    await Promise.allSettled(transports.map((t) => t.close()));
     await sshd?.[Symbol.asyncDispose]();
     await dir?.[Symbol.asyncDispose]();
   });
@@ -56,18 +54,11 @@ describe('residue scan against a real sshd', () => {
   /** Scans with a fresh transport to the sshd for `web1` (and `web2`, same sshd), folding what it recorded. */
   async function scan(run: RunModel, checks: readonly ResidueCheckSpec[], options: { journal?: RevertJournal; concurrency?: number; whileRunning?: () => Promise<void> } = {}) {
     const sink = new MemorySink(systemClock);
-    const byHost = new Map<string, Transport>();
-    const transportFor = (host: string) => {
-      let transport = byHost.get(host);
-      if (!transport) {
-        transport = createTransport(sshdHostConfig(sshd, { name: host }), fixtureTransportContext());
-        transports.push(transport);
-        byHost.set(host, transport);
-      }
-      return transport;
-    };
+    const lab: LabConfig = { name: 'residue-test', provider: 'static', clock_skew_tolerance: 2000, hosts: [sshdHostConfig(sshd, { name: 'web1' }), sshdHostConfig(sshd, { name: 'web2' })], observers: [], protect: { ports: [], services: [], accounts: [], paths: [] }, halt: [], hooks: {}, expectations: {} };
+    // the hosts as `run` reaches them: one shared transport per host, all closed after the scan
+    await using hosts = await LabHosts.open(lab, LAB_FILE, { clock: systemClock, logger: silentLogger });
     const scanning = scanForResidue({
-      lab: { name: 'residue-test', provider: 'static', clock_skew_tolerance: 2000, hosts: [sshdHostConfig(sshd, { name: 'web1' }), sshdHostConfig(sshd, { name: 'web2' })], observers: [], protect: { ports: [], services: [], accounts: [], paths: [] }, halt: [], hooks: {}, expectations: {} },
+      lab,
       plan: new Map([['web1', checks], ['web2', checks]]),
       run,
       labFile: LAB_FILE,
@@ -77,7 +68,7 @@ describe('residue scan against a real sshd', () => {
       elapsed: () => Math.round(systemClock.now()),
       journal: options.journal ?? new RevertJournal(join(dir.path, 'no-journal')),
       logger: silentLogger,
-      transportFor,
+      transportFor: hosts.transportFor,
     });
     await options.whileRunning?.();
     await scanning;

@@ -224,8 +224,9 @@ describe.each(['shell', 'exec'] as const)('ssh transport failures, commandMode %
       const results = await Promise.all(Array.from({ length: 6 }, (_, i) => queued.exec(`sleep 0.2; echo ${i}`)));
       expect(results.map((r) => r.stdout)).toEqual(['0\n', '1\n', '2\n', '3\n', '4\n', '5\n']);
 
+      // refusals are asked again for about 1.5 s (a session freed late clears them): these sessions stay busy longer
       await using greedy = modeTransport(capped, {}, { maxChannels: 6 });
-      const outcomes = await Promise.allSettled(Array.from({ length: 6 }, () => greedy.exec('sleep 1')));
+      const outcomes = await Promise.allSettled(Array.from({ length: 6 }, () => greedy.exec('sleep 5')));
       const refused = outcomes.filter((o) => o.status === 'rejected').map((o) => (o as PromiseRejectedResult).reason as TransportError);
       expect(refused.length).toBeGreaterThan(0);
       expect(refused.every((e) => e.code === 'TRANSPORT_QUOTA')).toBe(true);

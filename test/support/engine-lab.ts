@@ -206,8 +206,9 @@ export async function createEngineLab(sshd: SshdFixture, scenarios: readonly Fil
   };
 }
 
-async function startHealer(configFile: string): Promise<ChildProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', HEALER, configFile], { stdio: ['ignore', 'pipe', 'pipe'] });
+/** Starts a healer script (`HEALER` by default) on its config file and waits until it prints `ready`. */
+export async function startHealer(configFile: string, script = HEALER): Promise<ChildProcess> {
+  const child = spawn(process.execPath, ['--import', 'tsx', script, configFile], { stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   let err = '';
   child.stdout!.setEncoding('utf8').on('data', (chunk: string) => (out += chunk));

@@ -307,3 +307,14 @@ export function fixtureTransportContext(baseDir = process.cwd()): TransportConte
   const secrets = new SecretResolver(baseDir);
   return { resolveSecret: (ref) => secrets.resolve(ref), clock: systemClock, logger: silentLogger, baseDir };
 }
+
+/** Established TCP connections from this machine to 127.0.0.1:`port` (what a server still holds open), read from /proc/net/tcp. */
+export async function connectionsTo(port: number): Promise<number> {
+  const table = await readFile('/proc/net/tcp', 'utf8');
+  const ESTABLISHED = '01';
+  return table
+    .split('\n')
+    .slice(1)
+    .map((line) => line.trim().split(/\s+/))
+    .filter((fields) => fields[3] === ESTABLISHED && Number.parseInt(fields[2]?.split(':')[1] ?? '', 16) === port).length;
+}

@@ -1,7 +1,8 @@
 import { readFile, readlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { foldEvents, foldLogFile, mergeRunModels, parseEventLog } from '../../harness/events/fold.js';
+import { foldEvents, foldLogFile, mergeRunModels, parseEventLog, RunFolder } from '../../harness/events/fold.js';
+import { asEvents } from '../fixtures/runs/residue.js';
 import { EventWriter, newRunId } from '../../harness/events/writer.js';
 import type { RunEventBody } from '../../harness/model/events.js';
 import { ManualClock } from '../support/manual-clock.js';
@@ -113,5 +114,29 @@ describe('fold', () => {
     expect(merged.attempts.map((a) => [a.attemptId, a.shard])).toEqual([['a@web1#1', '1/2'], ['b@web2#1', '2/2']]);
     expect(merged.hosts.map((h) => h.name)).toEqual(['web1', 'web2']);
     expect(merged.status).toBe('completed');
+  });
+});
+
+describe('RunFolder while a run goes on', () => {
+  it('rebuilds an attempt only when an event of it (or the run\'s end) arrives, and then shows that event', () => {
+    const events = asEvents([
+      { type: 'run_started', lab: 'lab', argv: ['run'], hosts: [{ name: 'web1', platform: 'linux', roles: [] }], chaoslabVersion: 'test' },
+      planned('a@web1#1'),
+      planned('b@web1#1'),
+      { type: 'phase', attemptId: 'a@web1#1', phase: 'preflight', status: 'start' },
+      { type: 'attempt_ended', attemptId: 'a@web1#1', verdict: { kind: 'healed', claimAt: 1000, restoreAt: 900 }, passed: true, timings: {} },
+      { type: 'run_ended', status: 'completed', exitCode: 0 },
+    ]);
+    const folder = new RunFolder();
+    for (const event of events.slice(0, 4)) folder.apply(event);
+    const running = folder.model();
+    expect(running.attempts.map((a) => a.verdict)).toEqual([expect.objectContaining({ detail: 'the attempt is still running' }), expect.objectContaining({ detail: 'the attempt is still running' })]);
+    folder.apply(events[4]!);
+    const after = folder.model();
+    expect(after.attempts[0]!.verdict).toEqual({ kind: 'healed', claimAt: 1000, restoreAt: 900 });
+    // the attempt no event touched is the same result as before
+    expect(after.attempts[1]).toBe(running.attempts[1]);
+    folder.apply(events[5]!);
+    expect(folder.attempt('b@web1#1')!.verdict).toMatchObject({ kind: 'inconclusive', detail: 'the attempt never ended (run completed)' });
   });
 });

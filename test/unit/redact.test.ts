@@ -5,7 +5,8 @@ import { describe, expect, it } from 'vitest';
 import { jsonSchemaFor } from '../../harness/config/json-schema.js';
 import { labSchema } from '../../harness/config/lab-schema.js';
 import { inventorySecretRefs, labSecrets, SecretResolver } from '../../harness/config/secrets.js';
-import { excerpt, redact, redactDeep, resolvedSecrets } from '../../harness/core/redact.js';
+import { generateKeyPairSync } from 'node:crypto';
+import { excerpt, redact, redactDeep, rememberSecret, resolvedSecrets } from '../../harness/core/redact.js';
 
 describe('redact', () => {
   it('hides a secret raw and as it reads inside a JSON string', () => {
@@ -47,6 +48,31 @@ describe('redact', () => {
 
   it('redacts nested values', () => {
     expect(redactDeep({ a: ['x s3cr3t-value y'], b: { c: 's3cr3t-value' }, n: 1 }, ['s3cr3t-value'])).toEqual({ a: ['x [redacted] y'], b: { c: '[redacted]' }, n: 1 });
+  });
+});
+
+describe('redact with a fleet of secrets', () => {
+  // a lab of a hundred hosts: a hundred private keys, thousands of needles, every string of every event redacted
+  const keys = Array.from({ length: 100 }, () => generateKeyPairSync('ed25519').privateKey.export({ type: 'pkcs8', format: 'pem' }).toString());
+
+  it('finds any key, any of its lines and their encoded forms among a hundred, and leaves other text as it is', () => {
+    const [first, middle, last] = [keys[0]!, keys[50]!, keys[99]!];
+    const line = middle.split('\n')[1]!;
+    const text = `a ${first} b ${line} c ${Buffer.from(last).toString('base64')} d ${JSON.stringify(middle)}`;
+    expect(redact(text, keys)).toBe('a [redacted] b [redacted] c [redacted] d "[redacted]"');
+    expect(redact('nothing secret here, just a long enough line of output', keys)).toBe('nothing secret here, just a long enough line of output');
+    expect(redact('ab', ['ab'])).toBe('[redacted]');
+  });
+
+  it('hands out the same list of remembered secrets until a new one arrives, so what is derived from it is kept', () => {
+    const before = resolvedSecrets();
+    expect(resolvedSecrets()).toBe(before);
+    rememberSecret(before[0] ?? 'a-secret-for-the-list');
+    rememberSecret('another-secret-for-the-list');
+    const after = resolvedSecrets();
+    expect(after).not.toBe(before);
+    expect(after).toContain('another-secret-for-the-list');
+    expect(resolvedSecrets()).toBe(after);
   });
 });
 

@@ -1,15 +1,14 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { configErrorFor, loadLabFile } from '../../config/load-project.js';
-import { labSecrets } from '../../config/secrets.js';
 import { systemClock } from '../../core/clock.js';
 import { silentLogger } from '../../core/logger.js';
 import { formatDoctorTable, runDoctor } from '../../engine/doctor.js';
-import { resolveLab } from '../../lab/resolve.js';
+import { LabHosts } from '../../lab/lab-hosts.js';
+import { resolveInventory } from '../../lab/providers.js';
 import { createObserver } from '../../observers/registry.js';
-import { createTransport } from '../../transport/registry.js';
 import { action } from '../action.js';
 import { ExitCode, type ExitCodeValue } from '../../core/exit-codes.js';
 
@@ -17,18 +16,16 @@ export async function runDoctorCommand(options: { lab: string; json?: boolean })
   const labFile = resolve(options.lab);
   const loaded = await loadLabFile(labFile);
   if (!loaded.lab || loaded.issues.length > 0) throw configErrorFor(loaded.issues);
-  const lab = await resolveLab(loaded.lab.config);
-  const baseDir = dirname(labFile);
-  const secrets = await labSecrets(lab, labFile);
-  const resolveSecret = (ref: string) => secrets.resolve(ref);
+  // doctor reaches the hosts `run` would: through the lab's provider
+  await using hosts = await LabHosts.open(await resolveInventory(loaded.lab.config, labFile), labFile, { clock: systemClock, logger: silentLogger, source: loaded.lab.source });
   const evidenceDir = await mkdtemp(join(tmpdir(), 'chaoslab-doctor-'));
   try {
-    const report = await runDoctor(lab, {
+    const report = await runDoctor(hosts.lab, {
       clock: systemClock,
       logger: silentLogger,
-      resolveSecret,
+      resolveSecret: hosts.resolveSecret,
       evidenceDir,
-      transportFor: (host) => createTransport(host, { resolveSecret, clock: systemClock, logger: silentLogger, baseDir }),
+      transportFor: hosts.transportFor,
       observerFor: createObserver,
     });
     process.stdout.write(`${options.json ? JSON.stringify(report, null, 2) : formatDoctorTable(report)}\n`);

@@ -5,9 +5,8 @@ import { ChaoslabError } from '../../core/errors.js';
 import { ContainerLabProvider } from '../../lab/container.js';
 import { connectEngine, pingEngine } from '../../transport/container-engine.js';
 import { ensureLabImage } from '../../lab/image.js';
-import type { LabProvider } from '../../lab/lab-provider.js';
 import { healerPorts } from '../../lab/resolve.js';
-import { StaticLabProvider } from '../../lab/static.js';
+import { labProviderFor } from '../../lab/providers.js';
 import { action } from '../action.js';
 import { ExitCode, type ExitCodeValue } from '../../core/exit-codes.js';
 
@@ -19,16 +18,12 @@ async function loadLab(file: string): Promise<LabConfig> {
   return lab.config;
 }
 
-function providerFor(lab: LabConfig, file: string): LabProvider {
-  return lab.provider === 'container' ? new ContainerLabProvider() : new StaticLabProvider(file);
-}
-
 const progress = (message: string) => process.stdout.write(`lab: ${message}\n`);
 
 async function up(options: { lab: string }): Promise<ExitCodeValue> {
   const lab = await loadLab(options.lab);
   const started = Date.now();
-  const resolved = await providerFor(lab, options.lab).up(lab, { onProgress: progress });
+  const resolved = await (await labProviderFor(lab, options.lab)).up(lab, { onProgress: progress });
   for (const host of resolved.hosts) {
     const where = host.transport.kind === 'ssh' ? `ssh root@127.0.0.1 -p ${host.transport.port}` : host.transport.kind;
     progress(`  ${host.name} [${host.roles.join(', ')}] ${where}`);
@@ -39,14 +34,14 @@ async function up(options: { lab: string }): Promise<ExitCodeValue> {
 
 async function down(options: { lab: string }): Promise<ExitCodeValue> {
   const lab = await loadLab(options.lab);
-  await providerFor(lab, options.lab).down(lab);
+  await (await labProviderFor(lab, options.lab)).down(lab);
   progress(`lab ${lab.name} removed`);
   return ExitCode.ok;
 }
 
 async function status(options: { lab: string; json?: boolean }): Promise<ExitCodeValue> {
   const lab = await loadLab(options.lab);
-  const states = await providerFor(lab, options.lab).status(lab);
+  const states = await (await labProviderFor(lab, options.lab)).status(lab);
   if (options.json) process.stdout.write(`${JSON.stringify(states, null, 2)}\n`);
   else {
     for (const state of states) {

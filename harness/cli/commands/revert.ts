@@ -4,10 +4,12 @@ import { configErrorFor, loadLabFile } from '../../config/load-project.js';
 import { systemClock } from '../../core/clock.js';
 import { ChaoslabError } from '../../core/errors.js';
 import { silentLogger } from '../../core/logger.js';
-import { JournalHosts, resolveInventory, type KnownInventory } from '../../journal/hosts.js';
+import { JournalHosts } from '../../journal/hosts.js';
 import { defaultJournalDir, RevertJournal, type JournalEntry } from '../../journal/journal.js';
 import { describeElsewhere, pendingElsewhere } from '../../journal/registry.js';
 import { replayJournal } from '../../journal/replay.js';
+import { LabHosts } from '../../lab/lab-hosts.js';
+import { resolveInventory } from '../../lab/providers.js';
 import { action } from '../action.js';
 import { ExitCode, type ExitCodeValue } from '../../core/exit-codes.js';
 
@@ -32,7 +34,7 @@ function describe(entry: JournalEntry): string {
 export async function runRevert(options: RevertOptions): Promise<ExitCodeValue> {
   if (!options.pending) throw new ChaoslabError('CHAOSLAB_USAGE', 'revert needs --pending (it replays the revert journal)');
   const journal = new RevertJournal(defaultJournalDir());
-  const current = options.lab !== undefined ? await loadInventory(options.lab) : undefined;
+  await using current = options.lab !== undefined ? await openInventory(options.lab) : undefined;
   const { entries, rejected } = await journal.pending();
   for (const bad of rejected) process.stderr.write(`chaoslab: journal entry ${bad.file} refused, not replayed: ${bad.error}\n`);
   await using hosts = new JournalHosts({ clock: systemClock, logger: silentLogger, ...(current && { current }) });
@@ -60,11 +62,12 @@ export async function runRevert(options: RevertOptions): Promise<ExitCodeValue> 
   return failed || others.length || rejected.length ? ExitCode.labErrors : ExitCode.ok;
 }
 
-/** `--lab`'s inventory, validated and resolved (a container lab's published ports). */
-async function loadInventory(labPath: string): Promise<KnownInventory> {
+/** `--lab`'s hosts, validated and resolved through the lab's provider (a container lab's published ports). */
+async function openInventory(labPath: string): Promise<LabHosts> {
   const { lab, issues } = await loadLabFile(labPath);
   if (!lab || issues.length) throw configErrorFor(issues);
-  return { lab: await resolveInventory(lab.config), labFile: resolve(labPath) };
+  const labFile = resolve(labPath);
+  return LabHosts.open(await resolveInventory(lab.config, labFile), labFile, { clock: systemClock, logger: silentLogger, source: lab.source });
 }
 
 export function register(program: Command): void {

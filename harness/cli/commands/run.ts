@@ -17,9 +17,9 @@ import { sealedMessage, sealRun } from '../../evidence/seal.js';
 import { evaluateGates, gateExitCode, parseFailOn, parseHealRate, parseMaxInconclusive, type GateOptions } from '../../history/gates.js';
 import { loadHistory, updateIndex } from '../../history/index.js';
 import { resolveBaselineForGates } from '../../history/runs.js';
-import { resolveInventory } from '../../journal/hosts.js';
 import { defaultJournalDir, RevertJournal } from '../../journal/journal.js';
 import { describeElsewhere, pendingElsewhere, registerJournal } from '../../journal/registry.js';
+import { resolveInventory } from '../../lab/providers.js';
 import type { RunModel } from '../../model/run-model.js';
 import { action } from '../action.js';
 import { crashedSoFar, stopRunOnCrash } from '../crash.js';
@@ -178,8 +178,8 @@ export async function runRun(args: readonly string[], options: RunOptions): Prom
   const signer = await resolveSigner(options.signingKey, { stateDir: dirname(defaultJournalDir()), labName: project.lab!.name });
   const argv = process.argv.slice(2);
   const sealer = runSealer(signer, argv);
-  // a container lab's hosts are reached through the ports `lab up` published (CHAOSLAB_LAB_ENGINE when it is down); a dry run reaches none
-  const lab = options.dryRun ? project.lab! : await resolveInventory(project.lab!);
+  // the hosts as the lab's provider reaches them: a container lab's published ports (CHAOSLAB_LAB_ENGINE when it is down); a dry run reaches none
+  const lab = options.dryRun ? project.lab! : await resolveInventory(project.lab!, resolve(options.lab));
   const history = existsSync(reportsRoot) ? await loadHistory(reportsRoot, { runId: '', suite: options.suite, startedAtWall: Date.now() }) : [];
   const { baseline, gates: gateSettings } = await resolveBaselineForGates(options.baseline, reportsRoot, history, gates, (m) => process.stderr.write(`chaoslab: ${m}\n`));
   setReportPermissions(options.sharedReports);
