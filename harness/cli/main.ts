@@ -12,6 +12,7 @@ import { register as registerReport } from './commands/report.js';
 import { register as registerDoctor } from './commands/doctor.js';
 import { register as registerLab } from './commands/lab.js';
 import { register as registerVerify } from './commands/verify.js';
+import { register as registerSelfTest } from './commands/self-test.js';
 // Built-in faults register themselves on import (the module runs once however often imported).
 import '../faults/windows/index.js';
 import '../faults/linux/index.js';
@@ -19,7 +20,7 @@ import '../faults/linux/index.js';
 type Registrar = (program: Command) => void;
 
 /** Every command of the CLI, one module each (harness/cli/commands/*.ts). */
-const registrars: Registrar[] = [registerValidate, registerSchema, registerRun, registerList, registerRevert, registerReport, registerDoctor, registerLab, registerVerify];
+const registrars: Registrar[] = [registerValidate, registerSchema, registerRun, registerList, registerRevert, registerReport, registerDoctor, registerLab, registerVerify, registerSelfTest];
 
 redactStandardStreams();
 installCrashHandlers();

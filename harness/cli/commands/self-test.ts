@@ -1,0 +1,151 @@
+import { relative, resolve } from 'node:path';
+import type { Command } from 'commander';
+import type { LabConfig } from '../../config/lab-schema.js';
+import { loadProject } from '../../config/load-project.js';
+import { unresolvedSecrets } from '../../config/secrets.js';
+import { systemClock } from '../../core/clock.js';
+import { ChaoslabError, ConfigError } from '../../core/errors.js';
+import { healerPauseOf, type HealerPause } from '../../engine/healer-control.js';
+import { planRun } from '../../engine/plan.js';
+import type { PlannedAttempt } from '../../engine/plan-types.js';
+import type { SelfTestResult } from '../../engine/self-test.js';
+import { runSelfTestSession, SELFTEST_FILE, type SelfTestReport } from '../../engine/self-test-session.js';
+import { resolveInventory } from '../../journal/hosts.js';
+import { defaultJournalDir, RevertJournal } from '../../journal/journal.js';
+import { action } from '../action.js';
+import { crashedSoFar } from '../crash.js';
+import { ExitCode, type ExitCodeValue } from '../exit-codes.js';
+import { CHAOSLAB_VERSION } from '../program.js';
+import { SHARED_REPORTS_FLAG, SHARED_REPORTS_HELP, setReportPermissions } from '../report-permissions.js';
+import { interruptOnSignals, splitRunArgs } from './run.js';
+
+export interface SelfTestOptions {
+  lab: string;
+  suite?: string;
+  grep?: string;
+  out: string;
+  /** `--no-pause` sets it false. */
+  pause: boolean;
+  json?: boolean;
+  sharedReports?: boolean;
+}
+
+/**
+ * Every scenario on every host its target matches (a run picks one; a fault is
+ * proven wherever it could land), once. Bundles are not injected as such: each
+ * member is a scenario of its own and is proven on its own.
+ */
+function selfTestPlan(options: SelfTestOptions, args: readonly string[], project: Awaited<ReturnType<typeof loadProject>>): PlannedAttempt[] {
+  const { selectors } = splitRunArgs(args);
+  const plan = planRun(project.catalogue, project.lab!, {
+    ...(options.suite !== undefined && { suite: options.suite }),
+    ...(selectors.length && { select: selectors }),
+    ...(options.grep !== undefined && { grep: options.grep }),
+    repeat: 1,
+    allHosts: true,
+  });
+  return plan.attempts.filter((a) => !a.skip && a.host && a.bundleId === undefined);
+}
+
+/** How each host's healer is held; a host nobody said how to pause stops the self-test here (exit 2), unless --no-pause. */
+function healerPauses(lab: LabConfig, hosts: ReadonlySet<string>, pause: boolean): Map<string, HealerPause | undefined> {
+  const pauses = new Map<string, HealerPause | undefined>();
+  const missing: string[] = [];
+  for (const host of lab.hosts.filter((h) => hosts.has(h.name))) {
+    const found = pause ? healerPauseOf(lab, host) : undefined;
+    if (pause && !found) missing.push(host.name);
+    pauses.set(host.name, found);
+  }
+  if (missing.length) {
+    throw new ChaoslabError(
+      'CHAOSLAB_USAGE',
+      `no way to pause the healer of ${missing.join(', ')}: declare healer_control {pause, resume} on the host or the lab, or pass --no-pause to prove the faults with the healer running (a heal between inject and check then reads as not_applied)`,
+    );
+  }
+  return pauses;
+}
+
+const STATUS_MARK: Readonly<Record<SelfTestResult['status'], string>> = { sound: 'sound', not_applied: 'NOT APPLIED', not_reverted: 'NOT REVERTED', inconclusive: 'inconclusive' };
+
+function snapshotColumn(result: SelfTestResult): string {
+  if (result.snapshotBefore === undefined) return '-';
+  return result.snapshotBefore === result.snapshotAfter ? `same ${result.snapshotBefore.slice(0, 12)}` : `DIFFERS ${result.snapshotBefore.slice(0, 12)}→${result.snapshotAfter?.slice(0, 12)}`;
+}
+
+/** The console table: one line per scenario × host, then the healers and where the JSON is. */
+export function renderSelfTest(report: SelfTestReport, file: string): string {
+  const rows = report.results.map((r) => [r.scenarioId, r.host, STATUS_MARK[r.status], r.driftCheck ?? '-', r.baselineCheck ?? '-', snapshotColumn(r), `${(r.durationMs / 1000).toFixed(1)}s`]);
+  const header = ['scenario', 'host', 'result', 'after inject', 'after revert', 'snapshot', 'time'];
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i]!.length)));
+  const line = (cells: readonly string[]) => cells.map((cell, i) => cell.padEnd(widths[i]!)).join('  ').trimEnd();
+  const details = report.results.filter((r) => r.status !== 'sound').map((r) => `  ${r.attemptId}: ${r.status}: ${r.detail}`);
+  const healers = report.healers.map((h) => `  ${h.host}: ${h.pause}${h.paused ? ', paused' : ''}${h.resumed ? '' : ', NOT RESUMED'}${h.detail ? ` (${h.detail})` : ''}`);
+  const { counts } = report;
+  return [
+    line(header),
+    ...rows.map(line),
+    '',
+    ...(details.length ? ['why:', ...details, ''] : []),
+    'healers:',
+    ...healers,
+    '',
+    `${counts.sound} sound, ${counts.not_applied} not applied, ${counts.not_reverted} not reverted, ${counts.inconclusive} inconclusive in ${(report.durationMs / 1000).toFixed(1)}s${report.interrupted ? ' (interrupted)' : ''}`,
+    `results: ${file}`,
+  ].join('\n');
+}
+
+export async function runSelfTestCommand(args: readonly string[], options: SelfTestOptions): Promise<ExitCodeValue> {
+  const { paths } = splitRunArgs(args);
+  const project = await loadProject({ scenarioPaths: paths, labPath: options.lab });
+  const attempts = selfTestPlan(options, args, project);
+  if (!attempts.length) throw new ChaoslabError('CHAOSLAB_USAGE', 'nothing to self-test: no selected scenario has a host in this lab');
+  const hosts = new Set(attempts.map((a) => a.host!.name));
+  const pauses = healerPauses(project.lab!, hosts, options.pause);
+  const missing = await unresolvedSecrets(project.lab!, options.lab, project.labSource!, hosts);
+  if (missing.length) throw new ConfigError(missing, 'CHAOSLAB_SECRET_UNRESOLVED');
+  setReportPermissions(options.sharedReports);
+  const journal = new RevertJournal(defaultJournalDir());
+  await journal.assertPrivate();
+  const lab = await resolveInventory(project.lab!);
+  const interrupt = interruptOnSignals(false);
+  try {
+    const { runDir, report } = await runSelfTestSession({
+      lab,
+      labFile: resolve(options.lab),
+      attempts: attempts.map((a) => ({ ...a, host: lab.hosts.find((h) => h.name === a.host!.name) ?? a.host! })),
+      pauses,
+      reportsRoot: resolve(options.out),
+      argv: process.argv.slice(2),
+      journal,
+      clock: systemClock,
+      interrupt: interrupt.signal,
+      version: CHAOSLAB_VERSION,
+    });
+    const file = `${runDir}/${SELFTEST_FILE}`;
+    process.stdout.write(options.json ? `${JSON.stringify(report, null, 2)}\n` : `${renderSelfTest(report, relative(process.cwd(), file) || file)}\n`);
+    return crashedSoFar() ? ExitCode.labErrors : report.exitCode;
+  } finally {
+    interrupt.dispose();
+  }
+}
+
+export function register(program: Command): void {
+  program
+    .command('selftest')
+    .description(
+      'Prove faults before a healer is judged on them: for each scenario on every host its target matches, with the host\'s healer paused (healer_control), inject, confirm the check reports drift, revert, and verify the baseline check passes and the snapshot is byte-identical again. Each is sound, not_applied, not_reverted or inconclusive; results in <out>/<run-id>/selftest.json.',
+    )
+    .argument('[paths...]', 'scenario files or folders (default: scenarios/), and/or ids or globs of scenarios to prove')
+    .requiredOption('--lab <file>', 'lab inventory')
+    .option('--suite <id>', 'prove the scenarios of a suite (bundles: each member on its own)')
+    .option('--grep <regex>', 'only scenarios whose id, title or tags match')
+    .option('--out <dir>', 'folder of self-test runs (kept apart from run history)', 'reports/selftest')
+    .option('--no-pause', 'do not pause the healers (for hosts without healer_control): a healer that heals before the drift check makes a fault read as not_applied')
+    .option('--json', 'print the results as JSON instead of the table')
+    .option(SHARED_REPORTS_FLAG, SHARED_REPORTS_HELP)
+    .addHelpText(
+      'after',
+      `\nExit codes:\n  0    every fault sound\n  1    a fault not applied (no drift after the inject) or not reverted (host not back at baseline, or snapshot differs)\n  2    usage or configuration error, or a host whose healer cannot be paused; nothing was injected\n  3    a lab failure (inconclusive), or a healer that could not be resumed\n  130  interrupted; the scenario under way was reverted and the healers resumed`,
+    )
+    .action(action((paths: string[], options: SelfTestOptions) => runSelfTestCommand(paths, options)));
+}
