@@ -1,5 +1,6 @@
 import type { HealerControl } from '../config/healer-control-schema.js';
 import { healerOf, type HostConfig, type LabConfig } from '../config/lab-schema.js';
+import { ChaoslabError } from '../core/errors.js';
 import { raw, sh } from '../quoting/shell.js';
 
 /**
@@ -38,13 +39,31 @@ export function containerHealerControl(profile: string): HealerControl | undefin
   return { pause: signalStack(pidFile, 'STOP'), resume: signalStack(pidFile, 'CONT'), timeout: 30_000 };
 }
 
-/** The host's own `healer_control`, else the lab's, else what a container lab knows of its image; undefined: nobody said how. */
+/** The host's own `healer_control`, else the lab's; nothing to pause on a host with `healer: none`; else what a container lab knows of its image; undefined: nobody said how. */
 export function healerPauseOf(lab: LabConfig, host: HostConfig): HealerPause | undefined {
   if (host.healer_control) return { kind: 'control', control: host.healer_control, source: 'host' };
   if (lab.healer_control) return { kind: 'control', control: lab.healer_control, source: 'lab' };
-  if (lab.provider !== 'container') return undefined;
-  const profile = healerOf(lab, host) ?? 'none';
-  if (profile === 'none') return { kind: 'absent', why: 'the container runs no healing stack' };
+  const profile = healerOf(lab, host);
+  if (profile === 'none') return { kind: 'absent', why: lab.provider === 'container' ? 'the container runs no healing stack' : 'the inventory says it runs none (healer: none)' };
+  if (lab.provider !== 'container' || profile === undefined) return undefined;
   const control = containerHealerControl(profile);
   return control && { kind: 'control', control, source: 'container lab' };
+}
+
+/** How each host's healer is held; a host nobody said how to pause stops the self-test here (exit 2), unless --no-pause. */
+export function healerPauses(lab: LabConfig, hosts: ReadonlySet<string>, pause: boolean): Map<string, HealerPause | undefined> {
+  const pauses = new Map<string, HealerPause | undefined>();
+  const missing: string[] = [];
+  for (const host of lab.hosts.filter((h) => hosts.has(h.name))) {
+    const found = pause ? healerPauseOf(lab, host) : undefined;
+    if (pause && !found) missing.push(host.name);
+    pauses.set(host.name, found);
+  }
+  if (missing.length) {
+    throw new ChaoslabError(
+      'CHAOSLAB_USAGE',
+      `no way to pause the healer of ${missing.join(', ')}: declare healer_control {pause, resume} on the host or the lab, or pass --no-pause to prove the faults with the healer running (a heal between inject and check then reads as not_applied)`,
+    );
+  }
+  return pauses;
 }

@@ -1,11 +1,10 @@
 import { relative, resolve } from 'node:path';
 import type { Command } from 'commander';
-import type { LabConfig } from '../../config/lab-schema.js';
 import { loadProject } from '../../config/load-project.js';
 import { unresolvedSecrets } from '../../config/secrets.js';
 import { systemClock } from '../../core/clock.js';
 import { ChaoslabError, ConfigError } from '../../core/errors.js';
-import { healerPauseOf, type HealerPause } from '../../engine/healer-control.js';
+import { healerPauses } from '../../engine/healer-control.js';
 import { planRun } from '../../engine/plan.js';
 import type { PlannedAttempt } from '../../engine/plan-types.js';
 import type { SelfTestResult } from '../../engine/self-test.js';
@@ -45,24 +44,6 @@ function selfTestPlan(options: SelfTestOptions, args: readonly string[], project
     allHosts: true,
   });
   return plan.attempts.filter((a) => !a.skip && a.host && a.bundleId === undefined);
-}
-
-/** How each host's healer is held; a host nobody said how to pause stops the self-test here (exit 2), unless --no-pause. */
-function healerPauses(lab: LabConfig, hosts: ReadonlySet<string>, pause: boolean): Map<string, HealerPause | undefined> {
-  const pauses = new Map<string, HealerPause | undefined>();
-  const missing: string[] = [];
-  for (const host of lab.hosts.filter((h) => hosts.has(h.name))) {
-    const found = pause ? healerPauseOf(lab, host) : undefined;
-    if (pause && !found) missing.push(host.name);
-    pauses.set(host.name, found);
-  }
-  if (missing.length) {
-    throw new ChaoslabError(
-      'CHAOSLAB_USAGE',
-      `no way to pause the healer of ${missing.join(', ')}: declare healer_control {pause, resume} on the host or the lab, or pass --no-pause to prove the faults with the healer running (a heal between inject and check then reads as not_applied)`,
-    );
-  }
-  return pauses;
 }
 
 const STATUS_MARK: Readonly<Record<SelfTestResult['status'], string>> = { sound: 'sound', not_applied: 'NOT APPLIED', not_reverted: 'NOT REVERTED', inconclusive: 'inconclusive' };

@@ -1,0 +1,90 @@
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { formatIssue } from '../../harness/core/errors.js';
+import { loadLabFile } from '../../harness/config/load-project.js';
+import { labSchema, type LabConfig } from '../../harness/config/lab-schema.js';
+import { containerHealerControl, healerPauseOf, healerPauses } from '../../harness/engine/healer-control.js';
+import type { PlannedAttempt } from '../../harness/engine/plan-types.js';
+import type { SelfTestOutcome, SelfTestResult } from '../../harness/engine/self-test.js';
+import { restoreFromSnapshot } from '../../harness/engine/self-test-restore.js';
+import { selfTestExitCode } from '../../harness/engine/self-test-session.js';
+import { tempDir } from '../support/tmp.js';
+
+const ssh = { kind: 'ssh', user: 'root', key: 'file:k', insecure_host_key: true };
+
+function lab(extra: Record<string, unknown>, hosts: Record<string, unknown>[]): LabConfig {
+  return labSchema.parse({ name: 'l', ...extra, hosts: hosts.map((h) => ({ platform: 'linux', address: '10.0.0.9', transport: ssh, ...h })) });
+}
+
+const control = { pause: 'pause-it', resume: 'resume-it' };
+
+describe('how selftest pauses a host\'s healer', () => {
+  it('takes the host\'s healer_control over the lab\'s, and nothing on a host that runs none', () => {
+    const inventory = lab({ healer_control: control }, [{ name: 'a', healer_control: { pause: 'own', resume: 'own-resume' } }, { name: 'b' }, { name: 'c', healer: 'none' }]);
+    const [a, b, c] = inventory.hosts;
+    expect(healerPauseOf(inventory, a!)).toMatchObject({ kind: 'control', source: 'host', control: { pause: 'own', timeout: 30_000 } });
+    expect(healerPauseOf(inventory, b!)).toMatchObject({ kind: 'control', source: 'lab', control: { pause: 'pause-it' } });
+    expect(healerPauseOf(lab({}, [{ name: 'c', healer: 'none' }]), c!)).toMatchObject({ kind: 'absent' });
+  });
+
+  it('knows the container lab image\'s stacks, and nothing of a static host that declares none', () => {
+    const container = labSchema.parse({ name: 'c', provider: 'container', hosts: [{ name: 'x', platform: 'linux', transport: ssh }, { name: 'y', platform: 'linux', transport: ssh, healer: 'puppet' }, { name: 'z', platform: 'linux', transport: ssh, container: { healer: false } }] });
+    expect(healerPauseOf(container, container.hosts[0]!)).toEqual({ kind: 'control', source: 'container lab', control: containerHealerControl('reference') });
+    expect(healerPauseOf(container, container.hosts[1]!)).toMatchObject({ kind: 'control', control: { pause: expect.stringContaining('/run/lab-converge-puppet.pid') } });
+    expect(healerPauseOf(container, container.hosts[2]!)).toMatchObject({ kind: 'absent' });
+    const bare = lab({}, [{ name: 'w' }]);
+    expect(healerPauseOf(bare, bare.hosts[0]!)).toBeUndefined();
+  });
+
+  it('refuses (exit 2) to prove faults on a host nobody said how to pause, naming it, unless --no-pause', () => {
+    const inventory = lab({}, [{ name: 'web-1' }, { name: 'db-1', healer_control: control }]);
+    expect(() => healerPauses(inventory, new Set(['web-1', 'db-1']), true)).toThrow(expect.objectContaining({ code: 'CHAOSLAB_USAGE', message: expect.stringMatching(/^no way to pause the healer of web-1: /) }));
+    expect([...healerPauses(inventory, new Set(['web-1', 'db-1']), false).values()]).toEqual([undefined, undefined]);
+    expect(healerPauses(inventory, new Set(['db-1']), true).get('db-1')).toMatchObject({ kind: 'control' });
+  });
+
+  it('reports a malformed healer_control with file, line and field', async () => {
+    await using dir = await tempDir('selftest-lab-');
+    const file = join(dir.path, 'lab.yaml');
+    await writeFile(file, ['kind: lab', 'name: l', 'healer_control:', '  pause: x', '  resum: y', 'hosts:', '  - {name: a, platform: linux, address: h, transport: {kind: ssh, user: r, key: "file:k", insecure_host_key: true}}', ''].join('\n'));
+    const { issues } = await loadLabFile(file);
+    expect(issues.map(formatIssue).join('\n')).toMatch(new RegExp(`${file}:[45]:\\d+ healer_control`));
+  });
+});
+
+function attempt(resources: readonly string[], platform: 'linux' | 'windows' = 'linux'): PlannedAttempt {
+  return { attemptId: 'a', resources, repeatIndex: 1, scenario: { config: { platform } } } as unknown as PlannedAttempt;
+}
+
+describe('putting a host back from the snapshot when a revert did not', () => {
+  it('restores chaoslab\'s file form into the one file the scenario touches', () => {
+    expect(restoreFromSnapshot(attempt(['file:/etc/x.conf']), 'present 640 0:0 YQo=')).toEqual({ what: '/etc/x.conf', command: "printf %s 'YQo=' | base64 -d > '/etc/x.conf' && chown '0:0' '/etc/x.conf' && chmod '640' '/etc/x.conf'" });
+    expect(restoreFromSnapshot(attempt(['file:/etc/x.conf']), 'absent')?.command).toBe("rm -f '/etc/x.conf'");
+  });
+
+  it('does not guess: another snapshot form, several resources, no file or a Windows host is left to the journal', () => {
+    expect(restoreFromSnapshot(attempt(['file:/etc/x.conf']), 'running')).toBeUndefined();
+    expect(restoreFromSnapshot(attempt(['file:/etc/x.conf', 'file:/etc/y.conf']), 'absent')).toBeUndefined();
+    expect(restoreFromSnapshot(attempt(['firewall']), 'absent')).toBeUndefined();
+    expect(restoreFromSnapshot(attempt(['file:/etc/x.conf'], 'windows'), 'absent')).toBeUndefined();
+  });
+});
+
+describe('the exit code of a self-test', () => {
+  const result = (status: SelfTestResult['status']) => ({ status }) as SelfTestResult;
+  const healer = (resumed: boolean) => ({ host: 'h', pause: 'p', paused: true, resumed });
+  const outcome = (statuses: SelfTestResult['status'][], resumed = true): SelfTestOutcome => ({ results: statuses.map(result), healers: [healer(resumed)] });
+
+  it.each([
+    [['sound', 'sound'], true, false, 0],
+    [['sound', 'not_applied'], true, false, 1],
+    [['not_reverted'], true, false, 1],
+    [['sound', 'inconclusive'], true, false, 3],
+    [['not_applied', 'inconclusive'], true, false, 3],
+    [['sound'], false, false, 3],
+    [['sound', 'not_reverted'], true, true, 130],
+  ] as const)('%j, healer resumed %s, interrupted %s → %i', (statuses, resumed, interrupted, code) => {
+    expect(selfTestExitCode(outcome([...statuses], resumed), interrupted)).toBe(code);
+  });
+});
