@@ -1,6 +1,7 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { renderSelfTest } from '../../harness/cli/selftest-table.js';
 import { formatIssue } from '../../harness/core/errors.js';
 import { loadLabFile } from '../../harness/config/load-project.js';
 import { labSchema, type LabConfig } from '../../harness/config/lab-schema.js';
@@ -86,5 +87,40 @@ describe('the exit code of a self-test', () => {
     [['sound', 'not_reverted'], true, true, 130],
   ] as const)('%j, healer resumed %s, interrupted %s → %i', (statuses, resumed, interrupted, code) => {
     expect(selfTestExitCode(outcome([...statuses], resumed), interrupted)).toBe(code);
+  });
+});
+
+describe('the console table', () => {
+  it('shows each scenario × host with its checks and snapshot hashes, why the unsound ones are so, and how each healer was held', () => {
+    const hash = (c: string) => c.repeat(64);
+    const results = [
+      { attemptId: 'lin-firewall@web#1', scenarioId: 'lin-firewall', host: 'web', status: 'sound', detail: 'ok', steps: [], driftCheck: 'drifted', baselineCheck: 'compliant', snapshotBefore: hash('a'), snapshotAfter: hash('a'), durationMs: 2345 },
+      { attemptId: 'st-broken@web#1', scenarioId: 'st-broken', host: 'web', status: 'not_reverted', detail: 'the check still reports drift (exit 1) after the revert; put back from the snapshot', steps: [], driftCheck: 'drifted', baselineCheck: 'drifted', snapshotBefore: hash('b'), snapshotAfter: hash('c'), durationMs: 1000 },
+      { attemptId: 'st-noop@db#1', scenarioId: 'st-noop', host: 'db', status: 'not_applied', detail: 'the check still passes after the inject (inject exited 0)', steps: [], driftCheck: 'compliant', baselineCheck: 'compliant', durationMs: 500 },
+    ] as SelfTestResult[];
+    const report = {
+      runId: 'r', lab: 'l', startedAt: '', durationMs: 12_300, interrupted: false, exitCode: 1 as const, results,
+      counts: { sound: 1, not_applied: 1, not_reverted: 1, inconclusive: 0 },
+      healers: [{ host: 'web', pause: 'healer_control of the container lab', paused: true, resumed: true }, { host: 'db', pause: 'healer_control of the lab', paused: true, resumed: false, detail: 'resume exited 1' }],
+    };
+    expect(renderSelfTest(report, 'reports/selftest/r/selftest.json')).toBe(
+      [
+        'scenario      host  result        after inject  after revert  snapshot                           time',
+        'lin-firewall  web   sound         drifted       compliant     same aaaaaaaaaaaa                  2.3s',
+        'st-broken     web   NOT REVERTED  drifted       drifted       DIFFERS bbbbbbbbbbbb→cccccccccccc  1.0s',
+        'st-noop       db    NOT APPLIED   compliant     compliant     -                                  0.5s',
+        '',
+        'why:',
+        '  st-broken@web#1: not_reverted: the check still reports drift (exit 1) after the revert; put back from the snapshot',
+        '  st-noop@db#1: not_applied: the check still passes after the inject (inject exited 0)',
+        '',
+        'healers:',
+        '  web: healer_control of the container lab, paused',
+        '  db: healer_control of the lab, paused, NOT RESUMED (resume exited 1)',
+        '',
+        '1 sound, 1 not applied, 1 not reverted, 0 inconclusive in 12.3s',
+        'results: reports/selftest/r/selftest.json',
+      ].join('\n'),
+    );
   });
 });
