@@ -3,11 +3,14 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { renderSelfTest } from '../../harness/cli/selftest-table.js';
 import { formatIssue } from '../../harness/core/errors.js';
-import { loadLabFile } from '../../harness/config/load-project.js';
+import { loadLabFile, loadProject } from '../../harness/config/load-project.js';
+import '../../harness/faults/linux/index.js';
+import '../../harness/faults/windows/index.js';
 import { labSchema, type LabConfig } from '../../harness/config/lab-schema.js';
 import { containerHealerControl, healerPauseOf, healerPauses } from '../../harness/engine/healer-control.js';
 import type { PlannedAttempt } from '../../harness/engine/plan-types.js';
 import type { SelfTestOutcome, SelfTestResult } from '../../harness/engine/self-test.js';
+import { planSelfTest } from '../../harness/engine/self-test-plan.js';
 import { restoreFromSnapshot } from '../../harness/engine/self-test-restore.js';
 import { selfTestExitCode } from '../../harness/engine/self-test-session.js';
 import { tempDir } from '../support/tmp.js';
@@ -122,5 +125,21 @@ describe('the console table', () => {
         'results: reports/selftest/r/selftest.json',
       ].join('\n'),
     );
+  });
+});
+
+describe('what selftest proves', () => {
+  it('every Linux scenario of linux-full on the embedded lab, once per host it can land on, bundles as their members', async () => {
+    const project = await loadProject({ labPath: 'lab/embedded.yaml' });
+    const linux = project.catalogue.scenarios.filter((s) => s.config.platform === 'linux').map((s) => s.config.id).sort();
+    const plan = planSelfTest(project.catalogue, project.lab!, { suite: 'linux-full' });
+    expect([...new Set(plan.map((a) => a.scenario.config.id))].sort()).toEqual(linux);
+    expect(new Set(plan.map((a) => a.attemptId)).size).toBe(plan.length);
+    // the members of a bundle also where the bundle puts them (lin-suid targets web; bundle-insider-threat puts it on lin-db-1)
+    expect(plan.filter((a) => a.scenario.config.id === 'lin-suid').map((a) => a.host!.name).sort()).toEqual(['lin-db-1', 'lin-web-1']);
+    expect(plan.every((a) => a.attemptId === `${a.scenario.config.id}@${a.host!.name}#1` && a.bundleId === undefined)).toBe(true);
+    // a bundle alone: its members, on the bundle's host (the members' own targets are not used)
+    const insider = planSelfTest(project.catalogue, project.lab!, { select: ['bundle-insider-threat'] });
+    expect(insider.map((a) => a.attemptId)).toEqual(['lin-persist-cron@lin-db-1#1', 'lin-persist-ssh-key@lin-db-1#1', 'lin-suid@lin-db-1#1', 'lin-audit@lin-db-1#1']);
   });
 });

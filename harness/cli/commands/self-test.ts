@@ -5,8 +5,7 @@ import { unresolvedSecrets } from '../../config/secrets.js';
 import { systemClock } from '../../core/clock.js';
 import { ChaoslabError, ConfigError } from '../../core/errors.js';
 import { healerPauses } from '../../engine/healer-control.js';
-import { planRun } from '../../engine/plan.js';
-import type { PlannedAttempt } from '../../engine/plan-types.js';
+import { planSelfTest } from '../../engine/self-test-plan.js';
 import { runSelfTestSession, SELFTEST_FILE } from '../../engine/self-test-session.js';
 import { resolveInventory } from '../../journal/hosts.js';
 import { defaultJournalDir, RevertJournal } from '../../journal/journal.js';
@@ -29,27 +28,14 @@ export interface SelfTestOptions {
   sharedReports?: boolean;
 }
 
-/**
- * Every scenario on every host its target matches (a run picks one; a fault is
- * proven wherever it could land), once. Bundles are not injected as such: each
- * member is a scenario of its own and is proven on its own.
- */
-function selfTestPlan(options: SelfTestOptions, args: readonly string[], project: Awaited<ReturnType<typeof loadProject>>): PlannedAttempt[] {
-  const { selectors } = splitRunArgs(args);
-  const plan = planRun(project.catalogue, project.lab!, {
+export async function runSelfTestCommand(args: readonly string[], options: SelfTestOptions): Promise<ExitCodeValue> {
+  const { paths, selectors } = splitRunArgs(args);
+  const project = await loadProject({ scenarioPaths: paths, labPath: options.lab });
+  const attempts = planSelfTest(project.catalogue, project.lab!, {
     ...(options.suite !== undefined && { suite: options.suite }),
     ...(selectors.length && { select: selectors }),
     ...(options.grep !== undefined && { grep: options.grep }),
-    repeat: 1,
-    allHosts: true,
   });
-  return plan.attempts.filter((a) => !a.skip && a.host && a.bundleId === undefined);
-}
-
-export async function runSelfTestCommand(args: readonly string[], options: SelfTestOptions): Promise<ExitCodeValue> {
-  const { paths } = splitRunArgs(args);
-  const project = await loadProject({ scenarioPaths: paths, labPath: options.lab });
-  const attempts = selfTestPlan(options, args, project);
   if (!attempts.length) throw new ChaoslabError('CHAOSLAB_USAGE', 'nothing to self-test: no selected scenario has a host in this lab');
   const hosts = new Set(attempts.map((a) => a.host!.name));
   const pauses = healerPauses(project.lab!, hosts, options.pause);
@@ -89,7 +75,7 @@ export function register(program: Command): void {
     )
     .argument('[paths...]', 'scenario files or folders (default: scenarios/), and/or ids or globs of scenarios to prove')
     .requiredOption('--lab <file>', 'lab inventory')
-    .option('--suite <id>', 'prove the scenarios of a suite (bundles: each member on its own)')
+    .option('--suite <id>', 'prove the scenarios of a suite (a bundle: each member on its own, also on the bundle\'s host)')
     .option('--grep <regex>', 'only scenarios whose id, title or tags match')
     .option('--out <dir>', 'folder of self-test runs (kept apart from run history)', 'reports/selftest')
     .option('--no-pause', 'do not pause the healers (for hosts without healer_control): a healer that heals before the drift check makes a fault read as not_applied')
