@@ -12,11 +12,12 @@ import { register as registerReport } from './commands/report.js';
 import { register as registerDoctor } from './commands/doctor.js';
 import { register as registerLab } from './commands/lab.js';
 import { register as registerVerify } from './commands/verify.js';
+import { register as registerSelfTest } from './commands/self-test.js';
 
 type Registrar = (program: Command) => void;
 
 /** Every command of the CLI, one module each (harness/cli/commands/*.ts). */
-const registrars: Registrar[] = [registerValidate, registerSchema, registerRun, registerList, registerRevert, registerReport, registerDoctor, registerLab, registerVerify];
+const registrars: Registrar[] = [registerValidate, registerSchema, registerRun, registerList, registerRevert, registerReport, registerDoctor, registerLab, registerVerify, registerSelfTest];
 
 redactStandardStreams();
 installCrashHandlers();

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { ChaoslabError } from '../core/errors.js';
 import { duration, identifier, platform, protectSpec, secretRef } from './fields.js';
 import { haltListSchema } from './halt-schema.js';
+import { healerControlSchema } from './healer-control-schema.js';
 import { hooksSchema } from './hooks-schema.js';
 import { observerSchema } from './observer-schema.js';
 
@@ -83,6 +84,8 @@ export const hostSchema = z.strictObject({
   protect: protectSpec.prefault({}),
   /** This host's healing stack; overrides the lab's `healer`. */
   healer: healerProfile.optional(),
+  /** How `chaoslab selftest` pauses and resumes this host's healer; overrides the lab's. */
+  healer_control: healerControlSchema.optional(),
   /** Container lab only: how the provider builds this host. */
   container: z
     .strictObject({
@@ -109,6 +112,8 @@ export const labSchema = z.strictObject({
   protect: protectSpec.prefault({}),
   /** The healing stack of every host that names none (container labs: default reference). */
   healer: healerProfile.optional(),
+  /** How `chaoslab selftest` pauses and resumes the healer of every host that declares none (container labs know their own). */
+  healer_control: healerControlSchema.optional(),
   /**
    * Per-stack expectations: healer profile → overlay file (relative to this
    * inventory) whose entries replace scenarios' `expect` on hosts running that stack.

@@ -274,8 +274,8 @@ function recordNotStarted(plan: Plan, writer: EventWriter, verdict: Extract<Verd
   }
 }
 
-/** Pending reverts of earlier runs are replayed before anything is injected; a host still not clean is quarantined. */
-async function replayPending(options: SessionOptions, writer: EventWriter, logger: Logger, current: LabHosts): Promise<Map<string, string>> {
+/** Pending reverts of earlier runs are replayed before anything is injected (by `run` and `selftest`); a host still not clean is quarantined. */
+export async function replayPending(options: Pick<SessionOptions, 'journal' | 'clock' | 'lab'>, writer: EventWriter, logger: Logger, current: LabHosts): Promise<Map<string, string>> {
   const quarantined = new Map<string, string>();
   const { entries, rejected } = await options.journal.pending();
   for (const bad of rejected) writer.emit({ type: 'note', level: 'error', message: `journal entry ${bad.file} refused, not replayed: ${bad.error}` });

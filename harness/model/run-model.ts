@@ -27,7 +27,8 @@ export interface PhaseSpan {
   readonly ok?: boolean;
 }
 
-export type CommandStep = 'preflight' | 'snapshot' | 'inject' | 'check' | 'revert' | 'probe' | 'hook';
+/** `healer_control`: `chaoslab selftest` pausing or resuming a host's healer. */
+export type CommandStep = 'preflight' | 'snapshot' | 'inject' | 'check' | 'revert' | 'probe' | 'hook' | 'healer_control';
 
 export interface CommandRecord {
   readonly step: CommandStep;

@@ -94,7 +94,7 @@ function gateOptions(plan: Plan, options: RunOptions): GateOptions {
  * whatever was not reverted for `chaoslab revert --pending`. An unexpected
  * error (crash.ts) stops the run the same way as a first signal.
  */
-function interruptOnSignals(residueScan: boolean): { signal: AbortSignal; dispose: () => void } {
+export function interruptOnSignals(residueScan: boolean): { signal: AbortSignal; dispose: () => void } {
   const controller = new AbortController();
   let count = 0;
   const onSignal = (name: NodeJS.Signals) => {

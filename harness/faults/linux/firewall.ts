@@ -14,7 +14,7 @@ const params = z.strictObject({
  * "Firewall disabled": the chain's policy becomes ACCEPT and (optionally) its
  * rules are flushed. Only ever opens: a DROP policy without the management rule
  * would cut chaoslab off, so that is not a parameter. Revert restores the exact
- * iptables-save snapshot. Compliant: the chain denies by default (a DROP policy,
+ * iptables-save snapshot (rules and policies; counters restart at zero). Compliant: the chain denies by default (a DROP policy,
  * or a final rule that drops or rejects everything) and the management port is
  * still accepted.
  */
@@ -26,7 +26,8 @@ export const firewallOpen = defineFault({
   resources: () => ['firewall'],
   footprint: () => ({}),
   build: (p) => ({
-    snapshot: 'iptables-save | base64 -w0',
+    // without iptables-save's dated header and live packet counters: the same rules give the same snapshot bytes (`chaoslab selftest` compares them)
+    snapshot: "iptables-save | sed -e '/^#/d' -e 's/ \\[[0-9]*:[0-9]*\\]$/ [0:0]/' | base64 -w0",
     inject: p.flush ? sh`iptables -P ${p.chain} ACCEPT && iptables -F ${p.chain}` : sh`iptables -P ${p.chain} ACCEPT`,
     // default deny either way a hardening policy writes it: a DROP policy, or a last rule that drops or rejects everything
     check: sh`{ iptables -S ${p.chain} | grep -qx -- ${`-P ${p.chain} DROP`} || iptables -S ${p.chain} | tail -n 1 | grep -qE -- ${`^-A ${p.chain} -j (DROP|REJECT)( --reject-with [a-z0-9-]+)?$`}; } && iptables -S INPUT | grep -q -- ${`--dport ${p.required_port} -j ACCEPT`}`,
