@@ -113,6 +113,7 @@ describe('preflight failures decide every member before anything is written', ()
     expect(phases()).toEqual(['preflight:start', `preflight:end:false:${detail}`]);
     expect(transport.sent).toEqual([]);
     expect(transport.probes).toEqual([{ timeoutMs: 10_000 }]);
+    expect(sink.ofType('note')).toEqual([]);
     expect(sink.ofType('attempt_ended')[0]).toEqual(expect.objectContaining({ passed: false, timings: {} }));
     expect(sink.ofType('attempt_ended')[0]).not.toHaveProperty('observedTier');
     expect(sink.ofType('attempt_ended')[0]).not.toHaveProperty('observedRunbook');
@@ -275,7 +276,28 @@ describe('injection failures', () => {
   });
 });
 
+describe('the evidence of each command', () => {
+  it('records every command under the step that sent it', async () => {
+    host.answers.set('applicable', { exitCode: 0 });
+    const [outcome] = await drive([member('a', {}, true)]);
+    expect(outcome!.verdict).toEqual({ kind: 'not_healed' });
+    const steps = sink.ofType('command').map((c) => `${c.step} ${c.command.split(' ')[0]}`);
+    expect(steps).toEqual(['preflight applicable', 'preflight check', 'snapshot snapshot', 'inject inject', 'check check', 'revert revert', 'check check']);
+  });
+});
+
 describe('confirming the drift', () => {
+  it('a check that cannot tell after the injection fails the confirm phase with why', async () => {
+    const base = host.handler;
+    let injected = false;
+    transport = new ClockTransport('web1', clock, (command) => {
+      if (command.startsWith('inject')) injected = true;
+      return command.startsWith('check') && injected ? { exitCode: 2 } : base(command);
+    });
+    await drive([member('a')]);
+    expect(phases()).toContain('confirm_drift:end:false:check exited 2');
+  });
+
   it('with no observer to ask, a check that still passes ends the attempt at once', async () => {
     host.answers.set('inject', { exitCode: 0 });
     const [outcome] = await drive([member('a')], { observers: [] });
