@@ -21,6 +21,8 @@ export interface EventWriterOptions {
   readonly clock: Clock;
   /** Called at every write: secrets resolved later in the run are redacted too. */
   readonly secrets: () => readonly string[];
+  /** Default true. false writes events without `prev`: only for bench/evidence-overhead.ts, to measure what the chain costs this writer. */
+  readonly chained?: boolean;
 }
 
 /**
@@ -39,7 +41,7 @@ export class EventWriter implements EventSink {
   private readonly listeners: EventListener[] = [];
   private seq = 0;
   private closed = false;
-  private readonly chain: ChainHead;
+  private readonly chain: ChainHead | undefined;
 
   constructor(private readonly options: EventWriterOptions) {
     this.runId = options.runId;
@@ -48,7 +50,7 @@ export class EventWriter implements EventSink {
     mkdirSync(this.runDir, { recursive: true });
     this.fd = openSync(this.path, 'a');
     this.startMono = options.clock.now();
-    this.chain = new ChainHead(options.runId);
+    this.chain = options.chained === false ? undefined : new ChainHead(options.runId);
     pointLatestAt(options.reportsRoot, options.runId);
   }
 
@@ -66,15 +68,23 @@ export class EventWriter implements EventSink {
   }
 
   emit(body: RunEventBody): RunEvent {
+    // a fresh object, this call's own (redactDeep copies only when it redacts)
     const redacted = redactDeep(
       { v: 1, seq: ++this.seq, ts: this.options.clock.wallNow(), mono: this.elapsed(), runId: this.runId, ...body } as RunEvent,
       this.options.secrets(),
     );
-    const event: RunEvent = { ...redacted, prev: this.chain.prev };
-    if (!this.closed) {
-      const line = JSON.stringify(event);
-      writeSync(this.fd, `${line}\n`);
-      this.chain.link(line);
+    const event: RunEvent = redacted;
+    if (this.chain) {
+      const prev = this.chain.prev;
+      // the text JSON.stringify({ ...event, prev }) gives, without copying the event: the copy cost as much as the chain's hashing
+      const line = `${JSON.stringify(event).slice(0, -1)},"prev":"${prev}"}`;
+      Object.assign(event, { prev });
+      if (!this.closed) {
+        this.append(line);
+        this.chain.link(line);
+      }
+    } else if (!this.closed) {
+      this.append(JSON.stringify(event));
     }
     for (const listener of this.listeners) {
       try {
@@ -84,6 +94,10 @@ export class EventWriter implements EventSink {
       }
     }
     return event;
+  }
+
+  private append(line: string): void {
+    writeSync(this.fd, `${line}\n`);
   }
 
   /** Flushes to disk and closes; idempotent. */

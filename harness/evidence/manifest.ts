@@ -1,7 +1,7 @@
 import { sign, verify, createPublicKey, type KeyObject } from 'node:crypto';
-import { readdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { readdir, rename, writeFile } from 'node:fs/promises';
 import { join, relative, sep } from 'node:path';
-import { sha256Hex } from './chain.js';
+import { digestFile, LogScan } from './digest.js';
 import type { ManifestSigner } from './keys.js';
 
 /**
@@ -104,20 +104,12 @@ export async function listFiles(dir: string): Promise<string[]> {
 
 /** Count and last-line hash of an event log as it is on disk (a cut-short last line is not an event). */
 export function describeLog(bytes: Buffer, path: string): ManifestLog {
-  let events = 0;
-  for (let at = bytes.indexOf(10); at >= 0; at = bytes.indexOf(10, at + 1)) events += 1;
-  const end = bytes.lastIndexOf(10);
-  const start = end > 0 ? bytes.lastIndexOf(10, end - 1) + 1 : 0;
-  const last = end >= 0 ? bytes.subarray(start, end) : Buffer.alloc(0);
-  const firstLine = bytes.subarray(0, Math.max(0, bytes.indexOf(10))).toString('utf8');
-  let runId = '';
-  try {
-    runId = (JSON.parse(firstLine) as { runId?: string }).runId ?? '';
-  } catch {
-    // an empty or damaged log still gets listed; verify names what is wrong with it
-  }
-  return { path, runId, events, lastEventHash: sha256Hex(last) };
+  const scan = new LogScan();
+  scan.read(bytes);
+  return logOf(scan, path);
 }
+
+const logOf = (scan: LogScan, path: string): ManifestLog => ({ path, runId: scan.runId, events: scan.events, lastEventHash: scan.lastEventHash });
 
 export interface SealOptions {
   readonly kind: ManifestBody['kind'];
@@ -137,9 +129,9 @@ export async function writeManifest(dir: string, options: SealOptions): Promise<
   const artifacts: ManifestArtifact[] = [];
   const logs: ManifestLog[] = [];
   for (const path of await listFiles(dir)) {
-    const bytes = await readFile(join(dir, path));
-    artifacts.push({ path, size: bytes.length, sha256: sha256Hex(bytes) });
-    if (options.logs.includes(path)) logs.push(describeLog(bytes, path));
+    const scan = options.logs.includes(path) ? new LogScan() : undefined;
+    artifacts.push({ path, ...(await digestFile(join(dir, path), scan?.read)) });
+    if (scan) logs.push(logOf(scan, path));
   }
   const body: ManifestBody = {
     format: MANIFEST_FORMAT,

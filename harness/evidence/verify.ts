@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join, posix } from 'node:path';
 import { sha256Hex } from './chain.js';
+import { digestFile } from './digest.js';
 import { fingerprintOf } from './keys.js';
 import { listFiles, MANIFEST_FILE, MANIFEST_FORMAT, signatureKey, type Manifest, type ManifestSource } from './manifest.js';
 import { verifyChain } from './verify-chain.js';
@@ -50,16 +51,12 @@ async function fileProblems(dir: string, manifest: Manifest): Promise<string[]> 
       problems.push(`${artifact.path} is missing (the manifest lists it)`);
       continue;
     }
-    const bytes = await readFile(path);
-    if (artifact.path === 'run.json') {
-      const runId = runIdOf(bytes);
-      if (runId !== undefined && runId !== manifest.runId) {
-        problems.push(`run.json belongs to run ${runId}, not ${manifest.runId}: it was swapped in from another run`);
-        continue;
-      }
-    }
-    const sha256 = sha256Hex(bytes);
-    if (sha256 !== artifact.sha256 || bytes.length !== artifact.size) problems.push(`${artifact.path} was modified: ${bytes.length} bytes, sha256 ${sha256}; the manifest lists ${artifact.size} bytes, sha256 ${artifact.sha256}`);
+    const { size, sha256 } = await digestFile(path);
+    if (sha256 === artifact.sha256 && size === artifact.size) continue;
+    // a changed run.json may be another run's: say so rather than just "modified"
+    const runId = artifact.path === 'run.json' ? runIdOf(await readFile(path)) : undefined;
+    if (runId !== undefined && runId !== manifest.runId) problems.push(`run.json belongs to run ${runId}, not ${manifest.runId}: it was swapped in from another run`);
+    else problems.push(`${artifact.path} was modified: ${size} bytes, sha256 ${sha256}; the manifest lists ${artifact.size} bytes, sha256 ${artifact.sha256}`);
   }
   for (const path of await listFiles(dir)) if (!listed.has(path)) problems.push(`${path} is not in the manifest: it was added after the run was sealed`);
   return problems;
@@ -88,7 +85,7 @@ async function sourceProblems(dir: string, source: ManifestSource): Promise<stri
     const copy = join(dir, base, log.path);
     const listed = manifest.artifacts.find((a) => a.path === log.path);
     if (!listed || !existsSync(copy)) continue;
-    if (sha256Hex(await readFile(copy)) !== listed.sha256) problems.push(`${posix.join(base, log.path)} differs from the log its source manifest ${source.path} signed`);
+    if ((await digestFile(copy)).sha256 !== listed.sha256) problems.push(`${posix.join(base, log.path)} differs from the log its source manifest ${source.path} signed`);
   }
   return problems;
 }
