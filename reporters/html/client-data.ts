@@ -36,6 +36,8 @@ export interface ClientAttempt {
   readonly repeat: number;
   readonly kind: string;
   readonly passed: boolean;
+  /** Counted in the score (model: not inconclusive, not skipped); the page counts nothing itself. */
+  readonly scored: boolean;
   readonly verdict: string;
   /** The cause line (model/cause.ts) */
   readonly cause: string;
@@ -141,7 +143,7 @@ function withPercentiles(scenario: ClientScenario, attempts: readonly ClientAtte
 function clientAttempt(a: AttemptResult, scenario: number, flaky: string | undefined): ClientAttempt {
   const mismatch = mismatchText(a);
   return {
-    id: a.attemptId, scenario, host: a.host, repeat: a.repeatIndex, kind: a.verdict.kind, passed: a.passed, verdict: describeVerdict(a.verdict), cause: causeOf(a),
+    id: a.attemptId, scenario, host: a.host, repeat: a.repeatIndex, kind: a.verdict.kind, passed: a.passed, scored: a.scored, verdict: describeVerdict(a.verdict), cause: causeOf(a),
     ...(mismatch ? { mismatch } : {}), ...(flaky ? { flaky } : {}),
     ...(a.bundleId ? { bundle: a.bundleId } : {}), ...(a.observedRunbook ? { runbook: a.observedRunbook } : {}),
     ...(a.timings.detectMs !== undefined ? { detect: a.timings.detectMs } : {}),

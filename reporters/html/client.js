@@ -77,7 +77,7 @@
     var sc = entry.scenario, kinds = {}, passed = 0, scored = 0, flaky = '';
     entry.attempts.forEach(function (a) {
       kinds[a.kind] = (kinds[a.kind] || 0) + 1;
-      if (a.kind !== 'inconclusive' && a.kind !== 'skipped') { scored += 1; if (a.passed) passed += 1; }
+      if (a.scored) { scored += 1; if (a.passed) passed += 1; }
       if (a.flaky) flaky = a.flaky;
     });
     return '<details class="scenario" data-index="' + index + '" data-scenario="' + esc(sc.id) + '"><summary>' +
@@ -102,7 +102,7 @@
   }
 
   function attemptLine(a) {
-    var cls = a.kind === 'inconclusive' || a.kind === 'skipped' ? 'lab' : a.passed ? 'passed' : 'failed';
+    var cls = !a.scored ? 'lab' : a.passed ? 'passed' : 'failed';
     return '<details class="attempt ' + cls + '" data-attempt="' + a.index + '"><summary>' + badge(a.kind, 1) +
       '<span><code>' + esc(a.host) + '</code>' + (a.repeat > 1 ? ' #' + a.repeat : '') + '</span>' +
       (a.bundle ? '<span class="bundle" title="ran in bundle ' + esc(a.bundle) + '">bundle ' + esc(a.bundle) + '</span>' : '') +

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { ExpectSpec } from '../../harness/config/scenario-schema.js';
-import { expectationMismatch, judge, meetsExpectation, type JudgedSignal, type Observation } from '../../harness/engine/verdict.js';
+import { judge, meetsExpectation, type JudgedSignal, type Observation } from '../../harness/engine/verdict.js';
+import { expectationMismatch } from '../../harness/model/mismatch.js';
 import type { VerdictKind } from '../../harness/model/verdict.js';
 import { observation, samples } from '../support/verdict-observation.js';
 
