@@ -24,6 +24,7 @@ import type { RunModel } from '../../model/run-model.js';
 import { action } from '../action.js';
 import { crashedSoFar, stopRunOnCrash } from '../crash.js';
 import { SHARED_REPORTS_FLAG, SHARED_REPORTS_HELP, setReportPermissions } from '../report-permissions.js';
+import { reporterContext } from '../reporter-context.js';
 import { ExitCode, mostSevere, type ExitCodeValue } from '../exit-codes.js';
 import { CHAOSLAB_VERSION } from '../program.js';
 
@@ -201,17 +202,7 @@ export async function runRun(args: readonly string[], options: RunOptions): Prom
       reporting: (runDir, note) =>
         new ReporterMultiplexer(
           reporters.map((name) =>
-            reporterFactories[name]({
-              outputDir: runDir,
-              reportsRoot,
-              stdout: process.stdout,
-              history,
-              judge,
-              signing: { fingerprint: signer.fingerprint, publicKey: signer.publicKey },
-              ...(baseline && { baseline }),
-              ...(options.reportUrl !== undefined && { reportUrl: options.reportUrl }),
-              ...(options.pushgateway !== undefined && { pushgateway: options.pushgateway }),
-            }),
+            reporterFactories[name](reporterContext({ outputDir: runDir, reportsRoot, stdout: process.stdout, history, baseline, judge, signer, options })),
           ),
           (failure) => note(`reporter ${failure.reporter} failed in ${failure.hook}: ${failure.error.message}`),
         ),
