@@ -54,7 +54,8 @@ export function createConsoleReporter(context: ReporterContext): Reporter {
       const counts = Object.entries(summary.verdicts).filter(([, n]) => n > 0).map(([k, n]) => `${k} ${n}`);
       write(`verdicts: ${counts.join(', ') || 'none'}`);
       const { score } = summary;
-      if (score.excluded) write(paint(33, `not scored: ${score.excluded} (inconclusive ${score.inconclusive}, skipped ${score.skipped}): lab problems or not run`));
+      const excluded = [...(score.inconclusive ? [`${score.inconclusive} inconclusive: the lab failed`] : []), ...(score.skipped ? [`${score.skipped} skipped: not run`] : [])];
+      if (score.excluded) write(paint(33, `not scored: ${score.excluded} (${excluded.join('; ')})`));
       if (summary.timeToRestore.count) {
         write(`time to restore: p50 ${formatDuration(summary.timeToRestore.p50!)}, p95 ${formatDuration(summary.timeToRestore.p95!)}`);
       }

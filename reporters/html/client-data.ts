@@ -72,6 +72,8 @@ export interface ClientData {
   readonly runId: string;
   /** The run's command line without selectors (model/rerun.ts); the page appends an attempt's own. */
   readonly rerunBase: string;
+  /** The lab's hosts: an attempt on one of them is rerun with `--host <it>` (model/rerun.ts rerunHostOption). */
+  readonly rerunHosts: string[];
   readonly scenarios: ClientScenario[];
   readonly attempts: ClientAttempt[];
 }
@@ -120,7 +122,7 @@ export function buildClientData(run: RunModel, flaky: ReadonlyMap<string, FlakyS
     attempts.push(clientAttempt(a, s, flaky.get(scenarioKey(a))?.reason));
     evidence.push(clientEvidence(a, intern));
   }
-  return { data: { runId: run.runId, rerunBase: rerunBase(run.argv), scenarios: scenarios.map((sc) => withPercentiles(sc, attempts)), attempts }, evidence: { strings, attempts: evidence } };
+  return { data: { runId: run.runId, rerunBase: rerunBase(run.argv), rerunHosts: run.hosts.map((h) => h.name), scenarios: scenarios.map((sc) => withPercentiles(sc, attempts)), attempts }, evidence: { strings, attempts: evidence } };
 }
 
 /** Scenarios with a failed expectation come first, then those with a lab problem, then the rest. */

@@ -110,7 +110,11 @@
       (a.flaky ? '<span class="flaky">flaky</span>' : '') + phaseTimeline(evidenceOf(a).phases) + '</summary><div class="evidence"></div></details>';
   }
 
-  function rerunOf(a) { return data.rerunBase + ' ' + lib.shellQuote(a.bundle || data.scenarios[a.scenario].id); }
+  // model/rerun.ts rerunCommand: the run's command, pinned to the attempt's host, narrowed to its bundle or scenario.
+  function rerunOf(a) {
+    var host = data.rerunHosts.indexOf(a.host) >= 0 ? ' --host ' + lib.shellQuote(a.host) : '';
+    return data.rerunBase + host + ' ' + lib.shellQuote(a.bundle || data.scenarios[a.scenario].id);
+  }
 
   function renderAttempts(container, entry, shown) {
     var html = entry.attempts.slice(0, shown).map(attemptLine).join('');
