@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
@@ -19,6 +19,9 @@ import { syntheticRun } from '../test/fixtures/runs/synthetic.js';
  * scorecard is interactive. Two shapes matter: many hosts (the default: 10,000
  * attempts over 200 hosts, the 16-scenario catalogue, 2 repeats) and a big
  * catalogue (`--scenarios 2000 --repeats 5`: 2,000 distinct scenarios × 5).
+ * Interactive is measured twice: the wall time of the page's `chaoslab-ready`
+ * mark, and the page's main-thread CPU until that mark (from a Chromium trace),
+ * which a busy machine hardly changes.
  * Targets at 10,000 attempts: HTML render ≤ 3 s, interactive ≤ 1 s, peak RSS
  * ≤ 400 MB, HTML ≤ 2 MB. `--keep` keeps the rendered files and prints where.
  *   node --import tsx bench/report-scale.ts [attempts] [hosts] [--scenarios N] [--repeats R] [--keep]
@@ -50,7 +53,24 @@ async function timed<T>(label: string, work: () => T | Promise<T>, results: Timi
   return value;
 }
 
-async function interactiveInChromium(file: string): Promise<{ readyMs: number; gotoMs: number; mainThreadMs: number; filterMs: number; drillMs: number; errors: string[] }> {
+interface TraceEvent { name: string; ph: string; pid: number; tid: number; ts: number; tdur?: number; args?: { name?: string } }
+
+/**
+ * CPU time of the page's main thread (thread ticks, from a Chromium trace) from
+ * navigation to the `chaoslab-ready` mark: the work the page itself does before it
+ * is usable, which a busy machine stretches in wall time but hardly changes.
+ */
+function mainThreadCpuUntilReady(traceFile: string): number {
+  const events = (JSON.parse(readFileSync(traceFile, 'utf8')) as { traceEvents: TraceEvent[] }).traceEvents;
+  const ready = events.find((e) => e.name === 'chaoslab-ready');
+  const main = events.find((e) => e.ph === 'M' && e.name === 'thread_name' && e.args?.name === 'CrRendererMain' && e.pid === ready?.pid);
+  if (!ready || !main) return NaN;
+  // top-level tasks only (nested ones are counted inside them)
+  const tasks = events.filter((e) => e.pid === main.pid && e.tid === main.tid && e.ph === 'X' && e.name === 'ThreadControllerImpl::RunTask' && e.ts <= ready.ts);
+  return tasks.reduce((sum, e) => sum + (e.tdur ?? 0), 0) / 1000;
+}
+
+async function interactiveInChromium(file: string, traceFile: string): Promise<{ readyMs: number; gotoMs: number; mainThreadMs: number; cpuUntilReadyMs: number; filterMs: number; drillMs: number; errors: string[] }> {
   const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
   try {
     const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
@@ -60,10 +80,13 @@ async function interactiveInChromium(file: string): Promise<{ readyMs: number; g
     // The renderer's main-thread busy time (CDP TaskDuration) until interactive: less sensitive to a busy machine than wall time.
     const cdp = await page.context().newCDPSession(page);
     await cdp.send('Performance.enable');
+    await browser.startTracing(page, { path: traceFile, categories: ['toplevel', 'blink.user_timing', '__metadata'] });
     const start = performance.now();
     await page.goto(pathToFileURL(file).href);
     await page.waitForSelector('html[data-ready="true"]');
     const gotoMs = ms(start);
+    await browser.stopTracing();
+    const cpuUntilReadyMs = mainThreadCpuUntilReady(traceFile);
     const metrics = (await cdp.send('Performance.getMetrics')).metrics;
     const mainThreadMs = (metrics.find((m) => m.name === 'TaskDuration')?.value ?? NaN) * 1000;
     const readyMs = await page.evaluate(() => performance.getEntriesByName('chaoslab-ready')[0]?.startTime ?? NaN);
@@ -76,7 +99,7 @@ async function interactiveInChromium(file: string): Promise<{ readyMs: number; g
     await page.locator('#scenario-list details.attempt > summary').first().click();
     await page.waitForSelector('#scenario-list .evidence table');
     const drillMs = ms(drillStart);
-    return { readyMs, gotoMs, mainThreadMs, filterMs, drillMs, errors };
+    return { readyMs, gotoMs, mainThreadMs, cpuUntilReadyMs, filterMs, drillMs, errors };
   } finally {
     await browser.close();
   }
@@ -103,7 +126,7 @@ async function main(): Promise<void> {
     const htmlFile = join(dir, 'index.html');
     writeFileSync(htmlFile, page);
     const rssAfterRender = process.memoryUsage().rss;
-    const browser = await interactiveInChromium(htmlFile);
+    const browser = await interactiveInChromium(htmlFile, join(dir, 'trace.json'));
     const peakRss = process.resourceUsage().maxRSS * 1024;
     const baseCpu = results.find((r) => r.label.startsWith('baseline'))!.cpuMs;
 
@@ -113,7 +136,7 @@ async function main(): Promise<void> {
       console.log(`  ${r.label.padEnd(34)} ${r.ms.toFixed(0).padStart(7)} ms wall ${r.cpuMs.toFixed(0).padStart(7)} ms cpu${ratio}`);
     }
     console.log(`  sizes: html ${mb(statSync(htmlFile).size)}, junit ${mb(Buffer.byteLength(junit))}, markdown ${(Buffer.byteLength(markdown) / 1024).toFixed(1)} KB, report.json ${mb(statSync(join(dir, 'report.json')).size)}`);
-    console.log(`  chromium: interactive after ${browser.readyMs.toFixed(0)} ms (performance mark), goto→ready ${browser.gotoMs.toFixed(0)} ms wall, main thread busy ${browser.mainThreadMs.toFixed(0)} ms; filter ${browser.filterMs.toFixed(0)} ms; first drill-down ${browser.drillMs.toFixed(0)} ms${browser.errors.length ? `; ERRORS: ${browser.errors.join('; ')}` : ''}`);
+    console.log(`  chromium: interactive after ${browser.readyMs.toFixed(0)} ms (performance mark), goto→ready ${browser.gotoMs.toFixed(0)} ms wall, main thread busy ${browser.mainThreadMs.toFixed(0)} ms, main-thread CPU until ready ${browser.cpuUntilReadyMs.toFixed(0)} ms (trace); filter ${browser.filterMs.toFixed(0)} ms; first drill-down ${browser.drillMs.toFixed(0)} ms${browser.errors.length ? `; ERRORS: ${browser.errors.join('; ')}` : ''}`);
     console.log(`  memory: rss after rendering ${mb(rssAfterRender)}, peak rss of this process ${mb(peakRss)}`);
     const html = results.find((r) => r.label === 'html')!;
     const checks = [
@@ -123,7 +146,7 @@ async function main(): Promise<void> {
       ['peak RSS ≤ 400 MB', peakRss <= 400 * 1024 * 1024],
     ] as const;
     console.log(`  targets (wall time): ${checks.map(([name, ok]) => `${name} ${ok ? 'met' : 'MISSED'}`).join(', ')}`);
-    console.log(`  on CPU time: html render ${html.cpuMs <= 3000 ? 'met' : 'MISSED'} (${html.cpuMs.toFixed(0)} ms), interactive ${browser.mainThreadMs <= 1000 ? 'met' : 'MISSED'} (${browser.mainThreadMs.toFixed(0)} ms main thread); load average now ${loadavg()[0]!.toFixed(1)} on ${cpus().length} cores`);
+    console.log(`  on CPU time: html render ${html.cpuMs <= 3000 ? 'met' : 'MISSED'} (${html.cpuMs.toFixed(0)} ms), interactive ${browser.cpuUntilReadyMs <= 1000 ? 'met' : 'MISSED'} (${browser.cpuUntilReadyMs.toFixed(0)} ms main-thread CPU until ready); load average now ${loadavg()[0]!.toFixed(1)} on ${cpus().length} cores`);
     if (KEEP) console.log(`  kept: ${dir} (index.html, junit.xml, summary.md, report.json)`);
   } finally {
     if (!KEEP) rmSync(dir, { recursive: true, force: true });

@@ -18,10 +18,8 @@ function painter(stream: NodeJS.WritableStream): Paint {
 }
 
 function mark(attempt: AttemptResult, paint: Paint): string {
-  const kind = attempt.verdict.kind;
-  if (kind === 'skipped') return paint(90, '-');
-  if (kind === 'inconclusive') return paint(33, '?');
-  return attempt.passed ? paint(32, '✓') : paint(31, '✗');
+  if (attempt.scored) return attempt.passed ? paint(32, '✓') : paint(31, '✗');
+  return attempt.verdict.kind === 'skipped' ? paint(90, '-') : paint(33, '?');
 }
 
 /** Live per-attempt progress lines, then the scorecard. */
@@ -55,6 +53,9 @@ export function createConsoleReporter(context: ReporterContext): Reporter {
       write(`funnel: injected ${f.injected} → drift confirmed ${f.driftConfirmed} → detected ${f.detected} → claimed ${f.claimed} → restored ${f.restored} → stayed restored ${f.stayedRestored}`);
       const counts = Object.entries(summary.verdicts).filter(([, n]) => n > 0).map(([k, n]) => `${k} ${n}`);
       write(`verdicts: ${counts.join(', ') || 'none'}`);
+      const { score } = summary;
+      const excluded = [...(score.inconclusive ? [`${score.inconclusive} inconclusive: the lab failed`] : []), ...(score.skipped ? [`${score.skipped} skipped: not run`] : [])];
+      if (score.excluded) write(paint(33, `not scored: ${score.excluded} (${excluded.join('; ')})`));
       if (summary.timeToRestore.count) {
         write(`time to restore: p50 ${formatDuration(summary.timeToRestore.p50!)}, p95 ${formatDuration(summary.timeToRestore.p95!)}`);
       }

@@ -99,8 +99,8 @@ function count(attempts: readonly AttemptResult[], wallMs?: number): Counts {
   let first = Infinity;
   let last = -Infinity;
   for (const a of attempts) {
-    if (a.verdict.kind === 'skipped') c.skipped += 1;
-    else if (a.verdict.kind === 'inconclusive') c.errors += 1;
+    // not scored: skipped (not run) is JUnit's skipped, inconclusive (the lab failed) is an error
+    if (!a.scored) c[a.verdict.kind === 'skipped' ? 'skipped' : 'errors'] += 1;
     else if (!a.passed) c.failures += 1;
     first = Math.min(first, a.startedAt);
     last = Math.max(last, a.endedAt ?? a.startedAt);

@@ -6,7 +6,7 @@ import { findFlaky } from '../harness/model/flaky.js';
 import { attemptName } from '../harness/model/naming.js';
 import type { AttemptResult, RunModel } from '../harness/model/run-model.js';
 import { runOutcome, type RunJudgement, type RunState } from '../harness/model/outcome.js';
-import { headline, summarize, type Score } from '../harness/model/summary.js';
+import { headline, platformName, summarize, type RunSummary, type Score } from '../harness/model/summary.js';
 import { residueFindings, residueHeadline, residueUnknowns } from '../harness/model/residue.js';
 import { gateLines, mismatchText, outcomeText, residueEvidence } from './format.js';
 import { alert, attentionSection, mdCell, section, table, ROW_LIMIT } from './markdown-blocks.js';
@@ -34,17 +34,13 @@ const pct = (s: Score) => (s.rate === undefined ? 'n/a' : `${Math.round(s.rate *
 const time = (ms: number | undefined) => (ms === undefined ? '—' : formatDuration(ms));
 const STATE_MARK: Record<RunState, string> = { passed: '✅', failed: '❌', lab_errors: '⚠️', interrupted: '⚠️', crashed: '❌', running: '⏳' };
 
-function platformTable(run: RunModel): string[] {
-  const rows = summarize(run).byPlatform.map((p) => {
-    const of = run.attempts.filter((a) => a.platform === p.key);
-    const n = (kind: string) => String(of.filter((a) => a.verdict.kind === kind).length);
-    return [p.key === 'linux' ? 'Linux' : 'Windows', String(p.passed), String(p.scored), pct(p), n('inconclusive'), n('skipped')];
-  });
+function platformTable(summary: RunSummary): string[] {
+  const rows = summary.byPlatform.map((p) => [platformName(p.key), String(p.passed), String(p.scored), pct(p), String(p.inconclusive), String(p.skipped)]);
   return table(['Platform', 'Passed', 'Scored', 'Rate', 'Inconclusive', 'Skipped'], rows, '|---|---:|---:|---:|---:|---:|');
 }
 
 function inconclusiveSection(run: RunModel): string[] {
-  const lab = run.attempts.filter((a) => a.verdict.kind === 'inconclusive' || a.verdict.kind === 'skipped');
+  const lab = run.attempts.filter((a) => !a.scored);
   if (!lab.length) return [];
   const rows = lab.map((a) => {
     const v = a.verdict as Extract<AttemptResult['verdict'], { kind: 'inconclusive' | 'skipped' }>;
@@ -118,7 +114,7 @@ export function renderMarkdown(run: RunModel, options: MarkdownOptions = {}): st
   const summary = summarize(run);
   const f = summary.funnel;
   const outcome = runOutcome(run, options.judgement);
-  const excluded = summary.verdicts.inconclusive + summary.verdicts.skipped;
+  const { excluded } = summary.score;
   const meta = [
     `Run ${code(run.runId)}`, ...(run.suite ? [`suite ${code(run.suite)}`] : []), ...(run.shard ? [`shard ${run.shard}`] : []),
     ...(run.mergedFrom ? [`merged from ${run.mergedFrom.length} logs`] : []), run.status, `${summary.total} attempts`,
@@ -126,7 +122,7 @@ export function renderMarkdown(run: RunModel, options: MarkdownOptions = {}): st
     ...(options.reportUrl ? [`[HTML scorecard](${options.reportUrl})`] : []),
   ];
   const notes = run.notes.filter((n) => n.level !== 'info');
-  const labWarning = summary.verdicts.inconclusive ? [`${summary.verdicts.inconclusive} attempt${summary.verdicts.inconclusive === 1 ? ' was' : 's were'} inconclusive: the lab, not the healer, failed (${Object.entries(summary.inconclusiveReasons).map(([r, n]) => `${r} ${n}`).join(', ')}); not scored.`] : [];
+  const labWarning = summary.score.inconclusive ? [`${summary.score.inconclusive} attempt${summary.score.inconclusive === 1 ? ' was' : 's were'} inconclusive: the lab, not the healer, failed (${Object.entries(summary.inconclusiveReasons).map(([r, n]) => `${r} ${n}`).join(', ')}); not scored.`] : [];
   const lines = [
     `## chaoslab: ${headline(summary)}`,
     '',
@@ -141,7 +137,7 @@ export function renderMarkdown(run: RunModel, options: MarkdownOptions = {}): st
     `**Funnel:** injected ${f.injected} → drift confirmed ${f.driftConfirmed} → detected ${f.detected} → claimed ${f.claimed} → restored ${f.restored} → stayed restored ${f.stayedRestored}`,
     '',
     ...(summary.timeToRestore.count ? [`**Time to restore** (healed): p50 ${time(summary.timeToRestore.p50)} · p95 ${time(summary.timeToRestore.p95)}`, ''] : []),
-    ...platformTable(run),
+    ...platformTable(summary),
     ...inconclusiveSection(run),
     ...mismatchSection(run),
     ...flakySection(run, options.history ?? []),

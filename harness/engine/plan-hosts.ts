@@ -1,4 +1,22 @@
-import type { HostConfig } from '../config/lab-schema.js';
+import type { HostMatch } from '../config/host-match.js';
+import type { HostConfig, LabConfig } from '../config/lab-schema.js';
+
+/**
+ * `--host`: keeps the matching hosts that were named. A drift that fits none of
+ * them is `filtered` (left out on purpose), not a lab problem.
+ */
+export function onlyNamedHosts(match: HostMatch, named: readonly string[] | undefined): HostMatch | { readonly skip: { readonly reason: 'filtered'; readonly detail: string } } {
+  if (!named?.length || 'skip' in match) return match;
+  const hosts = match.hosts.filter((host) => named.includes(host.name));
+  if (hosts.length) return { hosts };
+  const fits = match.hosts.map((host) => host.name).join(', ');
+  return { skip: { reason: 'filtered', detail: `runs on ${fits}, not on --host ${named.join(', ')}` } };
+}
+
+/** `--host` names hosts of the lab: an unknown one is a usage error that lists the lab's hosts. */
+export function unknownHosts(lab: LabConfig, named: readonly string[]): string[] {
+  return named.filter((name) => !lab.hosts.some((host) => host.name === name));
+}
 
 /**
  * Picks the host for a role-targeted attempt: the matching host with the fewest

@@ -63,6 +63,8 @@ export interface PlanOptions {
   readonly repeat?: number;
   /** Run a role-targeted scenario on every matching host instead of one. */
   readonly allHosts?: boolean;
+  /** `--host` (repeatable): only these hosts of the lab; an attempt that fits none of them is a `filtered` skip. */
+  readonly hosts?: readonly string[];
   readonly shard?: ShardSpec;
   /** Per-stack expectation overlays (healer profile → overlay), applied by each attempt's host. */
   readonly expectations?: ExpectationOverlays;

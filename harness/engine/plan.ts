@@ -3,7 +3,7 @@ import { overlaidExpect, type ExpectationOverlays } from '../config/expectations
 import { healerOf, type HostConfig, type LabConfig } from '../config/lab-schema.js';
 import { ChaoslabError } from '../core/errors.js';
 import { matchHosts } from '../config/host-match.js';
-import { HostPicker } from './plan-hosts.js';
+import { HostPicker, onlyNamedHosts, unknownHosts } from './plan-hosts.js';
 import { applyShard } from './plan-shard.js';
 import type { Plan, PlanOptions, PlannedAttempt, PlannedBundleRun, PlanSkipReason } from './plan-types.js';
 
@@ -69,12 +69,18 @@ class PlanBuilder {
   private readonly picker = new HostPicker();
   private readonly scenarios: ReadonlyMap<string, CatalogueScenario>;
 
-  constructor(private readonly lab: LabConfig, private readonly allHosts: boolean, catalogue: Catalogue, private readonly expectations: ExpectationOverlays) {
+  constructor(
+    private readonly lab: LabConfig,
+    private readonly allHosts: boolean,
+    catalogue: Catalogue,
+    private readonly expectations: ExpectationOverlays,
+    private readonly namedHosts: readonly string[] | undefined,
+  ) {
     this.scenarios = new Map(catalogue.scenarios.map((entry) => [entry.config.id, entry]));
   }
 
   addScenario(scenario: CatalogueScenario, repeatIndex: number): void {
-    const match = matchHosts(this.lab, scenario.config.platform, [scenario.config.target]);
+    const match = onlyNamedHosts(matchHosts(this.lab, scenario.config.platform, [scenario.config.target]), this.namedHosts);
     if ('skip' in match) {
       this.attempts.push(this.attempt(scenario, undefined, repeatIndex, { skip: match.skip }));
       return;
@@ -86,7 +92,7 @@ class PlanBuilder {
     const members = this.members(bundle);
     const platform = members[0]!.config.platform;
     const targets = bundle.config.target ? [bundle.config.target] : [...new Set(members.map((member) => member.config.target))];
-    const match = matchHosts(this.lab, platform, targets);
+    const match = onlyNamedHosts(matchHosts(this.lab, platform, targets), this.namedHosts);
     const hosts: readonly (HostConfig | undefined)[] = 'skip' in match ? [undefined] : this.picker.pick(match.hosts, this.allHosts);
     for (const host of hosts) {
       const where = host?.name ?? targets.join('+');
@@ -160,7 +166,11 @@ export function planRun(catalogue: Catalogue, lab: LabConfig, options: PlanOptio
   const repeat = options.repeat ?? suite?.config.repeat ?? 1;
   if (!Number.isInteger(repeat) || repeat < 1) throw new ChaoslabError('CHAOSLAB_USAGE', `--repeat must be a whole number ≥ 1 (got ${repeat})`);
 
-  const builder = new PlanBuilder(lab, options.allHosts ?? false, catalogue, options.expectations ?? new Map());
+  const unknown = unknownHosts(lab, options.hosts ?? []);
+  if (unknown.length) {
+    throw new ChaoslabError('CHAOSLAB_USAGE', `--host: lab ${lab.name} has no host ${unknown.map((name) => `"${name}"`).join(', ')} (its hosts: ${lab.hosts.map((host) => host.name).join(', ')})`);
+  }
+  const builder = new PlanBuilder(lab, options.allHosts ?? false, catalogue, options.expectations ?? new Map(), options.hosts);
   for (let repeatIndex = 1; repeatIndex <= repeat; repeatIndex += 1) {
     for (const unit of units) {
       if (grep && !grepMatches(grep, unit)) {

@@ -1,5 +1,7 @@
 import type { ExpectSpec } from '../config/scenario-schema.js';
-import { expectationMismatch, meetsExpectation } from '../model/expectation.js';
+import { meetsExpectation } from '../model/expectation.js';
+import { stackFunnel, type StackFunnel } from '../model/funnel.js';
+import { expectationMismatches } from '../model/mismatch.js';
 import type { SignalKind, Timings } from '../model/run-model.js';
 import type { Verdict } from '../model/verdict.js';
 import { DELIVERY_SLACK_MS } from '../observers/delivery.js';
@@ -65,13 +67,6 @@ export interface Observation {
   readonly now: number;
 }
 
-export interface FunnelFlags {
-  readonly detected: boolean;
-  readonly claimed: boolean;
-  readonly restored: boolean;
-  readonly stayedRestored: boolean;
-}
-
 export interface Judgement {
   readonly verdict: Verdict;
   readonly passed: boolean;
@@ -80,7 +75,7 @@ export interface Judgement {
   /** Past this time the verdict is settled whatever happens (window end, or end of hold after a restore). */
   readonly observeUntil: number;
   readonly timings: Timings;
-  readonly funnel: FunnelFlags;
+  readonly funnel: StackFunnel;
   readonly observedTier?: string;
   readonly observedRunbook?: string;
   readonly tierMismatch: boolean;
@@ -249,21 +244,21 @@ export function judge(obs: Observation): Judgement {
   const named = obs.signals.filter((s) => !s.hostWide);
   const observedTier = acting?.tier ?? named.find((s) => s.tier !== undefined)?.tier;
   const observedRunbook = acting?.runbook ?? named.find((s) => s.runbook !== undefined)?.runbook;
-  const stayedRestored = t.restore !== undefined && !t.redrift && obs.now >= t.restore.at + obs.holdMs;
+  const held = t.restore !== undefined && !t.redrift && obs.now >= t.restore.at + obs.holdMs;
+  const timings: Timings = {
+    ...optional('detectMs', t.detectAt),
+    ...optional('claimMs', firstClaim?.at),
+    ...optional('restoreMs', t.restore?.at),
+  };
   return {
     verdict,
     passed: meetsExpectation(obs.expect, verdict),
     settled,
     observeUntil,
-    timings: {
-      ...optional('detectMs', t.detectAt),
-      ...optional('claimMs', firstClaim?.at),
-      ...optional('restoreMs', t.restore?.at),
-    },
-    funnel: { detected: t.detectAt !== undefined, claimed: firstClaim !== undefined, restored: t.restore !== undefined, stayedRestored },
+    timings,
+    funnel: stackFunnel({ timings, signals: obs.signals, held }),
     ...optional('observedTier', observedTier),
     ...optional('observedRunbook', observedRunbook),
-    tierMismatch: expectationMismatch(obs.expect.tier, observedTier, acting !== undefined),
-    runbookMismatch: expectationMismatch(obs.expect.runbook, observedRunbook, acting !== undefined),
+    ...expectationMismatches({ expect: obs.expect, observedTier, observedRunbook, timings, signals: obs.signals }),
   };
 }

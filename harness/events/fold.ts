@@ -1,8 +1,10 @@
 import { readFile } from 'node:fs/promises';
-import { expectationMismatch } from '../model/expectation.js';
 import { describeCause } from '../model/cause.js';
 import type { RunEvent } from '../model/events.js';
+import { stackFunnel } from '../model/funnel.js';
+import { expectationMismatches } from '../model/mismatch.js';
 import type { AttemptResult, CommandRecord, HostSummary, PhaseSpan, ProbeRecord, RejectedSignalRecord, RunHalt, RunModel, RunStatus, SignalRecord } from '../model/run-model.js';
+import { isExcludedFromScore } from '../model/verdict.js';
 import { mergeResidueScans, ResidueFolder } from './fold-residue.js';
 import { errorMessage } from '../core/errors.js';
 
@@ -186,9 +188,8 @@ export class RunFolder {
     const verdict = ended?.verdict ?? { kind: 'inconclusive' as const, reason: this.status === 'interrupted' ? ('interrupted' as const) : ('lab_error' as const), detail: `the attempt ${unfinished}` };
     const observedTier = ended?.observedTier;
     const observedRunbook = ended?.observedRunbook;
-    const acted = ended?.timings.claimMs !== undefined || state.signals.some((s) => !s.hostWide && (s.kind === 'claimed_healed' || s.kind === 'escalated'));
     const phaseOk = (phase: PhaseSpan['phase']) => state.phases.some((p) => p.phase === phase && p.ok === true);
-    const restoreMs = ended?.timings.restoreMs;
+    const timings = ended?.timings ?? {};
     const lastPhaseEnd = state.phases.reduce<number | undefined>((latest, p) => (p.end !== undefined && (latest === undefined || p.end > latest) ? p.end : latest), undefined);
     const result: AttemptResult = {
       attemptId: planned.attemptId,
@@ -208,19 +209,15 @@ export class RunFolder {
       expect: planned.expect,
       verdict,
       passed: ended?.passed ?? false,
+      scored: !isExcludedFromScore(verdict.kind),
       ...(observedTier !== undefined && { observedTier }),
       ...(observedRunbook !== undefined && { observedRunbook }),
-      tierMismatch: expectationMismatch(planned.expect.tier, observedTier, acted),
-      runbookMismatch: expectationMismatch(planned.expect.runbook, observedRunbook, acted),
-      timings: ended?.timings ?? {},
+      ...expectationMismatches({ expect: planned.expect, observedTier, observedRunbook, timings, signals: state.signals }),
+      timings,
       funnel: {
         injected: state.phases.some((p) => p.phase === 'inject' && p.end !== undefined),
         driftConfirmed: phaseOk('confirm_drift'),
-        // a host-wide summary counts only when the judgement counted it (it then timed it)
-        detected: ended?.timings.detectMs !== undefined || state.signals.some((s) => !s.hostWide),
-        claimed: ended?.timings.claimMs !== undefined || state.signals.some((s) => s.kind === 'claimed_healed' && !s.hostWide),
-        restored: restoreMs !== undefined,
-        stayedRestored: restoreMs !== undefined && phaseOk('hold'),
+        ...stackFunnel({ timings, signals: state.signals, held: phaseOk('hold') }),
       },
       phases: state.phases,
       startedAt: state.phases[0]?.start ?? planned.mono,

@@ -1,7 +1,6 @@
 import { diffAgainstBaseline } from './baseline-diff.js';
 import { scenarioKey } from './flaky.js';
 import type { AttemptResult, RunModel } from './run-model.js';
-import { isExcludedFromScore } from './verdict.js';
 
 /**
  * What a reader of last night's run must look at, split the way they act on it:
@@ -24,8 +23,8 @@ export function isKnownGap(attempt: Pick<AttemptResult, 'tags' | 'category'>): b
 }
 
 /** A scored attempt whose verdict did not meet its expectation. */
-export function failedExpectation(attempt: Pick<AttemptResult, 'passed' | 'verdict'>): boolean {
-  return !attempt.passed && !isExcludedFromScore(attempt.verdict.kind);
+export function failedExpectation(attempt: Pick<AttemptResult, 'passed' | 'scored'>): boolean {
+  return attempt.scored && !attempt.passed;
 }
 
 const byName = (a: AttemptResult, b: AttemptResult) =>

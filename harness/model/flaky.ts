@@ -1,5 +1,5 @@
 import type { AttemptResult, RunModel } from './run-model.js';
-import { isExcludedFromScore, type VerdictKind } from './verdict.js';
+import type { VerdictKind } from './verdict.js';
 
 /**
  * Flaky scenarios: the same scenario on the same host gets different verdicts
@@ -34,7 +34,7 @@ export function groupByScenario(attempts: readonly AttemptResult[]): Map<string,
   return groups;
 }
 
-const scored = (attempts: readonly AttemptResult[]) => attempts.filter((a) => !isExcludedFromScore(a.verdict.kind));
+const scored = (attempts: readonly AttemptResult[]) => attempts.filter((a) => a.scored);
 
 function flips(results: readonly boolean[]): number {
   let count = 0;

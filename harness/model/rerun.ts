@@ -3,16 +3,14 @@ import type { AttemptResult } from './run-model.js';
 /**
  * "Copy rerun command": the run's own command line (recorded in run_started),
  * narrowed to one attempt's scenario, or its bundle (a member runs with its
- * bundle). Options that widen or split the plan are dropped; the lab, suite,
- * output and gate options are kept. Positional arguments that look like paths
- * (a `/` or a YAML file) are kept as scenario sources; the others were
- * selectors and give way to the attempt's own.
- *
- * The host is not pinned: `run` has no host option, so the planner picks the
- * target again (the same host when the scenario targets one host by name).
+ * bundle) and pinned to its host with `--host`. Options that widen or split
+ * the plan are dropped; the lab, suite, output and gate options are kept.
+ * Positional arguments that look like paths (a `/` or a YAML file) are kept as
+ * scenario sources; the others were selectors and give way to the attempt's own.
+ * An attempt that never had a lab host (skipped: no host fits) is not pinned.
  */
-const WITH_VALUE = new Set(['--lab', '--suite', '--grep', '--repeat', '--concurrency', '--shard', '--reporter', '--out', '--baseline', '--min-heal-rate', '--fail-on', '--max-inconclusive', '--report-url']);
-const DROPPED = new Set(['--grep', '--repeat', '--shard', '--all-hosts', '--dry-run']);
+const WITH_VALUE = new Set(['--lab', '--suite', '--grep', '--repeat', '--concurrency', '--shard', '--reporter', '--out', '--baseline', '--min-heal-rate', '--fail-on', '--max-inconclusive', '--report-url', '--host']);
+const DROPPED = new Set(['--grep', '--repeat', '--shard', '--all-hosts', '--dry-run', '--host']);
 
 const isPath = (arg: string) => arg.includes('/') || /\.ya?ml$/i.test(arg);
 
@@ -45,6 +43,11 @@ export function rerunSelector(attempt: Pick<AttemptResult, 'scenarioId' | 'bundl
   return attempt.bundleId ?? attempt.scenarioId;
 }
 
-export function rerunCommand(argv: readonly string[], attempt: Pick<AttemptResult, 'scenarioId' | 'bundleId'>): string {
-  return `${rerunBase(argv)} ${shellQuote(rerunSelector(attempt))}`;
+/** `--host <name>` when the attempt ran on (or was planned for) a host of the lab, else nothing. */
+export function rerunHostOption(attempt: Pick<AttemptResult, 'host'>, labHosts: readonly string[]): string {
+  return labHosts.includes(attempt.host) ? ` --host ${shellQuote(attempt.host)}` : '';
+}
+
+export function rerunCommand(argv: readonly string[], attempt: Pick<AttemptResult, 'scenarioId' | 'bundleId' | 'host'>, labHosts: readonly string[]): string {
+  return `${rerunBase(argv)}${rerunHostOption(attempt, labHosts)} ${shellQuote(rerunSelector(attempt))}`;
 }

@@ -112,7 +112,10 @@ export interface AttemptResult {
   readonly holdMs: number;
   readonly expect: { readonly outcome: ExpectedOutcome; readonly tier?: Tier; readonly runbook?: string };
   readonly verdict: Verdict;
+  /** The verdict met the scenario's expectation. */
   readonly passed: boolean;
+  /** Counted in the score: false for inconclusive (the lab failed) and skipped (not run) attempts (model/verdict.ts isExcludedFromScore). */
+  readonly scored: boolean;
   /** Tier/runbook the stack reported vs what the scenario expected. */
   readonly observedTier?: string;
   readonly observedRunbook?: string;

@@ -1,10 +1,18 @@
 import type { AttemptResult, Funnel, RunModel } from './run-model.js';
-import { isExcludedFromScore, VERDICT_KINDS, type VerdictKind } from './verdict.js';
+import { VERDICT_KINDS, type VerdictKind } from './verdict.js';
 
+/**
+ * The score, counted once here from each attempt's `scored` and `passed`:
+ * reporters print these numbers and never count for themselves.
+ */
 export interface Score {
   readonly passed: number;
-  /** attempts − inconclusive − skipped */
+  /** attempts − excluded */
   readonly scored: number;
+  /** Left out of the score: inconclusive + skipped. */
+  readonly excluded: number;
+  readonly inconclusive: number;
+  readonly skipped: number;
   readonly rate: number | undefined;
 }
 
@@ -26,10 +34,19 @@ export interface RunSummary {
   readonly timeToRestore: { readonly p50?: number; readonly p95?: number; readonly count: number };
 }
 
-export function score(attempts: readonly AttemptResult[]): Score {
-  const scoredAttempts = attempts.filter((a) => !isExcludedFromScore(a.verdict.kind));
-  const passed = scoredAttempts.filter((a) => a.passed).length;
-  return { passed, scored: scoredAttempts.length, rate: scoredAttempts.length ? passed / scoredAttempts.length : undefined };
+export function score(attempts: readonly Pick<AttemptResult, 'scored' | 'passed' | 'verdict'>[]): Score {
+  let passed = 0;
+  let scored = 0;
+  let inconclusive = 0;
+  let skipped = 0;
+  for (const a of attempts) {
+    if (a.scored) {
+      scored += 1;
+      if (a.passed) passed += 1;
+    } else if (a.verdict.kind === 'skipped') skipped += 1;
+    else inconclusive += 1;
+  }
+  return { passed, scored, excluded: inconclusive + skipped, inconclusive, skipped, rate: scored ? passed / scored : undefined };
 }
 
 export function percentile(values: readonly number[], p: number): number | undefined {
@@ -82,10 +99,17 @@ export function summarize(run: Pick<RunModel, 'attempts'>): RunSummary {
   };
 }
 
-/** "13/16 passed (81%) — Linux 8/8, Windows 5/8": expectations met, not heals ("healed" is a verdict, and an expected escalation passes too). */
+export function platformName(platform: string): string {
+  return platform === 'linux' ? 'Linux' : platform === 'windows' ? 'Windows' : platform;
+}
+
+/**
+ * "13/16 passed (81%) — Linux 8/8, Windows 5/8": expectations met, not heals ("healed" is a verdict, and an expected escalation passes too).
+ * A platform none of whose attempts was scored (all skipped: no such host in the lab) is not named: "Windows 0/0" says nothing.
+ */
 export function headline(summary: RunSummary): string {
   const pct = (s: Score) => (s.rate === undefined ? 'n/a' : `${Math.round(s.rate * 100)}%`);
-  const platforms = summary.byPlatform.map((p) => `${p.key === 'linux' ? 'Linux' : 'Windows'} ${p.passed}/${p.scored}`).join(', ');
+  const platforms = summary.byPlatform.filter((p) => p.scored > 0).map((p) => `${platformName(p.key)} ${p.passed}/${p.scored}`).join(', ');
   const main = `${summary.score.passed}/${summary.score.scored} passed (${pct(summary.score)})`;
   return platforms ? `${main} — ${platforms}` : main;
 }

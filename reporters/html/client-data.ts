@@ -8,8 +8,10 @@ import { describeVerdict, expectationText, mismatchText } from '../format.js';
 
 /**
  * The data the scorecard's script renders from, embedded in the page as two
- * JSON blocks: the rows (parsed at load) and the evidence (parsed on the first
- * drill-down), so a 10,000-attempt run is interactive quickly. Long outputs are
+ * JSON blocks: the rows (parsed at load: only what the scenario rows, filters
+ * and search need) and the evidence (parsed when a scenario row or an attempt
+ * is first opened: texts and times per attempt, commands, events), so a
+ * 10,000-attempt run is interactive quickly. Long outputs are
  * clipped (the full text stays in events.jsonl) and repeated texts are stored once.
  */
 const OUTPUT_LIMIT = 4000;
@@ -36,17 +38,12 @@ export interface ClientAttempt {
   readonly repeat: number;
   readonly kind: string;
   readonly passed: boolean;
-  readonly verdict: string;
-  /** The cause line (model/cause.ts) */
-  readonly cause: string;
-  readonly mismatch?: string;
+  /** Counted in the score (model: not inconclusive, not skipped); the page counts nothing itself. */
+  readonly scored: boolean;
   readonly flaky?: string;
   /** The bundle it ran in, and the runbook the stack named: both searchable. */
   readonly bundle?: string;
   readonly runbook?: string;
-  readonly detect?: number;
-  readonly claim?: number;
-  readonly restore?: number;
 }
 
 /**
@@ -54,6 +51,10 @@ export interface ClientAttempt {
  * EvidenceData.strings (names repeat across thousands of attempts); times are ms.
  */
 export interface ClientEvidence {
+  /** [verdict (format.ts describeVerdict), cause line (model/cause.ts), tier/runbook mismatch ('' when none)] */
+  readonly texts: [number, number, number];
+  /** [detected, claimed, restored] ms after injection, -1: never */
+  readonly times: [number, number, number];
   /** flat [phase, start, end (-1: unfinished), ok (1, 0, -1: unknown)]×n, relative to the attempt's start */
   readonly phases: number[];
   /** [step, command, exit code, duration, at (since the attempt's start), stdout, stderr, error] */
@@ -70,6 +71,8 @@ export interface ClientData {
   readonly runId: string;
   /** The run's command line without selectors (model/rerun.ts); the page appends an attempt's own. */
   readonly rerunBase: string;
+  /** The lab's hosts: an attempt on one of them is rerun with `--host <it>` (model/rerun.ts rerunHostOption). */
+  readonly rerunHosts: string[];
   readonly scenarios: ClientScenario[];
   readonly attempts: ClientAttempt[];
 }
@@ -106,6 +109,7 @@ export function buildClientData(run: RunModel, flaky: ReadonlyMap<string, FlakyS
   // Plain code-unit order: ids and host names are ASCII, and localeCompare is slow over 10,000 attempts.
   const order = (x: string, y: string) => (x < y ? -1 : x > y ? 1 : 0);
   const rank = scenarioRanks(run.attempts);
+  const restores: number[][] = [];
   const sorted = [...run.attempts].sort((a, b) => rank.get(a.scenarioId)! - rank.get(b.scenarioId)! || order(a.scenarioId, b.scenarioId) || order(a.host, b.host) || a.repeatIndex - b.repeatIndex);
   for (const a of sorted) {
     let s = scenarioIndex.get(a.scenarioId);
@@ -113,12 +117,14 @@ export function buildClientData(run: RunModel, flaky: ReadonlyMap<string, FlakyS
       const tags = [...new Set([...(a.category ? [a.category] : []), ...a.tags])];
       s = scenarios.push({ id: a.scenarioId, title: a.title, platform: a.platform, checkType: a.checkType, tags, expected: expectationText(a), sla: a.slaMs, window: a.windowMs, attempts: [] }) - 1;
       scenarioIndex.set(a.scenarioId, s);
+      restores[s] = [];
     }
+    if ((a.verdict.kind === 'healed' || a.verdict.kind === 'healed_late') && a.timings.restoreMs !== undefined) restores[s]!.push(a.timings.restoreMs);
     scenarios[s]!.attempts.push(attempts.length);
     attempts.push(clientAttempt(a, s, flaky.get(scenarioKey(a))?.reason));
     evidence.push(clientEvidence(a, intern));
   }
-  return { data: { runId: run.runId, rerunBase: rerunBase(run.argv), scenarios: scenarios.map((sc) => withPercentiles(sc, attempts)), attempts }, evidence: { strings, attempts: evidence } };
+  return { data: { runId: run.runId, rerunBase: rerunBase(run.argv), rerunHosts: run.hosts.map((h) => h.name), scenarios: scenarios.map((sc, i) => withPercentiles(sc, restores[i]!)), attempts }, evidence: { strings, attempts: evidence } };
 }
 
 /** Scenarios with a failed expectation come first, then those with a lab problem, then the rest. */
@@ -131,29 +137,27 @@ function scenarioRanks(attempts: readonly AttemptResult[]): Map<string, number> 
   return ranks;
 }
 
-function withPercentiles(scenario: ClientScenario, attempts: readonly ClientAttempt[]): ClientScenario {
-  const restores = scenario.attempts.map((i) => attempts[i]!).filter((a) => a.kind === 'healed' || a.kind === 'healed_late').map((a) => a.restore).filter((r): r is number => r !== undefined);
+/** Time to heal of the scenario's healed and healed_late attempts. */
+function withPercentiles(scenario: ClientScenario, restores: readonly number[]): ClientScenario {
   const p50 = percentile(restores, 50);
   const p95 = percentile(restores, 95);
   return { ...scenario, ...(p50 !== undefined ? { p50 } : {}), ...(p95 !== undefined ? { p95 } : {}) };
 }
 
 function clientAttempt(a: AttemptResult, scenario: number, flaky: string | undefined): ClientAttempt {
-  const mismatch = mismatchText(a);
   return {
-    id: a.attemptId, scenario, host: a.host, repeat: a.repeatIndex, kind: a.verdict.kind, passed: a.passed, verdict: describeVerdict(a.verdict), cause: causeOf(a),
-    ...(mismatch ? { mismatch } : {}), ...(flaky ? { flaky } : {}),
-    ...(a.bundleId ? { bundle: a.bundleId } : {}), ...(a.observedRunbook ? { runbook: a.observedRunbook } : {}),
-    ...(a.timings.detectMs !== undefined ? { detect: a.timings.detectMs } : {}),
-    ...(a.timings.claimMs !== undefined ? { claim: a.timings.claimMs } : {}),
-    ...(a.timings.restoreMs !== undefined ? { restore: a.timings.restoreMs } : {}),
+    id: a.attemptId, scenario, host: a.host, repeat: a.repeatIndex, kind: a.verdict.kind, passed: a.passed, scored: a.scored,
+    ...(flaky ? { flaky } : {}), ...(a.bundleId ? { bundle: a.bundleId } : {}), ...(a.observedRunbook ? { runbook: a.observedRunbook } : {}),
   };
 }
 
 function clientEvidence(a: AttemptResult, intern: (text: string) => number): ClientEvidence {
   const command = (c: CommandRecord): ClientEvidence['commands'][number] =>
     [intern(c.step), intern(c.command), c.exitCode, c.durationMs, c.at - a.startedAt, intern(clip(c.stdout)), intern(clip(c.stderr)), intern(c.error ?? '')];
+  const t = a.timings;
   return {
+    texts: [intern(describeVerdict(a.verdict)), intern(causeOf(a)), intern(mismatchText(a) ?? '')],
+    times: [t.detectMs ?? -1, t.claimMs ?? -1, t.restoreMs ?? -1],
     phases: a.phases.flatMap((p) => [intern(p.phase), p.start - a.startedAt, p.end === undefined ? -1 : p.end - a.startedAt, p.ok === undefined ? -1 : Number(p.ok)]),
     commands: a.commands.map(command),
     signals: a.signals.map((s) => [intern(s.kind), intern(s.source), s.at, intern(s.runbook ?? ''), intern(s.tier ?? '')]),

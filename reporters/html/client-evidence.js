@@ -58,11 +58,11 @@
     var probes = e.probes.map(function (p) { return ['t+' + esc(dur(p[0])), p[1] ? '<span class="ok-text">compliant</span>' : '<span class="error-text">drifted</span>']; });
     var phases = e.phases.map(function (p) { return [esc(PHASE_LABEL[p[0]]), esc(dur(p[1])), p[2] === null ? 'unfinished' : esc(dur(p[2] - p[1])), p[3] === false ? '<span class="error-text">failed</span>' : 'ok']; });
     var commands = e.commands.map(function (c) { return [esc(c[0]), c[2] === null ? '—' : esc(c[2]), esc(dur(c[3])), commandCell(c)]; });
-    return '<dl><dt>Cause</dt><dd class="cause">' + esc(a.cause) + '</dd>' +
-      '<dt>Verdict</dt><dd>' + esc(a.verdict) + (a.passed ? ' — <span class="ok-text">met expectation</span>' : '') + '</dd>' +
-      '<dt>Expected</dt><dd>' + esc(sc.expected) + '</dd>' + (a.mismatch ? '<dt>Mismatch</dt><dd class="warn-text">' + esc(a.mismatch) + '</dd>' : '') +
+    return '<dl><dt>Cause</dt><dd class="cause">' + esc(e.cause) + '</dd>' +
+      '<dt>Verdict</dt><dd>' + esc(e.verdict) + (a.passed ? ' — <span class="ok-text">met expectation</span>' : '') + '</dd>' +
+      '<dt>Expected</dt><dd>' + esc(sc.expected) + '</dd>' + (e.mismatch ? '<dt>Mismatch</dt><dd class="warn-text">' + esc(e.mismatch) + '</dd>' : '') +
       (a.flaky ? '<dt>Flaky</dt><dd>' + esc(a.flaky) + '</dd>' : '') + (a.bundle ? '<dt>Bundle</dt><dd>' + esc(a.bundle) + '</dd>' : '') +
-      '<dt>Detected / claimed / restored</dt><dd>' + dur(a.detect) + ' / ' + dur(a.claim) + ' / ' + dur(a.restore) + ' after injection (SLA ' + dur(sc.sla) + ', window ' + dur(sc.window) + ')</dd>' +
+      '<dt>Detected / claimed / restored</dt><dd>' + dur(e.detect) + ' / ' + dur(e.claim) + ' / ' + dur(e.restore) + ' after injection (SLA ' + dur(sc.sla) + ', window ' + dur(sc.window) + ')</dd>' +
       '<dt>Attempt</dt><dd><code>' + esc(a.id) + '</code> <button type="button" class="copy" data-copy="link">Copy link</button></dd>' +
       '<dt>Rerun</dt><dd><code class="rerun">' + esc(rerun) + '</code> <button type="button" class="copy" data-copy="rerun">Copy rerun command</button></dd></dl>' +
       '<div><h4>Phases</h4>' + table(['Phase', 'Started', 'Took', 'Result'], phases) + '</div>' +

@@ -23,10 +23,13 @@
   // Decodes one attempt's compact evidence (texts are indexes into a shared table, phases a flat list).
   function evidenceOf(a) {
     var e = evidenceData.attempts[a.index], s = evidenceData.strings, phases = [];
+    var time = function (ms) { return ms < 0 ? undefined : ms; };
     for (var i = 0; i < e.phases.length; i += 4) {
       phases.push([s[e.phases[i]], e.phases[i + 1], e.phases[i + 2] < 0 ? null : e.phases[i + 2], e.phases[i + 3] < 0 ? null : e.phases[i + 3] === 1]);
     }
     return {
+      verdict: s[e.texts[0]], cause: s[e.texts[1]], mismatch: s[e.texts[2]],
+      detect: time(e.times[0]), claim: time(e.times[1]), restore: time(e.times[2]),
       phases: phases,
       commands: e.commands.map(function (c) { return [s[c[0]], s[c[1]], c[2], c[3], c[4], s[c[5]], s[c[6]], s[c[7]]]; }),
       signals: e.signals.map(function (x) { return [s[x[0]], s[x[1]], x[2], s[x[3]], s[x[4]]]; }),
@@ -34,7 +37,8 @@
       probes: e.probes
     };
   }
-  var PAGE = 150, ATTEMPT_PAGE = 100;
+  // Rows are rendered in two steps: the first screen at once, the rest of the page right after it.
+  var PAGE = 150, ATTEMPT_PAGE = 100, FIRST_SCREEN = 30;
   // Badges always come in this order, so rows line up at a glance.
   var KINDS = ['healed', 'healed_late', 'flapped', 'false_heal', 'silent_heal', 'escalated', 'not_healed', 'inconclusive', 'skipped'];
   var state = { verdict: {}, platform: {}, tag: '', query: '', limit: PAGE };
@@ -42,6 +46,7 @@
   var count = document.getElementById('match-count');
   var more = document.getElementById('show-more');
   var visible = [];
+  var pendingRows = null;
 
   function badge(kind, n) {
     return '<span class="badge v-' + esc(kind) + '">' + esc(kind) + (n > 1 ? ' ×' + n : '') + '</span>';
@@ -77,7 +82,7 @@
     var sc = entry.scenario, kinds = {}, passed = 0, scored = 0, flaky = '';
     entry.attempts.forEach(function (a) {
       kinds[a.kind] = (kinds[a.kind] || 0) + 1;
-      if (a.kind !== 'inconclusive' && a.kind !== 'skipped') { scored += 1; if (a.passed) passed += 1; }
+      if (a.scored) { scored += 1; if (a.passed) passed += 1; }
       if (a.flaky) flaky = a.flaky;
     });
     return '<details class="scenario" data-index="' + index + '" data-scenario="' + esc(sc.id) + '"><summary>' +
@@ -102,15 +107,20 @@
   }
 
   function attemptLine(a) {
-    var cls = a.kind === 'inconclusive' || a.kind === 'skipped' ? 'lab' : a.passed ? 'passed' : 'failed';
+    var ev = evidenceOf(a);
+    var cls = !a.scored ? 'lab' : a.passed ? 'passed' : 'failed';
     return '<details class="attempt ' + cls + '" data-attempt="' + a.index + '"><summary>' + badge(a.kind, 1) +
       '<span><code>' + esc(a.host) + '</code>' + (a.repeat > 1 ? ' #' + a.repeat : '') + '</span>' +
       (a.bundle ? '<span class="bundle" title="ran in bundle ' + esc(a.bundle) + '">bundle ' + esc(a.bundle) + '</span>' : '') +
-      '<span class="cause">' + esc(a.cause) + '</span>' +
-      (a.flaky ? '<span class="flaky">flaky</span>' : '') + phaseTimeline(evidenceOf(a).phases) + '</summary><div class="evidence"></div></details>';
+      '<span class="cause">' + esc(ev.cause) + '</span>' +
+      (a.flaky ? '<span class="flaky">flaky</span>' : '') + phaseTimeline(ev.phases) + '</summary><div class="evidence"></div></details>';
   }
 
-  function rerunOf(a) { return data.rerunBase + ' ' + lib.shellQuote(a.bundle || data.scenarios[a.scenario].id); }
+  // model/rerun.ts rerunCommand: the run's command, pinned to the attempt's host, narrowed to its bundle or scenario.
+  function rerunOf(a) {
+    var host = data.rerunHosts.indexOf(a.host) >= 0 ? ' --host ' + lib.shellQuote(a.host) : '';
+    return data.rerunBase + host + ' ' + lib.shellQuote(a.bundle || data.scenarios[a.scenario].id);
+  }
 
   function renderAttempts(container, entry, shown) {
     var html = entry.attempts.slice(0, shown).map(attemptLine).join('');
@@ -126,6 +136,7 @@
     return open;
   }
   function reopen(open) {
+    flushRows();
     list.querySelectorAll('details.scenario').forEach(function (el) {
       if (!open.scenarios[el.getAttribute('data-scenario')]) return;
       renderAttempts(el.querySelector('.attempts'), visible[Number(el.getAttribute('data-index'))], ATTEMPT_PAGE);
@@ -142,10 +153,22 @@
       var matching = sc.attempts.map(function (i) { return data.attempts[i]; }).filter(function (a) { return attemptMatches(a, sc); });
       if (matching.length) { visible.push({ scenario: sc, attempts: matching }); attemptsShown += matching.length; }
     });
-    list.innerHTML = visible.slice(0, state.limit).map(scenarioRow).join('');
+    var page = visible.slice(0, state.limit);
+    list.innerHTML = page.slice(0, FIRST_SCREEN).map(scenarioRow).join('');
+    clearTimeout(pendingRows && pendingRows.timer);
+    pendingRows = page.length > FIRST_SCREEN ? { rows: page, timer: setTimeout(flushRows, 0) } : null;
     more.hidden = visible.length <= state.limit;
     count.textContent = visible.length + ' of ' + data.scenarios.length + ' scenarios, ' + attemptsShown + ' of ' + data.attempts.length + ' attempts shown';
     if (open) reopen(open);
+  }
+
+  // The rows of the page below the first screen, appended after it (at once when something needs them now).
+  function flushRows() {
+    if (!pendingRows) return;
+    var rows = pendingRows.rows;
+    clearTimeout(pendingRows.timer);
+    pendingRows = null;
+    list.insertAdjacentHTML('beforeend', rows.slice(FIRST_SCREEN).map(function (entry, i) { return scenarioRow(entry, i + FIRST_SCREEN); }).join(''));
   }
 
   // --- URL hash: #verdict=false_heal,not_healed&platform=linux&tag=ssh&q=dns&attempt=<id>
@@ -189,6 +212,7 @@
     if (at < 0) { state.verdict = {}; state.platform = {}; state.tag = ''; state.query = ''; syncControls(); render(); at = find(); }
     if (at >= state.limit) { state.limit = at + 1; render(); }
     loadEvidence().then(function () {
+      flushRows();
       var row = list.querySelector('details.scenario[data-index="' + at + '"]');
       var entry = visible[at];
       renderAttempts(row.querySelector('.attempts'), entry, Math.max(ATTEMPT_PAGE, entry.attempts.indexOf(a) + 1));
@@ -271,6 +295,7 @@
     if (!(event.key in keys) || event.altKey || event.ctrlKey || event.metaKey) return;
     var group;
     if (el.matches('#scenario-list summary') && /Arrow(Down|Up)|Home|End/.test(event.key)) {
+      flushRows();
       group = Array.prototype.filter.call(list.querySelectorAll('summary'), function (s) { return s.offsetParent !== null; });
     } else if (el.matches('.filter-group button') && /Arrow(Right|Left)|Home|End/.test(event.key)) {
       group = Array.prototype.slice.call(el.parentElement.querySelectorAll('button'));
@@ -285,7 +310,7 @@
   document.getElementById('search').addEventListener('input', function (event) { state.query = event.target.value.trim().toLowerCase(); state.limit = PAGE; render(); writeHash(); });
   window.addEventListener('hashchange', applyHash);
   // Printing shows every scenario row, not only the first page.
-  window.addEventListener('beforeprint', function () { state.limit = Infinity; render(); });
+  window.addEventListener('beforeprint', function () { state.limit = Infinity; render(); flushRows(); });
 
   readBlock('chaoslab-data').then(function (loaded) {
     data = loaded;

@@ -72,7 +72,7 @@ function diffView(run: RunModel, baseline: RunModel | undefined) {
 }
 
 function labProblems(run: RunModel) {
-  const attempts = run.attempts.filter((a) => a.verdict.kind === 'inconclusive' || a.verdict.kind === 'skipped');
+  const attempts = run.attempts.filter((a) => !a.scored);
   const reasons = new Map<string, number>();
   const rows = attempts.map((a) => {
     const v = a.verdict as Extract<typeof a.verdict, { kind: 'inconclusive' | 'skipped' }>;
@@ -118,7 +118,7 @@ export function buildPageView(run: RunModel, inputs: PageInputs) {
     headline: headline(summary),
     outcome: outcomeView(run, inputs.judgement),
     attention: attentionView(run, inputs.baseline),
-    score: { passed: summary.score.passed, scored: summary.score.scored, pct: pct(summary.score) },
+    score: { passed: summary.score.passed, scored: summary.score.scored, excluded: summary.score.excluded, pct: pct(summary.score) },
     meta: [
       ['Run', run.runId], ['Suite', run.suite], ['Lab', run.lab], ['Status', run.status], ['Shard', run.shard],
       ['Merged from', run.mergedFrom?.join(', ')], ['Started', new Date(run.startedAtWall).toISOString().replace('T', ' ').slice(0, 19) + ' UTC'],
@@ -129,7 +129,7 @@ export function buildPageView(run: RunModel, inputs: PageInputs) {
     })),
     verdicts: VERDICT_KINDS.map((kind) => ({ kind, count: summary.verdicts[kind] })).filter((v) => v.count > 0),
     /** Open when short: a long list stays folded behind its count. */
-    labOpen: summary.verdicts.inconclusive + summary.verdicts.skipped <= 10,
+    labOpen: summary.score.excluded <= 10,
     flakyOpen: inputs.flaky.size <= 10,
     timeToRestore: { p50: time(summary.timeToRestore.p50), p95: time(summary.timeToRestore.p95), count: summary.timeToRestore.count },
     breakdowns: [

@@ -11,7 +11,8 @@ import { startSshd, type SshdFixture } from '../support/sshd.js';
  * A real `chaoslab run` (built CLI, real sshd, the real file healer) whose healer
  * claims a fix it did not make: its scorecard, opened in Chromium, says FAILED
  * with the exit code, puts the false heal with its cause at the top, and offers
- * the run's own command line narrowed to that scenario; the github reporter
+ * the run's own command line narrowed to that scenario and pinned to its host
+ * (which, run again, repeats exactly that attempt); the github reporter
  * annotates it and appends the summary to $GITHUB_STEP_SUMMARY.
  */
 const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-quic', '--no-first-run', '--disable-component-update', '--disable-sync'];
@@ -23,6 +24,8 @@ describe('the scorecard of a real run', () => {
   let result: { code: number; stdout: string; stderr: string };
   let out: string;
   let stepSummary: string;
+  /** The rerun command the scorecard offers for the false heal. */
+  let rerun = '';
 
   beforeAll(async () => {
     sshd = await startSshd();
@@ -68,9 +71,20 @@ describe('the scorecard of a real run', () => {
     await failure.locator('a').click();
     const evidence = page.locator('details.attempt[open] .evidence');
     await evidence.locator('code.rerun').waitFor();
-    expect(await evidence.locator('code.rerun').textContent()).toBe(`chaoslab run ${lab.scenariosDir} --lab ${lab.labFile} --out ${out} --reporter html,markdown,github lies`);
+    rerun = (await evidence.locator('code.rerun').textContent())!;
+    expect(rerun).toBe(`chaoslab run ${lab.scenariosDir} --lab ${lab.labFile} --out ${out} --reporter html,markdown,github --host web1 lies`);
     expect(await evidence.textContent()).toContain('claimed_healed');
     expect(errors).toEqual([]);
     await page.close();
+  });
+
+  it('the copied rerun command runs that one attempt again, on the same host', async () => {
+    expect(rerun).toMatch(/^chaoslab run /);
+    const again = await runCli(rerun.split(' ').slice(1), { cwd: lab.dir, env: { CHAOSLAB_STATE_DIR: join(lab.dir, 'state') } });
+    expect(again.stderr).toBe('');
+    expect(again.code).toBe(1);
+    const model = JSON.parse(readFileSync(join(out, 'latest', 'run.json'), 'utf8')) as { argv: string[]; attempts: { attemptId: string; host: string; verdict: { kind: string } }[] };
+    expect(model.argv).toContain('--host');
+    expect(model.attempts.map((a) => [a.attemptId, a.host, a.verdict.kind])).toEqual([['lies@web1#1', 'web1', 'false_heal']]);
   });
 });

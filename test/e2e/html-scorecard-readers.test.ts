@@ -142,11 +142,11 @@ describe('HTML scorecard for its readers', () => {
     await again.page.context().close();
   });
 
-  it('copies the rerun command: the run\'s own command line narrowed to the attempt\'s scenario', async () => {
+  it('copies the rerun command: the run\'s own command line narrowed to the attempt\'s scenario and pinned to its host', async () => {
     const { page } = await open(`${urls.catalogue}#attempt=a012`);
     const evidence = openAttempt(page, 'a012');
     await evidence.waitFor();
-    const expected = 'chaoslab run --suite catalogue-16 --lab lab/nightly.yaml win-dc-dns';
+    const expected = 'chaoslab run --suite catalogue-16 --lab lab/nightly.yaml --host lab-dc-1 win-dc-dns';
     expect(current.argv).toEqual(['run', '--suite', 'catalogue-16', '--lab', 'lab/nightly.yaml']);
     expect(await evidence.locator('code.rerun').textContent()).toBe(expected);
     await evidence.locator('button[data-copy="rerun"]').click();

@@ -84,7 +84,7 @@ describe('skipped attempts through the real engine (e2e)', () => {
   it('keeps them out of the score denominator in report.json: 1/1, not 1/3', async () => {
     const report = JSON.parse(await readFile(join(out(), 'report.json'), 'utf8')) as { summary: { total: number; score: unknown; verdicts: Record<string, number> } };
     expect(report.summary.total).toBe(3);
-    expect(report.summary.score).toEqual({ passed: 1, scored: 1, rate: 1 });
+    expect(report.summary.score).toEqual({ passed: 1, scored: 1, excluded: 2, inconclusive: 0, skipped: 2, rate: 1 });
     expect(report.summary.verdicts).toMatchObject({ healed: 1, skipped: 2 });
   });
 
@@ -95,6 +95,8 @@ describe('skipped attempts through the real engine (e2e)', () => {
     expect(result.stdout).toContain('verdicts: healed 1, skipped 2');
     const markdown = await readFile(join(out(), 'summary.md'), 'utf8');
     expect(markdown.split('\n')[0]).toMatch(/^## chaoslab: 1\/1 passed \(100%\)/);
+    // the lab has no Windows host: its skipped Windows scenario is not a "Windows 0/0" in the headline
+    expect(markdown.split('\n')[0]).toBe('## chaoslab: 1/1 passed (100%) — Linux 1/1');
     expect(markdown).toMatch(/skipped/);
     const html = await readFile(join(out(), 'index.html'), 'utf8');
     expect(html).toMatch(/<h1 id="headline">1\/1 passed \(100%\)/);

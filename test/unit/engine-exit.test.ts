@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { exitCodeFor } from '../../harness/engine/session.js';
 import type { AttemptResult, RunModel } from '../../harness/model/run-model.js';
-import type { Verdict } from '../../harness/model/verdict.js';
+import { isExcludedFromScore, type Verdict } from '../../harness/model/verdict.js';
 
 function run(...attempts: [Verdict, boolean][]): RunModel {
   return {
@@ -27,6 +27,7 @@ function run(...attempts: [Verdict, boolean][]): RunModel {
       expect: { outcome: 'heal' },
       verdict,
       passed,
+      scored: !isExcludedFromScore(verdict.kind),
       tierMismatch: false,
       runbookMismatch: false,
       timings: {},

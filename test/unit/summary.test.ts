@@ -62,12 +62,12 @@ describe('score: passes / (attempts − inconclusive − skipped)', () => {
       attempt('lin-suid', { inconclusive: 'transport_lost', detail: 'probe failed' }),
       attempt('lin-cron-perms', { skipped: 'filtered', detail: 'does not match --grep ssh' }),
     ];
-    expect(score(attempts)).toEqual({ passed: 1, scored: 3, rate: 1 / 3 });
+    expect(score(attempts)).toEqual({ passed: 1, scored: 3, excluded: 2, inconclusive: 1, skipped: 1, rate: 1 / 3 });
   });
 
   it('has no rate when nothing was scored, instead of 0 % or 100 %', () => {
-    expect(score([])).toEqual({ passed: 0, scored: 0, rate: undefined });
-    expect(score([attempt('win-dc-dns', { skipped: 'platform_unavailable', detail: 'lab has no windows host' })])).toEqual({ passed: 0, scored: 0, rate: undefined });
+    expect(score([])).toEqual({ passed: 0, scored: 0, excluded: 0, inconclusive: 0, skipped: 0, rate: undefined });
+    expect(score([attempt('win-dc-dns', { skipped: 'platform_unavailable', detail: 'lab has no windows host' })])).toEqual({ passed: 0, scored: 0, excluded: 1, inconclusive: 0, skipped: 1, rate: undefined });
   });
 });
 
@@ -111,10 +111,10 @@ describe('summarize', () => {
   });
 
   it('scores the whole run and each platform, host, tag and tier without inconclusive or skipped attempts', () => {
-    expect(summary.score).toEqual({ passed: 2, scored: 7, rate: 2 / 7 });
+    expect(summary.score).toEqual({ passed: 2, scored: 7, excluded: 4, inconclusive: 3, skipped: 1, rate: 2 / 7 });
     expect(summary.byPlatform).toEqual([
-      { key: 'linux', passed: 2, scored: 6, rate: 2 / 6 },
-      { key: 'windows', passed: 0, scored: 1, rate: 0 },
+      { key: 'linux', passed: 2, scored: 6, excluded: 2, inconclusive: 2, skipped: 0, rate: 2 / 6 },
+      { key: 'windows', passed: 0, scored: 1, excluded: 2, inconclusive: 1, skipped: 1, rate: 0 },
     ]);
     expect(summary.byHost.map((h) => [h.key, h.passed, h.scored])).toEqual([
       ['lab-dc-1', 0, 0],
@@ -123,17 +123,17 @@ describe('summarize', () => {
       ['lab-ws-1', 0, 1],
     ]);
     // tags of an attempt are its category and its own tags; keys sorted
-    expect(summary.byTag.find((t) => t.key === 'ssh')).toEqual({ key: 'ssh', passed: 2, scored: 2, rate: 1 });
-    expect(summary.byTag.find((t) => t.key === 'linux')).toEqual({ key: 'linux', passed: 2, scored: 6, rate: 2 / 6 });
+    expect(summary.byTag.find((t) => t.key === 'ssh')).toMatchObject({ key: 'ssh', passed: 2, scored: 2, rate: 1 });
+    expect(summary.byTag.find((t) => t.key === 'linux')).toMatchObject({ key: 'linux', passed: 2, scored: 6, rate: 2 / 6 });
     expect(summary.byTag.map((t) => t.key)).toEqual([...summary.byTag.map((t) => t.key)].sort((a, b) => a.localeCompare(b)));
-    expect(summary.byTier).toEqual([{ key: 'L1', passed: 2, scored: 7, rate: 2 / 7 }]);
+    expect(summary.byTier).toEqual([{ key: 'L1', passed: 2, scored: 7, excluded: 4, inconclusive: 3, skipped: 1, rate: 2 / 7 }]);
   });
 
   it('groups attempts without a tier under "any" and tags without a category by their tags alone', () => {
     const plain = attempt('lin-suid', 'healed', 10, { expect: { outcome: 'heal' }, category: undefined, tags: ['custom'] });
     const s = summarize({ attempts: [plain] });
-    expect(s.byTier).toEqual([{ key: 'any', passed: 1, scored: 1, rate: 1 }]);
-    expect(s.byTag).toEqual([{ key: 'custom', passed: 1, scored: 1, rate: 1 }]);
+    expect(s.byTier).toMatchObject([{ key: 'any', passed: 1, scored: 1, excluded: 0, rate: 1 }]);
+    expect(s.byTag).toMatchObject([{ key: 'custom', passed: 1, scored: 1, excluded: 0, rate: 1 }]);
   });
 });
 
@@ -147,5 +147,13 @@ describe('headline', () => {
     const twoOfThree = summarize({ attempts: [attempt('lin-ssh-root-login', 'healed'), attempt('lin-audit', 'healed'), attempt('lin-suid', 'not_healed')] });
     expect(headline(twoOfThree)).toBe('2/3 passed (67%) — Linux 2/3');
     expect(headline(summarize({ attempts: [] }))).toBe('0/0 passed (n/a)');
+  });
+
+  it('names only platforms with scored attempts: a Linux-only lab does not show "Windows 0/0" for its skipped Windows scenarios', () => {
+    const linuxLab = summarize({ attempts: [attempt('lin-ssh-root-login', 'healed'), attempt('win-dc-dns', { skipped: 'platform_unavailable', detail: 'lab has no windows host' })] });
+    expect(linuxLab.byPlatform.map((p) => p.key)).toEqual(['linux', 'windows']);
+    expect(headline(linuxLab)).toBe('1/1 passed (100%) — Linux 1/1');
+    const nothingRan = summarize({ attempts: [attempt('win-dc-dns', { skipped: 'platform_unavailable', detail: 'lab has no windows host' })] });
+    expect(headline(nothingRan)).toBe('0/0 passed (n/a)');
   });
 });

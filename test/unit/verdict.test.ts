@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { ExpectSpec } from '../../harness/config/scenario-schema.js';
 import { judge, type JudgedSignal, type Observation } from '../../harness/engine/verdict.js';
-import { expectationMismatch, meetsExpectation } from '../../harness/model/expectation.js';
+import { meetsExpectation } from '../../harness/model/expectation.js';
+import { expectationMismatch } from '../../harness/model/mismatch.js';
 import type { VerdictKind } from '../../harness/model/verdict.js';
 import { observation, samples } from '../support/verdict-observation.js';
 

@@ -22,6 +22,7 @@ import type { RunModel } from '../../model/run-model.js';
 import { action } from '../action.js';
 import { registerPrune } from './report-prune.js';
 import { SHARED_REPORTS_FLAG, SHARED_REPORTS_HELP, setReportPermissions } from '../report-permissions.js';
+import { reporterContext } from '../reporter-context.js';
 import { serveFolder } from '../report-server.js';
 import { ExitCode, mostSevere, type ExitCodeValue } from '../../core/exit-codes.js';
 import { CHAOSLAB_VERSION } from '../program.js';
@@ -86,16 +87,7 @@ export async function renderRun(model: RunModel, outputDir: string, options: Ren
     const gates = evaluateGates(run, gateSettings, judged);
     return { exitCode: mostSevere(exitCodeFor(run, false), gateExitCode(gates)), failedGates: gates.failures };
   };
-  const context = {
-    outputDir,
-    reportsRoot,
-    stdout: out,
-    judge,
-    ...judged,
-    ...(options.reportUrl !== undefined && { reportUrl: options.reportUrl }),
-    ...(options.pushgateway !== undefined && { pushgateway: options.pushgateway }),
-    ...(signer && { signing: { fingerprint: signer.fingerprint, publicKey: signer.publicKey } }),
-  };
+  const context = reporterContext({ outputDir, reportsRoot, stdout: out, ...judged, judge, signer, options });
   const mux = new ReporterMultiplexer(
     names.map((name) => reporterFactories[name](context)),
     (failure) => err.write(`chaoslab: reporter ${failure.reporter} failed in ${failure.hook}: ${failure.error.message}\n`),

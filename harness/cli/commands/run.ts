@@ -25,6 +25,7 @@ import { action } from '../action.js';
 import { crashedSoFar, stopRunOnCrash } from '../crash.js';
 import { SHARED_REPORTS_FLAG, SHARED_REPORTS_HELP, setReportPermissions } from '../report-permissions.js';
 import { ExitCode, mostSevere, type ExitCodeValue } from '../../core/exit-codes.js';
+import { reporterContext } from '../reporter-context.js';
 import { CHAOSLAB_VERSION } from '../program.js';
 
 export interface RunOptions {
@@ -38,6 +39,7 @@ export interface RunOptions {
   out: string;
   dryRun?: boolean;
   allHosts?: boolean;
+  host?: string[];
   baseline?: string;
   minHealRate?: string;
   failOn?: string;
@@ -54,6 +56,11 @@ function positiveInt(value: string): number {
   const n = Number(value);
   if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('must be a whole number ≥ 1');
   return n;
+}
+
+/** `--host a --host b`: every name given, in order. */
+function collectHosts(value: string, previous: string[] | undefined): string[] {
+  return [...(previous ?? []), value];
 }
 
 /** Arguments that exist on disk are scenario files/folders; the others select scenarios by id or glob. */
@@ -161,6 +168,7 @@ export async function runRun(args: readonly string[], options: RunOptions): Prom
     ...(options.grep !== undefined && { grep: options.grep }),
     ...(options.repeat !== undefined && { repeat: options.repeat }),
     ...(options.allHosts && { allHosts: true }),
+    ...(options.host?.length && { hosts: options.host }),
     ...(shard && { shard }),
     expectations: project.expectations,
   });
@@ -201,17 +209,7 @@ export async function runRun(args: readonly string[], options: RunOptions): Prom
       reporting: (runDir, note) =>
         new ReporterMultiplexer(
           reporters.map((name) =>
-            reporterFactories[name]({
-              outputDir: runDir,
-              reportsRoot,
-              stdout: process.stdout,
-              history,
-              judge,
-              signing: { fingerprint: signer.fingerprint, publicKey: signer.publicKey },
-              ...(baseline && { baseline }),
-              ...(options.reportUrl !== undefined && { reportUrl: options.reportUrl }),
-              ...(options.pushgateway !== undefined && { pushgateway: options.pushgateway }),
-            }),
+            reporterFactories[name](reporterContext({ outputDir: runDir, reportsRoot, stdout: process.stdout, history, baseline, judge, signer, options })),
           ),
           (failure) => note(`reporter ${failure.reporter} failed in ${failure.hook}: ${failure.error.message}`),
         ),
@@ -255,6 +253,7 @@ export function register(program: Command): void {
     .option('--out <dir>', 'reports folder', 'reports')
     .option('--dry-run', 'print the plan and write it as a scorecard of skipped (dry_run) attempts; contact no host, inject nothing')
     .option('--all-hosts', 'run role-targeted scenarios on every matching host, not one')
+    .option('--host <name>', 'only on this host of the lab (repeatable); scenarios that fit none of the named hosts are skipped as filtered', collectHosts)
     .option('--baseline <run>', 'compare with this earlier run (id, folder, file, or "previous": the newest earlier run of the suite) for regressions')
     .option('--min-heal-rate <rate>', 'gate: fail (exit 1) when passed/scored is below this (0.8 or 80%)')
     .option('--fail-on <kinds>', 'gate: fail when any attempt has one of these verdicts, or regression/flaky, or residue (drift the residue scan found on the lab)')
