@@ -267,8 +267,9 @@ describe('injection failures', () => {
     transport = new ClockTransport('web1', clock, (command) => host.handler(command));
     const outcomes = await drive([member('a'), member('b')]);
     expect(outcomes.map((o) => o.verdict)).toEqual([
-      { kind: 'inconclusive', reason: 'transport_lost', detail: 'inject: web1: connection lost' },
-      { kind: 'inconclusive', reason: 'transport_lost', detail: 'inject: web1: connection lost' },
+      // the revert that could not run is said once, with the entry left for `revert --pending`
+      { kind: 'inconclusive', reason: 'transport_lost', detail: expect.stringMatching(/^inject: web1: connection lost; the revert could not run: web1: connection lost; journal entry run-test_a_web1_1_\w+ kept for `chaoslab revert --pending`$/) },
+      { kind: 'inconclusive', reason: 'transport_lost', detail: expect.stringMatching(/^inject: web1: connection lost; the revert could not run: web1: connection lost; journal entry run-test_b_web1_1_\w+ kept for `chaoslab revert --pending`$/) },
     ]);
     expect(phases('b@web1#1').slice(4)).toEqual(['inject:start', 'inject:end:false:web1: connection lost', 'revert:start', 'revert:end:false:web1: connection lost']);
     expect(phases('a@web1#1').slice(4)).toEqual(['inject:start', 'inject:end:true', 'revert:start', 'revert:end:false:web1: connection lost']);
@@ -351,7 +352,7 @@ describe('revert failures', () => {
     const broken = new ScriptedObserver('dead-api', new Error('connection refused'));
     host.answers.set('revert', 'drop');
     const [outcome] = await drive([member('a')], { observers: [broken], actions: [{ at: 2000, run: () => host.drifted.delete('a') }] });
-    expect(outcome).toEqual({ attemptId: 'a@web1#1', verdict: { kind: 'inconclusive', reason: 'transport_lost', detail: 'revert: web1: connection lost' }, passed: false });
+    expect(outcome).toEqual({ attemptId: 'a@web1#1', verdict: { kind: 'inconclusive', reason: 'transport_lost', detail: expect.stringMatching(/^revert: web1: connection lost; journal entry run-test_a_web1_1_\w+ kept for `chaoslab revert --pending`$/) }, passed: false });
     expect(phases().slice(-2)).toEqual(['revert:start', 'revert:end:false:web1: connection lost']);
     expect((await journal.pending()).entries).toHaveLength(1);
   });
@@ -365,7 +366,7 @@ describe('revert failures', () => {
       return base(command);
     });
     const [outcome] = await drive([member('a')]);
-    expect(outcome!.verdict).toEqual({ kind: 'inconclusive', reason: 'transport_lost', detail: 'verify_baseline: web1: connection lost' });
+    expect(outcome!.verdict).toEqual({ kind: 'inconclusive', reason: 'transport_lost', detail: expect.stringMatching(/^verify_baseline: web1: connection lost; journal entry run-test_a_web1_1_\w+ kept for `chaoslab revert --pending`$/) });
     expect(phases().at(-1)).toBe('verify_baseline:end:false:web1: connection lost');
     expect((await journal.pending()).entries).toHaveLength(1);
   });
