@@ -138,6 +138,10 @@ describe('blind observers: the detail says which and why', () => {
   it('every observer blind counts misconfigured ones too: one of two misconfigured and the other unreadable → inconclusive even when a heal is expected', () => {
     const result = judge(observation({ unavailableObservers: ['a'], misconfiguredObservers: misconfigured, observerCount: 2 }));
     expect(result.verdict).toMatchObject({ kind: 'inconclusive', reason: 'observer_misconfigured' });
+    const onlyMisconfigured = judge(observation({ misconfiguredObservers: misconfigured, observerCount: 1 }));
+    expect(onlyMisconfigured.verdict).toMatchObject({
+      detail: 'host never restored, and no observer of the healing stack could be used (observer report is misconfigured: all 4 record(s) it read were malformed (first: field host (host) is missing)): its side is unknown',
+    });
     const oneLeft = judge(observation({ misconfiguredObservers: misconfigured, observerCount: 2 }));
     expect(oneLeft.verdict).toEqual({ kind: 'not_healed' });
   });
