@@ -30,14 +30,17 @@ const pendingEntry = (id: string, createdAt: number, extra: Partial<JournalEntry
 });
 
 /** A transport that answers each command from a table (exit 0 and no output by default) and records what it was sent. */
-function tableTransport(answers: Record<string, Partial<ExecResult> | Error> = {}): Transport & { sent: string[] } {
+function tableTransport(answers: Record<string, Partial<ExecResult> | Error> = {}): Transport & { sent: string[]; timeouts: (number | undefined)[] } {
   const sent: string[] = [];
+  const timeouts: (number | undefined)[] = [];
   return {
     host: 'web1',
     shell: 'posix',
     sent,
-    async exec(command: string): Promise<ExecResult> {
+    timeouts,
+    async exec(command: string, options?: { timeoutMs?: number }): Promise<ExecResult> {
       sent.push(command);
+      timeouts.push(options?.timeoutMs);
       const answer = answers[command];
       if (answer instanceof Error) throw answer;
       return { stdout: '', stderr: '', exitCode: 0, durationMs: 0, ...answer };
@@ -48,7 +51,7 @@ function tableTransport(answers: Record<string, Partial<ExecResult> | Error> = {
     probe: async () => {},
     close: async () => {},
     [Symbol.asyncDispose]: async () => {},
-  } as unknown as Transport & { sent: string[] };
+  } as unknown as Transport & { sent: string[]; timeouts: (number | undefined)[] };
 }
 
 async function replay(entries: JournalEntry[], transportFor: () => Promise<Transport | { unavailable: string }>) {
@@ -75,6 +78,8 @@ describe('replaying the journal: order and reporting', () => {
     expect(results[0]!.detail).toBe('reverted and verified at baseline');
     expect(reported).toEqual(raw);
     expect(removed).toEqual(['c', 'b', 'a']);
+    // every revert and check runs under the entry's own per-command timeout
+    expect(transport.timeouts).toEqual(Array(6).fill(10_000));
   });
 });
 
@@ -139,5 +144,22 @@ describe('replaying the journal: an entry stays unless its host is verified at b
     });
     expect(broken.results).toEqual([{ id: 'b', status: 'host_unavailable', detail: 'cannot read key file /keys/lab: ENOENT' }]);
     expect([...gone.removed, ...broken.removed]).toEqual([]);
+  });
+});
+
+describe('journal entry ids', () => {
+  it.each([
+    { rule: 'characters outside letters, digits, ".", "_" and "-" become one "_" per run', runId: 'run  1', attemptId: 'fw@#web1#1', id: /^run_1_fw_web1_1_[0-9a-z]{1,6}$/ },
+    { rule: 'the id starts with a letter or digit', runId: '--run', attemptId: 'a', id: /^run_a_[0-9a-z]{1,6}$/ },
+    { rule: 'dots and dashes inside stay', runId: 'r', attemptId: '..-', id: /^r_\.\.-_[0-9a-z]{1,6}$/ },
+    { rule: 'nothing usable left → "entry"', runId: '', attemptId: '@@', id: /^entry_[0-9a-z]{1,6}$/ },
+    { rule: 'the readable part is cut at 180 characters', runId: 'r'.repeat(300), attemptId: 'a', id: new RegExp(`^r{180}_[0-9a-z]{1,6}$`) },
+  ])('$rule', async ({ runId, attemptId, id }) => {
+    await using dir = await tempDir();
+    const journal = new RevertJournal(join(dir.path, 'journal'));
+    const { v: _v, id: _id, createdAt: _c, pid: _p, ...fields } = pendingEntry('x', 1);
+    const entry = await journal.record({ ...fields, runId, attemptId });
+    expect(entry.id).toMatch(id);
+    expect((await journal.pending()).entries.map((e) => e.id)).toEqual([entry.id]);
   });
 });
