@@ -92,6 +92,8 @@ interface Timeline {
   readonly redrift?: Redrift;
   /** Claims that count for this drift, in stamp order: the stack's own, and host-wide ones the ground truth confirmed. */
   readonly claims: readonly JudgedSignal[];
+  /** The signals that name this drift (not host-wide), in stamp order. */
+  readonly named: readonly JudgedSignal[];
   /** The first claim that names this drift: the one fact-checked for false_heal. */
   readonly namedClaim?: JudgedSignal;
   readonly escalation?: JudgedSignal;
@@ -117,11 +119,13 @@ function timeline(obs: Observation): Timeline {
   const named = signals.filter((s) => !s.hostWide);
   const namedClaim = named.find((s) => s.kind === 'claimed_healed' && s.at <= obs.windowMs);
   const firstClaim = claims[0];
-  const stackEvents = [...named, ...claims.filter((s) => s.hostWide)].sort((a, b) => a.at - b.at);
+  // In stamp order already: the stack's own signals and the host-wide claims that count.
+  const stackEvents = signals.filter((s) => !s.hostWide || claims.includes(s));
   return {
     ...optional('restore', restore),
     ...optional('redrift', restore && redriftAfter(restore, firstClaim, probes, named)),
     claims,
+    named,
     ...optional('namedClaim', namedClaim),
     ...optional('escalation', named.find((s) => s.kind === 'escalated')),
     ...optional('detectAt', stackEvents[0]?.at),
@@ -167,7 +171,7 @@ function optional<K extends string, V>(key: K, value: V | undefined): { [P in K]
 }
 
 /** Why the stack's side of an attempt may be incomplete: observers that could not be read or whose records all were malformed. */
-function blindness(obs: Observation): { reason: 'observer_unavailable' | 'observer_misconfigured'; names: string[]; why: string } | undefined {
+function blindness(obs: Observation): { reason: 'observer_unavailable' | 'observer_misconfigured'; observers: number; why: string } | undefined {
   const unavailable = obs.unavailableObservers;
   const misconfigured = obs.misconfiguredObservers;
   if (!unavailable.length && !misconfigured.length) return undefined;
@@ -178,7 +182,7 @@ function blindness(obs: Observation): { reason: 'observer_unavailable' | 'observ
   return {
     // a configuration to fix is the more useful headline when both happened
     reason: misconfigured.length ? 'observer_misconfigured' : 'observer_unavailable',
-    names: [...unavailable, ...misconfigured.map((m) => m.name)],
+    observers: unavailable.length + misconfigured.length,
     why: parts.join('; '),
   };
 }
@@ -219,7 +223,7 @@ function decide(obs: Observation, t: Timeline): { verdict: Verdict; settled: boo
     return { verdict: { kind: 'silent_heal', restoreAt: restore.at }, settled: done, observeUntil };
   }
 
-  if (blind && blind.names.length >= obs.observerCount) {
+  if (blind && blind.observers >= obs.observerCount) {
     // No observer could be read: a monitoring outage is a lab failure, never blamed on the healer (even if the drift stayed).
     const detail = `host never restored, and no observer of the healing stack could be used (${blind.why}): its side is unknown`;
     return { verdict: { kind: 'inconclusive', reason: blind.reason, detail }, settled: atWindowEnd, observeUntil: windowEnd };
@@ -241,7 +245,8 @@ export function judge(obs: Observation): Judgement {
   const { verdict, settled, observeUntil } = decide(obs, t);
   const firstClaim = t.claims[0];
   const acting = firstClaim ?? t.escalation;
-  const named = obs.signals.filter((s) => !s.hostWide);
+  // In stamp order, like everything else the verdict reads: the order signals arrived in must not matter.
+  const { named } = t;
   const observedTier = acting?.tier ?? named.find((s) => s.tier !== undefined)?.tier;
   const observedRunbook = acting?.runbook ?? named.find((s) => s.runbook !== undefined)?.runbook;
   const held = t.restore !== undefined && !t.redrift && obs.now >= t.restore.at + obs.holdMs;

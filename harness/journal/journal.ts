@@ -161,8 +161,8 @@ export class RevertJournal {
       if (error instanceof ChaoslabError) throw error;
       throw new ChaoslabError('CHAOSLAB_JOURNAL', `cannot read the revert journal ${this.dir}: ${errorMessage(error)}`, { cause: error });
     }
-    // A `.tmp` file was never renamed: its injection never started, nothing to revert.
-    const files = names.filter((n) => n.endsWith('.json') && n !== KEY_FILE).sort();
+    // A `.tmp` file was never renamed: its injection never started, nothing to revert. (The key is `journal.key`.)
+    const files = names.filter((n) => n.endsWith('.json')).sort();
     if (!files.length) return { entries: [], rejected: [] };
     const key = await journalKey(this.dir, false);
     const entries: JournalEntry[] = [];
