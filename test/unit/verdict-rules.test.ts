@@ -50,10 +50,12 @@ describe('claims and the window', () => {
     expect(result.verdict).toEqual({ kind: 'false_heal', claimAt: 20_000 });
   });
 
-  it('a claim 1 ms after the window is no claim at all: not fact-checked, not counted', () => {
+  it('a claim 1 ms after the window is not judged (no false heal, no timing), though the funnel still shows the stack claimed', () => {
     const result = judge(observation({ signals: [claim(20_001)], probes: samples(21_000, () => false), now: 21_005 }));
     expect(result.verdict).toEqual({ kind: 'not_healed' });
-    expect(result.funnel.claimed).toBe(false);
+    expect(result.timings.claimMs).toBeUndefined();
+    // the funnel is one rule for the engine and the fold of a recorded run (model/funnel.ts): a named claim counts as claimed
+    expect(result.funnel.claimed).toBe(true);
   });
 });
 
