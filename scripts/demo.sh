@@ -16,7 +16,9 @@ engine=$(bash scripts/setup-engine.sh | tail -n 1)
 export "${engine?}"
 echo "$engine"
 
-if [[ ! -f dist/harness/cli/main.js || ! -f lab/healer/dist/healer.mjs ]]; then
+# A build older than any source would build the lab image and run the suite with stale code.
+built=dist/harness/cli/main.js
+if [[ ! -f $built || ! -f lab/healer/dist/healer.mjs ]] || [[ -n $(find harness reporters lab/healer/src package.json -newer "$built" -type f -print -quit 2>/dev/null) ]]; then
   step "building chaoslab (TypeScript and the healer bundle)"
   npm run --silent build
 fi

@@ -18,6 +18,8 @@ export type ErrorCode =
   | 'CHAOSLAB_LAB_ENGINE'
   | 'CHAOSLAB_SIGNING_KEY'
   | 'CHAOSLAB_EVIDENCE'
+  /** An engine bug: an attempt asked for a phase change its transition table does not allow. */
+  | 'CHAOSLAB_ILLEGAL_TRANSITION'
   | 'TRANSPORT_AUTH'
   | 'TRANSPORT_TIMEOUT'
   | 'TRANSPORT_UNREACHABLE'

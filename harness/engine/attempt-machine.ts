@@ -1,4 +1,4 @@
-import { errorMessage, isTransportError } from '../core/errors.js';
+import { ChaoslabError, errorMessage, isTransportError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
 import type { EventSink } from '../events/sink.js';
 import type { Phase } from '../model/run-model.js';
@@ -66,11 +66,9 @@ export function attemptDiagram(): string {
   return lines.join('\n');
 }
 
-export class IllegalTransitionError extends Error {
-  readonly code = 'CHAOSLAB_ILLEGAL_TRANSITION';
+export class IllegalTransitionError extends ChaoslabError {
   constructor(readonly attemptId: string, readonly from: AttemptState, readonly to: Phase | 'ended') {
-    super(`${attemptId}: the attempt cannot go from ${from} to ${to} (allowed: ${ATTEMPT_TRANSITIONS[from].map((t) => t.to).join(', ') || 'none'})`);
-    this.name = 'IllegalTransitionError';
+    super('CHAOSLAB_ILLEGAL_TRANSITION', `${attemptId}: the attempt cannot go from ${from} to ${to} (allowed: ${ATTEMPT_TRANSITIONS[from].map((t) => t.to).join(', ') || 'none'})`);
   }
 }
 
