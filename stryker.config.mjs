@@ -18,9 +18,18 @@ export const CORE_MODULES = {
   attempt: ['harness/engine/attempt-machine.ts', 'harness/engine/attempt.ts', 'harness/engine/member.ts', 'harness/engine/observe.ts', 'harness/engine/host-exec.ts'],
 };
 
+// STRYKER_MODULE=quoting npx stryker run: one module, with its own report, incremental
+// file and sandbox (reports/mutation/quoting/…, .stryker-tmp-quoting), so two modules
+// can be measured at once without overwriting each other's results.
+const only = process.env.STRYKER_MODULE;
+if (only !== undefined && !(only in CORE_MODULES)) {
+  throw new Error(`STRYKER_MODULE=${only} is not a core module (one of: ${Object.keys(CORE_MODULES).join(', ')})`);
+}
+const out = only ? `reports/mutation/${only}` : 'reports/mutation';
+
 /** @type {import('@stryker-mutator/api/core').PartialStrykerOptions} */
 const config = {
-  mutate: Object.values(CORE_MODULES).flat(),
+  mutate: only ? CORE_MODULES[only] : Object.values(CORE_MODULES).flat(),
   testRunner: 'vitest',
   vitest: { configFile: 'vitest.unit.config.ts' },
   // 2 cores, usually shared: one sandbox at a time unless told otherwise (--concurrency 2).
@@ -36,14 +45,14 @@ const config = {
   timeoutMS: 10_000,
   dryRunTimeoutMinutes: 30,
   reporters: ['html', 'json', 'clear-text', 'progress'],
-  htmlReporter: { fileName: 'reports/mutation/index.html' },
-  jsonReporter: { fileName: 'reports/mutation/mutation.json' },
+  htmlReporter: { fileName: `${out}/index.html` },
+  jsonReporter: { fileName: `${out}/mutation.json` },
   // Local runs re-test only mutants whose code or covering tests changed since the last run.
   incremental: true,
-  incrementalFile: 'reports/mutation/stryker-incremental.json',
+  incrementalFile: `${out}/stryker-incremental.json`,
   // The sandbox needs sources and tests, not build output or lab state.
   ignorePatterns: ['dist', 'reports', 'lab/.state', 'test-results', '.chaoslab', '.cache'],
-  tempDirName: '.stryker-tmp',
+  tempDirName: only ? `.stryker-tmp-${only}` : '.stryker-tmp',
   cleanTempDir: 'always',
 };
 
