@@ -36,6 +36,8 @@ export interface InjectionOptions {
 export class Injection {
   private readonly members: readonly Member[];
   private readonly stopObservers = new AbortController();
+  // every member's watches take a child of it: one listener on the stop signal however large the bundle
+  private readonly stopFanout = new AbortFanout(this.stopObservers.signal);
   /** Every observer's pump; settled (nothing to wait for) until the injection starts them. */
   private pumps: Promise<void> = Promise.resolve();
 
@@ -54,6 +56,7 @@ export class Injection {
       }
     } finally {
       this.stopObservers.abort();
+      this.stopFanout[Symbol.dispose]();
       await this.settlePumps();
       for (const member of [...this.members].reverse()) await member.revert();
     }
@@ -79,7 +82,12 @@ export class Injection {
     // Observers that read from a position (a log's end) take it before anything of this attempt happens.
     await prepareObservers({ members: this.active(), host: spec.host, ctx, skewMs: skew.skewMs, interrupt });
     const injectStartWall = ctx.clock.wallNow();
-    this.pumps = Promise.all(this.active().map((m) => m.observation.pumpAll({ since: injectStartWall, skewMs: skew.skewMs, stop: this.stopObservers.signal }))).then(() => undefined);
+    this.pumps = Promise.all(
+      this.active().map((m) => {
+        const stop = this.stopFanout.child();
+        return m.observation.pumpAll({ since: injectStartWall, skewMs: skew.skewMs, stop: stop.signal }).finally(() => stop.release());
+      }),
+    ).then(() => undefined);
     for (const member of this.active()) {
       // Ctrl-C stops injecting: members not yet injected are only un-journalled.
       if (interrupt.aborted) {

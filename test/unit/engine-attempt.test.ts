@@ -296,4 +296,20 @@ describe('listeners on the run-wide interrupt signal', () => {
     expect(counts).toEqual([1, 1, 1]);
     expect(getEventListeners(interrupt.signal, 'abort')).toHaveLength(0);
   });
+
+  it('a 12-member bundle makes Node warn about no listener leak (the observers\' stop signal fans out too)', async () => {
+    const warnings: string[] = [];
+    const onWarning = (warning: Error): void => void warnings.push(`${warning.name}: ${warning.message}`);
+    process.on('warning', onWarning);
+    try {
+      const names = Array.from({ length: 12 }, (_, i) => `w${i}`);
+      const outcomes = await drive(names.map((name) => member(name)), names.map((name) => ({ at: 2000, run: heal(name) })));
+      expect(kinds(outcomes)).toEqual(names.map(() => 'healed'));
+      // Node emits process warnings on a later tick
+      await new Promise((resolve) => setImmediate(resolve));
+    } finally {
+      process.off('warning', onWarning);
+    }
+    expect(warnings.filter((w) => w.startsWith('MaxListenersExceededWarning'))).toEqual([]);
+  });
 });
