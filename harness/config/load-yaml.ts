@@ -99,6 +99,31 @@ function firstAliasOffset(doc: Document): number | undefined {
   return offset;
 }
 
+/** Whether a value contains itself (an alias inside the node it names: `a: &b { k: *b }`). */
+function containsItself(value: unknown, ancestors = new Set<object>()): boolean {
+  if (typeof value !== 'object' || value === null) return false;
+  if (ancestors.has(value)) return true;
+  ancestors.add(value);
+  const children = value instanceof Map ? value.values() : Object.values(value);
+  for (const child of children) if (containsItself(child, ancestors)) return true;
+  ancestors.delete(value);
+  return false;
+}
+
+/** The alias that names one of its own ancestors; only looked for once the data is known to contain itself. */
+function recursiveAliasOffset(doc: Document): number | undefined {
+  let offset: number | undefined;
+  visit(doc, {
+    Alias(_, alias, path) {
+      const target = alias.resolve(doc);
+      if (target === undefined || !path.includes(target)) return undefined;
+      offset = alias.range?.[0];
+      return visit.BREAK;
+    },
+  });
+  return offset;
+}
+
 function describeLibraryError(error: unknown): string {
   const message = errorMessage(error);
   if (/alias count/i.test(message)) return `invalid YAML: aliases (*name) expand to too much data (more than ${MAX_ALIAS_COUNT} expansions); write the values out instead`;
@@ -128,6 +153,10 @@ export function parseYamlFile(file: string, text: string, catalogueKey: string):
   } catch (error) {
     // Any failure of the YAML library is a problem of the file, reported like one: never a stack trace.
     return { ok: false, issues: [{ file, ...positionOf(lineCounter, firstAliasOffset(doc)), message: describeLibraryError(error) }] };
+  }
+  if (containsItself(data)) {
+    const offset = recursiveAliasOffset(doc) ?? firstAliasOffset(doc);
+    return { ok: false, issues: [{ file, ...positionOf(lineCounter, offset), message: 'invalid YAML: an alias (*name) is used inside the node it names, so the value would contain itself; write the value out instead' }] };
   }
   if (data === null || data === undefined) return { ok: false, issues: [{ file, line: 1, column: 1, message: 'the file is empty: expected a mapping with `id`, `title`, …' }] };
   if (typeof data !== 'object' || Array.isArray(data)) {

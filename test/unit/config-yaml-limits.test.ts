@@ -22,6 +22,19 @@ describe('YAML the library refuses or cannot build', () => {
     expect(problems(aliasBomb())).toEqual(['inline.yaml:3:10: invalid YAML: aliases (*name) expand to too much data (more than 100 expansions); write the values out instead']);
   });
 
+  it('an alias inside the node it names is a problem at that alias, not a crash of the schema check (found by the fuzz test)', () => {
+    expect(problems('id: loop\nother: 1\na: &b { k: *b }\n')).toEqual([
+      'inline.yaml:3:12: invalid YAML: an alias (*name) is used inside the node it names, so the value would contain itself; write the value out instead',
+    ]);
+    expect(problems('id: loop\nlist: &l [1, [2, *l]]\n')).toEqual([
+      'inline.yaml:2:18: invalid YAML: an alias (*name) is used inside the node it names, so the value would contain itself; write the value out instead',
+    ]);
+  });
+
+  it('the same node named twice side by side is shared, not circular', () => {
+    expect(problems('id: x\nbase: &base { a: 1 }\none: *base\ntwo: { inner: *base }\n').join('\n')).not.toContain('invalid YAML');
+  });
+
   it('a few aliases are fine', () => {
     expect(problems('base: &base { a: 1 }\nother: *base\n').join('\n')).not.toContain('invalid YAML');
   });
