@@ -8,7 +8,11 @@ export default defineConfig({
   test: {
     include: ['test/unit/**/*.test.ts'],
     testTimeout: 60_000,
-    pool: 'forks',
+    // Worker threads start faster than child processes: the unit loop is mostly
+    // module loading (28 s instead of 35 s on 2 cores). Each file still gets a fresh
+    // module graph, and each thread its own copy of process.env. No unit test may
+    // call process.chdir (threads cannot).
+    pool: 'threads',
     maxWorkers: 2,
   },
 });
