@@ -32,16 +32,22 @@ export function quoteFor(shell: ShellKind, value: string): string {
   return shell === 'posix' ? quotePosix(value) : quotePowerShell(value);
 }
 
+/** A list, each element quoted: separate words in sh, an array (comma-separated) in PowerShell. */
+export function quoteListFor(shell: ShellKind, values: readonly string[]): string {
+  return values.map((value) => quoteFor(shell, value)).join(shell === 'posix' ? ' ' : ',');
+}
+
 type Interpolated = string | number | boolean | RawFragment | readonly (string | number)[];
 
 function render(shell: ShellKind, strings: TemplateStringsArray, values: Interpolated[]): string {
-  let out = strings[0] ?? '';
+  // a tagged template always has one more string than values
+  let out = strings[0]!;
   values.forEach((value, index) => {
     let piece: string;
     if (value instanceof RawFragment) piece = value.text;
-    else if (Array.isArray(value)) piece = value.map((v) => quoteFor(shell, String(v))).join(shell === 'posix' ? ' ' : ',');
+    else if (Array.isArray(value)) piece = quoteListFor(shell, value.map(String));
     else piece = quoteFor(shell, String(value));
-    out += piece + (strings[index + 1] ?? '');
+    out += piece + strings[index + 1]!;
   });
   return out;
 }

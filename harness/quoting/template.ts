@@ -1,7 +1,7 @@
 import Handlebars from 'handlebars';
 import { ChaoslabError } from '../core/errors.js';
 import { contextProblem, contextsAt } from './quote-context.js';
-import { quoteFor, type ShellKind } from './shell.js';
+import { quoteFor, quoteListFor, type ShellKind } from './shell.js';
 
 /**
  * Scenario `steps` are handlebars templates rendered into shell commands.
@@ -45,6 +45,10 @@ export function compileCommand(template: string, shell: ShellKind): CommandRende
   if ('problem' in parsed) throw templateError([parsed.problem]);
   const { problems } = new TemplateWalker(template, undefined).walk(parsed.program).checkContexts(shell);
   if (problems.length) throw templateError(problems);
+  // Every lookup left in the program is a helper's argument: handlebars' strict mode does not
+  // check that its last name exists (strictView below does), only that no name before it is
+  // null or undefined (`{{#if a.b}}` with `a: null` fails instead of being false).
+  // knownHelpersOnly is a second guard behind the walker.
   const render = instanceFor(shell).compile(parsed.program, {
     strict: true,
     noEscape: true,
@@ -56,9 +60,7 @@ export function compileCommand(template: string, shell: ShellKind): CommandRende
       return render(strictView(vars, ''));
     } catch (error) {
       if (error instanceof ChaoslabError) throw error;
-      const missing = /^"(.+)" not defined in .* - (\d+):(\d+)$/.exec((error as Error).message);
-      const message = missing ? `unknown variable "${missing[1]}" at ${missing[2]}:${Number(missing[3]) + 1}` : (error as Error).message;
-      throw new ChaoslabError('CHAOSLAB_TEMPLATE_INVALID', `cannot render command template: ${message}`, { cause: error });
+      throw new ChaoslabError('CHAOSLAB_TEMPLATE_INVALID', `cannot render command template: ${(error as Error).message}`, { cause: error });
     }
   };
 }
@@ -95,9 +97,8 @@ function parse(template: string): { program: hbs.AST.Program } | { problem: Temp
     // Two shapes: the grammar's "Parse error on line N:\n<excerpt>\n---^\nExpecting …" and
     // handlebars' own "if doesn't match each - 1:3" (with lineNumber and a 0-based column).
     const { message, lineNumber, column } = error as Error & { lineNumber?: number; column?: number };
-    const lines = message.split('\n');
     const line = lineNumber ?? Number(/line (\d+)/.exec(message)?.[1] ?? 1);
-    const reason = (lines.length > 1 ? lines[lines.length - 1]! : message).replace(/ - \d+:\d+$/, '');
+    const reason = message.split('\n').at(-1)!.replace(/ - \d+:\d+$/, '');
     return { problem: { message: `not a valid template: ${reason}`, line, column: (column ?? 0) + 1 } };
   }
 }
@@ -112,9 +113,10 @@ function instanceFor(shell: ShellKind): typeof Handlebars {
   instance = Handlebars.create();
   instance.registerHelper(QUOTE_HELPER, (value: unknown, options: Handlebars.HelperOptions) => quoteFor(shell, scalar(value, String(options.hash.expression))));
   instance.registerHelper('join', (list: unknown, options: Handlebars.HelperOptions) => {
-    const expression = String(options.hash?.expression ?? 'join');
+    // the walker gives every `join` its source text (withExpression); a sub-expression `join` is refused
+    const expression = String(options.hash.expression);
     if (!Array.isArray(list)) throw new ChaoslabError('CHAOSLAB_TEMPLATE_INVALID', `{{${expression}}} needs a list (got ${describe(list)})`);
-    return list.map((item) => quoteFor(shell, scalar(item, expression))).join(shell === 'posix' ? ' ' : ',');
+    return quoteListFor(shell, list.map((item) => scalar(item, expression)));
   });
   instances.set(shell, instance);
   return instance;
@@ -128,9 +130,9 @@ function scalar(value: unknown, expression: string): string {
   throw new ChaoslabError('CHAOSLAB_TEMPLATE_INVALID', `{{${expression}}} must be a string, number or boolean (got ${describe(value)})`);
 }
 
+/** What a value that is neither a scalar nor a list is (lists are told apart before). */
 function describe(value: unknown): string {
   if (value === null) return 'null';
-  if (Array.isArray(value)) return 'a list';
   return typeof value === 'object' ? 'an object' : typeof value;
 }
 
@@ -140,29 +142,32 @@ function describe(value: unknown): string {
  */
 class TemplateWalker {
   readonly problems: TemplateProblem[] = [];
-  private readonly lines: string[];
+  /** Where each line of the template starts in its text (handlebars positions are line and column). */
+  private readonly lineStarts: number[] = [];
   /** Every mustache that inserts a value, with its source text: each must sit where a bare word may. */
   private readonly values: { node: hbs.AST.MustacheStatement; source: string }[] = [];
 
-  constructor(template: string, private readonly variables: readonly string[] | undefined) {
-    this.lines = template.split('\n');
+  constructor(private readonly template: string, private readonly variables: readonly string[] | undefined) {
+    let offset = 0;
+    for (const line of template.split('\n')) {
+      this.lineStarts.push(offset);
+      offset += line.length + 1;
+    }
   }
 
-  walk(program: hbs.AST.Program, scope: Scope = { contextChanged: false, blockParams: [] }): this {
-    for (const node of program.body) this.visit(node, scope);
+  /** `contextChanged`: inside `each`/`with`, plain names refer to the item, not to the template's variables. */
+  walk(program: hbs.AST.Program, contextChanged = false): this {
+    for (const node of program.body) this.visit(node, contextChanged);
     return this;
   }
 
   /** Refuses values inside quotes or comments of the target shell (quote-context.ts). */
   checkContexts(shell: ShellKind): this {
-    const lineStarts: number[] = [];
-    let offset = 0;
-    for (const line of this.lines) {
-      lineStarts.push(offset);
-      offset += line.length + 1;
-    }
-    const offsets = this.values.map(({ node }) => lineStarts[node.loc.start.line - 1]! + node.loc.start.column);
-    const contexts = contextsAt(this.lines.join('\n'), shell, offsets);
+    const contexts = contextsAt(
+      this.template,
+      shell,
+      this.values.map(({ node }) => this.offset(node.loc.start)),
+    );
     this.values.forEach(({ node, source }, index) => {
       const problem = contextProblem(contexts[index]!, source, shell);
       if (problem) this.problem(node, problem);
@@ -170,15 +175,15 @@ class TemplateWalker {
     return this;
   }
 
-  private visit(node: Node, scope: Scope): void {
+  private visit(node: Node, contextChanged: boolean): void {
     switch (node.type) {
       case 'ContentStatement':
       case 'CommentStatement':
         return;
       case 'MustacheStatement':
-        return this.mustache(node as hbs.AST.MustacheStatement, scope);
+        return this.mustache(node as hbs.AST.MustacheStatement, contextChanged);
       case 'BlockStatement':
-        return this.block(node as hbs.AST.BlockStatement, scope);
+        return this.block(node as hbs.AST.BlockStatement, contextChanged);
       case 'PartialStatement':
       case 'PartialBlockStatement':
         return this.problem(node, `partials are not allowed: ${this.source(node)}`);
@@ -187,15 +192,16 @@ class TemplateWalker {
     }
   }
 
-  private mustache(node: hbs.AST.MustacheStatement, scope: Scope): void {
+  private mustache(node: hbs.AST.MustacheStatement, contextChanged: boolean): void {
     const source = this.source(node);
     if (!node.escaped) {
       return this.problem(node, `${source} would insert a value unquoted: write {{${this.source(node.path)}}} and it is quoted for the shell`);
     }
     const path = node.path;
-    if (path.type === 'PathExpression' && (node.params.length > 0 || node.hash)) {
-      const name = (path as hbs.AST.PathExpression).original;
-      this.checkArguments(node.params, node.hash, scope);
+    if (node.params.length > 0 || node.hash) {
+      // a helper call; a literal in the helper's place (`{{"x" a}}`) names no helper this allows
+      const name = this.helperName(path);
+      this.checkArguments(node.params, node.hash, contextChanged);
       if (QUOTING_HELPERS.has(name)) {
         this.values.push({ node, source });
         return this.withExpression(node, source);
@@ -203,44 +209,52 @@ class TemplateWalker {
       if (!VALUE_HELPERS.has(name)) return this.problem(node, `unknown helper "${name}" in ${source}`);
       return this.quote(node, { type: 'SubExpression', path, params: node.params, hash: node.hash, loc: node.loc } as hbs.AST.SubExpression, source);
     }
-    if (path.type === 'SubExpression') return this.problem(node, `a sub-expression cannot be a whole command part: ${source}`);
-    if (path.type === 'PathExpression') this.checkVariable(path as hbs.AST.PathExpression, scope);
+    if (path.type === 'PathExpression') this.checkVariable(path as hbs.AST.PathExpression, contextChanged);
     this.quote(node, path, source);
   }
 
-  private block(node: hbs.AST.BlockStatement, scope: Scope): void {
-    const name = node.path.type === 'PathExpression' ? (node.path as hbs.AST.PathExpression).original : this.source(node.path);
-    if (this.lines[node.loc.start.line - 1]?.startsWith('{{{{', node.loc.start.column)) {
+  private block(node: hbs.AST.BlockStatement, contextChanged: boolean): void {
+    const name = this.helperName(node.path);
+    if (this.template.startsWith('{{{{', this.offset(node.loc.start))) {
       return this.problem(node, `raw blocks are not allowed: {{{{${name}}}}}`);
     }
     if (!BLOCK_HELPERS.has(name)) return this.problem(node, `unknown block helper "${name}": only ${[...BLOCK_HELPERS].join(', ')}`);
-    this.checkArguments(node.params, node.hash, scope);
-    const inner: Scope = {
-      contextChanged: scope.contextChanged || name === 'each' || name === 'with',
-      blockParams: [...scope.blockParams, ...(node.program.blockParams ?? [])],
-    };
-    this.walk(node.program, inner);
-    if (node.inverse) this.walk(node.inverse, scope);
+    this.checkArguments(node.params, node.hash, contextChanged);
+    this.walk(node.program, contextChanged || name === 'each' || name === 'with');
+    if (node.inverse) this.walk(node.inverse, contextChanged);
   }
 
-  private checkArguments(params: Expression[], hash: hbs.AST.Hash | undefined, scope: Scope): void {
-    for (const param of [...params, ...(hash?.pairs.map((pair) => pair.value) ?? [])]) {
-      if (param.type === 'PathExpression') this.checkVariable(param as hbs.AST.PathExpression, scope);
+  private checkArguments(params: Expression[], hash: hbs.AST.Hash | undefined, contextChanged: boolean): void {
+    for (const param of [...params, ...(hash?.pairs ?? []).map((pair) => pair.value)]) {
+      if (param.type === 'PathExpression') this.checkVariable(param as hbs.AST.PathExpression, contextChanged);
       if (param.type === 'SubExpression') {
         const sub = param as hbs.AST.SubExpression;
-        const name = sub.path.type === 'PathExpression' ? (sub.path as hbs.AST.PathExpression).original : '';
+        const name = this.helperName(sub.path);
         if (!VALUE_HELPERS.has(name)) this.problem(sub, `unknown helper "${name}" in ${this.source(sub)}`);
-        this.checkArguments(sub.params, sub.hash, scope);
+        this.checkArguments(sub.params, sub.hash, contextChanged);
       }
     }
   }
 
-  private checkVariable(path: hbs.AST.PathExpression, scope: Scope): void {
+  /** A helper's name as handlebars resolves it (`[each]` is `each`); a literal in its place keeps its quotes, so it names none. */
+  private helperName(path: Expression): string {
+    return path.type === 'PathExpression' ? (path as hbs.AST.PathExpression).original : this.source(path);
+  }
+
+  /**
+   * A top-level name is a plain `name…` outside each/with, or `@root.name`. Names inside
+   * each/with are the item's (checked when rendering), `{{this}}` has no name and other
+   * `@data` names are handlebars' own. `../` outside each/with has nothing to climb out of.
+   */
+  private checkVariable(path: hbs.AST.PathExpression, contextChanged: boolean): void {
     if (!this.variables) return;
     const [head] = path.parts;
     let name: string | undefined;
     if (path.data) name = head === 'root' ? path.parts[1] : undefined;
-    else if (!scope.contextChanged && path.depth === 0 && head !== undefined && !scope.blockParams.includes(head) && path.original !== 'this') name = head;
+    else if (!contextChanged) {
+      if (path.depth > 0) return this.problem(path, `"${path.original}" climbs out of no each or with`);
+      name = head;
+    }
     if (name !== undefined && !this.variables.includes(name)) {
       this.problem(path, `unknown variable "${name}" (known: ${this.variables.join(', ') || 'none'})`);
     }
@@ -260,20 +274,17 @@ class TemplateWalker {
   }
 
   private source(node: Node): string {
-    const { start, end } = node.loc;
-    if (start.line === end.line) return this.lines[start.line - 1]?.slice(start.column, end.column) ?? '';
-    return [this.lines[start.line - 1]?.slice(start.column), ...this.lines.slice(start.line, end.line - 1), this.lines[end.line - 1]?.slice(0, end.column)].join('\n');
+    return this.template.slice(this.offset(node.loc.start), this.offset(node.loc.end));
+  }
+
+  /** A handlebars position (1-based line, 0-based column) as an offset in the template text. */
+  private offset(position: hbs.AST.Position): number {
+    return this.lineStarts[position.line - 1]! + position.column;
   }
 
   private problem(node: Node, message: string): void {
     this.problems.push({ message, line: node.loc.start.line, column: node.loc.start.column + 1 });
   }
-}
-
-interface Scope {
-  /** Inside `each`/`with` plain names refer to the item, not to the template's variables. */
-  readonly contextChanged: boolean;
-  readonly blockParams: readonly string[];
 }
 
 function expressionHash(source: string, loc: hbs.AST.SourceLocation): hbs.AST.Hash {

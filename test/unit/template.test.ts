@@ -1,17 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { ChaoslabError } from '../../harness/core/errors.js';
 import { compileCommand, renderCommand, validateTemplate } from '../../harness/quoting/template.js';
-
-function templateFailure(run: () => unknown): ChaoslabError {
-  try {
-    run();
-  } catch (error) {
-    expect(error).toBeInstanceOf(ChaoslabError);
-    expect((error as ChaoslabError).code).toBe('CHAOSLAB_TEMPLATE_INVALID');
-    return error as ChaoslabError;
-  }
-  throw new Error('expected CHAOSLAB_TEMPLATE_INVALID');
-}
+import { templateFailure } from '../support/template-failure.js';
 
 describe('command templates: quoting by construction', () => {
   it('quotes every interpolated value for POSIX sh', () => {
