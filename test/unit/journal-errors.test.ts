@@ -81,11 +81,15 @@ describe('revert journal: writing fails with the folder named and the cause kept
   });
 
   it('leaves no file of the journal open after writing, listing and removing', async () => {
+    // looked at right after each call: a leaked handle is closed only when the garbage collector finds it
     await using dir = await tempDir();
     const journal = new RevertJournal(join(dir.path, 'state', 'journal'));
     const a = await journal.record(fields('a'));
+    expect(await openUnder(dir.path)).toEqual([]);
     await journal.record(fields('b'));
+    expect(await openUnder(dir.path)).toEqual([]);
     await journal.pending();
+    expect(await openUnder(dir.path)).toEqual([]);
     await journal.remove(a.id);
     expect(await openUnder(dir.path)).toEqual([]);
   });
