@@ -1,4 +1,4 @@
-import { chmod, chown, mkdir, open, readdir, readFile, readlink, stat, symlink, writeFile } from 'node:fs/promises';
+import { chmod, chown, mkdir, readdir, readFile, stat, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { systemClock } from '../../harness/core/clock.js';
@@ -7,6 +7,7 @@ import { JournalHosts } from '../../harness/journal/hosts.js';
 import { defaultJournalDir, RevertJournal } from '../../harness/journal/journal.js';
 import { replayJournal } from '../../harness/journal/replay.js';
 import { ScriptedTransport } from '../support/engine-scripted.js';
+import { spyOnSyncs } from '../support/fsync-spy.js';
 import { tempDir } from '../support/tmp.js';
 
 const entry = (attemptId: string) => ({
@@ -178,20 +179,6 @@ describe('revert journal: only entries chaoslab wrote here are trusted', () => {
 
 describe('revert journal: durability', () => {
   afterEach(() => vi.restoreAllMocks());
-
-  /** Which paths were fsynced, in order (FileHandle.sync, resolved through /proc/self/fd). */
-  async function spyOnSyncs(): Promise<string[]> {
-    const synced: string[] = [];
-    const handle = await open('/dev/null', 'r');
-    const prototype = Object.getPrototypeOf(handle) as { sync(): Promise<void> };
-    await handle.close();
-    const original = prototype.sync;
-    vi.spyOn(prototype, 'sync').mockImplementation(async function (this: { fd: number }) {
-      synced.push(await readlink(`/proc/self/fd/${this.fd}`));
-      return original.call(this);
-    });
-    return synced;
-  }
 
   it('syncs the entry file before renaming it into place, then the folder (and its parent when just created); remove() syncs the folder', async () => {
     await using dir = await tempDir();
