@@ -29,8 +29,17 @@ describe('revert journal', () => {
   it('records one durable file per injection, lists them oldest first, removes them', async () => {
     await using dir = await tempDir();
     const journal = new RevertJournal(join(dir.path, 'state', 'journal'));
-    const a = await journal.record(entry('lin-fw@web1#1'));
-    const b = await journal.record(entry('bundle/lin-dns@web1#1'));
+    // two records in one millisecond would be listed by file name: each gets a time of its own
+    vi.useFakeTimers({ toFake: ['Date'] });
+    let a, b;
+    try {
+      vi.setSystemTime(1_700_000_000_000);
+      a = await journal.record(entry('lin-fw@web1#1'));
+      vi.setSystemTime(1_700_000_000_001);
+      b = await journal.record(entry('bundle/lin-dns@web1#1'));
+    } finally {
+      vi.useRealTimers();
+    }
     expect(a.id).toMatch(/^[A-Za-z0-9._-]+$/);
     expect((await readdir(journal.dir)).sort()).toEqual([`${a.id}.json`, `${b.id}.json`, 'journal.key'].sort());
     const { entries } = await journal.pending();
