@@ -100,6 +100,12 @@ export const LAB_FAILURE_RANK: { readonly [R in LabVerdict['reason']]: number } 
   lab_error: 1,
 };
 
+/** What a failed transport means in a phase: before injection a lost host was never reachable; a refused login keeps its own reason. */
+export function hostFailureReason(error: unknown, during: Phase): 'unreachable' | 'transport_lost' | 'credentials_refused' {
+  const reason = transportFailureReason(error);
+  return reason === 'transport_lost' && during === 'preflight' ? 'unreachable' : reason;
+}
+
 /** Whether `next` replaces `current` as the attempt's lab verdict. */
 export function outranks(next: LabVerdict, current: LabVerdict | undefined): boolean {
   return current === undefined || LAB_FAILURE_RANK[next.reason] > LAB_FAILURE_RANK[current.reason];
@@ -181,8 +187,7 @@ export class AttemptMachine {
   /** A thrown error ends the attempt as a lab failure: refused credentials, the host unreachable (preflight) or lost, or a generic lab error. */
   failWith(error: unknown, during: Phase): void {
     if (!isTransportError(error)) return this.fail('lab_error', `${during}: ${errorMessage(error)}`);
-    const reason = transportFailureReason(error);
-    this.fail(reason === 'transport_lost' && during === 'preflight' ? 'unreachable' : reason, `${during}: ${error.message}`);
+    this.fail(hostFailureReason(error, during), `${during}: ${error.message}`);
   }
 
   /** Adds what happened after the deciding failure (e.g. a revert that could not run) to the verdict's detail. */

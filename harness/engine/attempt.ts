@@ -5,6 +5,7 @@ import type { Transport } from '../transport/transport.js';
 import type { AttemptOutcome, EngineContext, InjectionSpec } from './context.js';
 import { Member } from './member.js';
 import type { InjectionTimes } from './observe.js';
+import { hostFailureReason } from './attempt-machine.js';
 import { transportFailureReason } from './host-exec.js';
 import { prepareObservers } from './observer-start.js';
 import { measureSkew } from './skew.js';
@@ -128,7 +129,7 @@ export class Injection {
   private async preflight(): Promise<{ skewMs: number; uncertaintyMs: number }> {
     const { transport, ctx } = this.options;
     for (const member of this.members) member.machine.transition('preflight');
-    const failAll = (reason: 'unreachable' | 'credentials_refused' | 'clock_skew' | 'lab_error', detail: string) => {
+    const failAll = (reason: 'unreachable' | 'transport_lost' | 'credentials_refused' | 'clock_skew' | 'lab_error', detail: string) => {
       for (const member of this.members) {
         member.machine.fail(reason, detail);
         member.machine.endPhase(false, detail);
@@ -137,14 +138,14 @@ export class Injection {
     try {
       await transport.probe({ timeoutMs: 10_000 });
     } catch (error) {
-      failAll(unreachableOr(error), `transport probe failed: ${errorMessage(error)}`);
+      failAll(hostFailureReason(error, 'preflight'), `transport probe failed: ${errorMessage(error)}`);
       return { skewMs: 0, uncertaintyMs: 0 };
     }
     let skew;
     try {
       skew = await measureSkew(transport, ctx.clock, 3);
     } catch (error) {
-      failAll(isTransportError(error) ? unreachableOr(error) : 'lab_error', `clock skew could not be measured: ${errorMessage(error)}`);
+      failAll(isTransportError(error) ? hostFailureReason(error, 'preflight') : 'lab_error', `clock skew could not be measured: ${errorMessage(error)}`);
       return { skewMs: 0, uncertaintyMs: 0 };
     }
     if (Math.abs(skew.skewMs) - skew.uncertaintyMs > ctx.clockSkewToleranceMs) {
@@ -199,9 +200,4 @@ export class Injection {
       return { attemptId: member.attemptId, verdict, passed };
     });
   }
-}
-
-/** Before anything is injected a lost transport is `unreachable`; refused credentials keep their own reason. */
-function unreachableOr(error: unknown): 'unreachable' | 'credentials_refused' {
-  return transportFailureReason(error) === 'credentials_refused' ? 'credentials_refused' : 'unreachable';
 }
