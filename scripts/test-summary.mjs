@@ -10,7 +10,11 @@ try {
   process.exit(1);
 }
 const passed = results.numPassedTests ?? 0;
-const failed = (results.numFailedTests ?? 0) + (results.numFailedTestSuites ?? 0);
+// A file that failed without a failing test (an import error, a failing hook) counts once;
+// a file whose tests failed is already counted by its tests (numFailedTestSuites would
+// count it again, and every describe block in it too).
+const brokenFiles = (results.testResults ?? []).filter((file) => file.status === 'failed' && !(file.assertionResults ?? []).some((test) => test.status === 'failed')).length;
+const failed = (results.numFailedTests ?? 0) + brokenFiles;
 const skipped = (results.numPendingTests ?? 0) + (results.numTodoTests ?? 0);
 console.log(`tests: ${passed} passed, ${failed} failed, ${skipped} skipped`);
 process.exit(failed > 0 || passed === 0 ? 1 : 0);

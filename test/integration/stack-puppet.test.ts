@@ -16,7 +16,11 @@ let dir: Awaited<ReturnType<typeof tempDir>>;
 /**
  * lin-smb-signing with a longer window: one `puppet apply` took 5–350 s on this
  * shared 2-core machine (Ruby compiling the catalog), so the catalogue's 45-s
- * window would test the machine's load, not how Puppet is read.
+ * window would test the machine's load, not how Puppet is read. The hold is
+ * long too: Puppet logs the setting when it changes and smbd's refresh only
+ * once the restart has finished, and the attempt stops reading the log when
+ * its hold ends. With a 5-s hold, a restart slowed by a busy CI machine put the
+ * second line after the end of the attempt (one claim seen, the test failed).
  */
 const SLOW_SMB = `id: puppet-smb-signing
 title: SMB server signing no longer required (window sized for a slow puppet apply)
@@ -26,7 +30,7 @@ check_type: smb_signing
 resources: ['file:/etc/samba/smb.conf']
 sla: 300s
 window: 360s
-hold: 5s
+hold: 60s
 expect: {outcome: heal}
 fault:
   use: linux.samba_signing
