@@ -3,6 +3,7 @@ import { ExitCode, mostSevere, type ExitCodeValue } from '../core/exit-codes.js'
 import type { LabConfig } from '../config/lab-schema.js';
 import { unsignedWebhooks } from '../config/validate-webhook.js';
 import type { Clock } from '../core/clock.js';
+import { errorMessage } from '../core/errors.js';
 import { createLogger, type Logger } from '../core/logger.js';
 import { resolvedSecrets } from '../core/redact.js';
 import { TeardownStack } from '../core/teardown.js';
@@ -146,7 +147,7 @@ export async function runSession(options: SessionOptions): Promise<SessionResult
     }
   } catch (error) {
     engineFailed = true;
-    writer.emit({ type: 'note', level: 'error', message: `the run stopped on an engine error: ${error instanceof Error ? error.message : String(error)}` });
+    writer.emit({ type: 'note', level: 'error', message: `the run stopped on an engine error: ${errorMessage(error)}` });
     logger.error({ err: error }, 'engine error');
     throw error;
   } finally {

@@ -1,4 +1,4 @@
-import { ChaoslabError } from '../../harness/core/errors.js';
+import { ChaoslabError, errorMessage } from '../../harness/core/errors.js';
 import { escapeHtml } from '../escape-html.js';
 
 /**
@@ -23,7 +23,7 @@ export async function printToPdf(html: string, path: string, options: PrintOptio
   try {
     browser = await chromium.launch({ executablePath: options.executablePath, headless: true, args: FLAGS });
   } catch (error) {
-    throw new ChaoslabError('REPORTER_FAILED', `pdf reporter: cannot start Chromium (${options.executablePath}; set CHAOSLAB_CHROMIUM): ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+    throw new ChaoslabError('REPORTER_FAILED', `pdf reporter: cannot start Chromium (${options.executablePath}; set CHAOSLAB_CHROMIUM): ${errorMessage(error)}`, { cause: error });
   }
   try {
     const context = await browser.newContext({ offline: true, colorScheme: 'light' });
