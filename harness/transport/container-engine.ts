@@ -90,16 +90,36 @@ export async function pullImage(engine: Engine, reference: string, timeoutMs: nu
   }
 }
 
+/** What `listImages` says of an image, as far as pruning needs it. */
+export interface ListedImage {
+  readonly Id: string;
+  readonly RepoTags?: readonly string[] | null;
+  readonly Created: number;
+}
+
 /**
- * Removes images of `repository` other than `keep` (older builds of the lab
- * image). An image a container still uses is left alone (the engine refuses).
+ * Which images of `repository` to remove after `keep` was built: every other
+ * build but the `retain` newest. Other checkouts of the project (another branch,
+ * a CI clone) build tags of their own from their own sources; keeping a few
+ * recent ones spares them a rebuild each time two of them take turns.
  */
-export async function pruneOtherTags(engine: Engine, repository: string, keep: string): Promise<number> {
+export function imagesToPrune(images: readonly ListedImage[], repository: string, keep: string, retain: number): ListedImage[] {
   const named = (tag: string, name: string) => tag === name || tag.endsWith(`/${name}`);
-  let removed = 0;
-  for (const image of await engine.listImages()) {
+  const others = images.filter((image) => {
     const tags = image.RepoTags ?? [];
-    if (!tags.some((tag) => named(tag.slice(0, tag.lastIndexOf(':')), repository)) || tags.some((tag) => named(tag, keep))) continue;
+    return tags.some((tag) => named(tag.slice(0, tag.lastIndexOf(':')), repository)) && !tags.some((tag) => named(tag, keep));
+  });
+  return [...others].sort((a, b) => b.Created - a.Created).slice(retain);
+}
+
+/**
+ * Removes older builds of `repository` (the lab image) beyond the `retain`
+ * newest besides `keep`. An image a container still uses is left alone (the
+ * engine refuses).
+ */
+export async function pruneOtherTags(engine: Engine, repository: string, keep: string, retain = 3): Promise<number> {
+  let removed = 0;
+  for (const image of imagesToPrune(await engine.listImages(), repository, keep, retain)) {
     try {
       await engine.getImage(image.Id).remove();
       removed += 1;
