@@ -8,7 +8,7 @@ import type { AttemptMember, EngineContext } from './context.js';
 import type { HostExec } from './host-exec.js';
 import { ObserverOutputTally } from './observer-tally.js';
 import { RejectionLog } from './rejections.js';
-import { claimKnownAt, judge, type JudgedSignal, type Judgement, type ProbeSample } from './verdict.js';
+import { judge, type JudgedSignal, type Judgement, type ProbeSample } from './verdict.js';
 import { Wakeup } from './wakeup.js';
 
 /** When the injection started and ended, on both clocks; signals are re-based from the first to the second. */
@@ -146,8 +146,9 @@ export class MemberObservation {
         const signal = { ...result.accepted, at: result.accepted.at - shift, receivedAt: result.accepted.receivedAt - shift };
         ctx.sink.emit({ type: 'signal', attemptId: member.attemptId, ...signal });
         signals.push(signal);
-        // Fact-check a claim at once: the verdict should not wait for the next tick.
-        if (signal.kind === 'claimed_healed' && !probes.some((p) => p.startedAt > claimKnownAt(signal))) checkNow = true;
+        // Fact-check a claim at once: the verdict should not wait for the next tick. It is known from
+        // now (receivedAt is when it was correlated), so no check made so far started after it.
+        if (signal.kind === 'claimed_healed') checkNow = true;
       }
       const last = probes[probes.length - 1]!;
       judgement = judge({
