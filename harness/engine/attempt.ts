@@ -8,7 +8,7 @@ import type { InjectionTimes } from './observe.js';
 import { hostFailureReason } from './attempt-machine.js';
 import { transportFailureReason } from './host-exec.js';
 import { prepareObservers } from './observer-start.js';
-import { measureSkew } from './skew.js';
+import { measureSkew, type SkewMeasurement } from './skew.js';
 import type { ProbeSample } from './verdict.js';
 
 /**
@@ -72,7 +72,7 @@ export class Injection {
   private async injectAndObserve(): Promise<void> {
     const { spec, ctx, interrupt } = this.options;
     const skew = await this.preflight();
-    if (!this.active().length) return;
+    if (!skew) return;
     if (interrupt.aborted) {
       for (const member of this.active()) member.machine.fail('interrupted', 'interrupted before injection');
       return;
@@ -83,12 +83,8 @@ export class Injection {
     // Observers that read from a position (a log's end) take it before anything of this attempt happens.
     await prepareObservers({ members: this.active(), host: spec.host, ctx, skewMs: skew.skewMs, interrupt });
     const injectStartWall = ctx.clock.wallNow();
-    this.pumps = Promise.all(
-      this.active().map((m) => {
-        const stop = this.stopFanout.child();
-        return m.observation.pumpAll({ since: injectStartWall, skewMs: skew.skewMs, stop: stop.signal }).finally(() => stop.release());
-      }),
-    ).then(() => undefined);
+    // the stop fan-out lives until the observers are stopped: its children need no release
+    this.pumps = Promise.all(this.active().map((m) => m.observation.pumpAll({ since: injectStartWall, skewMs: skew.skewMs, stop: this.stopFanout.child().signal }))).then(() => undefined);
     for (const member of this.active()) {
       // Ctrl-C stops injecting: members not yet injected are only un-journalled.
       if (interrupt.aborted) {
@@ -100,23 +96,16 @@ export class Injection {
     const times: InjectionTimes = { injectStartWall, t0Wall: ctx.clock.wallNow(), t0Mono: ctx.clock.now(), skewMs: skew.skewMs, skewUncertaintyMs: skew.uncertaintyMs };
     for (const member of this.active()) ctx.sink.emit({ type: 'attempt_t0', attemptId: member.attemptId, t0Wall: times.t0Wall, skewMs: times.skewMs });
 
-    const firstSamples = new Map<Member, ProbeSample>();
+    // a member whose drift is not confirmed has ended: only the others are observed
+    const observed: [Member, ProbeSample][] = [];
     for (const member of this.active()) {
-      const sample = await member.confirmDrift(times, interrupt);
-      if (sample) firstSamples.set(member, sample);
+      const first = await member.confirmDrift(times, interrupt);
+      if (first) observed.push([member, first]);
     }
-    // each observing member waits on its own child of the interrupt: one listener on the run-wide signal, not one per member
+    // each observing member waits on its own child of the interrupt: one listener on the run-wide signal, not one per member;
+    // the fan-out ends with the observation, so its children need no release
     using fanout = new AbortFanout(interrupt);
-    await Promise.all(
-      this.active().map(async (member) => {
-        const child = fanout.child();
-        try {
-          await member.observation.observe({ times, first: firstSamples.get(member)!, interrupt: child.signal });
-        } finally {
-          child.release();
-        }
-      }),
-    );
+    await Promise.all(observed.map(([member, first]) => member.observation.observe({ times, first, interrupt: fanout.child().signal })));
   }
 
   /** Observers must end when aborted; one that does not is given a moment, then left behind rather than hanging the run. */
@@ -126,7 +115,8 @@ export class Injection {
     timer.abort();
   }
 
-  private async preflight(): Promise<{ skewMs: number; uncertaintyMs: number }> {
+  /** The host clock's skew; undefined when preflight decided every member (nothing is injected then). */
+  private async preflight(): Promise<SkewMeasurement | undefined> {
     const { transport, ctx } = this.options;
     for (const member of this.members) member.machine.transition('preflight');
     const failAll = (reason: 'unreachable' | 'transport_lost' | 'credentials_refused' | 'clock_skew' | 'lab_error', detail: string) => {
@@ -139,18 +129,18 @@ export class Injection {
       await transport.probe({ timeoutMs: 10_000 });
     } catch (error) {
       failAll(hostFailureReason(error, 'preflight'), `transport probe failed: ${errorMessage(error)}`);
-      return { skewMs: 0, uncertaintyMs: 0 };
+      return undefined;
     }
     let skew;
     try {
       skew = await measureSkew(transport, ctx.clock, 3);
     } catch (error) {
       failAll(isTransportError(error) ? hostFailureReason(error, 'preflight') : 'lab_error', `clock skew could not be measured: ${errorMessage(error)}`);
-      return { skewMs: 0, uncertaintyMs: 0 };
+      return undefined;
     }
     if (Math.abs(skew.skewMs) - skew.uncertaintyMs > ctx.clockSkewToleranceMs) {
       failAll('clock_skew', `host clock is off by ${skew.skewMs}ms (±${skew.uncertaintyMs}ms), tolerance ${ctx.clockSkewToleranceMs}ms`);
-      return skew;
+      return undefined;
     }
     for (const member of this.members) {
       try {
@@ -165,7 +155,7 @@ export class Injection {
       if (dirty && !member.decided) member.machine.decideLike(dirty.machine);
       member.machine.endPhase(!member.decided, member.machine.labVerdict?.detail);
     }
-    return skew;
+    return dirty ? undefined : skew;
   }
 
   private async snapshotAndJournal(): Promise<void> {

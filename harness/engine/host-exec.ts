@@ -38,11 +38,12 @@ export async function execRecorded(transport: Transport, recorder: CommandRecord
   const at = recorder.elapsed();
   try {
     const result = await transport.exec(command, { timeoutMs: options.timeoutMs, ...(options.signal && { signal: options.signal }) });
-    if (options.record !== false) recordCommand(transport, recorder, { step, command, at, result, ...(options.attemptId !== undefined && { attemptId: options.attemptId }) });
+    // recordCommand leaves out an absent attempt id
+    if (options.record !== false) recordCommand(transport, recorder, { step, command, at, result, attemptId: options.attemptId });
     return result;
   } catch (error) {
     const lost = { stdout: '', stderr: '', exitCode: null, durationMs: recorder.elapsed() - at };
-    recordCommand(transport, recorder, { step, command, at, result: lost, error: errorMessage(error), ...(options.attemptId !== undefined && { attemptId: options.attemptId }) });
+    recordCommand(transport, recorder, { step, command, at, result: lost, error: errorMessage(error), attemptId: options.attemptId });
     throw error;
   }
 }

@@ -8,7 +8,7 @@ import type { AttemptMember, EngineContext } from './context.js';
 import type { HostExec } from './host-exec.js';
 import { ObserverOutputTally } from './observer-tally.js';
 import { RejectionLog } from './rejections.js';
-import { claimKnownAt, judge, type JudgedSignal, type ProbeSample } from './verdict.js';
+import { judge, type JudgedSignal, type Judgement, type ProbeSample } from './verdict.js';
 import { Wakeup } from './wakeup.js';
 
 /** When the injection started and ended, on both clocks; signals are re-based from the first to the second. */
@@ -70,8 +70,9 @@ export class MemberObservation {
         this.wakeup.poke();
       }
       // A watch runs until it is stopped: one that ends early has stopped reading the stack.
-      if (!stop.aborted) throw new Error('its event stream ended before the attempt did');
+      throw new Error('its event stream ended before the attempt did');
     } catch (error) {
+      // stopped: however the watch ended, the attempt no longer needs it
       if (stop.aborted) return;
       this.unavailableObservers.add(observer.name);
       ctx.sink.emit({ type: 'observer_error', attemptId: member.attemptId, observer: observer.name, message: errorMessage(error) });
@@ -129,6 +130,7 @@ export class MemberObservation {
     const probes: ProbeSample[] = [first];
     const signals: JudgedSignal[] = [];
     let checkNow = false;
+    let judgement: Judgement;
     const rejections = new RejectionLog(ctx.sink, member.attemptId);
     const tally = new ObserverOutputTally();
     machine.transition('observe');
@@ -144,11 +146,12 @@ export class MemberObservation {
         const signal = { ...result.accepted, at: result.accepted.at - shift, receivedAt: result.accepted.receivedAt - shift };
         ctx.sink.emit({ type: 'signal', attemptId: member.attemptId, ...signal });
         signals.push(signal);
-        // Fact-check a claim at once: the verdict should not wait for the next tick.
-        if (signal.kind === 'claimed_healed' && !probes.some((p) => p.startedAt > claimKnownAt(signal))) checkNow = true;
+        // Fact-check a claim at once: the verdict should not wait for the next tick. It is known from
+        // now (receivedAt is when it was correlated), so no check made so far started after it.
+        if (signal.kind === 'claimed_healed') checkNow = true;
       }
       const last = probes[probes.length - 1]!;
-      const judgement = judge({
+      judgement = judge({
         expect: scenario.expect,
         slaMs: scenario.sla,
         windowMs: scenario.window,
@@ -165,7 +168,7 @@ export class MemberObservation {
       machine.judge(judgement);
       if (judgement.settled) break;
       if (interrupt.aborted) {
-        machine.fail('interrupted', `interrupted during ${machine.openPhase ?? 'observe'} at ${Math.round(rel())}ms after injection`);
+        machine.fail('interrupted', `interrupted during ${observingPhase(machine)} at ${Math.round(rel())}ms after injection`);
         break;
       }
       const now = rel();
@@ -181,7 +184,8 @@ export class MemberObservation {
       if (sample.compliant !== last.compliant) {
         const { compliant } = sample;
         ctx.sink.emit({ type: 'probe', attemptId: member.attemptId, at: Math.round(sample.at), compliant });
-        if (compliant && machine.openPhase === 'observe') {
+        // only a restore is seen in observe: a drift after it settles the verdict (flapped)
+        if (compliant) {
           machine.endPhase(true, `restored at ${Math.round(sample.at)}ms`);
           machine.transition('hold');
         }
@@ -193,9 +197,10 @@ export class MemberObservation {
       const message = `${member.attemptId}: observer ${observer.name} is misconfigured: all ${observer.records} record(s) it read were malformed (first: ${observer.firstProblem}); the attempt was judged without it`;
       ctx.sink.emit({ type: 'note', level: 'warn', message });
     }
-    const verdict = machine.labVerdict ?? machine.judgement?.verdict;
-    const ok = machine.openPhase === 'hold' ? (machine.judgement?.funnel.stayedRestored ?? false) && !machine.labVerdict : !machine.labVerdict;
-    machine.endPhase(ok, verdict ? `verdict ${verdict.kind}` : undefined);
+    // the loop judged at least once: the last judgement is the observation's
+    const verdict = machine.labVerdict ?? judgement.verdict;
+    const ok = machine.openPhase === 'hold' ? judgement.funnel.stayedRestored && !machine.labVerdict : !machine.labVerdict;
+    machine.endPhase(ok, `verdict ${verdict.kind}`);
   }
 
   /**
@@ -218,15 +223,20 @@ export class MemberObservation {
       };
       const outcome = await checkUntilItTells(run, ctx.clock, interrupt);
       if (outcome.kind === 'probe_error') {
-        machine.fail('probe_error', `${machine.openPhase ?? 'observe'}: ${outcome.detail}`);
+        machine.fail('probe_error', `${observingPhase(machine)}: ${outcome.detail}`);
         return undefined;
       }
       return { startedAt, at: rel(), compliant: outcome.kind === 'compliant' };
     } catch (error) {
-      if (interrupt.aborted) machine.fail('interrupted', `interrupted during ${machine.openPhase ?? 'observe'}`);
-      else if (isTransportError(error)) machine.failWith(error, machine.openPhase ?? 'observe');
+      if (interrupt.aborted) machine.fail('interrupted', `interrupted during ${observingPhase(machine)}`);
+      else if (isTransportError(error)) machine.failWith(error, observingPhase(machine));
       else machine.fail('lab_error', `ground-truth check failed to run: ${errorMessage(error)}`);
       return undefined;
     }
   }
+}
+
+/** Observation runs in observe, then in hold once the ground truth is restored. */
+function observingPhase(machine: AttemptMachine): 'observe' | 'hold' {
+  return machine.state === 'hold' ? 'hold' : 'observe';
 }

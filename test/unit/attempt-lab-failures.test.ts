@@ -35,9 +35,12 @@ class Host {
 /** A transport whose clock command can be made to answer nonsense or fail, and that remembers how it was probed. */
 class ClockTransport extends ScriptedTransport {
   clockAnswer: string | TransportError | undefined;
+  /** How long the host takes to answer the clock command (the round trip skew measurement halves). */
+  clockTakesMs = 0;
   readonly probes: unknown[] = [];
 
   override async exec(command: string): Promise<ExecResult> {
+    if (command.startsWith('date') && this.clockTakesMs) await clock.sleep(this.clockTakesMs);
     const answer = this.clockAnswer;
     if (!command.startsWith('date') || answer === undefined) return super.exec(command);
     if (answer instanceof TransportError) throw answer;
@@ -151,6 +154,22 @@ describe('preflight failures decide every member before anything is written', ()
     expect(outcome!.verdict.kind).toBe('not_healed');
   });
 
+  it('a skew beyond the tolerance by no more than the measurement\'s uncertainty lets the attempt go on', async () => {
+    transport = new ClockTransport('web1', clock, host.handler, 2000);
+    // a 1 s round trip: the host's answer is read as 2500 ms ahead, ± 500 ms
+    transport.clockTakesMs = 1000;
+    const [outcome] = await drive([member('a')]);
+    expect(outcome!.verdict.kind).toBe('not_healed');
+    expect(sink.ofType('attempt_t0')[0]!.skewMs).toBe(2500);
+  });
+
+  it('a transport lost at the baseline check: the host is unreachable, said by the phase', async () => {
+    host.answers.set('check', 'drop');
+    const [outcome] = await drive([member('a')]);
+    expect(outcome!.verdict).toEqual({ kind: 'inconclusive', reason: 'unreachable', detail: 'preflight: web1: connection lost' });
+    expect(phases()).toEqual(['preflight:start', 'preflight:end:false:preflight: web1: connection lost']);
+  });
+
   it('not at baseline: the member says so, and the rest of its bundle says which member was not ready', async () => {
     host.drifted.add('b');
     const outcomes = await drive([member('a'), member('b')]);
@@ -257,6 +276,18 @@ describe('injection failures', () => {
     expect(t0.map((e) => e.attemptId)).toEqual(['a@web1#1', 'b@web1#1']);
     const injectEnds = sink.ofType('phase').filter((p) => p.phase === 'inject' && p.status === 'end');
     expect(t0.every((e) => e.t0Wall === clock.wallNow() - clock.now() + injectEnds[1]!.mono && e.skewMs === 0)).toBe(true);
+  });
+
+  it('Ctrl-C while the first member is injected: the next one is not injected, only un-journalled', async () => {
+    const interrupt = new AbortController();
+    transport = new ClockTransport('web1', clock, (command) => {
+      if (command === 'inject a') interrupt.abort(new Error('SIGINT'));
+      return host.handler(command);
+    });
+    const outcomes = await drive([member('a'), member('b')], { interrupt });
+    expect(outcomes[1]!.verdict).toEqual({ kind: 'inconclusive', reason: 'interrupted', detail: 'interrupted before injection' });
+    expect(transport.sent.filter((c) => /^(inject|revert)/.test(c))).toEqual(['inject a', 'revert a orig-a']);
+    expect((await journal.pending()).entries).toEqual([]);
   });
 
   it('a transport lost while injecting the second member: both transport_lost, both entries kept', async () => {
@@ -408,5 +439,78 @@ describe('observation ends', () => {
     const revertStart = sink.ofType('phase').find((p) => p.phase === 'revert' && p.status === 'start')!;
     expect(revertStart.mono - observeEnd.mono).toBeGreaterThanOrEqual(2000);
     expect(revertStart.mono - observeEnd.mono).toBeLessThan(2200);
+  });
+});
+
+describe('what observing records and how it ends', () => {
+  const heal = () => {
+    host.drifted.delete('a');
+    observer.emit({ kind: 'claimed_healed', at: clock.wallNow(), host: 'web1', checkType: 'check_a', runbook: 'RB-1', tier: 'L1', raw: {} });
+  };
+
+  it('a probe is kept as evidence when it errs or its answer changes, not while it says the same', async () => {
+    let errOnce = false;
+    transport = new ClockTransport('web1', clock, (command) => {
+      if (command.startsWith('check') && errOnce) {
+        errOnce = false;
+        return { exitCode: 2 };
+      }
+      return host.handler(command);
+    });
+    await drive([member('a')], { actions: [{ at: 1500, run: () => (errOnce = true) }, { at: 2500, run: () => host.drifted.delete('a') }] });
+    // probes at 1 s (drifted: not kept), 2 s (erred: kept), retried at 3 s (restored: kept), then through the hold (restored: not kept)
+    expect(sink.ofType('command').filter((c) => c.step === 'probe').map((c) => [c.exitCode, c.at])).toEqual([[2, 2000], [0, 3000]]);
+  });
+
+  it('an observer whose watch ends before the attempt is unavailable, and says so; a watch that ends because it was stopped is no error', async () => {
+    const short = new ScriptedObserver('short');
+    short.watch = async function* (request: WatchRequest): AsyncIterable<ObserverOutput> {
+      short.requests.push(request);
+    };
+    // restored with no claim: one unread observer may have missed it
+    const [outcome] = await drive([member('a')], { observers: [observer, short], actions: [{ at: 1500, run: () => host.drifted.delete('a') }] });
+    expect(sink.ofType('observer_error')).toEqual([expect.objectContaining({ attemptId: 'a@web1#1', observer: 'short', message: 'its event stream ended before the attempt did' })]);
+    expect(outcome!.verdict).toMatchObject({ kind: 'inconclusive', reason: 'observer_unavailable' });
+  });
+
+  it('an observer whose every record was malformed is named misconfigured in a warning', async () => {
+    const garbage = () => {
+      for (const raw of ['{', 'not json']) observer.emit({ malformed: true, detail: `unreadable: ${raw}`, raw } as never);
+    };
+    await drive([member('a')], { actions: [{ at: 1500, run: garbage }] });
+    expect(sink.ofType('note')).toEqual([
+      expect.objectContaining({ level: 'warn', message: 'a@web1#1: observer healer-log is misconfigured: all 2 record(s) it read were malformed (first: unreadable: {); the attempt was judged without it' }),
+    ]);
+  });
+
+  it('Ctrl-C while a probe error is retried says the phase it stopped', async () => {
+    const erring = () => host.answers.set('check', { exitCode: 2 });
+    const [observing] = await drive([member('a')], { actions: [{ at: 1500, run: erring }], abortAt: 2500 });
+    expect(observing!.verdict).toMatchObject({ reason: 'interrupted', detail: 'interrupted during observe' });
+    host.answers.delete('check');
+    const [holding] = await drive([member('a')], { actions: [{ at: 1000, run: heal }, { at: 1500, run: erring }], abortAt: 2500 });
+    expect(holding!.verdict).toMatchObject({ reason: 'interrupted', detail: 'interrupted during hold' });
+  });
+
+  it('a check that keeps erring during hold ends the attempt probe_error, said by the phase', async () => {
+    const [outcome] = await drive([member('a')], { actions: [{ at: 1000, run: heal }, { at: 1500, run: () => host.answers.set('check', { exitCode: 2 }) }] });
+    expect(outcome!.verdict).toEqual({ kind: 'inconclusive', reason: 'probe_error', detail: 'hold: check exited 2' });
+  });
+
+  it('a transport lost at a probe during hold: transport_lost said by the phase, the probe recorded, the hold failed', async () => {
+    const [outcome] = await drive([member('a')], { actions: [{ at: 1000, run: heal }, { at: 1500, run: () => host.answers.set('check', 'drop') }] });
+    expect(outcome!.verdict).toMatchObject({ reason: 'transport_lost', detail: expect.stringMatching(/^hold: web1: connection lost; /) });
+    expect(sink.ofType('command').filter((c) => c.error !== undefined).map((c) => `${c.step} ${c.command}`)).toEqual(['probe check a', 'revert revert a orig-a']);
+    expect(phases()).toContain('hold:end:false:verdict inconclusive');
+  });
+
+  it('a probe that cannot be sent for another reason is a lab error', async () => {
+    let broken = false;
+    transport = new ClockTransport('web1', clock, (command) => {
+      if (broken && command.startsWith('check')) throw new Error('spawn EAGAIN');
+      return host.handler(command);
+    });
+    const [outcome] = await drive([member('a')], { actions: [{ at: 1500, run: () => (broken = true) }] });
+    expect(outcome!.verdict).toMatchObject({ reason: 'lab_error', detail: expect.stringMatching(/^ground-truth check failed to run: spawn EAGAIN; /) });
   });
 });

@@ -264,6 +264,16 @@ describe('the ranking of lab failures', () => {
     }
   });
 
+  it('what happened after the deciding failure is added to its detail; with no failure there is nothing to add to', () => {
+    const { machine } = setup();
+    machine.addDetail('the revert could not run');
+    expect(machine.decided).toBe(false);
+    expect(machine.labVerdict).toBeUndefined();
+    machine.fail('transport_lost', 'revert: gone');
+    machine.addDetail('journal entry e1 kept');
+    expect(machine.labVerdict).toEqual({ kind: 'inconclusive', reason: 'transport_lost', detail: 'revert: gone; journal entry e1 kept' });
+  });
+
   it('a bundle member ends the way the member that was not ready ended', () => {
     const dirty = setup('b@web1#1').machine;
     dirty.fail('baseline_dirty', 'check exited 1');

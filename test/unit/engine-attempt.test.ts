@@ -214,6 +214,9 @@ describe('attempt state machine (ManualClock)', () => {
     expect(outcome!.verdict).toEqual({ kind: 'not_healed' });
     const observeEnd = h.sink.ofType('phase').find((p) => p.phase === 'observe' && p.status === 'end')!;
     expect(observeEnd.mono).toBeGreaterThanOrEqual(10_000);
+    // the observation itself went as planned; with no signal and no restore nothing was timed
+    expect(observeEnd).toMatchObject({ ok: true, detail: 'verdict not_healed' });
+    expect(h.sink.ofType('attempt_ended')[0]!.timings).toEqual({});
   });
 
   it('a stale event and an event for another host are rejected with reasons', async () => {
@@ -311,5 +314,99 @@ describe('listeners on the run-wide interrupt signal', () => {
       process.off('warning', onWarning);
     }
     expect(warnings.filter((w) => w.startsWith('MaxListenersExceededWarning'))).toEqual([]);
+  });
+});
+
+/** When each `check` command was sent while the attempt was confirming the drift or observing: ms of the clock. */
+function recordObservingChecks(): number[] {
+  const times: number[] = [];
+  const { handler } = h.files;
+  h.transport = new ScriptedTransport('web1', h.clock, (command) => {
+    const phase = h.sink.ofType('phase').filter((p) => p.status === 'start').at(-1)?.phase;
+    if (command.startsWith('check') && (phase === 'confirm_drift' || phase === 'observe')) times.push(h.clock.now());
+    return handler(command);
+  });
+  return times;
+}
+
+const phaseAt = (phase: string, status: 'start' | 'end') => h.sink.ofType('phase').find((p) => p.phase === phase && p.status === status)!;
+
+describe('observing', () => {
+  it('checks the ground truth every probe interval from the first check; a detection does not bring a check forward as a claim does', async () => {
+    const checks = recordObservingChecks();
+    const detected = () => h.observer.emit({ kind: 'detected', at: h.clock.wallNow(), host: 'web1', checkType: 'check_a', raw: {} });
+    const [outcome] = await drive([member('a', { window: '5s' })], [{ at: 1550, run: detected }]);
+    expect(outcome!.verdict).toEqual({ kind: 'not_healed' });
+    const confirm = phaseAt('confirm_drift', 'start').mono;
+    expect(checks.map((t) => t - confirm)).toEqual([0, 1000, 2000, 3000, 4000, 5000]);
+    expect(h.sink.ofType('signal').map((s) => s.kind)).toEqual(['detected']);
+  });
+
+  it('a stack signal is timed from t0, the end of the injection, though it is correlated from the injection\'s start', async () => {
+    const slow = new ScriptedTransport('web1', h.clock, h.files.handler);
+    const exec = slow.exec.bind(slow);
+    // the inject command takes half a second
+    slow.exec = async (command: string) => {
+      if (command.startsWith('inject')) await h.clock.sleep(500);
+      return exec(command);
+    };
+    h.transport = slow;
+    let claimedAt = 0;
+    const claim = () => {
+      claimedAt = h.clock.wallNow();
+      heal('a')();
+    };
+    const [outcome] = await drive([member('a')], [{ at: 2000, run: claim }]);
+    const [t0] = h.sink.ofType('attempt_t0');
+    expect(t0!.t0Wall - h.observer.requests[0]!.since).toBe(500);
+    const [signal] = h.sink.ofType('signal');
+    // received the moment it was stamped
+    expect(signal).toMatchObject({ kind: 'claimed_healed', at: claimedAt - t0!.t0Wall, receivedAt: claimedAt - t0!.t0Wall });
+    expect(outcome!.verdict).toMatchObject({ kind: 'healed', claimAt: claimedAt - t0!.t0Wall });
+  });
+
+  it('a drift back during hold ends it failed: the restore did not stay (flapped)', async () => {
+    const [outcome] = await drive([member('a')], [{ at: 1000, run: heal('a') }, { at: 1500, run: () => h.files.drifted.add('a') }]);
+    expect(outcome!.verdict).toMatchObject({ kind: 'flapped', redriftSeenBy: 'ground_truth' });
+    const ends = h.sink.ofType('phase').filter((p) => (p.phase === 'observe' || p.phase === 'hold') && p.status === 'end');
+    expect(ends.map((p) => [p.phase, p.ok, p.detail])).toEqual([
+      ['observe', true, expect.stringMatching(/^restored at \d+ms$/)],
+      ['hold', false, 'verdict flapped'],
+    ]);
+  });
+
+  it('a host-wide summary from the stack does not confirm a drift the check no longer sees', async () => {
+    h.files.healsInstantly = () => {
+      h.files.drifted.delete('a');
+      h.observer.emit({ kind: 'claimed_healed', at: h.clock.wallNow(), host: 'web1', checkType: '*', raw: {} });
+    };
+    const [outcome] = await drive([member('a')]);
+    expect(outcome!.verdict).toMatchObject({ kind: 'inconclusive', reason: 'injection_not_applied' });
+  });
+
+  it('the stack\'s report of the drift confirms it even after an event the attempt rejects', async () => {
+    h.files.healsInstantly = () => {
+      h.observer.emit({ kind: 'detected', at: h.clock.wallNow(), host: 'db9', checkType: 'check_a', raw: {} });
+      h.observer.emit({ kind: 'detected', at: h.clock.wallNow(), host: 'web1', checkType: 'check_a', raw: {} });
+      h.files.drifted.delete('a');
+    };
+    await drive([member('a')]);
+    expect(phaseAt('confirm_drift', 'end')).toMatchObject({ ok: true, detail: 'already restored; the drift was confirmed by the stack: healer-log reported detected' });
+  });
+
+  it('events from before the injection are history (the newest three listed, the rest counted); rejections during the attempt are all listed', async () => {
+    // the host's clock, and the stack's stamps, run 1.5 s ahead
+    h.transport = new ScriptedTransport('web1', h.clock, h.files.handler, 1500);
+    const since = () => h.observer.requests[0]!.since;
+    const old = () => {
+      for (const id of ['o1', 'o2', 'o3', 'o4']) h.observer.emit({ kind: 'claimed_healed', id, at: since() + 1500 - 500, host: 'web1', checkType: 'check_a', raw: id });
+    };
+    const elsewhere = () => {
+      for (const id of ['e1', 'e2', 'e3', 'e4']) h.observer.emit({ kind: 'claimed_healed', id, at: since() + 1500, host: 'db9', checkType: 'check_a', raw: id });
+    };
+    await drive([member('a', { window: '5s' })], [{ at: 1000, run: old }, { at: 1000, run: elsewhere }]);
+    const rejected = h.sink.ofType('signal_rejected').map((r) => `${r.reason} ${String(r.raw)}`);
+    expect(rejected).toEqual(['other_host e1', 'other_host e2', 'other_host e3', 'other_host e4', 'stale null', 'stale o2', 'stale o3', 'stale o4']);
+    expect(h.sink.ofType('signal_rejected')[4]!.detail).toBe('1 older events from before the injection not listed');
   });
 });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { TransportError } from '../../harness/core/errors.js';
-import { HostExec, transportLost } from '../../harness/engine/host-exec.js';
+import { execRecorded, hostLoss, HostExec, transportLost } from '../../harness/engine/host-exec.js';
 import type { ExecOptions, ExecResult, Transport } from '../../harness/transport/transport.js';
 import { MemorySink } from '../support/engine-scripted.js';
 import { ManualClock } from '../support/manual-clock.js';
@@ -20,7 +20,10 @@ class AnsweringTransport implements Pick<Transport, 'host' | 'shell' | 'exec' | 
     return this.answer;
   }
 
-  async probe(): Promise<void> {
+  readonly probes: unknown[] = [];
+
+  async probe(options?: unknown): Promise<void> {
+    this.probes.push(options);
     if (this.answer instanceof Error) throw this.answer;
   }
 }
@@ -76,7 +79,24 @@ describe('HostExec: an attempt\'s commands on its host, each one evidence', () =
   });
 });
 
+describe('execRecorded: run-level commands (the residue scan) belong to no attempt', () => {
+  it('records them without an attempt id, whether the command ran or the transport failed', async () => {
+    const ran = setup(ok);
+    await execRecorded(ran.transport as unknown as Transport, { sink: ran.sink, elapsed: () => ran.clock.now() }, 'check', 'check', { timeoutMs: 5000 });
+    const lost = setup(new TransportError('TRANSPORT_CLOSED', 'web1', 'connection reset'));
+    await expect(execRecorded(lost.transport as unknown as Transport, { sink: lost.sink, elapsed: () => lost.clock.now() }, 'check', 'check', { timeoutMs: 5000 })).rejects.toThrow('connection reset');
+    const records = [...ran.sink.ofType('command'), ...lost.sink.ofType('command')];
+    expect(records.map((r) => [r.exitCode, 'attemptId' in r])).toEqual([[0, false], [null, false]]);
+  });
+});
+
 describe('transportLost: the management-plane probe after an attempt', () => {
+  it('probes with a deadline of ten seconds', async () => {
+    const { transport } = setup(ok);
+    await hostLoss(transport as unknown as Transport);
+    expect(transport.probes).toEqual([{ timeoutMs: 10_000 }]);
+  });
+
   it('is undefined while the host answers, else why it does not', async () => {
     expect(await transportLost(setup(ok).transport as unknown as Transport)).toBeUndefined();
     const gone = setup(new TransportError('TRANSPORT_UNREACHABLE', 'web1', 'no route')).transport;
