@@ -48,12 +48,12 @@ const written = new Map<string, { artifact: WrittenArtifact; identity: Identity 
 let recording = true;
 
 /**
- * Default on. Off, artifacts are written without hashing or recording: only for
- * bench/evidence-overhead.ts, whose baseline is a run without evidence.
+ * Default on. Off, artifacts are written without hashing, and an earlier record
+ * of a file written then is dropped: only for bench/evidence-overhead.ts, whose
+ * baseline is a run without evidence.
  */
 export function recordArtifactDigests(on: boolean): void {
   recording = on;
-  if (!on) written.clear();
 }
 
 const identityOf = (s: Identity): Identity => ({ size: s.size, mtimeNs: s.mtimeNs, ctimeNs: s.ctimeNs, ino: s.ino, dev: s.dev });
@@ -65,16 +65,15 @@ const sameIdentity = (a: Identity, b: Identity) => a.size === b.size && a.mtimeN
  * number of bytes written (something else wrote to it too).
  */
 export function recordArtifact(path: string, artifact: WrittenArtifact, now: Identity): void {
-  const key = resolve(path);
-  if (!recording || now.size !== BigInt(artifact.size)) {
-    written.delete(key);
-    return;
-  }
-  written.set(key, { artifact, identity: identityOf(now) });
+  if (!recording || now.size !== BigInt(artifact.size)) return forget(path);
+  written.set(resolve(path), { artifact, identity: identityOf(now) });
 }
 
-async function recordFromDisk(path: string, artifact: WrittenArtifact): Promise<void> {
-  recordArtifact(path, artifact, await stat(path, { bigint: true }));
+const forget = (path: string) => void written.delete(resolve(path));
+
+async function recordFromDisk(path: string, artifact: WrittenArtifact | undefined): Promise<void> {
+  if (artifact) recordArtifact(path, artifact, await stat(path, { bigint: true }));
+  else forget(path);
 }
 
 /** The recorded digest of `path`, if the file is still the one written; undefined otherwise (hash it from disk). */
@@ -103,7 +102,7 @@ export async function writeArtifact(path: string, data: string | Uint8Array, opt
   const target = options.atomic ? `${path}.${process.pid}.tmp` : path;
   await writeFile(target, bytes);
   if (options.atomic) await rename(target, path);
-  if (recording) await recordFromDisk(path, { size: bytes.byteLength, sha256: hash('sha256', bytes, 'hex') });
+  await recordFromDisk(path, recording ? { size: bytes.byteLength, sha256: hash('sha256', bytes, 'hex') } : undefined);
 }
 
 /** A file written piece by piece; `write` waits when the stream's buffer is full, `end` records the digest. */
@@ -126,7 +125,7 @@ export function createArtifactStream(path: string): ArtifactStream {
     async end() {
       out.end();
       await finished(out);
-      if (digest) await recordFromDisk(path, { size, sha256: digest.digest('hex') });
+      await recordFromDisk(path, digest && { size, sha256: digest.digest('hex') });
     },
   };
 }

@@ -1,5 +1,5 @@
 import { generateKeyPairSync } from 'node:crypto';
-import { appendFileSync, existsSync, readdirSync, readFileSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { appendFileSync, readdirSync, readFileSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createArtifactStream, recordArtifactDigests, writeArtifact, writtenDigest } from '../../harness/core/artifact-file.js';
@@ -105,10 +105,12 @@ describe('digests recorded as files are written', () => {
   });
 
   it('records nothing when turned off (the benchmark baseline), and an unchained log is never recorded', async () => {
-    recordArtifactDigests(false);
     const path = join(dir.path, 'junit.xml');
     await writeArtifact(path, '<testsuites/>\n');
-    expect(existsSync(path)).toBe(true);
+    expect(await writtenDigest(path)).toBeDefined();
+    recordArtifactDigests(false);
+    await writeArtifact(path, '<testsuites tests="1"/>\n');
+    expect(readFileSync(path, 'utf8')).toBe('<testsuites tests="1"/>\n');
     expect(await writtenDigest(path)).toBeUndefined();
     recordArtifactDigests(true);
     const writer = new EventWriter({ runId: 'run-4', reportsRoot: dir.path, clock: new ManualClock(), secrets: () => [], chained: false });
