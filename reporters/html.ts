@@ -1,9 +1,9 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { fileURLToPath } from 'node:url';
 import Handlebars from 'handlebars';
+import { writeArtifact } from '../harness/core/artifact-file.js';
 import { ChaoslabError } from '../harness/core/errors.js';
 import { findFlaky } from '../harness/model/flaky.js';
 import type { RunJudgement } from '../harness/model/outcome.js';
@@ -75,7 +75,7 @@ export function createHtmlReporter(context: ReporterContext): Reporter {
     name: 'html',
     async onRunEnd(run: RunModel) {
       const file = join(context.outputDir, HTML_REPORT_FILE);
-      await writeFile(file, renderHtml(run, {
+      await writeArtifact(file, renderHtml(run, {
         ...(context.baseline ? { baseline: context.baseline } : {}),
         ...(context.history ? { history: context.history } : {}),
         ...(context.signing ? { signing: context.signing } : {}),

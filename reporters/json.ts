@@ -1,7 +1,5 @@
-import { once } from 'node:events';
-import { createWriteStream } from 'node:fs';
-import { finished } from 'node:stream/promises';
 import { join } from 'node:path';
+import { createArtifactStream } from '../harness/core/artifact-file.js';
 import type { RunModel } from '../harness/model/run-model.js';
 import { findFlaky } from '../harness/model/flaky.js';
 import { residueCounts } from '../harness/model/residue.js';
@@ -43,10 +41,8 @@ async function writeValue(write: Write, key: string, value: unknown, depth: numb
  * in memory) was most of the benchmark's peak RSS.
  */
 async function writeReport(file: string, body: Record<string, unknown>): Promise<void> {
-  const out = createWriteStream(file);
-  const write: Write = async (text) => {
-    if (!out.write(text)) await once(out, 'drain');
-  };
+  const out = createArtifactStream(file);
+  const write: Write = (text) => out.write(text);
   const entries = defined(body);
   await write('{\n');
   for (const [i, [key, value]] of entries.entries()) {
@@ -55,8 +51,7 @@ async function writeReport(file: string, body: Record<string, unknown>): Promise
     await write(`${i < entries.length - 1 ? ',' : ''}\n`);
   }
   await write('}\n');
-  out.end();
-  await finished(out);
+  await out.end();
 }
 
 /** report.json: the run model plus its summary (and the residue scan's counts), for tools that read results. */

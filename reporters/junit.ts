@@ -1,5 +1,5 @@
-import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { writeArtifact } from '../harness/core/artifact-file.js';
 import { formatDuration } from '../harness/core/duration.js';
 import { findFlaky, scenarioKey, type FlakyScenario } from '../harness/model/flaky.js';
 import type { AttemptResult, RunModel } from '../harness/model/run-model.js';
@@ -158,7 +158,7 @@ export function createJunitReporter(context: ReporterContext): Reporter {
     name: 'junit',
     async onRunEnd(run: RunModel) {
       const file = join(context.outputDir, 'junit.xml');
-      await writeFile(file, renderJunit(run, context.history ?? []));
+      await writeArtifact(file, renderJunit(run, context.history ?? []));
       return [file];
     },
   };

@@ -1,5 +1,5 @@
-import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { writeArtifact } from '../harness/core/artifact-file.js';
 import { formatDuration } from '../harness/core/duration.js';
 import { diffAgainstBaseline, type ChangeKind, type ScenarioChange } from '../harness/model/baseline-diff.js';
 import { findFlaky } from '../harness/model/flaky.js';
@@ -162,7 +162,7 @@ export function createMarkdownReporter(context: ReporterContext): Reporter {
     name: 'markdown',
     async onRunEnd(run: RunModel) {
       const file = join(context.outputDir, 'summary.md');
-      await writeFile(file, renderMarkdown(run, markdownOptions(context, run)));
+      await writeArtifact(file, renderMarkdown(run, markdownOptions(context, run)));
       return [file];
     },
   };

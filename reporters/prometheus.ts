@@ -1,5 +1,5 @@
-import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { writeArtifact } from '../harness/core/artifact-file.js';
 import { ChaoslabError, errorMessage } from '../harness/core/errors.js';
 import { residueCounts } from '../harness/model/residue.js';
 import type { AttemptResult, RunModel } from '../harness/model/run-model.js';
@@ -117,7 +117,7 @@ export function createPrometheusReporter(context: ReporterContext): Reporter {
     async onRunEnd(run: RunModel) {
       const file = join(context.outputDir, METRICS_FILE);
       const body = runMetrics(run);
-      await writeFile(file, body);
+      await writeArtifact(file, body);
       if (context.pushgateway !== undefined) await pushMetrics(context.pushgateway, run.lab, body);
       return [file];
     },

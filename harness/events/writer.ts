@@ -1,5 +1,7 @@
-import { closeSync, fsyncSync, mkdirSync, openSync, renameSync, rmSync, symlinkSync, writeSync } from 'node:fs';
+import { createHash, type Hash } from 'node:crypto';
+import { closeSync, fstatSync, fsyncSync, mkdirSync, openSync, renameSync, rmSync, symlinkSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
+import { recordArtifact } from '../core/artifact-file.js';
 import type { Clock } from '../core/clock.js';
 import { redactDeep } from '../core/redact.js';
 import { ChainHead } from '../evidence/chain.js';
@@ -21,7 +23,7 @@ export interface EventWriterOptions {
   readonly clock: Clock;
   /** Called at every write: secrets resolved later in the run are redacted too. */
   readonly secrets: () => readonly string[];
-  /** Default true. false writes events without `prev`: only for bench/evidence-overhead.ts, to measure what the chain costs this writer. */
+  /** Default true. false writes events without `prev` and without digesting the file: only for bench/evidence-overhead.ts, to measure what the chain costs this writer. */
   readonly chained?: boolean;
 }
 
@@ -31,6 +33,9 @@ export interface EventWriterOptions {
  * it). Secrets are redacted before anything reaches disk or a listener, and
  * each line is then chained to the one before it (evidence/chain.ts): `prev`
  * is added after redaction, so the chain hashes exactly the bytes on disk.
+ * The writer also digests the whole file as it goes and records it at close
+ * (core/artifact-file.ts), so the seal at the end of the run need not read the
+ * log back while it is unchanged.
  */
 export class EventWriter implements EventSink {
   readonly runId: string;
@@ -42,6 +47,14 @@ export class EventWriter implements EventSink {
   private seq = 0;
   private closed = false;
   private readonly chain: ChainHead | undefined;
+  /** The whole file's SHA-256, fed in pieces of about 64 KB: one update per line cost more than the seal reading the log back. */
+  private readonly digest: Hash | undefined;
+  private pending = '';
+  /** Bytes written, and bytes digested: they differ only if a write fell short, and then nothing is recorded. */
+  private bytes = 0;
+  private digested = 0;
+  private lines = 0;
+  private firstRunId: string | undefined;
 
   constructor(private readonly options: EventWriterOptions) {
     this.runId = options.runId;
@@ -51,6 +64,7 @@ export class EventWriter implements EventSink {
     this.fd = openSync(this.path, 'a');
     this.startMono = options.clock.now();
     this.chain = options.chained === false ? undefined : new ChainHead(options.runId);
+    this.digest = this.chain && createHash('sha256');
     pointLatestAt(options.reportsRoot, options.runId);
   }
 
@@ -82,6 +96,7 @@ export class EventWriter implements EventSink {
       if (!this.closed) {
         this.append(line);
         this.chain.link(line);
+        this.firstRunId ??= event.runId;
       }
     } else if (!this.closed) {
       this.append(JSON.stringify(event));
@@ -97,17 +112,35 @@ export class EventWriter implements EventSink {
   }
 
   private append(line: string): void {
-    writeSync(this.fd, `${line}\n`);
+    const text = `${line}\n`;
+    this.bytes += writeSync(this.fd, text);
+    this.lines += 1;
+    if (!this.digest) return;
+    this.pending += text;
+    if (this.pending.length >= DIGEST_PIECE) this.flushDigest();
   }
 
-  /** Flushes to disk and closes; idempotent. */
+  private flushDigest(): void {
+    this.digest?.update(this.pending);
+    this.digested += Buffer.byteLength(this.pending);
+    this.pending = '';
+  }
+
+  /** Flushes to disk and closes; idempotent. A chained log's digest, line count, run and last line hash are recorded for the seal. */
   close(): void {
     if (this.closed) return;
     this.closed = true;
     fsyncSync(this.fd);
+    this.flushDigest();
+    if (this.digest && this.chain && this.lines > 0 && this.digested === this.bytes) {
+      const log = { lines: this.lines, runId: this.firstRunId ?? '', lastLineSha256: this.chain.prev };
+      recordArtifact(this.path, { size: this.bytes, sha256: this.digest.digest('hex'), log }, fstatSync(this.fd, { bigint: true }));
+    }
     closeSync(this.fd);
   }
 }
+
+const DIGEST_PIECE = 64 * 1024;
 
 /** reports/latest → <run-id>, replaced atomically (a relative link, so the folder can move). */
 export function pointLatestAt(reportsRoot: string, runId: string): void {

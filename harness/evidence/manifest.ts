@@ -1,6 +1,7 @@
 import { sign, verify, createPublicKey, type KeyObject } from 'node:crypto';
 import { readdir, rename, writeFile } from 'node:fs/promises';
 import { join, relative, sep } from 'node:path';
+import { writtenDigest } from '../core/artifact-file.js';
 import { digestFile, LogScan } from './digest.js';
 import type { ManifestSigner } from './keys.js';
 
@@ -124,14 +125,29 @@ export interface SealOptions {
   readonly now?: Date;
 }
 
-/** Hashes every file of `dir`, signs the manifest and writes it atomically. */
+/**
+ * Size and SHA-256 of one file of the folder (and what the manifest records of
+ * it when it is an event log): from the digest its writer recorded while the
+ * file is still the one written (core/artifact-file.ts), else read from disk.
+ */
+async function describeFile(dir: string, path: string, isLog: boolean): Promise<{ artifact: ManifestArtifact; log?: ManifestLog }> {
+  const recorded = await writtenDigest(join(dir, path));
+  const artifact = recorded && { path, size: recorded.size, sha256: recorded.sha256 };
+  if (artifact && !isLog) return { artifact };
+  if (artifact && recorded.log) return { artifact, log: { path, runId: recorded.log.runId, events: recorded.log.lines, lastEventHash: recorded.log.lastLineSha256 } };
+  const scan = isLog ? new LogScan() : undefined;
+  const read = { path, ...(await digestFile(join(dir, path), scan?.read)) };
+  return { artifact: read, ...(scan && { log: logOf(scan, path) }) };
+}
+
+/** Hashes every file of `dir` (or takes the digest its writer recorded), signs the manifest and writes it atomically. */
 export async function writeManifest(dir: string, options: SealOptions): Promise<Manifest> {
   const artifacts: ManifestArtifact[] = [];
   const logs: ManifestLog[] = [];
   for (const path of await listFiles(dir)) {
-    const scan = options.logs.includes(path) ? new LogScan() : undefined;
-    artifacts.push({ path, ...(await digestFile(join(dir, path), scan?.read)) });
-    if (scan) logs.push(logOf(scan, path));
+    const { artifact, log } = await describeFile(dir, path, options.logs.includes(path));
+    artifacts.push(artifact);
+    if (log) logs.push(log);
   }
   const body: ManifestBody = {
     format: MANIFEST_FORMAT,

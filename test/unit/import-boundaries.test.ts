@@ -13,8 +13,12 @@ const LAYERS = readLayers(readFileSync(join(ROOT, 'docs/architecture.md'), 'utf8
 const files = [...sourceFiles(ROOT, 'harness'), ...sourceFiles(ROOT, 'reporters')];
 const graph = importGraph(ROOT, files);
 
-/** Reporters read the run model, not the rest of the harness below them (plus pure helpers). */
-const REPORTERS_MAY_IMPORT = ['reporters/', 'harness/model/', 'harness/core/duration.ts', 'harness/core/errors.ts', 'harness/config/fields.ts', 'harness/config/scenario-schema.ts'];
+/**
+ * Reporters read the run model, not the rest of the harness below them (plus
+ * pure helpers, and the one way a run folder's files are written, which records
+ * each file's digest for the seal).
+ */
+const REPORTERS_MAY_IMPORT = ['reporters/', 'harness/model/', 'harness/core/duration.ts', 'harness/core/errors.ts', 'harness/core/artifact-file.ts', 'harness/config/fields.ts', 'harness/config/scenario-schema.ts'];
 
 /** Protocol libraries sit behind our own interfaces: one place each. */
 const LIBRARY_HOMES: Record<string, string[]> = {
