@@ -47,7 +47,8 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
 
 function runVitest(output: string): Promise<number> {
   return new Promise((resolve) => {
-    const child = spawn('npx', ['vitest', 'run', ...files, '--reporter=dot', '--reporter=json', `--outputFile.json=${output}`], { stdio: ['ignore', 'ignore', 'inherit'] });
+    // vitest's own entry run by this Node: nothing else to install or find on PATH
+    const child = spawn(process.execPath, ['node_modules/vitest/vitest.mjs', 'run', ...files, '--reporter=dot', '--reporter=json', `--outputFile.json=${output}`], { stdio: ['ignore', 'ignore', 'inherit'] });
     child.on('exit', (code) => resolve(code ?? 1));
   });
 }
