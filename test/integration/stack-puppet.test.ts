@@ -2,7 +2,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { latestAttempts, type TestLab } from '../support/lab-cluster.js';
-import { acceptedClaims, latestEvents, startStackLab } from '../support/stack-lab.js';
+import { acceptedClaims, duplicateRecords, latestEvents, startStackLab } from '../support/stack-lab.js';
 import { tempDir } from '../support/tmp.js';
 
 /**
@@ -17,10 +17,9 @@ let dir: Awaited<ReturnType<typeof tempDir>>;
  * lin-smb-signing with a longer window: one `puppet apply` took 5–350 s on this
  * shared 2-core machine (Ruby compiling the catalog), so the catalogue's 45-s
  * window would test the machine's load, not how Puppet is read. The hold is
- * long too: Puppet logs the setting when it changes and smbd's refresh only
- * once the restart has finished, and the attempt stops reading the log when
- * its hold ends. With a 5-s hold, a restart slowed by a busy CI machine put the
- * second line after the end of the attempt (one claim seen, the test failed).
+ * long too: Puppet logs the setting when it changes and smbd's refresh once the
+ * restart has finished, and the attempt stops reading the log when its hold
+ * ends; a 60-s hold keeps a slow restart's line inside the attempt.
  */
 const SLOW_SMB = `id: puppet-smb-signing
 title: SMB server signing no longer required (window sized for a slow puppet apply)
@@ -59,10 +58,16 @@ describe('chaoslab run against a Puppet lab', () => {
     const verdicts = Object.fromEntries(attempts.map((a) => [a.scenarioId, [a.verdict.kind, a.passed]]));
     expect(verdicts).toEqual({ 'puppet-smb-signing': ['healed', true], 'lin-suid': ['not_healed', true] });
     expect(result.code).toBe(0);
-    // Puppet logged the one repair twice (Ini_setting, then Service[smbd]'s refresh): two claims, one heal.
-    // (Its report comes at the end of the run, often after the attempt has settled.)
+    // Puppet logged the one repair twice (Ini_setting, then Service[smbd]'s refresh), and both lines
+    // reached chaoslab: one heal either way. Its log stamps whole seconds, so when smbd restarts within
+    // the second both lines carry one stamp and the second is set aside as a repeat of the first;
+    // a slower restart gives two claims. (Its report comes at the end of the run, often after the
+    // attempt has settled.)
     const smb = attempts.find((a) => a.scenarioId === 'puppet-smb-signing')!;
-    const claims = acceptedClaims(await latestEvents(out), smb.attemptId).filter((claim) => claim.source === 'puppet-log');
-    expect(claims.length).toBeGreaterThanOrEqual(2);
+    const events = await latestEvents(out);
+    const claims = acceptedClaims(events, smb.attemptId).filter((claim) => claim.source === 'puppet-log');
+    const repeats = duplicateRecords(events, smb.attemptId).filter((record) => record.source === 'puppet-log');
+    expect(claims.length).toBeGreaterThanOrEqual(1);
+    expect(claims.length + repeats.length).toBeGreaterThanOrEqual(2);
   }, 900_000);
 });
