@@ -67,7 +67,8 @@ describe('chaoslab run against a Puppet lab', () => {
     const events = await latestEvents(out);
     const claims = acceptedClaims(events, smb.attemptId).filter((claim) => claim.source === 'puppet-log');
     const repeats = duplicateRecords(events, smb.attemptId).filter((record) => record.source === 'puppet-log');
-    expect(claims.length).toBeGreaterThanOrEqual(1);
-    expect(claims.length + repeats.length).toBeGreaterThanOrEqual(2);
+    const seen = events.filter((event) => event.attemptId === smb.attemptId && event.source === 'puppet-log');
+    expect(claims.length, JSON.stringify(seen)).toBeGreaterThanOrEqual(1);
+    expect(claims.length + repeats.length, JSON.stringify(seen)).toBeGreaterThanOrEqual(2);
   }, 900_000);
 });
