@@ -1,9 +1,10 @@
 import { createHash, hash } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
-import { rename, stat, writeFile } from 'node:fs/promises';
+import { stat, writeFile } from 'node:fs/promises';
 import { once } from 'node:events';
 import { resolve } from 'node:path';
 import { finished } from 'node:stream/promises';
+import { writeFileAtomic } from './atomic-file.js';
 
 /**
  * How chaoslab writes the files of a run folder: each file's size and SHA-256
@@ -99,9 +100,7 @@ const bytesOf = (data: string | Uint8Array): Uint8Array => (typeof data === 'str
  */
 export async function writeArtifact(path: string, data: string | Uint8Array, options: { atomic?: boolean } = {}): Promise<void> {
   const bytes = bytesOf(data);
-  const target = options.atomic ? `${path}.${process.pid}.tmp` : path;
-  await writeFile(target, bytes);
-  if (options.atomic) await rename(target, path);
+  await (options.atomic ? writeFileAtomic(path, bytes) : writeFile(path, bytes));
   await recordFromDisk(path, recording ? { size: bytes.byteLength, sha256: hash('sha256', bytes, 'hex') } : undefined);
 }
 

@@ -1,7 +1,8 @@
 import { sign, verify, createPublicKey, type KeyObject } from 'node:crypto';
-import { readdir, rename, writeFile } from 'node:fs/promises';
+import { readdir } from 'node:fs/promises';
 import { join, relative, sep } from 'node:path';
 import { writtenDigest } from '../core/artifact-file.js';
+import { writeFileAtomic } from '../core/atomic-file.js';
 import { digestFile, LogScan } from './digest.js';
 import type { ManifestSigner } from './keys.js';
 
@@ -163,8 +164,6 @@ export async function writeManifest(dir: string, options: SealOptions): Promise<
   };
   const manifest = signManifest(body, options.signer);
   const target = join(dir, MANIFEST_FILE);
-  const temp = `${target}.${process.pid}.tmp`;
-  await writeFile(temp, `${JSON.stringify(manifest, null, 2)}\n`);
-  await rename(temp, target);
+  await writeFileAtomic(target, `${JSON.stringify(manifest, null, 2)}\n`);
   return manifest;
 }

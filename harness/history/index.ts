@@ -1,6 +1,7 @@
 import { existsSync, statSync } from 'node:fs';
-import { readdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { writeFileAtomic } from '../core/atomic-file.js';
 import type { RunModel } from '../model/run-model.js';
 import { summarize } from '../model/summary.js';
 import { isRunFolderName, loadRun, runFileIn } from './runs.js';
@@ -74,9 +75,7 @@ export async function updateIndex(reportsRoot: string): Promise<RunIndexEntry[]>
   }
   entries.sort((a, b) => b.startedAtWall - a.startedAtWall);
   const target = join(reportsRoot, INDEX_FILE);
-  const temp = `${target}.${process.pid}.tmp`;
-  await writeFile(temp, `${JSON.stringify({ version: 1, runs: entries }, null, 2)}\n`);
-  await rename(temp, target);
+  await writeFileAtomic(target, `${JSON.stringify({ version: 1, runs: entries }, null, 2)}\n`);
   return entries;
 }
 

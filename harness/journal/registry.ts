@@ -1,7 +1,8 @@
 import { existsSync } from 'node:fs';
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { writeFileAtomic } from '../core/atomic-file.js';
 import { errorMessage } from '../core/errors.js';
 import { hostWithIdentity } from './identity.js';
 import type { JournalEntry } from './journal.js';
@@ -38,9 +39,7 @@ export async function registerJournal(dir: string, file = registryFile()): Promi
     const dirs = (await listed(file)).filter((listedDir) => existsSync(listedDir));
     if (dirs.includes(resolve(dir))) return undefined;
     await mkdir(join(file, '..'), { recursive: true, mode: 0o700 });
-    const temp = `${file}.${process.pid}.tmp`;
-    await writeFile(temp, `${JSON.stringify([...dirs, resolve(dir)], null, 2)}\n`, { mode: 0o600 });
-    await rename(temp, file);
+    await writeFileAtomic(file, `${JSON.stringify([...dirs, resolve(dir)], null, 2)}\n`, { mode: 0o600 });
     return undefined;
   } catch (error) {
     return `cannot list the journal in ${file}: ${errorMessage(error)}`;
