@@ -151,7 +151,7 @@ function redriftAfter(restore: ProbeSample, firstClaim: JudgedSignal | undefined
  * with e.g. the start of their scan, which can precede the fix itself, so a
  * check started between that stamp and the claim's arrival proves nothing.
  */
-export function claimKnownAt(claim: JudgedSignal): number {
+function claimKnownAt(claim: JudgedSignal): number {
   return Math.max(claim.at, claim.receivedAt ?? claim.at);
 }
 
