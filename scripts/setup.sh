@@ -3,7 +3,8 @@
 # OpenSSH (real sshd for transport tests), PostgreSQL (telemetry observer tests), Chromium
 # (browser observer and HTML scorecard tests), pywinrm (independent WinRM client), and the
 # container engine (Podman + runc + debootstrap, configured by scripts/setup-engine.sh), and
-# Prometheus, Pushgateway and Alertmanager (the metrics reporter, PromQL observer and halt-condition tests).
+# Prometheus, Pushgateway and Alertmanager (the metrics reporter, PromQL observer and halt-condition tests),
+# and PowerShell 7 + Pester through the .NET SDK (scripts/setup-pwsh.sh).
 # Usage: scripts/setup.sh [--no-engine]
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -28,6 +29,9 @@ if ((${#missing[@]})); then
   apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
   rm -f /usr/sbin/policy-rc.d
 fi
+
+# Real PowerShell 7 and Pester: the Windows scripts are executed, not only read (scripts/setup-pwsh.sh).
+bash "$here/setup-pwsh.sh" >/dev/null
 
 if [[ "${1:-}" != "--no-engine" ]]; then
   bash "$here/setup-engine.sh"

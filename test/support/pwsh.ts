@@ -1,0 +1,26 @@
+import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+
+/**
+ * Where scripts/setup-pwsh.sh (run by scripts/setup.sh) leaves PowerShell 7 and
+ * Pester. Tests that need them fail with this message instead of skipping: on the
+ * project's machines they are always installed.
+ */
+const MISSING = 'run scripts/setup.sh (it installs PowerShell 7.6 and Pester through the .NET SDK: scripts/setup-pwsh.sh)';
+
+export const PESTER_VERSION = '6.2.0';
+
+export function pwshPath(): string {
+  const tool = join(homedir(), '.dotnet/tools/pwsh');
+  if (existsSync(tool)) return tool;
+  throw new Error(`pwsh is not installed at ${tool}: ${MISSING}`);
+}
+
+export function pesterModulePath(): string {
+  const packages = execFileSync('dotnet', ['nuget', 'locals', 'global-packages', '--list'], { encoding: 'utf8' }).replace(/^global-packages:\s*/, '').trim();
+  const module = join(packages, 'pester', PESTER_VERSION, 'tools', 'Pester.psd1');
+  if (existsSync(module)) return module;
+  throw new Error(`Pester ${PESTER_VERSION} is not installed at ${module}: ${MISSING}`);
+}
