@@ -1,4 +1,3 @@
-import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
@@ -19,7 +18,8 @@ export function pwshPath(): string {
 }
 
 export function pesterModulePath(): string {
-  const packages = execFileSync('dotnet', ['nuget', 'locals', 'global-packages', '--list'], { encoding: 'utf8' }).replace(/^global-packages:\s*/, '').trim();
+  // NuGet's global packages folder: $NUGET_PACKAGES, else ~/.nuget/packages (where setup-pwsh.sh's restore puts Pester)
+  const packages = process.env.NUGET_PACKAGES ?? join(homedir(), '.nuget/packages');
   const module = join(packages, 'pester', PESTER_VERSION, 'tools', 'Pester.psd1');
   if (existsSync(module)) return module;
   throw new Error(`Pester ${PESTER_VERSION} is not installed at ${module}: ${MISSING}`);
