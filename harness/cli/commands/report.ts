@@ -6,7 +6,8 @@ import { HTML_REPORT_FILE } from '../../../reporters/html.js';
 import { baselineSection } from '../../../reporters/markdown.js';
 import { ReporterMultiplexer } from '../../../reporters/multiplexer.js';
 import { parsePushgatewayUrl } from '../../../reporters/prometheus.js';
-import { parseReporterList, reporterFactories, withPushReporter } from '../../../reporters/registry.js';
+import { parseReporterList, reporterFactories, reporterOptionHelp, withPushReporter } from '../../../reporters/registry.js';
+import { failOnOptionHelp } from '../../config/fail-on.js';
 import { exitCodeFor } from '../../engine/session.js';
 import { foldLogFile, mergeRunModels } from '../../events/fold.js';
 import { writeRunJson } from '../../events/run-json.js';
@@ -188,12 +189,12 @@ function historyLimit(text: string): number {
 
 function withRenderOptions(command: Command): Command {
   return command
-    .option('--reporter <list>', 'comma-separated reporters', DEFAULT_REPORTERS)
+    .option('--reporter <list>', reporterOptionHelp(), DEFAULT_REPORTERS)
     .option('--reports <dir>', 'reports folder (history, run ids, latest)', 'reports')
     .option('--baseline <run>', 'compare with this run (folder, events.jsonl, run.json, run id, or "previous": the newest earlier run of the suite): regressions, new heals, timing changes')
     .option('--history <n>', 'earlier runs of the same suite for trends and flaky detection (0: none)', historyLimit, 10)
     .option('--min-heal-rate <rate>', 'gate: fail (exit 1) below this heal rate, e.g. 0.8 or 80%', wrap(parseHealRate))
-    .option('--fail-on <list>', 'gate: fail (exit 1) on any of: regression (needs --baseline), flaky, residue (needs the run\'s residue scan), or verdicts like false_heal,not_healed', wrap(parseFailOn))
+    .option('--fail-on <list>', failOnOptionHelp(), wrap(parseFailOn))
     .option('--max-inconclusive <n>', 'gate: fail (exit 1) with more inconclusive attempts than this', wrap(parseMaxInconclusive))
     .option('--pushgateway <url>', 'push the run\'s Prometheus metrics to this Pushgateway (job "chaoslab", grouped by lab); adds the prometheus reporter', wrap(parsePushgatewayUrl))
     .option('--signing-key <ref>', 'Ed25519 private key (PKCS#8 PEM) that signs the new manifest.json: file:<path> or env:<NAME> (default: the run\'s lab\'s own key under the state directory)')

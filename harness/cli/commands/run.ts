@@ -3,7 +3,8 @@ import { dirname, resolve } from 'node:path';
 import { InvalidArgumentError, type Command } from 'commander';
 import { ReporterMultiplexer } from '../../../reporters/multiplexer.js';
 import { parsePushgatewayUrl } from '../../../reporters/prometheus.js';
-import { parseReporterList, reporterFactories, withPushReporter } from '../../../reporters/registry.js';
+import { parseReporterList, reporterFactories, reporterOptionHelp, withPushReporter } from '../../../reporters/registry.js';
+import { failOnOptionHelp } from '../../config/fail-on.js';
 import type { LabConfig } from '../../config/lab-schema.js';
 import { loadProject } from '../../config/load-project.js';
 import { systemClock } from '../../core/clock.js';
@@ -249,14 +250,14 @@ export function register(program: Command): void {
     .option('--repeat <n>', 'run each scenario n times', positiveInt)
     .option('--concurrency <n>', 'attempts at once across hosts (default: the suite\'s, else 4)', positiveInt)
     .option('--shard <i/n>', 'run only the i-th of n deterministic parts of the plan')
-    .option('--reporter <list>', 'comma-separated reporters', 'console,json')
+    .option('--reporter <list>', reporterOptionHelp(), 'console,json')
     .option('--out <dir>', 'reports folder', 'reports')
     .option('--dry-run', 'print the plan and write it as a scorecard of skipped (dry_run) attempts; contact no host, inject nothing')
     .option('--all-hosts', 'run role-targeted scenarios on every matching host, not one')
     .option('--host <name>', 'only on this host of the lab (repeatable); scenarios that fit none of the named hosts are skipped as filtered', collectHosts)
     .option('--baseline <run>', 'compare with this earlier run (id, folder, file, or "previous": the newest earlier run of the suite) for regressions')
     .option('--min-heal-rate <rate>', 'gate: fail (exit 1) when passed/scored is below this (0.8 or 80%)')
-    .option('--fail-on <kinds>', 'gate: fail when any attempt has one of these verdicts, or regression/flaky, or residue (drift the residue scan found on the lab)')
+    .option('--fail-on <kinds>', failOnOptionHelp())
     .option('--max-inconclusive <n>', 'gate: fail when more attempts than this are inconclusive')
     .option('--pushgateway <url>', 'push the run\'s Prometheus metrics to this Pushgateway (job "chaoslab", grouped by lab); adds the prometheus reporter')
     .option('--signing-key <ref>', 'Ed25519 private key (PKCS#8 PEM) that signs the run\'s manifest.json: file:<path> or env:<NAME> (default: the lab\'s own key under the state directory, created on first use)')
