@@ -80,7 +80,7 @@ function properties(a: AttemptResult, flaky: FlakyScenario | undefined): string 
 function systemOut(a: AttemptResult): string {
   const lines = [
     ...a.commands.map((c) => `[${c.step}] exit ${c.exitCode ?? 'none'} (${formatDuration(c.durationMs)})${c.error ? ` error: ${c.error}` : ''}: ${clip(c.command)}${c.stdout ? `\n  stdout: ${clip(c.stdout)}` : ''}${c.stderr ? `\n  stderr: ${clip(c.stderr)}` : ''}`),
-    ...a.signals.map((s) => `[signal] ${s.kind} from ${s.source} at ${formatDuration(s.at)}${s.runbook ? ` runbook ${s.runbook}` : ''}${s.tier ? ` tier ${s.tier}` : ''}`),
+    ...a.signals.map((s) => `[signal] ${s.kind} from ${s.source} at ${formatDuration(s.at)}${s.runbook ? ` runbook ${s.runbook}` : ''}${s.tier ? ` tier ${s.tier}` : ''}${s.message ? `: ${s.message}` : ''}`),
     ...a.rejectedSignals.map((r) => `[rejected] ${r.reason} from ${r.source}: ${r.detail}`),
   ];
   return lines.length ? `      <system-out>${xmlEscape(lines.join('\n'))}</system-out>\n` : '';
