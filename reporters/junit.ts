@@ -58,7 +58,8 @@ function resultElement(a: AttemptResult): string {
   return `      <failure${attr('type', v.kind)}${attr('message', cause)}>${xmlEscape(details)}</failure>\n`;
 }
 
-function properties(a: AttemptResult, flaky: FlakyScenario | undefined): string {
+/** Per-test facts (verdict, expected outcome, SLA …). Jenkins' junit-10.xsd allows no <properties> in a <testcase>, so they open its <system-out> as `name: value` lines. */
+function facts(a: AttemptResult, flaky: FlakyScenario | undefined): [string, string][] {
   const entries: [string, string][] = [
     ['verdict', a.verdict.kind],
     ['expected_outcome', a.expect.outcome],
@@ -74,23 +75,24 @@ function properties(a: AttemptResult, flaky: FlakyScenario | undefined): string 
     ...(a.timings.restoreMs !== undefined ? [['restore_ms', String(a.timings.restoreMs)] as [string, string]] : []),
     ...(flaky ? [['flaky', flaky.reason] as [string, string]] : []),
   ];
-  return `      <properties>\n${entries.map(([n, v]) => `        <property${attr('name', n)}${attr('value', v)}/>\n`).join('')}      </properties>\n`;
+  return entries;
 }
 
-function systemOut(a: AttemptResult): string {
+function systemOut(a: AttemptResult, flaky: FlakyScenario | undefined): string {
   const lines = [
+    ...facts(a, flaky).map(([name, value]) => `${name}: ${value}`),
     ...a.commands.map((c) => `[${c.step}] exit ${c.exitCode ?? 'none'} (${formatDuration(c.durationMs)})${c.error ? ` error: ${c.error}` : ''}: ${clip(c.command)}${c.stdout ? `\n  stdout: ${clip(c.stdout)}` : ''}${c.stderr ? `\n  stderr: ${clip(c.stderr)}` : ''}`),
     ...a.signals.map((s) => `[signal] ${s.kind} from ${s.source} at ${formatDuration(s.at)}${s.runbook ? ` runbook ${s.runbook}` : ''}${s.tier ? ` tier ${s.tier}` : ''}${s.message ? `: ${s.message}` : ''}`),
     ...a.rejectedSignals.map((r) => `[rejected] ${r.reason} from ${r.source}: ${r.detail}`),
   ];
-  return lines.length ? `      <system-out>${xmlEscape(lines.join('\n'))}</system-out>\n` : '';
+  return `      <system-out>${xmlEscape(lines.join('\n'))}</system-out>\n`;
 }
 
 function testcase(a: AttemptResult, flaky: FlakyScenario | undefined): string {
   // The name stays the same from run to run (CI servers track a test's history by it); flakiness is a property.
   const name = testName(a);
   const time = a.endedAt !== undefined ? a.endedAt - a.startedAt : 0;
-  return `    <testcase${attr('name', name)}${attr('classname', `chaoslab.${a.platform}.${a.host}`)}${attr('time', seconds(time))}>\n${properties(a, flaky)}${resultElement(a)}${systemOut(a)}    </testcase>\n`;
+  return `    <testcase${attr('name', name)}${attr('classname', `chaoslab.${a.platform}.${a.host}`)}${attr('time', seconds(time))}>\n${resultElement(a)}${systemOut(a, flaky)}    </testcase>\n`;
 }
 
 interface Counts { tests: number; failures: number; errors: number; skipped: number; timeMs: number }
@@ -130,6 +132,8 @@ function residueSystemOut(scan: ResidueHostScan | undefined): string {
 }
 
 const countAttrs = (c: Counts) => `${attr('tests', c.tests)}${attr('failures', c.failures)}${attr('errors', c.errors)}${attr('skipped', c.skipped)}${attr('time', seconds(c.timeMs))}`;
+/** junit-10.xsd's <testsuites> takes name, time, tests, failures and errors only (no skipped, no timestamp). */
+const rootCountAttrs = (c: Counts) => `${attr('tests', c.tests)}${attr('failures', c.failures)}${attr('errors', c.errors)}${attr('time', seconds(c.timeMs))}`;
 
 export function renderJunit(run: RunModel, history: readonly RunModel[] = []): string {
   const flaky = findFlaky(run, history);
@@ -141,7 +145,7 @@ export function renderJunit(run: RunModel, history: readonly RunModel[] = []): s
     else suites.set(key, [a]);
   }
   const total = count(run.attempts, run.durationMs);
-  const parts = [`<?xml version="1.0" encoding="UTF-8"?>\n<testsuites${attr('name', `chaoslab ${run.runId}${run.suite ? ` (${run.suite})` : ''}`)}${countAttrs(total)}${attr('timestamp', new Date(run.startedAtWall).toISOString())}>\n`];
+  const parts = [`<?xml version="1.0" encoding="UTF-8"?>\n<testsuites${attr('name', `chaoslab ${run.runId}${run.suite ? ` (${run.suite})` : ''}`)}${rootCountAttrs(total)}>\n`];
   let id = 0;
   for (const [key, attempts] of [...suites].sort(([a], [b]) => a.localeCompare(b))) {
     const first = attempts[0]!;
