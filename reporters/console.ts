@@ -1,8 +1,9 @@
 import { formatDuration } from '../harness/core/duration.js';
 import type { AttemptResult, RunModel } from '../harness/model/run-model.js';
-import { failedExpectation } from '../harness/model/attention.js';
+import { failedExpectation, isKnownGap } from '../harness/model/attention.js';
 import { causeOf } from '../harness/model/cause.js';
-import { findFlaky } from '../harness/model/flaky.js';
+import { findFlaky, scenarioKey } from '../harness/model/flaky.js';
+import { failingSince, failingSinceText } from '../harness/model/history-view.js';
 import { attemptName } from '../harness/model/naming.js';
 import { runOutcome } from '../harness/model/outcome.js';
 import { headline, summarize } from '../harness/model/summary.js';
@@ -59,10 +60,19 @@ export function createConsoleReporter(context: ReporterContext): Reporter {
       if (summary.timeToRestore.count) {
         write(`time to restore: p50 ${formatDuration(summary.timeToRestore.p50!)}, p95 ${formatDuration(summary.timeToRestore.p95!)}`);
       }
+      if (context.historyNote) write(`history: ${context.historyNote.text}`);
+      const since = context.history?.length ? failingSince(run, context.history) : undefined;
+      const sinceText = (a: AttemptResult) => (since ? `; ${failingSinceText(since.get(scenarioKey(a)))}` : '');
       const failures = run.attempts.filter(failedExpectation);
-      if (failures.length) {
+      const newFailures = failures.filter((a) => !isKnownGap(a));
+      const knownGaps = failures.filter(isKnownGap);
+      if (newFailures.length) {
         write(paint(31, 'expectations not met:'));
-        for (const a of failures) write(`  ${attemptName(a)} @ ${a.host}: ${a.verdict.kind}: ${causeOf(a)} (expected ${expectationText(a)})`);
+        for (const a of newFailures) write(`  ${attemptName(a)} @ ${a.host}: ${a.verdict.kind}: ${causeOf(a)} (expected ${expectationText(a)}${sinceText(a)})`);
+      }
+      if (knownGaps.length) {
+        write(paint(33, 'known gaps (tagged known-gap: expected failures, not counted against the run):'));
+        for (const a of knownGaps) write(`  ${attemptName(a)} @ ${a.host}: ${a.verdict.kind}: ${causeOf(a)}${sinceText(a)}`);
       }
       const inconclusive = run.attempts.filter((a) => a.verdict.kind === 'inconclusive');
       if (inconclusive.length) {

@@ -58,13 +58,22 @@ export function residueLines(scan: ResidueScan): string[] {
   ];
 }
 
-/** "FAILED · exit 1 (an expectation or a gate failed) · 4 expectations not met" */
+/**
+ * "FAILED · exit 1 (an expectation or a gate failed) · 4 expectations not met", or, when
+ * known gaps are among them, "PASSED · exit 0 (…) · 0 new failures · 4 known gaps".
+ */
 export function outcomeText(outcome: RunOutcome): string {
-  const parts = [
-    outcome.words,
-    ...(outcome.exitCode !== undefined ? [`exit ${outcome.exitCode} (${outcome.exitMeaning})`] : []),
-    ...(outcome.failedExpectations ? [`${outcome.failedExpectations} expectation${outcome.failedExpectations === 1 ? '' : 's'} not met`] : []),
-  ];
+  const s = (n: number) => (n === 1 ? '' : 's');
+  const expectations = outcome.knownGaps || outcome.fixedGaps
+    ? [
+        `${outcome.newFailures} new failure${s(outcome.newFailures)}`,
+        ...(outcome.knownGaps ? [`${outcome.knownGaps} known gap${s(outcome.knownGaps)}`] : []),
+        ...(outcome.fixedGaps ? [`${outcome.fixedGaps} known gap${s(outcome.fixedGaps)} now pass${outcome.fixedGaps === 1 ? 'es' : ''} (fixed? remove the known-gap tag)`] : []),
+      ]
+    : outcome.failedExpectations
+      ? [`${outcome.failedExpectations} expectation${s(outcome.failedExpectations)} not met`]
+      : [];
+  const parts = [outcome.words, ...(outcome.exitCode !== undefined ? [`exit ${outcome.exitCode} (${outcome.exitMeaning})`] : []), ...expectations];
   return parts.join(' · ');
 }
 

@@ -34,8 +34,8 @@ export function workflowCommand(command: 'error' | 'warning' | 'notice', title: 
   return `::${command} title=${escapeProperty(title)}::${escapeData(message)}`;
 }
 
-function annotation(command: 'error' | 'warning', attempt: AttemptResult, reportUrl: string | undefined): string {
-  const gap = command === 'error' && isKnownGap(attempt) ? ' (known gap)' : '';
+function annotation(command: 'error' | 'warning' | 'notice', attempt: AttemptResult, reportUrl: string | undefined): string {
+  const gap = isKnownGap(attempt) ? ' (known gap)' : '';
   const title = `${attemptName(attempt)} @ ${attempt.host}${gap}`;
   const link = reportUrl ? `\nevidence: ${evidenceUrl(reportUrl, attempt)}` : '';
   return workflowCommand(command, title, `${causeOf(attempt)}${link}`);
@@ -43,11 +43,13 @@ function annotation(command: 'error' | 'warning', attempt: AttemptResult, report
 
 export function renderAnnotations(run: RunModel, options: { baseline?: RunModel; reportUrl?: string; outcomeText?: string } = {}): string[] {
   const found = needsAttention(run, options.baseline);
-  const failed = [...found.regressions, ...found.failures, ...found.knownGaps];
+  const failed = [...found.regressions, ...found.failures];
   const summary = summarize(run);
   const state = options.outcomeText ?? outcomeText(runOutcome(run));
   return [
     ...failed.map((a) => annotation('error', a, options.reportUrl)),
+    // expected failures: visible, but not errors that turn the job red
+    ...found.knownGaps.map((a) => annotation('notice', a, options.reportUrl)),
     ...found.inconclusive.map((a) => annotation('warning', a, options.reportUrl)),
     workflowCommand('notice', 'chaoslab', `${headline(summary)} — ${state}${options.reportUrl ? `\nscorecard: ${options.reportUrl}` : ''}`),
   ];

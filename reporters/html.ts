@@ -6,6 +6,7 @@ import Handlebars from 'handlebars';
 import { writeArtifact } from '../harness/core/artifact-file.js';
 import { ChaoslabError } from '../harness/core/errors.js';
 import { findFlaky } from '../harness/model/flaky.js';
+import type { HistoryNote } from '../harness/model/history-view.js';
 import type { RunJudgement } from '../harness/model/outcome.js';
 import type { RunModel } from '../harness/model/run-model.js';
 import { summarize } from '../harness/model/summary.js';
@@ -58,13 +59,14 @@ export interface HtmlOptions {
   readonly compressAbove?: number;
   readonly signing?: SigningFacts;
   readonly judgement?: RunJudgement;
+  readonly historyNote?: HistoryNote;
 }
 
 export function renderHtml(run: RunModel, options: HtmlOptions = {}): string {
   const { page, css, script } = templates();
   const history = options.history ?? [];
   const flaky = findFlaky(run, history);
-  const view = buildPageView(run, { summary: summarize(run), flaky, history, ...(options.baseline ? { baseline: options.baseline } : {}), ...(options.judgement && { judgement: options.judgement }) });
+  const view = buildPageView(run, { summary: summarize(run), flaky, history, ...(options.baseline ? { baseline: options.baseline } : {}), ...(options.judgement && { judgement: options.judgement }), ...(options.historyNote && { historyNote: options.historyNote }) });
   const { data, evidence } = buildClientData(run, flaky);
   const limit = options.compressAbove ?? COMPRESS_ABOVE;
   return page({ ...view, css, script, data: block(data, limit), evidence: block(evidence, limit), signedNote: signedNote(run, options.signing) });
@@ -78,6 +80,7 @@ export function createHtmlReporter(context: ReporterContext): Reporter {
       await writeArtifact(file, renderHtml(run, {
         ...(context.baseline ? { baseline: context.baseline } : {}),
         ...(context.history ? { history: context.history } : {}),
+        ...(context.historyNote ? { historyNote: context.historyNote } : {}),
         ...(context.signing ? { signing: context.signing } : {}),
         ...(context.judge && { judgement: context.judge(run) }),
       }));

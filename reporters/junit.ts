@@ -3,6 +3,7 @@ import { writeArtifact } from '../harness/core/artifact-file.js';
 import { formatDuration } from '../harness/core/duration.js';
 import { findFlaky, scenarioKey, type FlakyScenario } from '../harness/model/flaky.js';
 import type { AttemptResult, RunModel } from '../harness/model/run-model.js';
+import { isKnownGap } from '../harness/model/attention.js';
 import { causeOf } from '../harness/model/cause.js';
 import { testName } from '../harness/model/naming.js';
 import { checkCountsText, type ResidueHostScan } from '../harness/model/residue.js';
@@ -17,7 +18,10 @@ import type { Reporter, ReporterContext } from './reporter.js';
  *  - inconclusive → <error type="inconclusive.<reason>">: the lab, not the
  *    healer, failed. JUnit's "error" means exactly that (the test could not run
  *    properly), CI shows it apart from failures, and it is not silently green;
- *  - skipped → <skipped>.
+ *  - skipped → <skipped>;
+ *  - a failing known gap (tag known-gap) → <skipped message="known gap: <cause>">: an
+ *    expected failure, so CI is not red every night for what someone already owns
+ *    (`--fail-on known-gap` fails the run for them; JUnit still shows them apart).
  * The residue scan of a host is lab health, not a test result: it is carried
  * by that host's <testsuite> as properties (`residue_scan`, `residue.<scenario>`,
  * `residue_unknown.<scenario>`) and listed in the suite's <system-out>, so it
@@ -49,11 +53,13 @@ function resultElement(a: AttemptResult): string {
     return `      <error${attr('type', `inconclusive.${v.reason}`)}${attr('message', `inconclusive (${v.reason}): ${v.detail} — a lab failure, not counted in the score`)}>${xmlEscape(details)}</error>\n`;
   }
   if (a.passed) return '';
+  if (isKnownGap(a)) return `      <skipped${attr('message', `known gap: ${cause}`)}>${xmlEscape(details)}</skipped>\n`;
   // The message is the cause line every report shows; CI servers list it beside the test name.
   return `      <failure${attr('type', v.kind)}${attr('message', cause)}>${xmlEscape(details)}</failure>\n`;
 }
 
-function properties(a: AttemptResult, flaky: FlakyScenario | undefined): string {
+/** Per-test facts (verdict, expected outcome, SLA …). Jenkins' junit-10.xsd allows no <properties> in a <testcase>, so they open its <system-out> as `name: value` lines. */
+function facts(a: AttemptResult, flaky: FlakyScenario | undefined): [string, string][] {
   const entries: [string, string][] = [
     ['verdict', a.verdict.kind],
     ['expected_outcome', a.expect.outcome],
@@ -69,23 +75,24 @@ function properties(a: AttemptResult, flaky: FlakyScenario | undefined): string 
     ...(a.timings.restoreMs !== undefined ? [['restore_ms', String(a.timings.restoreMs)] as [string, string]] : []),
     ...(flaky ? [['flaky', flaky.reason] as [string, string]] : []),
   ];
-  return `      <properties>\n${entries.map(([n, v]) => `        <property${attr('name', n)}${attr('value', v)}/>\n`).join('')}      </properties>\n`;
+  return entries;
 }
 
-function systemOut(a: AttemptResult): string {
+function systemOut(a: AttemptResult, flaky: FlakyScenario | undefined): string {
   const lines = [
+    ...facts(a, flaky).map(([name, value]) => `${name}: ${value}`),
     ...a.commands.map((c) => `[${c.step}] exit ${c.exitCode ?? 'none'} (${formatDuration(c.durationMs)})${c.error ? ` error: ${c.error}` : ''}: ${clip(c.command)}${c.stdout ? `\n  stdout: ${clip(c.stdout)}` : ''}${c.stderr ? `\n  stderr: ${clip(c.stderr)}` : ''}`),
-    ...a.signals.map((s) => `[signal] ${s.kind} from ${s.source} at ${formatDuration(s.at)}${s.runbook ? ` runbook ${s.runbook}` : ''}${s.tier ? ` tier ${s.tier}` : ''}`),
+    ...a.signals.map((s) => `[signal] ${s.kind} from ${s.source} at ${formatDuration(s.at)}${s.runbook ? ` runbook ${s.runbook}` : ''}${s.tier ? ` tier ${s.tier}` : ''}${s.message ? `: ${s.message}` : ''}`),
     ...a.rejectedSignals.map((r) => `[rejected] ${r.reason} from ${r.source}: ${r.detail}`),
   ];
-  return lines.length ? `      <system-out>${xmlEscape(lines.join('\n'))}</system-out>\n` : '';
+  return `      <system-out>${xmlEscape(lines.join('\n'))}</system-out>\n`;
 }
 
 function testcase(a: AttemptResult, flaky: FlakyScenario | undefined): string {
   // The name stays the same from run to run (CI servers track a test's history by it); flakiness is a property.
   const name = testName(a);
   const time = a.endedAt !== undefined ? a.endedAt - a.startedAt : 0;
-  return `    <testcase${attr('name', name)}${attr('classname', `chaoslab.${a.platform}.${a.host}`)}${attr('time', seconds(time))}>\n${properties(a, flaky)}${resultElement(a)}${systemOut(a)}    </testcase>\n`;
+  return `    <testcase${attr('name', name)}${attr('classname', `chaoslab.${a.platform}.${a.host}`)}${attr('time', seconds(time))}>\n${resultElement(a)}${systemOut(a, flaky)}    </testcase>\n`;
 }
 
 interface Counts { tests: number; failures: number; errors: number; skipped: number; timeMs: number }
@@ -101,7 +108,7 @@ function count(attempts: readonly AttemptResult[], wallMs?: number): Counts {
   for (const a of attempts) {
     // not scored: skipped (not run) is JUnit's skipped, inconclusive (the lab failed) is an error
     if (!a.scored) c[a.verdict.kind === 'skipped' ? 'skipped' : 'errors'] += 1;
-    else if (!a.passed) c.failures += 1;
+    else if (!a.passed) c[isKnownGap(a) ? 'skipped' : 'failures'] += 1;
     first = Math.min(first, a.startedAt);
     last = Math.max(last, a.endedAt ?? a.startedAt);
   }
@@ -125,6 +132,8 @@ function residueSystemOut(scan: ResidueHostScan | undefined): string {
 }
 
 const countAttrs = (c: Counts) => `${attr('tests', c.tests)}${attr('failures', c.failures)}${attr('errors', c.errors)}${attr('skipped', c.skipped)}${attr('time', seconds(c.timeMs))}`;
+/** junit-10.xsd's <testsuites> takes name, time, tests, failures and errors only (no skipped, no timestamp). */
+const rootCountAttrs = (c: Counts) => `${attr('tests', c.tests)}${attr('failures', c.failures)}${attr('errors', c.errors)}${attr('time', seconds(c.timeMs))}`;
 
 export function renderJunit(run: RunModel, history: readonly RunModel[] = []): string {
   const flaky = findFlaky(run, history);
@@ -136,7 +145,7 @@ export function renderJunit(run: RunModel, history: readonly RunModel[] = []): s
     else suites.set(key, [a]);
   }
   const total = count(run.attempts, run.durationMs);
-  const parts = [`<?xml version="1.0" encoding="UTF-8"?>\n<testsuites${attr('name', `chaoslab ${run.runId}${run.suite ? ` (${run.suite})` : ''}`)}${countAttrs(total)}${attr('timestamp', new Date(run.startedAtWall).toISOString())}>\n`];
+  const parts = [`<?xml version="1.0" encoding="UTF-8"?>\n<testsuites${attr('name', `chaoslab ${run.runId}${run.suite ? ` (${run.suite})` : ''}`)}${rootCountAttrs(total)}>\n`];
   let id = 0;
   for (const [key, attempts] of [...suites].sort(([a], [b]) => a.localeCompare(b))) {
     const first = attempts[0]!;

@@ -1,4 +1,6 @@
 import { needsAttention } from '../harness/model/attention.js';
+import { failingSince, failingSinceText } from '../harness/model/history-view.js';
+import { scenarioKey } from '../harness/model/flaky.js';
 import { causeOf } from '../harness/model/cause.js';
 import { attemptName } from '../harness/model/naming.js';
 import type { AttemptResult, RunModel } from '../harness/model/run-model.js';
@@ -48,11 +50,16 @@ export function evidenceUrl(reportUrl: string, attempt: Pick<AttemptResult, 'att
   return `${reportUrl}#attempt=${encodeURIComponent(attempt.attemptId)}`;
 }
 
-export function attentionSection(run: RunModel, baseline: RunModel | undefined, reportUrl: string | undefined): string[] {
+export function attentionSection(run: RunModel, baseline: RunModel | undefined, reportUrl: string | undefined, history: readonly RunModel[] = []): string[] {
   const groups = needsAttention(run, baseline);
-  const header = ['Scenario', 'Host', 'Verdict', 'Cause', ...(reportUrl ? ['Evidence'] : [])];
+  const since = history.length ? failingSince(run, history) : undefined;
+  const header = ['Scenario', 'Host', 'Verdict', 'Cause', ...(since ? ['Since'] : []), ...(reportUrl ? ['Evidence'] : [])];
   const rows = (attempts: readonly AttemptResult[]) =>
-    table(header, attempts.map((a) => [attemptName(a), a.host, a.verdict.kind, causeOf(a), ...(reportUrl ? [{ text: 'evidence', href: evidenceUrl(reportUrl, a) }] : [])]));
+    table(header, attempts.map((a) => [
+      attemptName(a), a.host, a.verdict.kind, causeOf(a),
+      ...(since ? [failingSinceText(since.get(scenarioKey(a))) ?? ''] : []),
+      ...(reportUrl ? [{ text: 'evidence', href: evidenceUrl(reportUrl, a) }] : []),
+    ]));
   const parts: [string, readonly AttemptResult[]][] = [
     [`Regressions against the baseline (${groups.regressions.length})`, groups.regressions],
     [`Failed expectations (${groups.failures.length})`, groups.failures],

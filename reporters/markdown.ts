@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { writeArtifact } from '../harness/core/artifact-file.js';
 import { formatDuration } from '../harness/core/duration.js';
+import type { HistoryNote } from '../harness/model/history-view.js';
 import { diffAgainstBaseline, type ChangeKind, type ScenarioChange } from '../harness/model/baseline-diff.js';
 import { findFlaky } from '../harness/model/flaky.js';
 import { attemptName } from '../harness/model/naming.js';
@@ -24,6 +25,8 @@ export { mdCell } from './markdown-blocks.js';
 export interface MarkdownOptions {
   readonly baseline?: RunModel;
   readonly history?: readonly RunModel[];
+  /** Compared with what, or "no history yet" (model/history-view.ts). */
+  readonly historyNote?: HistoryNote;
   readonly judgement?: RunJudgement;
   /** The published HTML scorecard: each failure links to its evidence there. */
   readonly reportUrl?: string;
@@ -130,7 +133,8 @@ export function renderMarkdown(run: RunModel, options: MarkdownOptions = {}): st
     ...gateLines(outcome).map((line) => `- ${mdCell(line)}`),
     '',
     meta.join(' · '),
-    ...attentionSection(run, options.baseline, options.reportUrl),
+    ...(options.historyNote ? ['', `_${mdCell(options.historyNote.text)}_`] : []),
+    ...attentionSection(run, options.baseline, options.reportUrl, options.history ?? []),
     ...alert('WARNING', [...labWarning, ...notes.filter((n) => n.level === 'warn').map((n) => n.message)]),
     ...alert('CAUTION', notes.filter((n) => n.level === 'error').map((n) => n.message)),
     '',
@@ -152,6 +156,7 @@ export function markdownOptions(context: ReporterContext, run: RunModel): Markdo
   return {
     ...(context.baseline && { baseline: context.baseline }),
     ...(context.history && { history: context.history }),
+    ...(context.historyNote && { historyNote: context.historyNote }),
     ...(context.judge && { judgement: context.judge(run) }),
     ...(context.reportUrl !== undefined && { reportUrl: context.reportUrl }),
   };

@@ -37,6 +37,11 @@ export function parseReporterList(list: string): ReporterName[] {
   return [...new Set(names)] as ReporterName[];
 }
 
+/** The `--reporter` help text, naming every built-in reporter (so `--help` cannot fall behind the registry). */
+export function reporterOptionHelp(): string {
+  return `comma-separated reporters, any of: ${Object.keys(reporterFactories).join(', ')}`;
+}
+
 /** `--pushgateway` pushes what the prometheus reporter renders, so it brings that reporter along. */
 export function withPushReporter(names: ReporterName[], pushgateway: string | undefined): ReporterName[] {
   return pushgateway !== undefined && !names.includes('prometheus') ? [...names, 'prometheus'] : names;

@@ -1,3 +1,4 @@
+import type { HistoryNote } from '../harness/model/history-view.js';
 import type { RunJudgement } from '../harness/model/outcome.js';
 import type { AttemptResult, RunModel } from '../harness/model/run-model.js';
 
@@ -15,6 +16,8 @@ export interface ReporterContext {
   readonly baseline?: RunModel;
   /** Earlier runs, newest first, for trends. */
   readonly history?: readonly RunModel[];
+  /** Compared with what, or "no history yet"; with links to the earlier runs' scorecards. */
+  readonly historyNote?: HistoryNote;
   readonly stdout: NodeJS.WritableStream;
   /** Pushgateway base URL (`--pushgateway`): the prometheus reporter pushes its metrics there too. */
   readonly pushgateway?: string;

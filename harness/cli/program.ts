@@ -1,9 +1,17 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { EXIT_CODE_HELP, ExitCode } from '../core/exit-codes.js';
 import { usageLine } from './usage.js';
 
-export const CHAOSLAB_VERSION: string = (JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+/** The project's package.json: two folders up from the source (harness/cli/), three from the build (dist/harness/cli/). */
+function packageJson(): string {
+  const candidates = ['../../package.json', '../../../package.json'].map((path) => new URL(path, import.meta.url));
+  const found = candidates.find((url) => existsSync(url));
+  if (!found) throw new Error(`chaoslab: package.json not found (looked at ${candidates.map((url) => url.pathname).join(', ')})`);
+  return readFileSync(found, 'utf8');
+}
+
+export const CHAOSLAB_VERSION: string = (JSON.parse(packageJson()) as { version: string }).version;
 
 /** The root command. Usage errors exit 2 (commander's default would be 1, our "expectation failed"). */
 export function createProgram(): Command {

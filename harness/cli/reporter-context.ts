@@ -1,5 +1,6 @@
 import type { ReporterContext } from '../../reporters/reporter.js';
 import type { ManifestSigner } from '../evidence/keys.js';
+import type { HistoryNote } from '../model/history-view.js';
 import type { RunJudgement } from '../model/outcome.js';
 import type { RunModel } from '../model/run-model.js';
 
@@ -15,6 +16,7 @@ export interface ReporterContextInputs {
   readonly stdout: NodeJS.WritableStream;
   readonly history: readonly RunModel[];
   readonly baseline?: RunModel | undefined;
+  readonly historyNote?: HistoryNote | undefined;
   readonly judge: (run: RunModel) => RunJudgement;
   readonly signer?: Pick<ManifestSigner, 'fingerprint' | 'publicKey'> | undefined;
   readonly options: { readonly reportUrl?: string | undefined; readonly pushgateway?: string | undefined };
@@ -29,6 +31,7 @@ export function reporterContext(inputs: ReporterContextInputs): ReporterContext 
     history: inputs.history,
     judge: inputs.judge,
     ...(baseline && { baseline }),
+    ...(inputs.historyNote && { historyNote: inputs.historyNote }),
     ...(signer && { signing: { fingerprint: signer.fingerprint, publicKey: signer.publicKey } }),
     ...(options.reportUrl !== undefined && { reportUrl: options.reportUrl }),
     ...(options.pushgateway !== undefined && { pushgateway: options.pushgateway }),

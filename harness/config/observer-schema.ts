@@ -17,6 +17,8 @@ export const fieldMap = z.strictObject({
   tier: z.string().optional(),
   run_id: z.string().optional(),
   id: z.string().optional(),
+  /** The healer's own words (why a heal failed, what it did); default: the first text field of message, detail, error_message, error, reason, msg. */
+  message: z.string().optional(),
   /**
    * Not a path: the check type of a record that has none at `check_type`.
    * `*` makes such records host-wide (a convergence run's summary names no check).

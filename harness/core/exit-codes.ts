@@ -29,8 +29,8 @@ export function mostSevere(...codes: ExitCodeValue[]): ExitCodeValue {
 }
 
 export const EXIT_CODE_HELP = `Exit codes:
-  0    every expectation met and every gate passed
-  1    an expectation failed (or a gate: --min-heal-rate, --fail-on, --max-inconclusive)
+  0    every expectation met and every gate passed (failing known gaps, tag known-gap, are expected failures)
+  1    an expectation failed that is not a known gap (or a gate: --min-heal-rate, --fail-on, --max-inconclusive)
   2    usage or configuration error; nothing was injected
   3    lab errors dominate (inconclusive attempts outnumber scored ones) or the lab failed
   4    a reporter failed; the other reports were still written

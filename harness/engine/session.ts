@@ -18,6 +18,7 @@ import { replayJournal } from '../journal/replay.js';
 import type { RunEvent } from '../model/events.js';
 import type { AttemptResult, RunModel } from '../model/run-model.js';
 import type { Verdict } from '../model/verdict.js';
+import { splitExpectations } from '../model/attention.js';
 import { summarize } from '../model/summary.js';
 import { createObserver } from '../observers/registry.js';
 import type { Transport } from '../transport/transport.js';
@@ -86,13 +87,13 @@ const silentReporting: RunReporting = {
   failures: () => [],
 };
 
-/** 0 all met; 1 expectation failures; 3 when inconclusive attempts outnumber the scored ones; 5 halted by a halt condition; 130 interrupted. */
+/** 0 all met (failing known gaps are expected failures); 1 expectation failures; 3 when inconclusive attempts outnumber the scored ones; 5 halted by a halt condition; 130 interrupted. */
 export function exitCodeFor(model: RunModel, interrupted: boolean): ExitCodeValue {
   if (interrupted) return ExitCode.interrupted;
   if (model.halt) return ExitCode.halted;
   const summary = summarize(model);
   if (summary.verdicts.inconclusive > summary.score.scored) return ExitCode.labErrors;
-  return summary.score.passed < summary.score.scored ? ExitCode.expectationFailed : ExitCode.ok;
+  return splitExpectations(model).newFailures > 0 ? ExitCode.expectationFailed : ExitCode.ok;
 }
 
 /**

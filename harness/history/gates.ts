@@ -1,5 +1,6 @@
 import { ChaoslabError } from '../core/errors.js';
 import { ExitCode, type ExitCodeValue } from '../core/exit-codes.js';
+import { failedExpectation, isKnownGap, splitExpectations } from '../model/attention.js';
 import { diffAgainstBaseline } from '../model/baseline-diff.js';
 import { findFlaky } from '../model/flaky.js';
 import { residueFindings } from '../model/residue.js';
@@ -59,6 +60,14 @@ function failOn(kind: FailOnKind, run: RunModel, context: { baseline?: RunModel;
     return flaky.length ? `${flaky.length} flaky scenario${plural(flaky.length)}: ${list(flaky)}` : undefined;
   }
   if (kind === 'residue') return residueFailure(run);
+  if (kind === 'known-gap') {
+    const gaps = run.attempts.filter((a) => failedExpectation(a) && isKnownGap(a));
+    return gaps.length ? `${gaps.length} known gap${plural(gaps.length)} failing (tagged known-gap): ${list(gaps.map((a) => `${a.scenarioId}@${a.host}`))}` : undefined;
+  }
+  if (kind === 'fixed-gap') {
+    const fixed = splitExpectations(run).fixedGaps;
+    return fixed.length ? `${fixed.length} known gap${plural(fixed.length)} now pass${fixed.length === 1 ? 'es' : ''} (fixed? remove the known-gap tag): ${list(fixed.map((a) => `${a.scenarioId}@${a.host}`))}` : undefined;
+  }
   const hits = run.attempts.filter((a) => a.verdict.kind === kind);
   return hits.length ? `${hits.length} ${kind} attempt${plural(hits.length)}: ${list(hits.map((a) => `${a.scenarioId}@${a.host}`))}` : undefined;
 }

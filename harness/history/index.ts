@@ -21,6 +21,8 @@ export interface RunIndexEntry {
   readonly startedAtWall: number;
   readonly status: RunModel['status'];
   readonly suite?: string;
+  /** The lab's name: history compares runs of the same suite on the same lab. */
+  readonly lab?: string;
   readonly shard?: string;
   readonly mergedFrom?: readonly string[];
   readonly total: number;
@@ -35,7 +37,7 @@ export function indexEntry(model: RunModel, dir: string, mtimeMs: number): RunIn
   const summary = summarize(model);
   return {
     runId: model.runId, dir, mtimeMs, startedAtWall: model.startedAtWall, status: model.status,
-    ...(model.suite !== undefined ? { suite: model.suite } : {}), ...(model.shard !== undefined ? { shard: model.shard } : {}),
+    ...(model.suite !== undefined ? { suite: model.suite } : {}), lab: model.lab, ...(model.shard !== undefined ? { shard: model.shard } : {}),
     ...(model.mergedFrom ? { mergedFrom: model.mergedFrom } : {}),
     total: summary.total, passed: summary.score.passed, scored: summary.score.scored, inconclusive: summary.verdicts.inconclusive,
   };
@@ -63,7 +65,8 @@ export async function updateIndex(reportsRoot: string): Promise<RunIndexEntry[]>
     if (!file) continue;
     const mtimeMs = statSync(file).mtimeMs;
     const cached = known.get(name);
-    if (cached && cached.mtimeMs === mtimeMs) {
+    // entries indexed before the lab was recorded are read again once
+    if (cached && cached.mtimeMs === mtimeMs && cached.lab !== undefined) {
       entries.push(cached);
       continue;
     }
@@ -80,13 +83,14 @@ export async function updateIndex(reportsRoot: string): Promise<RunIndexEntry[]>
 }
 
 /**
- * Earlier runs for trends and flaky detection, newest first: runs of the same
- * suite that started before `run`, at most `limit`. Shards are left out
- * (their merged run stands for them).
+ * Earlier runs for trends, flaky detection and the default baseline, newest
+ * first: runs of the same suite (and, when given, the same lab) that started
+ * before `run`, at most `limit`. Shards are left out (their merged run stands for them).
  */
-export async function loadHistory(reportsRoot: string, run: Pick<RunModel, 'runId' | 'suite' | 'startedAtWall'>, limit = 10): Promise<RunModel[]> {
+export async function loadHistory(reportsRoot: string, run: Pick<RunModel, 'runId' | 'suite' | 'startedAtWall'> & { readonly lab?: string }, limit = 10): Promise<RunModel[]> {
   if (limit <= 0) return [];
-  const entries = (await updateIndex(reportsRoot)).filter((e) => e.runId !== run.runId && e.startedAtWall < run.startedAtWall && e.suite === run.suite && e.shard === undefined);
+  const sameLab = (e: RunIndexEntry) => run.lab === undefined || e.lab === run.lab;
+  const entries = (await updateIndex(reportsRoot)).filter((e) => e.runId !== run.runId && e.startedAtWall < run.startedAtWall && e.suite === run.suite && sameLab(e) && e.shard === undefined);
   const models: RunModel[] = [];
   for (const entry of entries.slice(0, limit)) models.push((await loadRun(join(reportsRoot, entry.dir), reportsRoot, 'model')).model);
   return models;

@@ -69,8 +69,17 @@ export function isRunFolderName(name: string): boolean {
   return name !== 'latest' && !name.startsWith('.') && basename(name) === name;
 }
 
-/** `--baseline previous`: the newest earlier run of the same suite. */
+/** `--baseline previous`: the newest earlier run of the same suite (the default; `--no-history` turns it off). */
 export const PREVIOUS_RUN = 'previous';
+
+/**
+ * The baseline a command compares with: the one asked for, else (history on, the
+ * default) the previous run of the same suite and lab, silently absent on a first run.
+ */
+export function baselineRef(asked: string | undefined, historyOn: boolean): { ref: string | undefined; implicit: boolean } {
+  if (asked !== undefined) return { ref: asked, implicit: false };
+  return historyOn ? { ref: PREVIOUS_RUN, implicit: true } : { ref: undefined, implicit: false };
+}
 
 /** Resolves `--baseline <ref>`: a run reference, or `previous` (the first of `history`, newest first); undefined when there is none. */
 export async function resolveBaseline(ref: string | undefined, reportsRoot: string, history: readonly RunModel[]): Promise<RunModel | undefined> {
@@ -90,10 +99,12 @@ export async function resolveBaselineForGates(
   history: readonly RunModel[],
   gates: GateOptions,
   warn: (message: string) => void,
+  implicit = false,
 ): Promise<{ baseline?: RunModel; gates: GateOptions }> {
   const baseline = await resolveBaseline(ref, reportsRoot, history);
   if (ref !== PREVIOUS_RUN || baseline) return { ...(baseline && { baseline }), gates };
   const dropsRegression = gates.failOn?.includes('regression') ?? false;
-  warn(`--baseline previous: no earlier run of this suite under ${reportsRoot}; no baseline diff${dropsRegression ? ', regression gate skipped' : ''}`);
+  // a first run with history on by default is not worth a warning; the reports say "no history yet"
+  if (!implicit || dropsRegression) warn(`--baseline previous: no earlier run of this suite under ${reportsRoot}; no baseline diff${dropsRegression ? ', regression gate skipped' : ''}`);
   return { gates: { ...gates, ...(gates.failOn && { failOn: gates.failOn.filter((k) => k !== 'regression') }) } };
 }

@@ -44,3 +44,29 @@ export function needsAttention(run: Pick<RunModel, 'attempts'>, baseline?: Pick<
   const inconclusive = run.attempts.filter((a) => a.verdict.kind === 'inconclusive');
   return { regressions: regressions.sort(byName), failures: failures.sort(byName), knownGaps: knownGaps.sort(byName), inconclusive: [...inconclusive].sort(byName) };
 }
+
+/**
+ * How a run's expectations split for its verdict: failures nobody owns yet (they
+ * fail the run), failing known gaps (expected failures: they do not), and known
+ * gaps that now pass (someone should drop the tag; `--fail-on fixed-gap` fails on them).
+ */
+export interface ExpectationSplit {
+  readonly newFailures: number;
+  readonly knownGaps: number;
+  readonly fixedGaps: readonly AttemptResult[];
+}
+
+export function splitExpectations(run: Pick<RunModel, 'attempts'>): ExpectationSplit {
+  let newFailures = 0;
+  let knownGaps = 0;
+  const fixedGaps: AttemptResult[] = [];
+  for (const attempt of run.attempts) {
+    if (!attempt.scored) continue;
+    const gap = isKnownGap(attempt);
+    if (attempt.passed) {
+      if (gap) fixedGaps.push(attempt);
+    } else if (gap) knownGaps += 1;
+    else newFailures += 1;
+  }
+  return { newFailures, knownGaps, fixedGaps: fixedGaps.sort(byName) };
+}

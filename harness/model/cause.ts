@@ -1,5 +1,5 @@
 import { formatDuration } from '../core/duration.js';
-import type { AttemptResult } from './run-model.js';
+import type { AttemptResult, SignalRecord } from './run-model.js';
 
 /**
  * One line that says why an attempt got its verdict ("heal_failed ×2 (6.8s, 38s)",
@@ -81,10 +81,34 @@ function mismatches(a: CauseInput): string[] {
   return parts;
 }
 
+/** The signal whose words explain the verdict: the claim a false heal rests on, the escalation, or the last failed heal. */
+function tellingSignal(a: CauseInput): SignalRecord | undefined {
+  const last = (kind: SignalRecord['kind']) => a.signals.filter((s) => s.kind === kind && s.message).at(-1);
+  switch (a.verdict.kind) {
+    case 'false_heal':
+      return last('claimed_healed');
+    case 'escalated':
+      return last('escalated');
+    case 'not_healed':
+    case 'flapped':
+    case 'healed_late':
+      return last('heal_failed');
+    default:
+      return undefined;
+  }
+}
+
+/** The healer's own words, where they explain the verdict: `healer: "remediate exited 0; detect still fails: exit 1"`. */
+export function healerWords(a: CauseInput): string | undefined {
+  const message = tellingSignal(a)?.message;
+  return message ? `healer: "${message}"` : undefined;
+}
+
 export function describeCause(a: CauseInput): string {
   const expected = expectation(a);
   const extra = mismatches(a);
-  return [[core(a), expected].filter(Boolean).join(', '), ...extra].join('; ');
+  const words = healerWords(a);
+  return [[core(a), expected].filter(Boolean).join(', '), ...extra, ...(words ? [words] : [])].join('; ');
 }
 
 /** The folded cause, or (for models from older run.json files) the same line computed now. */

@@ -1,4 +1,5 @@
 import type { RunModel } from './run-model.js';
+import { splitExpectations } from './attention.js';
 import { summarize } from './summary.js';
 
 /**
@@ -28,8 +29,14 @@ export interface RunOutcome {
   readonly exitCode?: number;
   readonly exitMeaning?: string;
   readonly failedGates: readonly GateFailureRecord[];
-  /** Scored attempts whose expectation was not met. */
+  /** Scored attempts whose expectation was not met (new failures + failing known gaps). */
   readonly failedExpectations: number;
+  /** Failed expectations that are not known gaps: what makes a run fail. */
+  readonly newFailures: number;
+  /** Failing known gaps: expected failures. */
+  readonly knownGaps: number;
+  /** Known gaps that now pass. */
+  readonly fixedGaps: number;
 }
 
 /** The exit codes documented in README and `chaoslab --help`. */
@@ -46,24 +53,28 @@ const WORDS: Readonly<Record<RunState, string>> = {
   passed: 'PASSED', failed: 'FAILED', lab_errors: 'FAILED: LAB ERRORS', interrupted: 'INTERRUPTED', crashed: 'CRASHED', running: 'RUNNING',
 };
 
-function stateOf(run: Pick<RunModel, 'status'>, exitCode: number | undefined, failedExpectations: number): RunState {
+function stateOf(run: Pick<RunModel, 'status'>, exitCode: number | undefined, newFailures: number): RunState {
   if (run.status === 'running' || run.status === 'crashed') return run.status;
   if (run.status === 'interrupted' || exitCode === 130) return 'interrupted';
   if (exitCode === 3) return 'lab_errors';
   if (exitCode !== undefined) return exitCode === 0 ? 'passed' : 'failed';
-  return failedExpectations ? 'failed' : 'passed';
+  return newFailures ? 'failed' : 'passed';
 }
 
 export function runOutcome(run: Pick<RunModel, 'status' | 'attempts' | 'exitCode'>, judgement?: RunJudgement): RunOutcome {
   const { score } = summarize(run);
   const failedExpectations = score.scored - score.passed;
+  const split = splitExpectations(run);
   const exitCode = judgement?.exitCode ?? run.exitCode;
-  const state = stateOf(run, exitCode, failedExpectations);
+  const state = stateOf(run, exitCode, split.newFailures);
   return {
     state,
     words: WORDS[state],
     ...(exitCode !== undefined && { exitCode, exitMeaning: EXIT_MEANINGS[exitCode] ?? 'unknown exit code' }),
     failedGates: judgement?.failedGates ?? [],
     failedExpectations,
+    newFailures: split.newFailures,
+    knownGaps: split.knownGaps,
+    fixedGaps: split.fixedGaps.length,
   };
 }

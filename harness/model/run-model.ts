@@ -60,6 +60,8 @@ export interface SignalRecord {
   readonly hostWide?: boolean;
   readonly runbook?: string;
   readonly tier?: string;
+  /** The healer's own words about this event (its message or detail field), redacted like all host text. */
+  readonly message?: string;
   /** When chaoslab received it, ms since t0. */
   readonly receivedAt: number;
   readonly raw: unknown;

@@ -123,6 +123,7 @@ export class Correlator {
         ...(scope === 'host_wide' && { hostWide: true }),
         ...(output.runbook !== undefined && { runbook: output.runbook }),
         ...(output.tier !== undefined && { tier: output.tier }),
+        ...(output.message !== undefined && { message: output.message }),
         receivedAt: target.wallNow() - target.since,
         raw: output.raw,
       },

@@ -81,6 +81,22 @@ function optionalText(value: unknown): string | undefined {
   return typeof value === 'object' ? JSON.stringify(value) : String(value);
 }
 
+/** Fields where stacks put their own words, tried in order when the observer names none. */
+const MESSAGE_FIELDS = ['message', 'detail', 'error_message', 'error', 'reason', 'msg'] as const;
+/** A healer's message is evidence, not a log: enough to read why, bounded so one record cannot bloat every report. */
+export const MESSAGE_LIMIT = 500;
+
+/** The healer's own words in a record: the configured field, else the first text one of MESSAGE_FIELDS. */
+export function messageOf(record: unknown, path: string | undefined): string | undefined {
+  const paths = path === undefined ? MESSAGE_FIELDS : [path];
+  for (const candidate of paths) {
+    const value = getPath(record, candidate);
+    const text = typeof value === 'string' ? value.trim() : path !== undefined ? optionalText(value) : undefined;
+    if (text) return text.length > MESSAGE_LIMIT ? `${text.slice(0, MESSAGE_LIMIT)}…` : text;
+  }
+  return undefined;
+}
+
 export interface RecordContext {
   readonly source: string;
   readonly fields: FieldMap;
@@ -125,6 +141,7 @@ export function mapRecord(record: unknown, context: RecordContext): ObserverOutp
   const tier = optional(fields.tier ?? 'tier');
   const runId = optional(fields.run_id ?? 'run_id');
   const id = optional(fields.id ?? 'id');
+  const message = messageOf(record, fields.message);
   return {
     source,
     kind,
@@ -135,6 +152,7 @@ export function mapRecord(record: unknown, context: RecordContext): ObserverOutp
     ...(tier !== undefined && { tier }),
     ...(runId !== undefined && { runId }),
     ...(id !== undefined && { id }),
+    ...(message !== undefined && { message }),
     raw: record,
   };
 }

@@ -24,6 +24,8 @@ export interface ObservedEvent {
   readonly runId?: string;
   /** The stack's id for this record, when it has one (for de-duplication). */
   readonly id?: string;
+  /** The healer's own words about this event (its message or detail), shown beside the verdict's cause. */
+  readonly message?: string;
   readonly raw: unknown;
 }
 

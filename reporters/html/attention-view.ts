@@ -1,4 +1,6 @@
 import { needsAttention } from '../../harness/model/attention.js';
+import { scenarioKey } from '../../harness/model/flaky.js';
+import { failingSince, failingSinceText, type FailingSince } from '../../harness/model/history-view.js';
 import { causeOf } from '../../harness/model/cause.js';
 import { attemptName } from '../../harness/model/naming.js';
 import { runOutcome, type RunJudgement } from '../../harness/model/outcome.js';
@@ -12,12 +14,12 @@ import { gateLines, outcomeText } from '../format.js';
  */
 const ROWS_PER_GROUP = 50;
 
-function row(a: AttemptResult) {
-  return { attemptId: a.attemptId, href: `#attempt=${encodeURIComponent(a.attemptId)}`, name: attemptName(a), host: a.host, kind: a.verdict.kind, cause: causeOf(a), bundleId: a.bundleId };
+function row(a: AttemptResult, since: ReadonlyMap<string, FailingSince> | undefined) {
+  return { attemptId: a.attemptId, href: `#attempt=${encodeURIComponent(a.attemptId)}`, name: attemptName(a), host: a.host, kind: a.verdict.kind, cause: causeOf(a), bundleId: a.bundleId, since: since && failingSinceText(since.get(scenarioKey(a))) };
 }
 
-function group(key: string, title: string, hint: string, attempts: readonly AttemptResult[]) {
-  return { key, title, hint, count: attempts.length, rows: attempts.slice(0, ROWS_PER_GROUP).map(row), more: Math.max(0, attempts.length - ROWS_PER_GROUP) };
+function group(key: string, title: string, hint: string, attempts: readonly AttemptResult[], since?: ReadonlyMap<string, FailingSince>) {
+  return { key, title, hint, count: attempts.length, rows: attempts.slice(0, ROWS_PER_GROUP).map((a) => row(a, since)), more: Math.max(0, attempts.length - ROWS_PER_GROUP) };
 }
 
 export function outcomeView(run: RunModel, judgement: RunJudgement | undefined) {
@@ -25,12 +27,13 @@ export function outcomeView(run: RunModel, judgement: RunJudgement | undefined) 
   return { state: outcome.state, text: outcomeText(outcome), gates: gateLines(outcome) };
 }
 
-export function attentionView(run: RunModel, baseline: RunModel | undefined) {
+export function attentionView(run: RunModel, baseline: RunModel | undefined, history: readonly RunModel[] = []) {
   const found = needsAttention(run, baseline);
+  const since = history.length ? failingSince(run, history) : undefined;
   const groups = [
-    group('regression', 'Regressions', 'passed in the baseline run, fail now', found.regressions),
-    group('failure', 'Failed expectations', 'not a known gap', found.failures),
-    group('known-gap', 'Known gaps', 'tagged known-gap: failing as expected until the healer handles them', found.knownGaps),
+    group('regression', 'Regressions', 'passed in the baseline run, fail now', found.regressions, since),
+    group('failure', 'Failed expectations', 'not a known gap', found.failures, since),
+    group('known-gap', 'Known gaps', 'tagged known-gap: failing as expected until the healer handles them', found.knownGaps, since),
   ].filter((g) => g.count);
   return { groups, count: groups.reduce((sum, g) => sum + g.count, 0), inconclusive: found.inconclusive.length };
 }

@@ -59,8 +59,8 @@ export interface ClientEvidence {
   readonly phases: number[];
   /** [step, command, exit code, duration, at (since the attempt's start), stdout, stderr, error] */
   readonly commands: [number, number, number | null, number, number, number, number, number][];
-  /** [kind, source, at, runbook, tier] */
-  readonly signals: [number, number, number, number, number][];
+  /** [kind, source, at, runbook, tier, the healer's own message] */
+  readonly signals: [number, number, number, number, number, number][];
   /** [reason, source, detail] */
   readonly rejected: [number, number, number][];
   /** [ms since t0, compliant] */
@@ -160,7 +160,7 @@ function clientEvidence(a: AttemptResult, intern: (text: string) => number): Cli
     times: [t.detectMs ?? -1, t.claimMs ?? -1, t.restoreMs ?? -1],
     phases: a.phases.flatMap((p) => [intern(p.phase), p.start - a.startedAt, p.end === undefined ? -1 : p.end - a.startedAt, p.ok === undefined ? -1 : Number(p.ok)]),
     commands: a.commands.map(command),
-    signals: a.signals.map((s) => [intern(s.kind), intern(s.source), s.at, intern(s.runbook ?? ''), intern(s.tier ?? '')]),
+    signals: a.signals.map((s) => [intern(s.kind), intern(s.source), s.at, intern(s.runbook ?? ''), intern(s.tier ?? ''), intern(s.message ?? '')]),
     rejected: a.rejectedSignals.map((r) => [intern(r.reason), intern(r.source), intern(r.detail)]),
     probes: a.probes.map((p) => [p.at, p.compliant]),
   };

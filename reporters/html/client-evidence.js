@@ -54,7 +54,7 @@
   }
 
   function render(a, sc, e, rerun) {
-    var signals = e.signals.map(function (s) { return [esc(s[0]), esc(s[1]), esc(dur(s[2])), esc(s[3] || '—'), esc(s[4] || '—')]; });
+    var signals = e.signals.map(function (s) { return [esc(s[0]), esc(s[1]), esc(dur(s[2])), esc(s[3] || '—'), esc(s[4] || '—'), esc(s[5] || '—')]; });
     var probes = e.probes.map(function (p) { return ['t+' + esc(dur(p[0])), p[1] ? '<span class="ok-text">compliant</span>' : '<span class="error-text">drifted</span>']; });
     var phases = e.phases.map(function (p) { return [esc(PHASE_LABEL[p[0]]), esc(dur(p[1])), p[2] === null ? 'unfinished' : esc(dur(p[2] - p[1])), p[3] === false ? '<span class="error-text">failed</span>' : 'ok']; });
     var commands = e.commands.map(function (c) { return [esc(c[0]), c[2] === null ? '—' : esc(c[2]), esc(dur(c[3])), commandCell(c)]; });
@@ -67,7 +67,7 @@
       '<dt>Rerun</dt><dd><code class="rerun">' + esc(rerun) + '</code> <button type="button" class="copy" data-copy="rerun">Copy rerun command</button></dd></dl>' +
       '<div><h4>Phases</h4>' + table(['Phase', 'Started', 'Took', 'Result'], phases) + '</div>' +
       '<div><h4>Ground-truth checks (before/after)</h4>' + table(['When', 'Host state'], probes) + '</div>' +
-      '<div><h4>Healer events</h4>' + table(['Kind', 'Source', 'At', 'Runbook', 'Tier'], signals) + '</div>' +
+      '<div><h4>Healer events</h4>' + table(['Kind', 'Source', 'At', 'Runbook', 'Tier', 'Healer said'], signals) + '</div>' +
       '<div><h4>Rejected events</h4>' + rejectedSummary(e.rejected) + '</div>' +
       '<div><h4>Commands sent</h4>' + table(['Step', 'Exit', 'Took', 'Command and output'], commands, 'commands') + '</div>';
   }

@@ -1,6 +1,7 @@
 import { formatDuration } from '../../harness/core/duration.js';
 import { diffAgainstBaseline, type ChangeKind, type ScenarioChange } from '../../harness/model/baseline-diff.js';
 import type { FlakyScenario } from '../../harness/model/flaky.js';
+import type { HistoryNote } from '../../harness/model/history-view.js';
 import type { RunJudgement } from '../../harness/model/outcome.js';
 import type { Funnel, RunModel } from '../../harness/model/run-model.js';
 import { residueCounts, residueFindings, residueHeadline, residueUnknowns } from '../../harness/model/residue.js';
@@ -105,6 +106,7 @@ export interface PageInputs {
   readonly baseline?: RunModel;
   readonly history: readonly RunModel[];
   readonly judgement?: RunJudgement;
+  readonly historyNote?: HistoryNote;
 }
 
 export function buildPageView(run: RunModel, inputs: PageInputs) {
@@ -117,7 +119,8 @@ export function buildPageView(run: RunModel, inputs: PageInputs) {
     runId: run.runId,
     headline: headline(summary),
     outcome: outcomeView(run, inputs.judgement),
-    attention: attentionView(run, inputs.baseline),
+    attention: attentionView(run, inputs.baseline, history),
+    history: inputs.historyNote ? { text: inputs.historyNote.text, earlier: inputs.historyNote.earlier.map((e) => ({ ...e, date: new Date(e.startedAtWall).toISOString().slice(0, 16).replace('T', ' ') })) } : undefined,
     score: { passed: summary.score.passed, scored: summary.score.scored, excluded: summary.score.excluded, pct: pct(summary.score) },
     meta: [
       ['Run', run.runId], ['Suite', run.suite], ['Lab', run.lab], ['Status', run.status], ['Shard', run.shard],

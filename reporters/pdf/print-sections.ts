@@ -1,6 +1,7 @@
 import { formatDuration } from '../../harness/core/duration.js';
 import type { AttemptResult, RunModel } from '../../harness/model/run-model.js';
-import { describeVerdict, expectationText, mismatchText } from '../format.js';
+import { causeOf } from '../../harness/model/cause.js';
+import { describeVerdict, expectationText } from '../format.js';
 import { escapeHtml } from '../escape-html.js';
 
 /**
@@ -31,19 +32,13 @@ function lastFailedCheck(a: AttemptResult): string | undefined {
   return `check exited ${check.exitCode ?? 'without a code'}${output ? `: ${clip(output, 160)}` : ''}`;
 }
 
-/** Why an attempt did not meet its expectation, in one line. */
+/**
+ * Why an attempt did not meet its expectation, in one line: the same cause line
+ * as the HTML and every other report (model/cause.ts, with the healer's own
+ * words), then what was expected, then the check that still saw the drift.
+ */
 export function failureCause(a: AttemptResult): string {
-  const v = a.verdict;
-  const because: Record<string, string> = {
-    not_healed: `no claim, and the host was still drifted when the ${formatDuration(a.windowMs)} window ended`,
-    false_heal: 'the stack claimed a fix, but the ground-truth check still found the drift',
-    silent_heal: 'the host was restored, but the stack never reported it',
-    healed_late: `restored only after the ${formatDuration(a.slaMs)} SLA`,
-    flapped: `restored, then drifted again within the ${formatDuration(a.holdMs)} hold`,
-    escalated: 'the stack escalated instead of healing',
-    healed: 'the stack healed it',
-  };
-  const parts = [`${because[v.kind] ?? describeVerdict(v)}; expected ${expectationText(a)}`, mismatchText(a), lastFailedCheck(a)];
+  const parts = [causeOf(a), `expected ${expectationText(a)}`, lastFailedCheck(a)];
   return parts.filter(Boolean).join('; ');
 }
 
@@ -69,7 +64,8 @@ function evidenceLine(a: AttemptResult): string {
     times,
     `${a.signals.length} healer event(s)${sources ? ` from ${sources}` : ''}, ${a.rejectedSignals.length} rejected; ${a.commands.length} command(s)${failedCommands ? `, ${failedCommands} failed` : ''}; ${a.probes.length} check(s)`,
     phases && `phases: ${phases}`,
-    lastFailedCheck(a),
+    // a passed attempt's drifted checks are the fault confirming itself, not evidence against the healer
+    a.passed ? undefined : lastFailedCheck(a),
   ];
   return `<li><strong>${escapeHtml(attemptName(a))}</strong> <span class="badge v-${a.verdict.kind}">${a.verdict.kind}</span><br>${facts.filter(Boolean).map((f) => escapeHtml(f!)).join('<br>')}</li>`;
 }

@@ -60,6 +60,8 @@ describe('history index', () => {
     expect((await loadHistory(dir.path, current)).map((r) => r.runId)).toEqual(['20261119-020000-nightly']);
     expect(await loadHistory(dir.path, { ...current, suite: 'other' })).toEqual([]);
     expect(await loadHistory(dir.path, current, 0)).toEqual([]);
+    // the same suite on another lab is not history of this run
+    expect(await loadHistory(dir.path, { ...current, lab: 'another-lab' })).toEqual([]);
   });
 
   it('resolves a run by folder, file, run id and latest, and names what it looked for when missing', async () => {

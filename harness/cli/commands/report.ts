@@ -6,7 +6,8 @@ import { HTML_REPORT_FILE } from '../../../reporters/html.js';
 import { baselineSection } from '../../../reporters/markdown.js';
 import { ReporterMultiplexer } from '../../../reporters/multiplexer.js';
 import { parsePushgatewayUrl } from '../../../reporters/prometheus.js';
-import { parseReporterList, reporterFactories, withPushReporter } from '../../../reporters/registry.js';
+import { parseReporterList, reporterFactories, reporterOptionHelp, withPushReporter } from '../../../reporters/registry.js';
+import { failOnOptionHelp } from '../../config/fail-on.js';
 import { exitCodeFor } from '../../engine/session.js';
 import { foldLogFile, mergeRunModels } from '../../events/fold.js';
 import { writeRunJson } from '../../events/run-json.js';
@@ -16,7 +17,8 @@ import { defaultJournalDir } from '../../journal/journal.js';
 import type { FailOnKind } from '../../config/fail-on.js';
 import { evaluateGates, gateExitCode, parseFailOn, parseHealRate, parseMaxInconclusive, type GateOptions } from '../../history/gates.js';
 import { loadHistory, updateIndex } from '../../history/index.js';
-import { loadRun, PREVIOUS_RUN, resolveBaselineForGates, resolveRunFile } from '../../history/runs.js';
+import { baselineRef, loadRun, PREVIOUS_RUN, resolveBaselineForGates, resolveRunFile } from '../../history/runs.js';
+import { historyNote } from '../../model/history-view.js';
 import { diffAgainstBaseline } from '../../model/baseline-diff.js';
 import type { RunModel } from '../../model/run-model.js';
 import { action } from '../action.js';
@@ -78,16 +80,18 @@ function signerFor(model: RunModel, options: { signingKey?: string }): Promise<M
 export async function renderRun(model: RunModel, outputDir: string, options: RenderOptions, out: NodeJS.WritableStream = process.stdout, err: NodeJS.WritableStream = process.stderr, signer?: ManifestSigner): Promise<ExitCodeValue> {
   const names = withPushReporter(parseReporterList(options.reporter), options.pushgateway);
   const reportsRoot = resolve(options.reports);
-  const wantsPrevious = options.baseline === PREVIOUS_RUN;
+  // history on (--history above 0, the default): compare with the previous run of the suite and lab unless --baseline names one
+  const asked = baselineRef(options.baseline, options.history > 0);
+  const wantsPrevious = asked.ref === PREVIOUS_RUN;
   const history = existsSync(reportsRoot) ? await loadHistory(reportsRoot, model, Math.max(options.history, wantsPrevious ? 1 : 0)) : [];
-  const { baseline, gates: gateSettings } = await resolveBaselineForGates(options.baseline, reportsRoot, history, gateOptions(options), (m) => err.write(`chaoslab: ${m}\n`));
+  const { baseline, gates: gateSettings } = await resolveBaselineForGates(asked.ref, reportsRoot, history, gateOptions(options), (m) => err.write(`chaoslab: ${m}\n`), asked.implicit);
   await mkdir(outputDir, { recursive: true });
   const judged = { ...(baseline && { baseline }), history: history.slice(0, options.history) };
   const judge = (run: RunModel) => {
     const gates = evaluateGates(run, gateSettings, judged);
     return { exitCode: mostSevere(exitCodeFor(run, false), gateExitCode(gates)), failedGates: gates.failures };
   };
-  const context = reporterContext({ outputDir, reportsRoot, stdout: out, ...judged, judge, signer, options });
+  const context = reporterContext({ outputDir, reportsRoot, stdout: out, ...judged, historyNote: historyNote(model, history, baseline, options.history > 0), judge, signer, options });
   const mux = new ReporterMultiplexer(
     names.map((name) => reporterFactories[name](context)),
     (failure) => err.write(`chaoslab: reporter ${failure.reporter} failed in ${failure.hook}: ${failure.error.message}\n`),
@@ -188,12 +192,12 @@ function historyLimit(text: string): number {
 
 function withRenderOptions(command: Command): Command {
   return command
-    .option('--reporter <list>', 'comma-separated reporters', DEFAULT_REPORTERS)
+    .option('--reporter <list>', reporterOptionHelp(), DEFAULT_REPORTERS)
     .option('--reports <dir>', 'reports folder (history, run ids, latest)', 'reports')
-    .option('--baseline <run>', 'compare with this run (folder, events.jsonl, run.json, run id, or "previous": the newest earlier run of the suite): regressions, new heals, timing changes')
-    .option('--history <n>', 'earlier runs of the same suite for trends and flaky detection (0: none)', historyLimit, 10)
+    .option('--baseline <run>', 'compare with this run (folder, events.jsonl, run.json, run id, or "previous"): regressions, new heals, timing changes; default: the previous run of the same suite and lab, unless --history 0')
+    .option('--history <n>', 'earlier runs of the same suite and lab for trends, flaky detection and "failing since" (0: none, and no default baseline)', historyLimit, 10)
     .option('--min-heal-rate <rate>', 'gate: fail (exit 1) below this heal rate, e.g. 0.8 or 80%', wrap(parseHealRate))
-    .option('--fail-on <list>', 'gate: fail (exit 1) on any of: regression (needs --baseline), flaky, residue (needs the run\'s residue scan), or verdicts like false_heal,not_healed', wrap(parseFailOn))
+    .option('--fail-on <list>', failOnOptionHelp(), wrap(parseFailOn))
     .option('--max-inconclusive <n>', 'gate: fail (exit 1) with more inconclusive attempts than this', wrap(parseMaxInconclusive))
     .option('--pushgateway <url>', 'push the run\'s Prometheus metrics to this Pushgateway (job "chaoslab", grouped by lab); adds the prometheus reporter', wrap(parsePushgatewayUrl))
     .option('--signing-key <ref>', 'Ed25519 private key (PKCS#8 PEM) that signs the new manifest.json: file:<path> or env:<NAME> (default: the run\'s lab\'s own key under the state directory)')

@@ -3,7 +3,8 @@ import { dirname, resolve } from 'node:path';
 import { InvalidArgumentError, type Command } from 'commander';
 import { ReporterMultiplexer } from '../../../reporters/multiplexer.js';
 import { parsePushgatewayUrl } from '../../../reporters/prometheus.js';
-import { parseReporterList, reporterFactories, withPushReporter } from '../../../reporters/registry.js';
+import { parseReporterList, reporterFactories, reporterOptionHelp, withPushReporter } from '../../../reporters/registry.js';
+import { failOnOptionHelp } from '../../config/fail-on.js';
 import type { LabConfig } from '../../config/lab-schema.js';
 import { loadProject } from '../../config/load-project.js';
 import { systemClock } from '../../core/clock.js';
@@ -16,7 +17,8 @@ import { resolveSigner, type ManifestSigner } from '../../evidence/keys.js';
 import { sealedMessage, sealRun } from '../../evidence/seal.js';
 import { evaluateGates, gateExitCode, parseFailOn, parseHealRate, parseMaxInconclusive, type GateOptions } from '../../history/gates.js';
 import { loadHistory, updateIndex } from '../../history/index.js';
-import { resolveBaselineForGates } from '../../history/runs.js';
+import { baselineRef, resolveBaselineForGates } from '../../history/runs.js';
+import { historyNote } from '../../model/history-view.js';
 import { defaultJournalDir, RevertJournal } from '../../journal/journal.js';
 import { describeElsewhere, pendingElsewhere, registerJournal } from '../../journal/registry.js';
 import { resolveInventory } from '../../lab/providers.js';
@@ -41,6 +43,8 @@ export interface RunOptions {
   allHosts?: boolean;
   host?: string[];
   baseline?: string;
+  /** `--no-history` sets false: no automatic comparison with the previous run. */
+  history: boolean;
   minHealRate?: string;
   failOn?: string;
   maxInconclusive?: string;
@@ -188,8 +192,10 @@ export async function runRun(args: readonly string[], options: RunOptions): Prom
   const sealer = runSealer(signer, argv);
   // the hosts as the lab's provider reaches them: a container lab's published ports (CHAOSLAB_LAB_ENGINE when it is down); a dry run reaches none
   const lab = options.dryRun ? project.lab! : await resolveInventory(project.lab!, resolve(options.lab));
-  const history = existsSync(reportsRoot) ? await loadHistory(reportsRoot, { runId: '', suite: options.suite, startedAtWall: Date.now() }) : [];
-  const { baseline, gates: gateSettings } = await resolveBaselineForGates(options.baseline, reportsRoot, history, gates, (m) => process.stderr.write(`chaoslab: ${m}\n`));
+  const history = options.history && existsSync(reportsRoot) ? await loadHistory(reportsRoot, { runId: '', suite: options.suite, lab: project.lab!.name, startedAtWall: Date.now() }) : [];
+  const asked = baselineRef(options.baseline, options.history);
+  const { baseline, gates: gateSettings } = await resolveBaselineForGates(asked.ref, reportsRoot, history, gates, (m) => process.stderr.write(`chaoslab: ${m}\n`), asked.implicit);
+  const comparedWith = historyNote({ suite: options.suite, lab: project.lab!.name }, history, baseline, options.history);
   setReportPermissions(options.sharedReports);
   const journal = new RevertJournal(defaultJournalDir());
   // an unsafe state directory is a usage error (exit 2) before anything is injected
@@ -209,7 +215,7 @@ export async function runRun(args: readonly string[], options: RunOptions): Prom
       reporting: (runDir, note) =>
         new ReporterMultiplexer(
           reporters.map((name) =>
-            reporterFactories[name](reporterContext({ outputDir: runDir, reportsRoot, stdout: process.stdout, history, baseline, judge, signer, options })),
+            reporterFactories[name](reporterContext({ outputDir: runDir, reportsRoot, stdout: process.stdout, history, baseline, historyNote: comparedWith, judge, signer, options })),
           ),
           (failure) => note(`reporter ${failure.reporter} failed in ${failure.hook}: ${failure.error.message}`),
         ),
@@ -249,14 +255,15 @@ export function register(program: Command): void {
     .option('--repeat <n>', 'run each scenario n times', positiveInt)
     .option('--concurrency <n>', 'attempts at once across hosts (default: the suite\'s, else 4)', positiveInt)
     .option('--shard <i/n>', 'run only the i-th of n deterministic parts of the plan')
-    .option('--reporter <list>', 'comma-separated reporters', 'console,json')
+    .option('--reporter <list>', reporterOptionHelp(), 'console,json')
     .option('--out <dir>', 'reports folder', 'reports')
     .option('--dry-run', 'print the plan and write it as a scorecard of skipped (dry_run) attempts; contact no host, inject nothing')
     .option('--all-hosts', 'run role-targeted scenarios on every matching host, not one')
     .option('--host <name>', 'only on this host of the lab (repeatable); scenarios that fit none of the named hosts are skipped as filtered', collectHosts)
-    .option('--baseline <run>', 'compare with this earlier run (id, folder, file, or "previous": the newest earlier run of the suite) for regressions')
+    .option('--baseline <run>', 'compare with this earlier run (id, folder, file, or "previous") for regressions; default: the previous run of the same suite and lab in the reports folder, when there is one')
+    .option('--no-history', 'do not compare with earlier runs (no default baseline, trend or "failing since")')
     .option('--min-heal-rate <rate>', 'gate: fail (exit 1) when passed/scored is below this (0.8 or 80%)')
-    .option('--fail-on <kinds>', 'gate: fail when any attempt has one of these verdicts, or regression/flaky, or residue (drift the residue scan found on the lab)')
+    .option('--fail-on <kinds>', failOnOptionHelp())
     .option('--max-inconclusive <n>', 'gate: fail when more attempts than this are inconclusive')
     .option('--pushgateway <url>', 'push the run\'s Prometheus metrics to this Pushgateway (job "chaoslab", grouped by lab); adds the prometheus reporter')
     .option('--signing-key <ref>', 'Ed25519 private key (PKCS#8 PEM) that signs the run\'s manifest.json: file:<path> or env:<NAME> (default: the lab\'s own key under the state directory, created on first use)')
