@@ -106,7 +106,9 @@ export async function unresolvedSecrets(lab: LabConfig, labFile: string, source:
   const failures = await Promise.all(
     needed.map(async (use) => {
       try {
-        const unfit = use.unfit?.(await resolver.resolve(use.ref));
+        // resolved first: `use.unfit?.(await …)` would skip the resolution when there is no check
+        const value = await resolver.resolve(use.ref);
+        const unfit = use.unfit?.(value);
         return unfit === undefined ? undefined : issueAt(source, use.path, `secret ${use.ref} ${unfit} (needed by ${use.owner})`);
       } catch (error) {
         return issueAt(source, use.path, `${errorMessage(error)} (needed by ${use.owner})`);
