@@ -1,3 +1,4 @@
+import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { realpath, stat } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
@@ -11,6 +12,13 @@ import { extname, join, sep } from 'node:path';
  * names that are not plain file names, and anything that is not a regular
  * file inside the folder once links are resolved. A bad request is answered
  * with a 4xx; none can stop the server.
+ *
+ * Only the user who started the server may read it. Any local user can connect
+ * to a loopback port, and which user is at the other end cannot be seen
+ * portably, so every path starts with a random token printed (to the user's own
+ * terminal) when the server starts: http://127.0.0.1:<port>/<token>/. Relative
+ * links of the scorecard keep the prefix; no-referrer keeps it off other sites.
+ * A request without it is a 404, the same answer as a file that does not exist.
  */
 const CONTENT_TYPES: Record<string, string> = { '.html': 'text/html; charset=utf-8', '.xml': 'application/xml', '.md': 'text/markdown; charset=utf-8', '.json': 'application/json', '.jsonl': 'application/x-ndjson' };
 
@@ -24,6 +32,8 @@ const SECURITY_HEADERS = {
 
 export interface ServedFolder {
   readonly port: number;
+  /** The path every request must start with: `/<token>/`. */
+  readonly base: string;
   close(): Promise<void>;
 }
 
@@ -31,26 +41,47 @@ function answer(response: ServerResponse, status: number, message: string, extra
   response.writeHead(status, { ...SECURITY_HEADERS, 'content-type': 'text/plain; charset=utf-8', ...extra }).end(`${message}\n`);
 }
 
-/** The plain file name a request asks for, or undefined when the target is not one (bad encoding, a path, a dot-file). */
-function requestedName(target: string | undefined, index: string): string | undefined {
+/** The part of a request's path after `/<token>/`, or undefined when the token is missing or wrong. */
+function afterToken(pathname: string, token: string): string | undefined {
+  const slash = pathname.indexOf('/', 1);
+  if (slash < 0) return undefined;
+  const given = Buffer.from(pathname.slice(1, slash));
+  const expected = Buffer.from(token);
+  return given.length === expected.length && timingSafeEqual(given, expected) ? pathname.slice(slash + 1) : undefined;
+}
+
+type Requested = { readonly name: string } | { readonly status: 400 | 404 };
+
+/** The plain file name a request asks for; 404 without the token, 400 when the target is not one (bad encoding, a path, a dot-file). */
+function requestedName(target: string | undefined, index: string, token: string): Requested {
+  let pathname: string;
   try {
-    const name = decodeURIComponent(new URL(target ?? '/', 'http://127.0.0.1').pathname.slice(1)) || index;
-    return /^[\w-][\w.-]*$/.test(name) ? name : undefined;
+    pathname = new URL(target ?? '/', 'http://127.0.0.1').pathname;
   } catch {
-    return undefined;
+    return { status: 400 };
+  }
+  const rest = afterToken(pathname, token);
+  if (rest === undefined) return { status: 404 };
+  try {
+    const name = decodeURIComponent(rest) || index;
+    return /^[\w-][\w.-]*$/.test(name) ? { name } : { status: 400 };
+  } catch {
+    return { status: 400 };
   }
 }
 
 export async function serveFolder(dir: string, options: { port: number; index: string }): Promise<ServedFolder> {
   const root = await realpath(dir);
+  const token = randomBytes(24).toString('base64url');
   let port = options.port;
   const allowedHosts = () => new Set([`127.0.0.1:${port}`, `localhost:${port}`]);
 
   const handle = async (request: IncomingMessage, response: ServerResponse): Promise<void> => {
     if (!allowedHosts().has((request.headers.host ?? '').toLowerCase())) return answer(response, 403, `this server answers only to 127.0.0.1:${port} or localhost:${port}`);
     if (request.method !== 'GET' && request.method !== 'HEAD') return answer(response, 405, 'only GET and HEAD', { allow: 'GET, HEAD' });
-    const name = requestedName(request.url, options.index);
-    if (name === undefined) return answer(response, 400, 'not a file name of the run folder');
+    const requested = requestedName(request.url, options.index, token);
+    if ('status' in requested) return requested.status === 404 ? answer(response, 404, 'not found') : answer(response, 400, 'not a file name of the run folder');
+    const { name } = requested;
     let path: string;
     try {
       path = await realpath(join(root, name));
@@ -76,6 +107,7 @@ export async function serveFolder(dir: string, options: { port: number; index: s
   port = typeof address === 'object' && address ? address.port : options.port;
   return {
     port,
+    base: `/${token}/`,
     close: () =>
       new Promise<void>((closed) => {
         server.close(() => closed());

@@ -5,7 +5,7 @@ import type { ConfigIssue } from '../core/errors.js';
 import type { Catalogue, SourceDocument } from './catalogue.js';
 import { identifier } from './fields.js';
 import type { LabConfig } from './lab-schema.js';
-import { issueAt, sortIssues, zodIssuesToConfig } from './load-issues.js';
+import { appendIssues, issueAt, sortIssues, zodIssuesToConfig } from './load-issues.js';
 import { parseYamlFile } from './load-yaml.js';
 import { expectSpec, type ExpectSpec } from './scenario-schema.js';
 
@@ -85,7 +85,7 @@ export async function loadExpectationOverlays(lab: LabConfig, labSource: SourceD
   const issues: ConfigIssue[] = [];
   for (const [profile, path] of Object.entries(lab.expectations)) {
     const loaded = await loadOverlay(profile, path, lab, labSource, catalogue);
-    issues.push(...loaded.issues);
+    appendIssues(issues, loaded.issues);
     if (loaded.overlay) overlays.set(profile, loaded.overlay);
   }
   return { overlays, issues };

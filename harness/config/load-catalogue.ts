@@ -4,7 +4,7 @@ import type { ConfigIssue } from '../core/errors.js';
 import { selectorMatches, type Catalogue, type CatalogueBundle, type CatalogueScenario, type CatalogueSuite, type SourceDocument } from './catalogue.js';
 import type { LabConfig } from './lab-schema.js';
 import { loadFile } from './load-file.js';
-import { issueAt } from './load-issues.js';
+import { appendIssues, capIssues, issueAt } from './load-issues.js';
 import { closestMatch } from './load-schema-walk.js';
 import { checkScenario, type ScenarioCheckOptions } from './validate-scenario.js';
 
@@ -122,13 +122,13 @@ export async function loadCatalogue(paths: readonly string[], options: ScenarioC
   for (const { file, catalogueKey } of found.files) {
     const result = await loadFile(file, catalogueKey);
     if (!result.document) {
-      issues.push(...result.issues);
+      appendIssues(issues, result.issues);
       continue;
     }
     const document = result.document;
     if (document.kind === 'scenario') {
       const checked = checkScenario(document.config, document.source, options);
-      issues.push(...checked.issues);
+      appendIssues(issues, capIssues(checked.issues));
       scenarios.push({ kind: 'scenario', config: document.config, source: document.source, ...(checked.fault ? { fault: checked.fault } : {}) });
     } else if (document.kind === 'bundle') bundles.push(document);
     else if (document.kind === 'suite') suites.push(document);
@@ -136,8 +136,9 @@ export async function loadCatalogue(paths: readonly string[], options: ScenarioC
   }
   const scenarioById = new Map(scenarios.map((entry) => [entry.config.id, entry]));
   const bundleIds = new Set(bundles.map((entry) => entry.config.id));
-  issues.push(...checkDuplicateIds([...scenarios, ...bundles], 'scenario/bundle'), ...checkDuplicateIds(suites, 'suite'));
-  for (const bundle of bundles) issues.push(...checkBundle(bundle, scenarioById, bundleIds));
-  for (const suite of suites) issues.push(...checkSuite(suite, [...scenarios, ...bundles]));
+  appendIssues(issues, checkDuplicateIds([...scenarios, ...bundles], 'scenario/bundle'));
+  appendIssues(issues, checkDuplicateIds(suites, 'suite'));
+  for (const bundle of bundles) appendIssues(issues, checkBundle(bundle, scenarioById, bundleIds));
+  for (const suite of suites) appendIssues(issues, checkSuite(suite, [...scenarios, ...bundles]));
   return { catalogue: { scenarios, bundles, suites }, labs, fileCount: found.files.length, issues };
 }

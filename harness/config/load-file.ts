@@ -3,8 +3,9 @@ import type { z } from 'zod';
 import type { ConfigIssue } from '../core/errors.js';
 import type { SourceDocument } from './catalogue.js';
 import { labSchema, type LabConfig } from './lab-schema.js';
-import { issueAt, sortIssues, zodIssuesToConfig } from './load-issues.js';
+import { capIssues, issueAt, zodIssuesToConfig } from './load-issues.js';
 import { oversizeIssue, parseYamlFile } from './load-yaml.js';
+import { checkSchema } from './schema-check.js';
 import { bundleSchema, scenarioSchema, suiteSchema, type Bundle, type Scenario, type Suite } from './scenario-schema.js';
 
 /** A file's `kind` is `scenario` unless it says `kind: bundle | suite | lab`. */
@@ -29,7 +30,7 @@ export type FileResult = { readonly document: LoadedDocument; readonly issues?: 
 /** Parses and schema-checks one document already read into memory. `--lab` files default to `lab`. */
 export function loadDocument(file: string, text: string, catalogueKey: string, defaultKind: DocumentKind = 'scenario'): FileResult {
   const parsed = parseYamlFile(file, text, catalogueKey);
-  if (!parsed.ok) return { issues: parsed.issues };
+  if (!parsed.ok) return { issues: capIssues(parsed.issues) };
   const { data, source } = parsed.parsed;
   const declared = data.kind ?? defaultKind;
   if (!DOCUMENT_KINDS.includes(declared as DocumentKind)) {
@@ -37,8 +38,8 @@ export function loadDocument(file: string, text: string, catalogueKey: string, d
   }
   const kind = declared as DocumentKind;
   const schema = SCHEMA_BY_KIND[kind];
-  const result = schema.safeParse(data, { reportInput: true });
-  if (!result.success) return { issues: sortIssues(zodIssuesToConfig(result.error.issues, schema, source)) };
+  const result = checkSchema(schema, data);
+  if (!result.success) return { issues: capIssues(zodIssuesToConfig(result.issues, schema, source)) };
   return { document: { kind, config: result.data, source } as LoadedDocument };
 }
 

@@ -87,30 +87,96 @@ function messageFor(issue: ZodIssue, schema: z.ZodType): string {
   }
 }
 
+/** An issue whose place is known and whose message is written only if it is shown. */
+interface Pending {
+  readonly where: ConfigIssue;
+  readonly message: () => string;
+}
+
+function unknownKeyMessage(key: string, known: readonly string[]): string {
+  const suggestion = closestMatch(key, known);
+  const hint = suggestion ? ` (did you mean "${suggestion}"?)` : known.length > 0 ? ` (expected one of: ${known.join(', ')})` : '';
+  return `unknown key "${key}"${hint}`;
+}
+
 /**
- * Turns zod's issues into positioned ConfigIssues. `prefix` places a nested schema's
- * issues in the document (a fault's params live under `fault.with`).
+ * Turns zod's issues into positioned ConfigIssues, in file order. `prefix` places a
+ * nested schema's issues in the document (a fault's params live under `fault.with`).
+ * Finding a place is cheap; writing a message (a "did you mean" is an edit distance
+ * to every known key) is not, so messages are written for the shown issues only
+ * (see capIssues): 60 000 unknown keys cost seconds otherwise.
  */
 export function zodIssuesToConfig(issues: readonly z.core.$ZodIssue[], schema: z.ZodType, source: SourceDocument, prefix: readonly PropertyKey[] = []): ConfigIssue[] {
-  const out: ConfigIssue[] = [];
+  const pending: Pending[] = [];
   for (const raw of issues as readonly ZodIssue[]) {
     const path = [...prefix, ...raw.path];
+    const formatted = formatPath(path);
+    const at = formatted ? { path: formatted } : {};
     if (raw.code === 'unrecognized_keys') {
-      const known = knownKeysAt(schema, raw.path);
+      let known: string[] | undefined;
       for (const key of raw.keys) {
-        const suggestion = closestMatch(key, known);
-        const hint = suggestion ? ` (did you mean "${suggestion}"?)` : known.length > 0 ? ` (expected one of: ${known.join(', ')})` : '';
-        const formatted = formatPath(path);
-        out.push({ file: source.file, ...source.locateKey([...path, key]), ...(formatted ? { path: formatted } : {}), message: `unknown key "${key}"${hint}` });
+        pending.push({ where: { file: source.file, ...source.locateKey([...path, key]), ...at, message: '' }, message: () => unknownKeyMessage(key, (known ??= knownKeysAt(schema, raw.path))) });
       }
       continue;
     }
-    out.push(issueAt(source, path, messageFor(raw, schema)));
+    pending.push({ where: { file: source.file, ...source.locate(path), ...at, message: '' }, message: () => messageFor(raw, schema) });
   }
-  return out;
+  pending.sort((a, b) => byPlace(a.where, b.where));
+  const shown = pending.slice(0, MAX_ISSUES_PER_FILE).map(({ where, message }) => ({ ...where, message: message() }));
+  return pending.length > MAX_ISSUES_PER_FILE ? [...shown, omittedIssue(pending[MAX_ISSUES_PER_FILE]!.where, pending.length - MAX_ISSUES_PER_FILE)] : shown;
+}
+
+function byPlace(a: ConfigIssue, b: ConfigIssue): number {
+  return (a.line ?? 0) - (b.line ?? 0) || (a.column ?? 0) - (b.column ?? 0);
 }
 
 /** Issues in file order, so the user can fix them top to bottom. */
 export function sortIssues(issues: readonly ConfigIssue[]): ConfigIssue[] {
-  return [...issues].sort((a, b) => a.file.localeCompare(b.file) || (a.line ?? 0) - (b.line ?? 0) || (a.column ?? 0) - (b.column ?? 0));
+  return [...issues].sort((a, b) => a.file.localeCompare(b.file) || byPlace(a, b));
+}
+
+/**
+ * Appends one list of issues to another. `issues.push(...many)` passes every item
+ * as an argument, and past about 100 000 items that is a RangeError, not a report.
+ */
+export function appendIssues(target: ConfigIssue[], more: readonly ConfigIssue[]): void {
+  for (const issue of more) target.push(issue);
+}
+
+/** A file rarely has more real problems than this; the rest of a flood says nothing new. */
+export const MAX_ISSUES_PER_FILE = 100;
+
+/** The issues that stand for others left out, and how many each stands for. */
+const leftOut = new WeakMap<ConfigIssue, number>();
+
+/**
+ * The first MAX_ISSUES_PER_FILE issues of one file in file order, and one more that
+ * counts the rest: a generated file with 100 000 bad items is reported in a screen,
+ * not a gigabyte. Issues capped before (zodIssuesToConfig) are counted, not lost.
+ */
+export function capIssues(issues: readonly ConfigIssue[]): ConfigIssue[] {
+  const real: ConfigIssue[] = [];
+  const summaries: ConfigIssue[] = [];
+  let omitted = 0;
+  for (const issue of issues) {
+    const stands = leftOut.get(issue);
+    if (stands === undefined) real.push(issue);
+    else {
+      summaries.push(issue);
+      omitted += stands;
+    }
+  }
+  const sorted = sortIssues(real);
+  omitted += Math.max(0, sorted.length - MAX_ISSUES_PER_FILE);
+  if (omitted === 0) return sorted;
+  const first = sorted[MAX_ISSUES_PER_FILE] ?? sortIssues(summaries)[0]!;
+  return [...sorted.slice(0, MAX_ISSUES_PER_FILE), omittedIssue(first, omitted)];
+}
+
+/** Stands, at the place of the first one left out, for the issues not shown. */
+function omittedIssue(first: ConfigIssue, omitted: number): ConfigIssue {
+  const place = { ...(first.line !== undefined ? { line: first.line } : {}), ...(first.column !== undefined ? { column: first.column } : {}) };
+  const issue = { file: first.file, ...place, message: `… and ${omitted} more problem${omitted === 1 ? '' : 's'} here and below (only the first ${MAX_ISSUES_PER_FILE} are shown)` };
+  leftOut.set(issue, omitted);
+  return issue;
 }

@@ -5,7 +5,7 @@ import { loadExpectationOverlays, type ExpectationOverlays } from './expectation
 import type { LabConfig } from './lab-schema.js';
 import { loadCatalogue } from './load-catalogue.js';
 import { loadFile } from './load-file.js';
-import { sortIssues } from './load-issues.js';
+import { appendIssues, sortIssues } from './load-issues.js';
 import { checkLab, crossCheckLab, labWarnings, UNSAFE_PREFIX } from './validate-lab.js';
 import { unsignedWebhookWarnings } from './validate-webhook.js';
 import { templateStepsValidator, type FaultLookup, type StepsValidator } from './validate-scenario.js';
@@ -72,17 +72,17 @@ export async function loadProject(options: ProjectOptions = {}): Promise<Project
     validateSteps: options.validateSteps ?? templateStepsValidator,
   });
   const issues: ConfigIssue[] = [...loaded.issues];
-  for (const other of loaded.labs) issues.push(...checkLab(other.config, other.source));
+  for (const other of loaded.labs) appendIssues(issues, checkLab(other.config, other.source));
   let lab: LoadedLab | undefined;
   let expectations: ExpectationOverlays = new Map();
   if (options.labPath !== undefined) {
     const result = await loadLabFile(options.labPath);
-    issues.push(...result.issues);
+    appendIssues(issues, result.issues);
     lab = result.lab;
     if (lab && result.issues.length === 0) {
-      issues.push(...crossCheckLab(loaded.catalogue, lab.config));
+      appendIssues(issues, crossCheckLab(loaded.catalogue, lab.config));
       const overlays = await loadExpectationOverlays(lab.config, lab.source, loaded.catalogue);
-      issues.push(...overlays.issues);
+      appendIssues(issues, overlays.issues);
       expectations = overlays.overlays;
     }
   }

@@ -1,6 +1,7 @@
-import { isAlias, isMap, isScalar, isSeq, LineCounter, parseDocument, visit, type Document, type Node } from 'yaml';
+import { isAlias, isMap, isScalar, isSeq, LineCounter, visit, type Document, type Node, type Pair, type YAMLMap } from 'yaml';
 import { errorMessage, type ConfigIssue } from '../core/errors.js';
 import type { SourceDocument } from './catalogue.js';
+import { MAX_NESTING, MAX_TOKENS, parseBounded, type Exceeded } from './load-yaml-bounds.js';
 
 /** A parsed YAML file: plain data plus a way back from any field path to its line and column. */
 export interface ParsedYaml {
@@ -22,18 +23,37 @@ function positionOf(lineCounter: LineCounter, offset: number | undefined): Posit
 }
 
 /**
+ * Each mapping's pairs by key, built once per mapping when a path is first looked up
+ * in it: one search per issue made 100 000 unknown keys cost 10^10 comparisons.
+ * The first pair wins, as a search from the start would find it.
+ */
+const pairIndexes = new WeakMap<YAMLMap, Map<string, Pair>>();
+function pairFor(map: YAMLMap, segment: PropertyKey): Pair | undefined {
+  let index = pairIndexes.get(map);
+  if (!index) {
+    index = new Map();
+    for (const item of map.items) {
+      const name = isScalar(item.key) ? String(item.key.value) : undefined;
+      if (name !== undefined && !index.has(name)) index.set(name, item as Pair);
+    }
+    pairIndexes.set(map, index);
+  }
+  return index.get(String(segment));
+}
+
+/**
  * Finds the node at `path`. With `key: true` the last segment's key node is the
  * answer (where an unknown key is written). When part of the path does not exist,
  * the answer is the key of the deepest parent that does — where the user would add it.
  */
-function locateIn(doc: Document, lineCounter: LineCounter, path: readonly PropertyKey[], key: boolean): Position {
+export function locateIn(doc: Document, lineCounter: LineCounter, path: readonly PropertyKey[], key: boolean): Position {
   let node: unknown = doc.contents;
   let anchor: Node | undefined = (doc.contents as Node | null) ?? undefined;
   for (let i = 0; i < path.length; i += 1) {
     const segment = path[i]!;
     if (isAlias(node)) node = node.resolve(doc);
     if (isMap(node)) {
-      const pair = node.items.find((item) => isScalar(item.key) && String(item.key.value) === String(segment));
+      const pair = pairFor(node, segment);
       if (!pair) break;
       const value = pair.value as Node | null;
       // A scalar value is the offending node; a nested mapping or list is best shown by its key.
@@ -49,18 +69,20 @@ function locateIn(doc: Document, lineCounter: LineCounter, path: readonly Proper
 }
 
 /**
- * The largest YAML file chaoslab reads. Scenarios, suites and inventories are a few
- * kilobytes; the cap stops a mistaken or hostile file (a log, a 141 MB dump) from
- * costing minutes and gigabytes before it is refused.
+ * The largest YAML file chaoslab reads: 1 MiB. Scenarios, suites and inventories
+ * are a few kilobytes (a 100-host fleet is 20 KB). The YAML library parses about
+ * 1 MB a second on a small machine (bench/validate-size.ts), so the cap keeps the
+ * worst file a validation can meet to about a second and well under 512 MB, and
+ * refuses a mistaken or hostile file (a log, a dump) before reading it.
  */
-export const MAX_YAML_BYTES = 10 * 1024 * 1024;
+export const MAX_YAML_BYTES = 1024 * 1024;
 
 /** Expansions of `*alias` allowed while building the data: enough for any real file, far too few for an alias bomb. */
 const MAX_ALIAS_COUNT = 100;
 
 export function oversizeIssue(file: string, bytes: number): ConfigIssue | undefined {
   if (bytes <= MAX_YAML_BYTES) return undefined;
-  return { file, line: 1, column: 1, message: `the file is ${bytes} bytes; chaoslab reads YAML files of at most ${MAX_YAML_BYTES} bytes (10 MB): is this the right file?` };
+  return { file, line: 1, column: 1, message: `the file is ${bytes} bytes; chaoslab reads YAML files of at most ${MAX_YAML_BYTES} bytes (1 MiB): is this the right file?` };
 }
 
 /**
@@ -130,6 +152,11 @@ function describeLibraryError(error: unknown): string {
   return `invalid YAML: ${message.split('\n')[0]}`;
 }
 
+function exceededMessage({ limit }: Exceeded): string {
+  if (limit === 'nesting') return `lists and mappings nest more than ${MAX_NESTING} levels deep here; chaoslab files nest a few levels: is this the right file?`;
+  return `the file has more than ${MAX_TOKENS} YAML tokens (keys, values, indicators) by here; a scenario has about 150 and a lab about 150 a host: is this the right file?`;
+}
+
 /**
  * Parses one YAML file strictly: syntax errors and duplicate keys are issues with
  * line and column; the root must be a mapping.
@@ -140,7 +167,9 @@ export function parseYamlFile(file: string, text: string, catalogueKey: string):
   const lineCounter = new LineCounter();
   let doc: Document;
   try {
-    doc = parseDocument(text, { lineCounter, uniqueKeys: false, prettyErrors: false, merge: true });
+    const parsed = parseBounded(text, lineCounter);
+    if ('exceeded' in parsed) return { ok: false, issues: [{ file, ...positionOf(lineCounter, parsed.exceeded.offset), message: exceededMessage(parsed.exceeded) }] };
+    doc = parsed.doc;
   } catch (error) {
     return { ok: false, issues: [{ file, line: 1, column: 1, message: describeLibraryError(error) }] };
   }

@@ -8,12 +8,21 @@ import { FAIL_ON_KINDS } from './fail-on.js';
 export const outcome = z.enum(['heal', 'escalate', 'ignore']);
 export type ExpectedOutcome = z.infer<typeof outcome>;
 
+/**
+ * The longest step command: real ones are a few lines. Checking a template costs
+ * time and memory per character (a 9.5 MB one took 35 s and 1.5 GB), so a longer
+ * command is refused by the schema, before its template is read.
+ */
+export const MAX_COMMAND_CHARS = 64 * 1024;
+const command = (empty: string) =>
+  z.string().min(1, empty).max(MAX_COMMAND_CHARS, `must be at most ${MAX_COMMAND_CHARS} characters long: put a long script in a file on the host and run that`);
+
 /** The four commands of an explicit fault, run by the target's shell (POSIX sh or PowerShell). */
 export const stepsSpec = z.strictObject({
-  snapshot: z.string().min(1).optional().meta({ description: 'Captures state; its stdout is available to revert as {{snapshot}}' }),
-  inject: z.string().min(1, 'must be a non-empty command'),
-  check: z.string().min(1, 'must be a non-empty command').meta({ description: 'Exits 0 when the host is compliant' }),
-  revert: z.string().min(1, 'must be a non-empty command'),
+  snapshot: command('must not be empty').optional().meta({ description: 'Captures state; its stdout is available to revert as {{snapshot}}' }),
+  inject: command('must be a non-empty command'),
+  check: command('must be a non-empty command').meta({ description: 'Exits 0 when the host is compliant' }),
+  revert: command('must be a non-empty command'),
 });
 export type StepsSpec = z.infer<typeof stepsSpec>;
 

@@ -5,6 +5,7 @@ import { rememberSecret } from '../core/redact.js';
 import type { SourceDocument } from './catalogue.js';
 import type { LabConfig } from './lab-schema.js';
 import { issueAt } from './load-issues.js';
+import { weakWebhookSecret } from './validate-webhook.js';
 
 /**
  * Resolves `env:NAME` / `file:PATH` references. Every resolved value is
@@ -55,6 +56,8 @@ export interface SecretUse {
   /** `host web-1` or `observer stack-api` */
   readonly owner: string;
   readonly host?: string;
+  /** Why the resolved value is unfit for its use (too weak a webhook key), if it is. */
+  readonly unfit?: (value: string) => string | undefined;
 }
 
 /**
@@ -64,8 +67,8 @@ export interface SecretUse {
  */
 export function inventorySecretUses(lab: LabConfig): SecretUse[] {
   const uses: SecretUse[] = [];
-  const add = (ref: string | undefined, path: (string | number)[], owner: string, host?: string) => {
-    if (ref !== undefined) uses.push({ ref, path, owner, ...(host !== undefined && { host }) });
+  const add = (ref: string | undefined, path: (string | number)[], owner: string, host?: string, unfit?: SecretUse['unfit']) => {
+    if (ref !== undefined) uses.push({ ref, path, owner, ...(host !== undefined && { host }), ...(unfit && { unfit }) });
   };
   lab.hosts.forEach(({ name, transport }, index) => {
     const at = (field: string) => ['hosts', index, 'transport', field];
@@ -80,7 +83,7 @@ export function inventorySecretUses(lab: LabConfig): SecretUse[] {
     const owner = `observer ${observer.name}`;
     if (observer.kind === 'http' || observer.kind === 'prometheus') add(observer.auth?.type === 'bearer' ? observer.auth.token : observer.auth?.password, ['observers', index, 'auth', observer.auth?.type === 'bearer' ? 'token' : 'password'], owner);
     if (observer.kind === 'postgres') add(observer.url, ['observers', index, 'url'], owner);
-    if (observer.kind === 'webhook') add(observer.secret, ['observers', index, 'secret'], owner);
+    if (observer.kind === 'webhook') add(observer.secret, ['observers', index, 'secret'], owner, undefined, weakWebhookSecret);
     if (observer.kind === 'browser') add(observer.login?.password, ['observers', index, 'login', 'password'], owner);
   });
   return uses;
@@ -103,8 +106,10 @@ export async function unresolvedSecrets(lab: LabConfig, labFile: string, source:
   const failures = await Promise.all(
     needed.map(async (use) => {
       try {
-        await resolver.resolve(use.ref);
-        return undefined;
+        // resolved first: `use.unfit?.(await …)` would skip the resolution when there is no check
+        const value = await resolver.resolve(use.ref);
+        const unfit = use.unfit?.(value);
+        return unfit === undefined ? undefined : issueAt(source, use.path, `secret ${use.ref} ${unfit} (needed by ${use.owner})`);
       } catch (error) {
         return issueAt(source, use.path, `${errorMessage(error)} (needed by ${use.owner})`);
       }

@@ -6,7 +6,7 @@ import type { Catalogue, CatalogueBundle, CatalogueScenario, SourceDocument } fr
 import type { ProtectSpec } from './fields.js';
 import { isControllerAddress } from './controller.js';
 import { CONTAINER_HEALERS, healerOf, needsAddress, type HostConfig, type LabConfig } from './lab-schema.js';
-import { issueAt } from './load-issues.js';
+import { appendIssues, issueAt } from './load-issues.js';
 import { commandTouches, footprintTouches, mergeProtect } from './validate-safety.js';
 
 /** Marks issues that refuse a fault for touching the management plane (CHAOSLAB_UNSAFE_FAULT). */
@@ -129,16 +129,16 @@ export function crossCheckLab(catalogue: Catalogue, lab: LabConfig): ConfigIssue
   const issues: ConfigIssue[] = [];
   const byId = new Map(catalogue.scenarios.map((entry) => [entry.config.id, entry]));
   for (const scenario of catalogue.scenarios) {
-    issues.push(...checkTarget(scenario, lab));
+    appendIssues(issues, checkTarget(scenario, lab));
     const match = matchHosts(lab, scenario.config.platform, [scenario.config.target]);
-    if (!('skip' in match)) issues.push(...checkSafety(scenario, match.hosts, lab));
+    if (!('skip' in match)) appendIssues(issues, checkSafety(scenario, match.hosts, lab));
   }
   for (const bundle of catalogue.bundles) {
     const members = bundle.config.members.map((id) => byId.get(id)).filter((member): member is CatalogueScenario => member !== undefined);
-    issues.push(...checkBundleTarget(bundle, members, lab));
+    appendIssues(issues, checkBundleTarget(bundle, members, lab));
     if (bundle.config.target) {
       const match = matchHosts(lab, members[0]?.config.platform ?? 'linux', [bundle.config.target]);
-      if (!('skip' in match)) for (const member of members) issues.push(...checkSafety(member, match.hosts, lab));
+      if (!('skip' in match)) for (const member of members) appendIssues(issues, checkSafety(member, match.hosts, lab));
     }
   }
   return issues;

@@ -3,8 +3,9 @@ import type { FaultDefinition } from '../faults/fault.js';
 import { validateTemplate } from '../quoting/template.js';
 import type { ShellKind } from '../quoting/shell.js';
 import type { ResolvedFault, SourceDocument } from './catalogue.js';
-import { issueAt, zodIssuesToConfig } from './load-issues.js';
+import { appendIssues, issueAt, zodIssuesToConfig } from './load-issues.js';
 import { closestMatch } from './load-schema-walk.js';
+import { checkSchema } from './schema-check.js';
 import type { Scenario, StepsSpec } from './scenario-schema.js';
 
 export type FaultLookup = {
@@ -57,7 +58,7 @@ export function findInlineSecrets(source: SourceDocument, value: unknown, path: 
     const here = [...path, key];
     if (SECRET_LOOKING_KEY.test(key) && (typeof inner === 'string' || typeof inner === 'number') && !SECRET_REFERENCE.test(String(inner))) {
       out.push(issueAt(source, here, 'looks like an inline secret: write a reference env:NAME or file:PATH instead (secrets never live in scenario files)'));
-    } else out.push(...findInlineSecrets(source, inner, here));
+    } else appendIssues(out, findInlineSecrets(source, inner, here));
   }
   return out;
 }
@@ -77,9 +78,9 @@ function resolveFault(scenario: Scenario, source: SourceDocument, faults: FaultL
     issues.push(issueAt(source, ['fault', 'use'], `fault ${definition.name} is for ${definition.platform}, but the scenario's platform is ${scenario.platform}`));
     return undefined;
   }
-  const params = definition.params.safeParse(use.with, { reportInput: true });
+  const params = checkSchema(definition.params, use.with);
   if (!params.success) {
-    issues.push(...zodIssuesToConfig(params.error.issues, definition.params, source, ['fault', 'with']));
+    appendIssues(issues, zodIssuesToConfig(params.issues, definition.params, source, ['fault', 'with']));
     return undefined;
   }
   return { definition, params: params.data };

@@ -122,7 +122,9 @@ async function checkObserver(lab: LabConfig, config: ObserverConfig, deps: Docto
     const observer = deps.observerFor(config, context);
     try {
       await withTimeout(observer.probe(), deps.timeoutMs ?? 20_000, `${config.kind} probe`, deps.clock);
-      return { ok: true, detail: `${config.kind} reachable` };
+      // a warning, not a failure: an empty table is also what a new lab has
+      const warning = observer.coverage ? await withTimeout(observer.coverage(lab.hosts), deps.timeoutMs ?? 20_000, `${config.kind} coverage`, deps.clock) : undefined;
+      return { ok: true, detail: `${config.kind} reachable${warning ? `; WARNING: ${warning}` : ''}` };
     } finally {
       await observer.close().catch(() => undefined);
     }

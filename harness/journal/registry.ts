@@ -5,7 +5,7 @@ import { join, resolve } from 'node:path';
 import { writeFileAtomic } from '../core/atomic-file.js';
 import { errorMessage } from '../core/errors.js';
 import { hostWithIdentity } from './identity.js';
-import type { JournalEntry } from './journal.js';
+import type { JournalEntry, RejectedEntry } from './journal.js';
 import { RevertJournal } from './journal.js';
 
 /**
@@ -77,4 +77,35 @@ export function describeElsewhere(found: readonly JournalElsewhere[]): string[] 
     ({ dir, entries }) =>
       `${entries.length} pending revert(s) for ${[...new Set(entries.map((e) => e.host))].join(', ')} are in another journal, ${dir}: run \`chaoslab revert --pending\` with CHAOSLAB_STATE_DIR=${resolve(dir, '..')}`,
   );
+}
+
+export interface EveryJournal {
+  readonly entries: readonly JournalEntry[];
+  readonly rejected: readonly RejectedEntry[];
+  /** Listed journals that could not be read (unsafe, unreadable): what they hold is unknown. */
+  readonly unreadable: readonly { readonly dir: string; readonly reason: string }[];
+}
+
+/**
+ * Pending entries of the current journal and of every listed one, for whoever must
+ * not lose track of a pending revert whatever the working directory: `report prune`
+ * run elsewhere removed a run whose revert was pending in another folder's journal.
+ * The current journal's errors are thrown as when it is used directly.
+ */
+export async function pendingInEveryJournal(currentDir: string, file = registryFile()): Promise<EveryJournal> {
+  const current = await new RevertJournal(currentDir).pending();
+  const entries = [...current.entries];
+  const rejected = [...current.rejected];
+  const unreadable: { dir: string; reason: string }[] = [];
+  for (const dir of await listed(file)) {
+    if (resolve(dir) === resolve(currentDir) || !existsSync(dir)) continue;
+    try {
+      const other = await new RevertJournal(dir).pending();
+      for (const entry of other.entries) entries.push(entry);
+      for (const entry of other.rejected) rejected.push(entry);
+    } catch (error) {
+      unreadable.push({ dir, reason: errorMessage(error) });
+    }
+  }
+  return { entries, rejected, unreadable };
 }

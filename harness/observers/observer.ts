@@ -93,5 +93,11 @@ export interface Observer<Start = unknown> extends AsyncDisposable {
   watch(request: WatchRequest<Start>): AsyncIterable<ObserverOutput>;
   /** Checks the stack can be read (doctor, preflight). Throws ObserverUnavailableError. */
   probe(): Promise<void>;
+  /**
+   * For `doctor`: what the observer can see of the lab's hosts, when it can tell,
+   * e.g. a query that matches rows for none of them (a host filter that never
+   * matches looks like a stack that never heals). Undefined when all is well.
+   */
+  coverage?(hosts: readonly HostConfig[]): Promise<string | undefined>;
   close(): Promise<void>;
 }

@@ -1,6 +1,7 @@
 import pg from 'pg';
 import type { ObserverConfigOf } from '../config/observer-schema.js';
 import { errorMessage, ObserverUnavailableError } from '../core/errors.js';
+import type { HostConfig } from '../config/lab-schema.js';
 import { hostNames } from './correlate.js';
 import { mapRecord } from './fields.js';
 import type { Observer, ObserverContext, ObserverOutput, WatchRequest } from './observer.js';
@@ -17,6 +18,19 @@ function isPermanent(error: unknown): boolean {
   const code = (error as { code?: unknown }).code;
   return typeof code === 'string' && /^(28|3D|42)/.test(code);
 }
+
+/**
+ * `:host_names`: every name of the host as the inventory writes it, then
+ * lower-cased. The stack's column may keep capitals (`Web-1`) or not; binding only
+ * the lower-cased names made `hostname = ANY(:host_names)` match nothing, silently.
+ */
+export function hostNameParameter(host: HostConfig): string[] {
+  const written = [host.name, ...host.aliases];
+  if (host.address && host.address !== '127.0.0.1' && host.address !== 'localhost') written.push(host.address);
+  return [...new Set([...written.map((name) => name.trim()), ...hostNames(host)])];
+}
+
+type QueryFor = Pick<WatchRequest, 'host' | 'checkType' | 'since' | 'skewMs' | 'runId'>;
 
 /**
  * The `postgres` observer: runs the inventory's parameterised query on a
@@ -88,10 +102,10 @@ export class PostgresObserver implements Observer {
     return this.listener;
   }
 
-  private parameters(request: WatchRequest, cursor: unknown): unknown[] {
+  private parameters(request: QueryFor, cursor: unknown): unknown[] {
     const values: Record<QueryParameter, unknown> = {
       host: request.host.name,
-      host_names: [...hostNames(request.host)],
+      host_names: hostNameParameter(request.host),
       check_type: request.checkType,
       since: new Date(request.since + request.skewMs),
       run_id: request.runId,
@@ -109,9 +123,22 @@ export class PostgresObserver implements Observer {
   async *watch(request: WatchRequest): AsyncIterable<ObserverOutput> {
     const pool = await this.connection();
     const reconnector = new Reconnector(this.name, this.context.clock);
-    let cursor: unknown = new Date(request.since + request.skewMs - CURSOR_LEAD_MS);
+    const cursor: unknown = new Date(request.since + request.skewMs - CURSOR_LEAD_MS);
     // rows at the cursor come back on the next poll (the query uses >=); they are not new records
     const delivered = new Set<string>();
+    const seen = { polls: 0, rows: 0 };
+    try {
+      yield* this.poll(request, pool, reconnector, cursor, delivered, seen);
+    } finally {
+      const filtersHosts = this.query.order.includes('host') || this.query.order.includes('host_names');
+      if (filtersHosts && seen.polls > 0 && seen.rows === 0) {
+        request.note?.(`the query returned no rows for ${request.host.name} in ${seen.polls} poll(s) (:host_names = ${JSON.stringify(hostNameParameter(request.host))}); if the stack reported on this host, the query's host filter matches none of these names`);
+      }
+    }
+  }
+
+  private async *poll(request: WatchRequest, pool: pg.Pool, reconnector: Reconnector, start: unknown, delivered: Set<string>, seen: { polls: number; rows: number }): AsyncIterable<ObserverOutput> {
+    let cursor = start;
     while (!request.signal.aborted) {
       // polls start every poll_interval (not poll_interval after the previous one ended)
       const started = this.context.clock.now();
@@ -123,6 +150,8 @@ export class PostgresObserver implements Observer {
         });
         const result = await pool.query<Record<string, unknown>>(this.query.text, this.parameters(request, cursor));
         reconnector.succeeded();
+        seen.polls += 1;
+        seen.rows += result.rows.length;
         for (const row of result.rows) {
           const value = row[this.config.cursor_column];
           if (value !== undefined && value !== null) cursor = value;
@@ -150,6 +179,26 @@ export class PostgresObserver implements Observer {
         if (!request.signal.aborted) throw error;
       }
     }
+  }
+
+  /**
+   * Rows the query matches per host of the lab, from the start of the table. A
+   * query that also filters on :check_type or :run_id cannot be counted without a
+   * scenario: then nothing is said.
+   */
+  async coverage(hosts: readonly HostConfig[]): Promise<string | undefined> {
+    const order = this.query.order;
+    if (hosts.length === 0 || !(order.includes('host') || order.includes('host_names')) || order.includes('check_type') || order.includes('run_id')) return undefined;
+    const pool = await this.connection();
+    const counted = `SELECT count(*)::int AS n FROM (${this.query.text.replace(/;\s*$/, '')}) AS chaoslab_rows`;
+    let matched = 0;
+    for (const host of hosts) {
+      const result = await pool.query<{ n: number }>(counted, this.parameters({ host, checkType: '', since: 0, skewMs: 0, runId: '' }, new Date(0)));
+      if ((result.rows[0]?.n ?? 0) > 0) matched += 1;
+    }
+    if (matched > 0) return undefined;
+    const example = hostNameParameter(hosts[0]!);
+    return `the query matches no row for any of the lab's ${hosts.length} host(s), from the start of the table: if the stack has reported on them, its host filter matches none of their names (:host_names for ${hosts[0]!.name} is ${JSON.stringify(example)})`;
   }
 
   async probe(): Promise<void> {

@@ -6,6 +6,7 @@ import { hostNames, normalizeName } from './correlate.js';
 import { mapJson } from './fields.js';
 import type { Observer, ObserverContext, ObserverOutput, WatchRequest } from './observer.js';
 import { AsyncQueue } from './queue.js';
+import { ConnectionTable } from './webhook-connections.js';
 import { ReplayGuard, verifyWebhook } from './webhook-signature.js';
 
 type WebhookConfig = ObserverConfigOf<'webhook'>;
@@ -14,7 +15,6 @@ const MAX_BODY_BYTES = 1024 * 1024;
 /** Slow or idle clients cannot hold the server: a sender that needs longer than this is broken or hostile. */
 const HEADERS_TIMEOUT_MS = 5_000;
 const REQUEST_TIMEOUT_MS = 10_000;
-const MAX_CONNECTIONS = 64;
 
 interface Subscriber {
   readonly names: Set<string>;
@@ -73,7 +73,7 @@ export class WebhookObserver implements Observer {
     });
     server.headersTimeout = HEADERS_TIMEOUT_MS;
     server.requestTimeout = REQUEST_TIMEOUT_MS;
-    server.maxConnections = MAX_CONNECTIONS;
+    new ConnectionTable().attach(server);
     await new Promise<void>((resolve, reject) => {
       server.once('error', (error) => reject(new ObserverUnavailableError(this.name, `cannot listen on ${this.config.listen.host}:${this.config.listen.port}: ${errorMessage(error)}`, { cause: error })));
       server.listen(this.config.listen.port, this.config.listen.host, () => resolve());

@@ -1,6 +1,7 @@
 import { existsSync, readlinkSync, readFileSync } from 'node:fs';
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
+import { tempDir } from '../support/tmp.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RevertJournal } from '../../harness/journal/journal.js';
 import { runCli } from '../support/engine-cli.js';
@@ -18,7 +19,8 @@ describe('chaoslab report prune (e2e)', () => {
   let lab: EngineLab;
   let reports: string;
   let runs: string[];
-  const env = () => ({ CHAOSLAB_STATE_DIR: join(lab.dir, 'state') });
+  // the per-user list of journals lives in the lab's folder too, not in the real home
+  const env = () => ({ CHAOSLAB_STATE_DIR: join(lab.dir, 'state'), XDG_STATE_HOME: join(lab.dir, 'xdg') });
   const cli = (...args: string[]) => runCli(args, { cwd: lab.dir, env: env() });
   const indexed = () => (JSON.parse(readFileSync(join(reports, 'index.json'), 'utf8')) as { runs: { dir: string }[] }).runs.map((r) => r.dir);
 
@@ -81,5 +83,13 @@ describe('chaoslab report prune (e2e)', () => {
     expect(existsSync(join(reports, runs[0]!))).toBe(true);
     expect(indexed()).toEqual([runs[0]]);
     expect(readlinkSync(join(reports, 'latest'))).toBe(runs[0]);
+  });
+
+  it('run from another working directory, with a journal of its own, prune still keeps the run whose revert is pending (issue #25)', async () => {
+    await using elsewhere = await tempDir('chaoslab-prune-elsewhere-');
+    const result = await runCli(['report', 'prune', '--keep', '0', '--reports', reports], { cwd: elsewhere.path, env: { XDG_STATE_HOME: join(lab.dir, 'xdg') } });
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stdout).toMatch(new RegExp(`kept ${runs[0]}: \\d+ revert journal entr(y is|ies are) still pending`));
+    expect(existsSync(join(reports, runs[0]!))).toBe(true);
   });
 });

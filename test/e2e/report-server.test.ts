@@ -40,6 +40,9 @@ describe('chaoslab report open --serve', () => {
   let dir: Awaited<ReturnType<typeof tempDir>>;
   let cli: CliRun;
   let port: number;
+  /** `/<token>/`, printed at start: every path starts with it. */
+  let base: string;
+  const at = (path: string) => `${base}${path.slice(1)}`;
 
   beforeAll(async () => {
     dir = await tempDir('chaoslab-report-server-');
@@ -51,11 +54,11 @@ describe('chaoslab report open --serve', () => {
     await symlink(join(run, 'index.html'), join(run, 'alias.html'));
     cli = startCli(['report', 'open', run, '--serve', '--port', '0'], { cwd: dir.path });
     let output = '';
-    port = await new Promise<number>((found, fail) => {
+    [port, base] = await new Promise<[number, string]>((found, fail) => {
       cli.child.stdout!.on('data', (chunk: Buffer) => {
         output += chunk.toString();
-        const match = /http:\/\/127\.0\.0\.1:(\d+)\//.exec(output);
-        if (match) found(Number(match[1]));
+        const match = /http:\/\/127\.0\.0\.1:(\d+)(\/[\w-]+\/) /.exec(output);
+        if (match) found([Number(match[1]), match[2]!]);
       });
       cli.child.once('exit', () => fail(new Error(`server exited: ${output}${cli.stderr()}`)));
     });
@@ -68,33 +71,45 @@ describe('chaoslab report open --serve', () => {
   });
 
   it('serves the scorecard with a CSP and nosniff, to 127.0.0.1 and localhost with its port', async () => {
-    const page = await get(port, '/');
+    const page = await get(port, at('/'));
     expect(page).toMatchObject({ status: 200, body: '<h1>scorecard</h1>' });
     expect(page.headers['content-security-policy']).toContain("default-src 'none'");
     expect(page.headers['x-content-type-options']).toBe('nosniff');
-    expect((await get(port, '/events.jsonl', { host: `localhost:${port}` })).status).toBe(200);
-    expect(await get(port, '/index.html', { method: 'HEAD' })).toMatchObject({ status: 200, body: '' });
+    expect((await get(port, at('/events.jsonl'), { host: `localhost:${port}` })).status).toBe(200);
+    expect(await get(port, at('/index.html'), { method: 'HEAD' })).toMatchObject({ status: 200, body: '' });
     // a link that stays inside the folder is a file of the folder
-    expect((await get(port, '/alias.html')).body).toBe('<h1>scorecard</h1>');
+    expect((await get(port, at('/alias.html'))).body).toBe('<h1>scorecard</h1>');
   });
 
   it('refuses any other Host (DNS rebinding), other methods, links out of the folder and folders', async () => {
-    expect((await get(port, '/events.jsonl', { host: 'evil.example.com' })).status).toBe(403);
-    expect((await get(port, '/events.jsonl', { host: `evil.example.com:${port}` })).status).toBe(403);
-    expect((await get(port, '/events.jsonl', { host: '127.0.0.1:1' })).status).toBe(403);
-    expect(await get(port, '/events.jsonl', { method: 'POST' })).toMatchObject({ status: 405, headers: { allow: 'GET, HEAD' } });
-    const passwd = await get(port, '/passwd.json');
+    expect((await get(port, at('/events.jsonl'), { host: 'evil.example.com' })).status).toBe(403);
+    expect((await get(port, at('/events.jsonl'), { host: `evil.example.com:${port}` })).status).toBe(403);
+    expect((await get(port, at('/events.jsonl'), { host: '127.0.0.1:1' })).status).toBe(403);
+    expect(await get(port, at('/events.jsonl'), { method: 'POST' })).toMatchObject({ status: 405, headers: { allow: 'GET, HEAD' } });
+    const passwd = await get(port, at('/passwd.json'));
     expect(passwd.status).toBe(404);
     expect(passwd.body).not.toContain('root:');
-    expect((await get(port, '/subdir')).status).toBe(404);
-    expect((await get(port, '/..%2Fevents.jsonl')).status).toBe(400);
+    expect((await get(port, at('/subdir'))).status).toBe(404);
+    expect((await get(port, at('/..%2Fevents.jsonl'))).status).toBe(400);
+  });
+
+  it('serves only to whoever has the token printed at start: without it, or with another, every path is a 404 (issue #25)', async () => {
+    expect(base).toMatch(/^\/[\w-]{32}\/$/);
+    for (const path of ['/', '/index.html', '/events.jsonl']) {
+      expect(await get(port, path)).toMatchObject({ status: 404, body: 'not found\n' });
+      expect((await get(port, `/${'A'.repeat(32)}${path}`)).status).toBe(404);
+      expect((await get(port, `${base.slice(0, -2)}${path}`)).status).toBe(404);
+    }
+    expect((await get(port, base.slice(0, -1))).status).toBe(404);
+    expect(await get(port, at('/'))).toMatchObject({ status: 200, body: '<h1>scorecard</h1>' });
+    expect(await get(port, at('/events.jsonl'))).toMatchObject({ status: 200, body: '{"secret":"events"}\n' });
   });
 
   it('answers malformed targets with 4xx and stays up', async () => {
     for (const target of ['/%E0%A4%A', '//[', '/subdir', '/%00', '/.hidden']) {
-      expect(await raw(port, target)).toMatch(/^HTTP\/1\.1 4\d\d /);
+      expect(await raw(port, at(target))).toMatch(/^HTTP\/1\.1 4\d\d /);
     }
-    expect((await get(port, '/')).status).toBe(200);
+    expect((await get(port, at('/'))).status).toBe(200);
     expect(cli.child.exitCode).toBeNull();
   });
 });

@@ -101,4 +101,22 @@ describe('chaoslab schema', () => {
     expect(result.stderr).toContain(`${file}:3:10: invalid YAML: aliases (*name) expand to too much data`);
     expect(result.stderr).not.toMatch(/ReferenceError|\n\s+at /);
   });
+
+  it('hostile shapes (deep nesting, a flood of bad items, too many tokens) are problems of their files: exit 2, file:line, never a RangeError or a stack trace', async () => {
+    await using dir = await tempDir('chaoslab-validate-hostile-');
+    const head = 'id: big\ntitle: Big\nplatform: linux\ntarget: web\ncheck_type: fixture\nsla: 60s\nwindow: 5m\nexpect: { outcome: heal }\nsteps: { inject: "true", check: "true", revert: "true" }\n';
+    const deep = join(dir.path, 'deep.yaml');
+    const items = join(dir.path, 'items.yaml');
+    const tokens = join(dir.path, 'tokens.yaml');
+    await writeFile(deep, `${head}x: ${'['.repeat(400_000)}${']'.repeat(400_000)}\n`);
+    await writeFile(items, `${head}tags: [${'"",'.repeat(30_000)}]\n`);
+    await writeFile(tokens, `${head}tags:\n${'- t\n'.repeat(150_000)}`);
+    const result = await chaoslab('validate', deep, items, tokens);
+    expect(result.code, result.stderr).toBe(2);
+    expect(result.stderr).toMatch(new RegExp(`${deep}:10:\\d+: lists and mappings nest more than 64 levels deep here`));
+    expect(result.stderr).toContain(`${items}:10:8 tags[0]: must not be empty`);
+    expect(result.stderr).toContain('… and 29900 more problems here and below (only the first 100 are shown)');
+    expect(result.stderr).toMatch(new RegExp(`${tokens}:\\d+:\\d+: the file has more than 200000 YAML tokens`));
+    expect(result.stderr).not.toMatch(/RangeError|heap|\n\s+at /);
+  });
 });

@@ -37,6 +37,24 @@ describe('webhook observers without a secret', () => {
     expect(warned.stdout).toContain(`warning: ${unsigned}:12:24 observers[0].insecure_unsigned: webhook observer stack-hook accepts unsigned events`);
   });
 
+  it('validate refuses an empty or trivially weak signing secret (exit 2, file:line, what is expected), and takes a strong one', async () => {
+    await using dir = await tempDir();
+    const lab = join(dir.path, 'lab.yaml');
+    await writeFile(lab, LAB('    secret: file:hook-secret'));
+    const validate = async (secret: string) => {
+      await writeFile(join(dir.path, 'hook-secret'), secret);
+      return runCli(['validate', 'test/fixtures/config/steps-only', '--lab', lab], { cwd: process.cwd(), env: { LAB_KEY: 'not-a-real-key' } });
+    };
+    const empty = await validate('');
+    expect(empty.code).toBe(2);
+    expect(empty.stderr).toContain(`${lab}:12:13 observers[0].secret: secret file:hook-secret is empty: expected whsec_ and the base64 of at least 24 random bytes`);
+    const weak = await validate('whsec_QQ==\n');
+    expect(weak.code).toBe(2);
+    expect(weak.stderr).toContain(`${lab}:12:13 observers[0].secret: secret file:hook-secret is a key of 1 byte: expected whsec_`);
+    const strong = await validate(`whsec_${Buffer.from('k7Q2#fZ9!mW4@pL8^rT1&vX6*yB3%nD5').toString('base64')}\n`);
+    expect(strong.code, strong.stderr).toBe(0);
+  });
+
   it('the run model carries the unsigned webhooks from the run_started event', () => {
     const model = foldEvents(asEvents([{ type: 'run_started', lab: 'l', argv: [], hosts: [], chaoslabVersion: 't', unsignedWebhooks: ['stack-hook'] }]));
     expect(model.unsignedWebhooks).toEqual(['stack-hook']);

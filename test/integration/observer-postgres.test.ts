@@ -5,7 +5,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { systemClock } from '../../harness/core/clock.js';
 import { ObserverUnavailableError } from '../../harness/core/errors.js';
 import { waitFor } from '../../harness/core/wait.js';
-import { PostgresObserver } from '../../harness/observers/postgres.js';
+import { hostNameParameter, PostgresObserver } from '../../harness/observers/postgres.js';
 import { startPostgres, type PostgresFixture } from '../support/postgres.js';
 import { labHost, observerContext, parseObserver, startWatch, type RunningWatch } from '../support/observer-watch.js';
 
@@ -168,6 +168,46 @@ describe('postgres observer', () => {
     const badQuery = watch(observer({ query: 'SELECT * FROM no_such_table WHERE created_at >= :cursor', listen: undefined }), Date.now());
     await badQuery.done;
     expect(String(badQuery.error())).toMatch(/query refused: relation "no_such_table" does not exist/);
+  });
+
+  it('binds :host_names as written and lower-cased, so a column that keeps the stack\'s capitals matches (issue #25)', async () => {
+    const since = Date.now();
+    // inventory names are lower-case; aliases are written as the stack writes them
+    const capitalised = labHost('lin-db-1', { aliases: ['LIN-DB-1.Lab.Example'] });
+    expect(hostNameParameter(capitalised)).toEqual(['lin-db-1', 'LIN-DB-1.Lab.Example', 'lin-db-1.lab.example']);
+    const target = observer({ query: 'SELECT * FROM execution_telemetry WHERE created_at >= :cursor AND hostname = ANY(:host_names) ORDER BY created_at, id' });
+    const running = startWatch(target, { host: capitalised, checkType: 'firewall', since, runId: 'campaign-7' });
+    cleanups.push(() => running.stop());
+    await insertTelemetry({ success: true, completedAt: since + 1_000, hostname: 'LIN-DB-1.Lab.Example' });
+    await running.until('the row written with capitals', () => running.accepted.length === 1, 10_000);
+    expect(running.accepted[0]).toMatchObject({ kind: 'claimed_healed', host: 'LIN-DB-1.Lab.Example' });
+  });
+
+  it('a watch whose host-filtered query returned no rows at all says so in the evidence, naming the names it bound', async () => {
+    const lonely = labHost('lonely-1', { aliases: ['Lonely-1'] });
+    const target = observer({ query: 'SELECT * FROM execution_telemetry WHERE created_at >= :cursor AND upper(hostname) = ANY(:host_names) ORDER BY created_at, id', poll_interval: '200ms' });
+    const running = startWatch(target, { host: lonely, checkType: 'firewall', since: Date.now(), runId: 'campaign-7' });
+    cleanups.push(() => running.stop());
+    await insertTelemetry({ success: true, completedAt: Date.now() + 100, hostname: 'Lonely-1' });
+    // a poll has completed when the observer's session shows the query as its last one, and is idle
+    const polled = async () => (await db.sql("SELECT 1 FROM pg_stat_activity WHERE application_name = 'chaoslab:telemetry-db' AND state = 'idle' AND query LIKE '%upper(hostname)%'")).rowCount;
+    await waitFor(async () => ((await polled()) ? true : undefined), { clock: systemClock, timeoutMs: 10_000, intervalMs: 50, description: 'a completed poll' });
+    await running.stop();
+    expect(running.accepted).toEqual([]);
+    expect(running.notes).toEqual([expect.stringMatching(/^the query returned no rows for lonely-1 in \d+ poll\(s\) \(:host_names = \["lonely-1","Lonely-1"\]\); if the stack reported on this host, the query's host filter matches none of these names$/)]);
+  });
+
+  it('doctor\'s coverage: a query that matches rows for no host of the lab says so; one row for one host is enough', async () => {
+    const query = 'SELECT * FROM execution_telemetry WHERE created_at >= :cursor AND hostname = ANY(:host_names) ORDER BY created_at, id LIMIT 500';
+    const hosts = [labHost('cov-1', { aliases: ['Cov-1'] }), labHost('cov-2')];
+    const target = observer({ query });
+    expect(await target.coverage(hosts)).toBe('the query matches no row for any of the lab\'s 2 host(s), from the start of the table: if the stack has reported on them, its host filter matches none of their names (:host_names for cov-1 is ["cov-1","Cov-1"])');
+    await insertTelemetry({ success: true, completedAt: Date.now(), hostname: 'COV-2' });
+    expect(await target.coverage(hosts)).toMatch(/matches no row for any/);
+    await insertTelemetry({ success: true, completedAt: Date.now(), hostname: 'Cov-1' });
+    expect(await target.coverage(hosts)).toBeUndefined();
+    // a query that also needs a scenario's check type cannot be counted: nothing is said
+    expect(await observer().coverage(hosts)).toBeUndefined();
   });
 
   it('refuses an unknown named parameter when the observer is created', () => {

@@ -168,7 +168,7 @@ describe('webhook observer', () => {
     expect((await post(observer.url(), body)).status).toBe(202);
   });
 
-  it('drops a client that never finishes its headers, and caps open connections', async () => {
+  it('drops a client that never finishes its headers', async () => {
     const observer = await webhook();
     const port = Number(new URL(observer.url()).port);
     const slow = connect({ host: '127.0.0.1', port });
@@ -177,22 +177,29 @@ describe('webhook observer', () => {
     slow.write('POST /chaoslab/events HTTP/1.1\r\nHost: 127.0.0.1\r\n');
     await new Promise<void>((resolve) => slow.on('close', () => resolve()).on('error', () => undefined));
     expect(answer).toMatch(/^HTTP\/1\.1 408 /);
+  });
 
+  it('100 idle connections from one client do not stop a real signed post from another: the longest idle make room (issue #25)', async () => {
+    const observer = await webhook();
+    const port = Number(new URL(observer.url()).port);
     const idle: Socket[] = [];
+    const closed = new Set<Socket>();
     cleanups.push(async () => idle.forEach((socket) => socket.destroy()));
-    for (let i = 0; i < 64; i += 1) {
+    for (let i = 0; i < 100; i += 1) {
       const socket = connect({ host: '127.0.0.1', port });
-      socket.on('error', () => undefined);
+      socket.on('error', () => undefined).on('close', () => closed.add(socket));
       idle.push(socket);
       await new Promise((resolve) => socket.once('connect', resolve));
     }
-    const extra = connect({ host: '127.0.0.1', port });
-    extra.on('error', () => undefined);
-    idle.push(extra);
-    await new Promise<void>((resolve) => extra.once('close', () => resolve()));
-    idle.slice(0, 64).forEach((socket) => socket.destroy());
+    // the server holds at most MAX_WEBHOOK_CONNECTIONS: the oldest 36 idle ones were closed, the newest are open
+    await waitFor(async () => (closed.size >= 36 ? true : undefined), { clock: systemClock, timeoutMs: 10_000, intervalMs: 20, description: 'the oldest idle connections to be closed' });
+    expect(idle.slice(0, 36).every((socket) => closed.has(socket))).toBe(true);
+    expect(idle.slice(-10).some((socket) => closed.has(socket))).toBe(false);
+    const running = watch(observer, 'web-1');
     const body = JSON.stringify(heal('web-1'));
-    await waitFor(async () => ((await post(observer.url(), body, webhookHeaders(body, SECRET))).status === 202 ? true : undefined), { clock: systemClock, timeoutMs: 10_000, intervalMs: 50, description: 'the webhook to accept again once connections closed' });
+    // the idle connections are still held open while the real sender posts
+    expect(await post(observer.url(), body, webhookHeaders(body, SECRET))).toMatchObject({ status: 202 });
+    await running.until('the signed heal', () => running.accepted.length === 1);
   });
 
   it('is unavailable when it cannot listen on its port', async () => {

@@ -3,7 +3,8 @@ import { InvalidArgumentError, type Command } from 'commander';
 import { formatDuration } from '../../core/duration.js';
 import { updateIndex } from '../../history/index.js';
 import { applyPrune, parseAge, pendingRuns, planPrune } from '../../history/prune.js';
-import { defaultJournalDir, RevertJournal } from '../../journal/journal.js';
+import { defaultJournalDir } from '../../journal/journal.js';
+import { pendingInEveryJournal } from '../../journal/registry.js';
 import { action } from '../action.js';
 import { ExitCode, type ExitCodeValue } from '../../core/exit-codes.js';
 import { errorMessage } from '../../core/errors.js';
@@ -33,7 +34,9 @@ function age(text: string): number {
 async function pruneCommand(options: PruneOptions): Promise<ExitCodeValue> {
   const reportsRoot = resolve(options.reports);
   const runs = await updateIndex(reportsRoot);
-  const { entries, rejected } = await new RevertJournal(defaultJournalDir()).pending();
+  // every listed journal, not only this folder's: a run's pending revert may be recorded where it was started
+  const { entries, rejected, unreadable } = await pendingInEveryJournal(defaultJournalDir());
+  for (const { dir, reason } of unreadable) process.stderr.write(`warning: could not read the revert journal ${dir} (${reason}); runs with reverts pending there are not protected\n`);
   const plan = planPrune(runs, { ...(options.keep !== undefined && { keep: options.keep }), ...(options.olderThan !== undefined && { olderThanMs: options.olderThan }) }, pendingRuns(entries, rejected, runs.map((r) => r.runId)), Date.now());
   const verb = options.dryRun ? 'would remove' : 'removed';
   if (!options.dryRun) await applyPrune(reportsRoot, plan);
@@ -48,7 +51,7 @@ async function pruneCommand(options: PruneOptions): Promise<ExitCodeValue> {
 export function registerPrune(report: Command): void {
   report
     .command('prune')
-    .description('Remove old runs from the reports folder and keep index.json and reports/latest consistent. A run whose revert journal entries are still pending is never removed. With both limits, a run is removed only when both allow it.')
+    .description('Remove old runs from the reports folder and keep index.json and reports/latest consistent. A run whose revert journal entries are still pending is never removed, whichever working directory\'s journal holds them (every journal listed for this user is read). With both limits, a run is removed only when both allow it.')
     .option('--keep <n>', 'keep the n newest runs', keepCount)
     .option('--older-than <age>', 'remove runs started longer ago than this: 30d, 2w, 12h', age)
     .option('--reports <dir>', 'reports folder', 'reports')

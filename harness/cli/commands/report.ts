@@ -152,7 +152,7 @@ async function diffCommand(before: string, after: string, options: { reports: st
 /** Serves the run folder (report-server.ts) on 127.0.0.1 until SIGINT/SIGTERM. */
 async function serveDir(dir: string, port: number): Promise<void> {
   const served = await serveFolder(dir, { port, index: HTML_REPORT_FILE });
-  process.stdout.write(`serving ${dir} at http://127.0.0.1:${served.port}/ (Ctrl-C to stop)\n`);
+  process.stdout.write(`serving ${dir} at http://127.0.0.1:${served.port}${served.base} (only this address works: keep it to yourself; Ctrl-C to stop)\n`);
   await new Promise<void>((stop) => {
     const onSignal = () => {
       process.off('SIGINT', onSignal).off('SIGTERM', onSignal);
