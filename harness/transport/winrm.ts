@@ -6,6 +6,7 @@ import { decodeClixml } from './clixml.js';
 import { LineSplitter } from './line-splitter.js';
 import type { ExecOptions, ExecResult, StreamOptions, Transport, TransportContext } from './transport.js';
 import { WinRmClient, type RunOptions, type WinRmClientOptions } from './winrm/client.js';
+import type { KerberosLogin } from './winrm/kerberos.js';
 
 type WinRmSettings = Extract<TransportConfig, { kind: 'winrm' }>;
 
@@ -105,6 +106,16 @@ export class WinRmTransport implements Transport {
     return this.client;
   }
 
+  private async kerberosLogin(address: string): Promise<KerberosLogin> {
+    const { settings } = this;
+    return {
+      principal: settings.user,
+      spn: settings.kerberos?.spn ?? `HTTP/${address}`,
+      ...(settings.password !== undefined && { password: await this.context.resolveSecret(settings.password) }),
+      ...kerberosPaths(settings, this.context.baseDir),
+    };
+  }
+
   private async clientOptions(): Promise<WinRmClientOptions> {
     const { settings, hostConfig } = this;
     const port = settings.port ?? (settings.scheme === 'https' ? 5986 : 5985);
@@ -118,7 +129,8 @@ export class WinRmTransport implements Transport {
       url: new URL(`${settings.scheme}://${address}:${port}/wsman`),
       auth: settings.auth,
       user: settings.user,
-      password: await this.context.resolveSecret(settings.password),
+      password: settings.password === undefined ? '' : await this.context.resolveSecret(settings.password),
+      ...(settings.auth === 'kerberos' && { kerberos: await this.kerberosLogin(given) }),
       encrypt: settings.scheme === 'http' && settings.auth === 'ntlm',
       ...(ca !== undefined && { ca }),
       insecureTls: settings.insecure_tls,
@@ -128,6 +140,15 @@ export class WinRmTransport implements Transport {
       clock: this.context.clock,
     };
   }
+}
+
+/** auth: kerberos — relative keytab/ccache paths are the inventory's; the password was resolved above. */
+function kerberosPaths(settings: WinRmSettings, baseDir: string): { keytab?: string; ccache?: string } {
+  const local = (path: string) => (isAbsolute(path) ? path : resolve(baseDir, path));
+  return {
+    ...(settings.kerberos?.keytab !== undefined && { keytab: local(settings.kerberos.keytab) }),
+    ...(settings.kerberos?.ccache !== undefined && { ccache: local(settings.kerberos.ccache.replace(/^FILE:/, '')) }),
+  };
 }
 
 export function createWinRmTransport(host: HostConfig, context: TransportContext): Transport {
