@@ -30,6 +30,19 @@ export const MANAGEMENT_SERVICES = ['WinRM', 'HTTP', 'sshd', 'Netlogon'] as cons
  */
 export const DOMAIN_CONTROLLER_SERVICES = ['NTDS', 'Kdc', 'DNS', 'W32Time'] as const;
 
+/**
+ * Protected services a host may rightly keep stopped: Netlogon on a workgroup
+ * machine (its start type is Manual there, and it runs only once joined).
+ * When the harness logs in with a local account (no DOMAIN\ or @domain) it does
+ * not need Netlogon, so `doctor` does not fail a stopped one; no fault may stop
+ * it all the same.
+ */
+export function mayBeStopped(host: HostConfig, service: string): boolean {
+  if (service.toLowerCase() !== 'netlogon' || isDomainController(host) || host.transport.kind === 'docker-exec') return false;
+  const user = host.transport.user;
+  return !user.includes('@') && (!user.includes('\\') || user.startsWith('.\\'));
+}
+
 /** Inventory roles that mark a domain controller. */
 export const DOMAIN_CONTROLLER_ROLES = ['dc', 'domain-controller', 'domain_controller'] as const;
 

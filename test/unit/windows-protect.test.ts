@@ -2,7 +2,9 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { hostSchema } from '../../harness/config/lab-schema.js';
 import { loadProject } from '../../harness/config/load-project.js';
+import { mayBeStopped } from '../../harness/config/windows-protect.js';
 import { ConfigError, formatIssue } from '../../harness/core/errors.js';
 
 /**
@@ -70,5 +72,22 @@ describe('Windows management plane at validate', () => {
 
   it('allows an ordinary service everywhere', async () => {
     expect(await refusals('Spooler')).toEqual([]);
+  });
+});
+
+describe('doctor: a protected service a host may keep stopped', () => {
+  const host = (user: string, roles: string[] = ['srv']) =>
+    hostSchema.parse({ name: 'h', platform: 'windows', roles, address: 'h', transport: { kind: 'winrm', user, password: 'env:P' } });
+
+  it('Netlogon, when the harness logs in with a local account (a workgroup host keeps it stopped)', () => {
+    expect(mayBeStopped(host('chaoslab'), 'Netlogon')).toBe(true);
+    expect(mayBeStopped(host('.\\chaoslab'), 'netlogon')).toBe(true);
+  });
+
+  it('not with a domain account, not on a domain controller, and no other service', () => {
+    expect(mayBeStopped(host('LAB\\chaoslab'), 'Netlogon')).toBe(false);
+    expect(mayBeStopped(host('chaoslab@lab.test'), 'Netlogon')).toBe(false);
+    expect(mayBeStopped(host('chaoslab', ['dc']), 'Netlogon')).toBe(false);
+    expect(mayBeStopped(host('chaoslab'), 'WinRM')).toBe(false);
   });
 });
