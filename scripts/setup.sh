@@ -32,11 +32,12 @@ if ((${#missing[@]})); then
 fi
 
 # The optional npm package `kerberos` (GSSAPI for WinRM auth: kerberos) compiles against libkrb5-dev.
-# On a fresh machine `npm ci` ran before this script installed it, so npm left the package out: build it now.
+# On a fresh machine `npm ci` ran before this script installed it, so npm left the package out: build it
+# now, from source (its prebuilt binaries are downloads from outside the npm registry).
 root=$(cd "$here/.." && pwd)
 if ! (cd "$root" && node -e "require('kerberos')") >/dev/null 2>&1; then
   echo "chaoslab setup: building the optional npm package kerberos"
-  (cd "$root" && npm install --no-save --no-audit --no-fund "kerberos@$(node -p "require('./package.json').optionalDependencies.kerberos")" >/dev/null)
+  (cd "$root" && export npm_config_build_from_source=true && npm install --no-save --no-audit --no-fund "kerberos@$(node -p "require('./package.json').optionalDependencies.kerberos")" >/dev/null)
 fi
 
 # Real PowerShell 7 and Pester: the Windows scripts are executed, not only read (scripts/setup-pwsh.sh).
