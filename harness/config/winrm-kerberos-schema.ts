@@ -39,7 +39,7 @@ export function checkKerberosLogin(t: WinRmLoginFields, ctx: z.RefinementCtx): v
     ctx.addIssue({
       code: 'custom',
       path: ['scheme'],
-      message: 'auth: kerberos needs scheme: https: chaoslab does not encrypt WinRM messages with Kerberos over plain HTTP (the listener would refuse them with AllowUnencrypted=false)',
+      message: 'auth: kerberos needs scheme: https: over plain HTTP Windows requires Kerberos-encrypted messages, which chaoslab cannot produce (docs/windows.md, "Kerberos"); a listener with AllowUnencrypted=false refuses plain ones',
     });
   }
 }
