@@ -5,12 +5,13 @@
 # container engine (Podman + runc + debootstrap, configured by scripts/setup-engine.sh), and
 # Prometheus, Pushgateway and Alertmanager (the metrics reporter, PromQL observer and halt-condition tests),
 # and PowerShell 7 + Pester through the .NET SDK (scripts/setup-pwsh.sh), and MIT Kerberos (kinit for
-# WinRM auth: kerberos, a real KDC for its tests, and libkrb5-dev to build the optional npm package kerberos).
+# WinRM auth: kerberos, a real KDC for its tests, libkrb5-dev to build the optional npm package kerberos, and
+# requests-kerberos so pywinrm can log in to the Kerberos test listener).
 # Usage: scripts/setup.sh [--no-engine]
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 
-packages=(openssh-server openssh-client postgresql chromium python3-winrm podman runc debootstrap iptables uidmap curl ca-certificates libxml2-utils openssl prometheus prometheus-pushgateway prometheus-alertmanager poppler-utils krb5-user krb5-kdc krb5-admin-server libkrb5-dev)
+packages=(openssh-server openssh-client postgresql chromium python3-winrm podman runc debootstrap iptables uidmap curl ca-certificates libxml2-utils openssl prometheus prometheus-pushgateway prometheus-alertmanager poppler-utils krb5-user krb5-kdc krb5-admin-server libkrb5-dev python3-requests-kerberos)
 missing=()
 for package in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q 'install ok installed' || missing+=("$package")

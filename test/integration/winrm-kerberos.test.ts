@@ -11,6 +11,7 @@ import { createWinRmTransport } from '../../harness/transport/winrm.js';
 import type { Transport } from '../../harness/transport/transport.js';
 import { TestKdc } from '../support/kdc.js';
 import { tempDir } from '../support/tmp.js';
+import { runPywinrm } from '../support/winrm-server/pywinrm.js';
 import { WinRmTestServer } from '../support/winrm-server/server.js';
 
 /**
@@ -80,6 +81,33 @@ async function failure(promise: Promise<unknown>): Promise<Error> {
   }
   throw new Error('expected a failure');
 }
+
+describe('the Kerberos-only test listener driven by pywinrm (an independent client used against Windows)', () => {
+  it('accepts pywinrm\'s Kerberos login (requests-kerberos, mutual authentication required) and runs its commands', async () => {
+    await kdc.addUser('dave', 'Dave-pass-3');
+    const ccache = join(kdc.dir, 'dave.ccache');
+    const env = { KRB5_CONFIG: kdc.krb5Config, KRB5CCNAME: `FILE:${ccache}` };
+    execFileSync('kinit', ['dave@LAB.TEST'], { input: 'Dave-pass-3\n', env: { ...process.env, ...env } });
+    const dir = await tempDir('winrm-kerberos-pywinrm-');
+    open.push({ close: () => dir[Symbol.asyncDispose]() });
+    await writeFile(join(dir.path, 'ca.pem'), server.certificate!);
+    const before = server.kerberosLogins.length;
+    const results = await runPywinrm(
+      {
+        endpoint: server.url,
+        transport: 'kerberos',
+        user: 'dave@LAB.TEST',
+        password: '',
+        ca_trust_path: join(dir.path, 'ca.pem'),
+        kerberos_hostname_override: 'winrm-test.lab.test',
+        ops: [{ kind: 'ps', script: 'Get-Service WinRM | Select -Expand Status' }],
+      },
+      env,
+    );
+    expect(results).toEqual([{ stdout: 'Running\r\n', stderr: '', status: 0 }]);
+    expect(server.kerberosLogins.slice(before)).toEqual(['dave@LAB.TEST']);
+  });
+});
 
 describe('WinRM over HTTPS with Kerberos against a real MIT KDC', () => {
   it('logs in with a password (kinit) and runs a command; a dropped connection logs in again', async () => {

@@ -127,11 +127,10 @@ export class WinRmTestServer implements AsyncDisposable {
     const state = this.states.get(req.socket) ?? { authenticated: false };
     this.states.set(req.socket, state);
     if (this.options.auth === 'kerberos' ? !(await this.authorizeKerberos(req, res, state)) : !this.authorize(req, res, state)) return;
-    if (body.length === 0) {
-      const mutual = state.mutualToken ? { 'WWW-Authenticate': `Negotiate ${state.mutualToken}` } : {};
-      state.mutualToken = undefined;
-      return void res.writeHead(200, { 'Content-Length': 0, ...mutual }).end();
-    }
+    // The reply to the request that carried a Kerberos AP-REQ carries the AP-REP (mutual authentication).
+    const mutual = state.mutualToken ? { 'WWW-Authenticate': `Negotiate ${state.mutualToken}` } : {};
+    state.mutualToken = undefined;
+    if (body.length === 0) return void res.writeHead(200, { 'Content-Length': 0, ...mutual }).end();
     const encrypted = isEncrypted(req.headers['content-type']);
     if (!encrypted && !this.options.tls && this.options.auth === 'ntlm') {
       // Windows' default AllowUnencrypted=false: plain SOAP over HTTP is refused.
@@ -148,6 +147,7 @@ export class WinRmTestServer implements AsyncDisposable {
     res.writeHead(outcome.status, {
       'Content-Type': encrypted ? ENCRYPTED_CONTENT_TYPE : 'application/soap+xml;charset=UTF-8',
       'Content-Length': payload.length,
+      ...mutual,
     });
     res.end(payload);
   }
