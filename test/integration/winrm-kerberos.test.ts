@@ -52,16 +52,16 @@ afterEach(async () => {
   while (open.length) await open.pop()!.close();
 });
 
-async function connect(transport: Record<string, unknown>): Promise<Transport> {
+async function connect(transport: Record<string, unknown>, listener = server): Promise<Transport> {
   const dir = await tempDir('winrm-kerberos-');
   open.push({ close: () => dir[Symbol.asyncDispose]() });
-  await writeFile(join(dir.path, 'listener-ca.pem'), server.certificate!);
+  await writeFile(join(dir.path, 'listener-ca.pem'), listener.certificate!);
   const host = hostSchema.parse({
     name: 'dc01',
     platform: 'windows',
     roles: ['dc'],
     address: '127.0.0.1',
-    transport: { kind: 'winrm', scheme: 'https', port: server.port, ca: 'listener-ca.pem', auth: 'kerberos', kerberos: { spn: SPN }, ...transport },
+    transport: { kind: 'winrm', scheme: 'https', port: listener.port, ca: 'listener-ca.pem', auth: 'kerberos', kerberos: { spn: SPN }, ...transport },
   });
   const client = createWinRmTransport(host, {
     resolveSecret: async (ref) => PASSWORDS[ref] ?? 'unknown secret',
@@ -148,6 +148,27 @@ describe('WinRM over HTTPS with Kerberos against a real MIT KDC', () => {
     const error = await failure(transport.exec('Get-Service WinRM'));
     expect(error.message).toMatch(/the KDC knows no service HTTP\/127\.0\.0\.1: set transport\.kerberos\.spn/);
     expect(transportFailureReason(error)).toBe('transport_lost');
+  });
+
+  it('a listener without the key of its SPN refuses the ticket: the login is refused, with the reasons to check', async () => {
+    const wrongKey = await kdc.addService('HTTP/other.lab.test', 'other.keytab');
+    const stale = await WinRmTestServer.start({ auth: 'kerberos', tls: true, user: 'unused', password: 'unused', kerberos: { service: 'HTTP@winrm-test.lab.test', keytab: wrongKey } });
+    open.push(stale);
+    const transport = await connect({ user: 'alice@LAB.TEST', password: 'env:ALICE' }, stale);
+    const error = await failure(transport.exec('Get-Service WinRM'));
+    expect(error.message).toMatch(/the WinRM listener refused the Kerberos ticket of alice@LAB\.TEST for HTTP\/winrm-test\.lab\.test/);
+    expect(transportFailureReason(error)).toBe('credentials_refused');
+    expect(stale.kerberosLogins).toEqual([]);
+  });
+
+  it('a listener that lets the login in without its AP-REP is refused (mutual authentication)', async () => {
+    const keytab = join(kdc.dir, 'http.keytab');
+    const impostor = await WinRmTestServer.start({ auth: 'kerberos', tls: true, user: 'unused', password: 'unused', kerberos: { service: 'HTTP@winrm-test.lab.test', keytab, omitApRep: true } });
+    open.push(impostor);
+    const transport = await connect({ user: 'alice@LAB.TEST', password: 'env:ALICE' }, impostor);
+    const error = await failure(transport.exec('Get-Service WinRM'));
+    expect(error.message).toMatch(/accepted the Kerberos login without proving its identity \(no AP-REP\): refusing it/);
+    expect(impostor.host.scripts()).toEqual([]);
   });
 
   it('an NTLM client against the Kerberos-only listener is told NTLM is denied and to set auth: kerberos, not "wrong password"', async () => {

@@ -84,9 +84,12 @@ export async function kerberosHandshake(host: string, login: KerberosLogin, send
       `the WinRM listener refused the Kerberos ticket of ${login.principal} for ${login.spn} (the account may not use WinRM, or the listener's key for ${login.spn} is not the KDC's; WWW-Authenticate: ${reply.wwwAuthenticate || 'none'})`,
     );
   }
+  if (reply.status !== 200) {
+    throw new WinRmError('TRANSPORT_PROTOCOL', host, `the WinRM listener answered the Kerberos login with HTTP ${reply.status} (WWW-Authenticate: ${reply.wwwAuthenticate || 'none'})`);
+  }
   const answer = /(?:Negotiate|Kerberos)\s+([A-Za-z0-9+/=]+)/i.exec(reply.wwwAuthenticate)?.[1];
   if (!answer) {
-    throw new WinRmError('TRANSPORT_PROTOCOL', host, `the WinRM listener accepted the Kerberos login without proving its identity (HTTP ${reply.status}, no AP-REP): refusing it`);
+    throw new WinRmError('TRANSPORT_PROTOCOL', host, `the WinRM listener accepted the Kerberos login without proving its identity (no AP-REP): refusing it`);
   }
   try {
     await client.step(answer);

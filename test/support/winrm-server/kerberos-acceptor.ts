@@ -22,8 +22,9 @@ export class KerberosAcceptor {
   /** The client principal and the AP-REP (base64), or undefined when the ticket does not verify. */
   async accept(token: string): Promise<{ principal: string; reply: string } | undefined> {
     const gss = createRequire(import.meta.url)('kerberos') as KerberosBinding;
-    const server = await gss.initializeServer(this.service);
     try {
+      // Without the service's key in the keytab this already fails, as HTTP.sys's does.
+      const server = await gss.initializeServer(this.service);
       const reply = await server.step(token);
       return server.contextComplete ? { principal: server.username, reply } : undefined;
     } catch {

@@ -17,7 +17,7 @@ import { ShellHost, type ScriptRule } from './shell-host.js';
 export interface WinRmTestServerOptions {
   readonly auth: 'basic' | 'ntlm' | 'kerberos';
   /** auth: kerberos — the listener's service (HTTP@host) and the keytab holding its key. NTLM is then denied, as by policy. */
-  readonly kerberos?: { readonly service: string; readonly keytab: string };
+  readonly kerberos?: { readonly service: string; readonly keytab: string; /** An impostor: accept without sending the AP-REP. */ readonly omitApRep?: boolean };
   readonly tls?: boolean;
   readonly user: string;
   readonly password: string;
@@ -170,7 +170,7 @@ export class WinRmTestServer implements AsyncDisposable {
     const login = await new KerberosAcceptor(this.options.kerberos!.service).accept(token);
     if (!login) return refuse();
     this.kerberosLogins.push(login.principal);
-    state.mutualToken = login.reply;
+    if (!this.options.kerberos!.omitApRep) state.mutualToken = login.reply;
     state.authenticated = true;
     return true;
   }
