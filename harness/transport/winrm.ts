@@ -106,12 +106,12 @@ export class WinRmTransport implements Transport {
     return this.client;
   }
 
-  private async kerberosLogin(address: string): Promise<KerberosLogin> {
+  private kerberosLogin(address: string, password: string | undefined): KerberosLogin {
     const { settings } = this;
     return {
       principal: settings.user,
       spn: settings.kerberos?.spn ?? `HTTP/${address}`,
-      ...(settings.password !== undefined && { password: await this.context.resolveSecret(settings.password) }),
+      ...(password !== undefined && { password }),
       ...kerberosPaths(settings, this.context.baseDir),
     };
   }
@@ -124,13 +124,14 @@ export class WinRmTransport implements Transport {
     const ca = settings.ca === undefined ? undefined : await readFile(isAbsolute(settings.ca) ? settings.ca : resolve(this.context.baseDir, settings.ca)).catch((error: unknown) => {
       throw new ChaoslabError('CHAOSLAB_LAB_INVALID', `${this.host}: cannot read transport.ca ${settings.ca}: ${(error as Error).message}`);
     });
+    const password = settings.password === undefined ? undefined : await this.context.resolveSecret(settings.password);
     return {
       host: this.host,
       url: new URL(`${settings.scheme}://${address}:${port}/wsman`),
       auth: settings.auth,
       user: settings.user,
-      password: settings.password === undefined ? '' : await this.context.resolveSecret(settings.password),
-      ...(settings.auth === 'kerberos' && { kerberos: await this.kerberosLogin(given) }),
+      password: password ?? '',
+      ...(settings.auth === 'kerberos' && { kerberos: this.kerberosLogin(given, password) }),
       encrypt: settings.scheme === 'http' && settings.auth === 'ntlm',
       ...(ca !== undefined && { ca }),
       insecureTls: settings.insecure_tls,
@@ -142,7 +143,7 @@ export class WinRmTransport implements Transport {
   }
 }
 
-/** auth: kerberos — relative keytab/ccache paths are the inventory's; the password was resolved above. */
+/** auth: kerberos — relative keytab/ccache paths are the inventory's. */
 function kerberosPaths(settings: WinRmSettings, baseDir: string): { keytab?: string; ccache?: string } {
   const local = (path: string) => (isAbsolute(path) ? path : resolve(baseDir, path));
   return {
