@@ -4,12 +4,14 @@
 # (browser observer and HTML scorecard tests), pywinrm (independent WinRM client), and the
 # container engine (Podman + runc + debootstrap, configured by scripts/setup-engine.sh), and
 # Prometheus, Pushgateway and Alertmanager (the metrics reporter, PromQL observer and halt-condition tests),
-# and PowerShell 7 + Pester through the .NET SDK (scripts/setup-pwsh.sh).
+# and PowerShell 7 + Pester through the .NET SDK (scripts/setup-pwsh.sh), and MIT Kerberos (kinit for
+# WinRM auth: kerberos, a real KDC for its tests, libkrb5-dev to build the optional npm package kerberos, and
+# requests-kerberos so pywinrm can log in to the Kerberos test listener).
 # Usage: scripts/setup.sh [--no-engine]
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 
-packages=(openssh-server openssh-client postgresql chromium python3-winrm podman runc debootstrap iptables uidmap curl ca-certificates libxml2-utils openssl prometheus prometheus-pushgateway prometheus-alertmanager poppler-utils)
+packages=(openssh-server openssh-client postgresql chromium python3-winrm podman runc debootstrap iptables uidmap curl ca-certificates libxml2-utils openssl prometheus prometheus-pushgateway prometheus-alertmanager poppler-utils krb5-user krb5-kdc krb5-admin-server libkrb5-dev python3-requests-kerberos)
 missing=()
 for package in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q 'install ok installed' || missing+=("$package")
@@ -28,6 +30,15 @@ if ((${#missing[@]})); then
   printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d && chmod +x /usr/sbin/policy-rc.d
   apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
   rm -f /usr/sbin/policy-rc.d
+fi
+
+# The optional npm package `kerberos` (GSSAPI for WinRM auth: kerberos) compiles against libkrb5-dev.
+# On a fresh machine `npm ci` ran before this script installed it, so npm left the package out: build it
+# now, from source (its prebuilt binaries are downloads from outside the npm registry).
+root=$(cd "$here/.." && pwd)
+if ! (cd "$root" && node -e "require('kerberos')") >/dev/null 2>&1; then
+  echo "chaoslab setup: building the optional npm package kerberos"
+  (cd "$root" && export npm_config_build_from_source=true && npm install --no-save --no-audit --no-fund "kerberos@$(node -p "require('./package.json').optionalDependencies.kerberos")" >/dev/null)
 fi
 
 # Real PowerShell 7 and Pester: the Windows scripts are executed, not only read (scripts/setup-pwsh.sh).

@@ -5,6 +5,7 @@ import { haltListSchema } from './halt-schema.js';
 import { healerControlSchema } from './healer-control-schema.js';
 import { hooksSchema } from './hooks-schema.js';
 import { observerSchema } from './observer-schema.js';
+import { checkKerberosLogin, kerberosLoginSchema } from './winrm-kerberos-schema.js';
 
 export const sshTransportSchema = z
   .strictObject({
@@ -34,23 +35,27 @@ export const sshTransportSchema = z
     path: ['known_hosts'],
   });
 
+/** WinRM's default MaxTimeoutms: the longest OperationTimeout a listener accepts. */
+export const WINRM_MAX_TIMEOUT_MS = 60_000;
+
 export const winrmTransportSchema = z.strictObject({
   kind: z.literal('winrm'),
   scheme: z.enum(['https', 'http']).default('https'),
   port: z.number().int().min(1).max(65535).optional(),
   user: z.string().min(1),
-  password: secretRef,
-  auth: z.enum(['ntlm', 'basic']).default('ntlm'),
+  password: secretRef.optional().meta({ description: 'Required, except with auth: kerberos and kerberos.keytab or kerberos.ccache' }),
+  auth: z.enum(['ntlm', 'basic', 'kerberos']).default('ntlm'),
+  kerberos: kerberosLoginSchema.optional(),
   ca: z.string().optional().meta({ description: 'PEM file of the CA that signed the WinRM listener certificate' }),
   insecure_tls: z.boolean().default(false),
-  operation_timeout: duration.default(60_000),
+  operation_timeout: duration.refine((ms) => ms <= WINRM_MAX_TIMEOUT_MS, { message: `must be at most 60s: WinRM refuses a longer OperationTimeout (MaxTimeoutms, 60000 by default); a longer command is fine, its output is asked for again` }).default(60_000),
   connect_timeout: duration.default(10_000),
   max_retries: z.number().int().min(0).max(10).default(2),
   allow_unencrypted: z.boolean().default(false).meta({ description: 'Lab only: Basic auth over plain HTTP (the listener needs AllowUnencrypted=true)' }),
-}).refine((t) => t.scheme === 'https' || t.auth === 'ntlm' || t.allow_unencrypted, {
+}).refine((t) => t.scheme === 'https' || t.auth !== 'basic' || t.allow_unencrypted, {
   message: 'Basic auth over plain HTTP sends the password in clear: use scheme https, auth ntlm (messages are then encrypted), or allow_unencrypted: true in a lab',
   path: ['auth'],
-});
+}).superRefine(checkKerberosLogin);
 
 export const dockerExecTransportSchema = z.strictObject({
   kind: z.literal('docker-exec'),

@@ -1,5 +1,6 @@
 import type { HostConfig, LabConfig } from '../config/lab-schema.js';
 import { protectedPlane } from '../config/validate-lab.js';
+import { mayBeStopped } from '../config/windows-protect.js';
 import type { Clock } from '../core/clock.js';
 import { ChaoslabError, errorMessage } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
@@ -77,16 +78,17 @@ async function checkHost(lab: LabConfig, host: HostConfig, transport: Transport,
 
 /** Protected services must be running; a protected name that does not exist on this host is listed, not failed. */
 async function checkServices(lab: LabConfig, host: HostConfig, transport: Transport, timeoutMs: number): Promise<{ ok: boolean; detail: string }> {
-  // On Windows the plane includes WinRM, HTTP.sys and sshd (defaultWindowsProtect).
+  // On Windows the plane includes WinRM, HTTP.sys, sshd, Netlogon and a DC's directory services (defaultWindowsProtect).
   const services = [...new Map(protectedPlane(lab, host).services.map((name) => [name.toLowerCase(), name])).values()];
   if (services.length === 0) return { ok: true, detail: 'no protected services declared' };
   const result = await transport.exec(transport.shell === 'posix' ? posixServiceStates(services) : powershellServiceStates(services), { timeoutMs });
   const states = new Map(result.stdout.split(/\r?\n/).filter(Boolean).map((line) => line.split('\t') as [string, string]));
-  const stopped = services.filter((name) => states.get(name) === 'stopped');
+  const idle = services.filter((name) => states.get(name) === 'stopped' && host.platform === 'windows' && mayBeStopped(host, name));
+  const stopped = services.filter((name) => states.get(name) === 'stopped' && !idle.includes(name));
   const unknown = services.filter((name) => !states.has(name));
   const running = services.filter((name) => states.get(name) === 'running');
   const absent = services.filter((name) => states.get(name) === 'absent');
-  const parts = [running.length && `running: ${running.join(', ')}`, stopped.length && `STOPPED: ${stopped.join(', ')}`, absent.length && `not on this host: ${absent.join(', ')}`, unknown.length && `unreadable: ${unknown.join(', ')}`];
+  const parts = [running.length && `running: ${running.join(', ')}`, stopped.length && `STOPPED: ${stopped.join(', ')}`, absent.length && `not on this host: ${absent.join(', ')}`, idle.length && `stopped, not needed by a local account: ${idle.join(', ')}`, unknown.length && `unreadable: ${unknown.join(', ')}`];
   return { ok: stopped.length === 0 && unknown.length === 0, detail: parts.filter(Boolean).join('; ') };
 }
 

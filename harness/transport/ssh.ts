@@ -13,7 +13,9 @@ import { openSshConnection, type SshEndpoint } from './ssh-connect.js';
 import { knownHostsName, parseKnownHosts, pinnedKeysFor } from './ssh-known-hosts.js';
 import { ChannelSlots, abortable, operationSignal } from './ssh-operation.js';
 import { killMarkedCommand, markedPosixCommand, newRunId } from './ssh-posix-run.js';
+import { runPowerShellPlan } from './ssh-powershell.js';
 import { PersistentShell, ShellPool } from './ssh-shell-pool.js';
+import { planPowerShell } from './winrm/powershell-command.js';
 import { commandTimedOut, type ExecOptions, type ExecResult, type StreamOptions, type Transport, type TransportContext } from './transport.js';
 
 const KILL_TIMEOUT_MS = 10_000;
@@ -109,9 +111,16 @@ export class SshTransport implements Transport {
   }
 
   async exec(command: string, options: ExecOptions = {}): Promise<ExecResult> {
+    if (this.shell === 'posix') return this.execLine(command, command, options);
+    // Chunked like WinRM's when longer than cmd.exe (OpenSSH's default shell on Windows) allows.
+    return runPowerShellPlan(planPowerShell(command), (line, lineOptions) => this.execLine(line, command, lineOptions), options, this.context.clock, this.host);
+  }
+
+  /** One command on the wire: a POSIX command, or a PowerShell hosts' cmd.exe line (already encoded). */
+  private async execLine(command: string, script: string, options: ExecOptions): Promise<ExecResult> {
     const started = this.context.clock.now();
     await this.connected(options.signal);
-    const operation = this.operation(command, options);
+    const operation = this.operation(script, options);
     // Only a command that can be abandoned (timeout or signal) needs the marker that lets us kill it.
     const runId = options.timeoutMs !== undefined || options.signal !== undefined ? newRunId() : undefined;
     let release: (() => void) | undefined;
@@ -125,7 +134,8 @@ export class SshTransport implements Transport {
         // Every shell command carries a marker: it costs nothing there, and the killer needs it.
         outcome = await abortable(shell.run(command, runId ?? newRunId()), operation.signal);
       } else {
-        const { client, channel } = await this.openChannel(this.wire(command, runId), operation.signal);
+        const wire = this.shell === 'powershell' ? command : this.wire(command, runId);
+        const { client, channel } = await this.openChannel(wire, operation.signal);
         outcome = await collectChannel(client, channel, this.host, operation.signal);
       }
       // PowerShell's redirected error stream is CLIXML: people read text.
@@ -236,8 +246,9 @@ export class SshTransport implements Transport {
 
   /**
    * What goes on the wire: PowerShell scripts are encoded (with the UTF-8 output
-   * prelude, as over WinRM, so Windows' OEM code page never mangles output);
-   * killable POSIX commands carry a run marker.
+   * prelude, as over WinRM, so Windows' OEM code page never mangles output;
+   * streams only: exec plans its lines with planPowerShell); killable POSIX
+   * commands carry a run marker.
    */
   private wire(command: string, runId: string | undefined): string {
     if (this.shell === 'powershell') return powershellInvocation(UTF8_PRELUDE + command);

@@ -6,6 +6,7 @@ import { decodeClixml } from './clixml.js';
 import { LineSplitter } from './line-splitter.js';
 import type { ExecOptions, ExecResult, StreamOptions, Transport, TransportContext } from './transport.js';
 import { WinRmClient, type RunOptions, type WinRmClientOptions } from './winrm/client.js';
+import type { KerberosLogin } from './winrm/kerberos.js';
 
 type WinRmSettings = Extract<TransportConfig, { kind: 'winrm' }>;
 
@@ -105,6 +106,16 @@ export class WinRmTransport implements Transport {
     return this.client;
   }
 
+  private kerberosLogin(address: string, password: string | undefined): KerberosLogin {
+    const { settings } = this;
+    return {
+      principal: settings.user,
+      spn: settings.kerberos?.spn ?? `HTTP/${address}`,
+      ...(password !== undefined && { password }),
+      ...kerberosPaths(settings, this.context.baseDir),
+    };
+  }
+
   private async clientOptions(): Promise<WinRmClientOptions> {
     const { settings, hostConfig } = this;
     const port = settings.port ?? (settings.scheme === 'https' ? 5986 : 5985);
@@ -113,12 +124,14 @@ export class WinRmTransport implements Transport {
     const ca = settings.ca === undefined ? undefined : await readFile(isAbsolute(settings.ca) ? settings.ca : resolve(this.context.baseDir, settings.ca)).catch((error: unknown) => {
       throw new ChaoslabError('CHAOSLAB_LAB_INVALID', `${this.host}: cannot read transport.ca ${settings.ca}: ${(error as Error).message}`);
     });
+    const password = settings.password === undefined ? undefined : await this.context.resolveSecret(settings.password);
     return {
       host: this.host,
       url: new URL(`${settings.scheme}://${address}:${port}/wsman`),
       auth: settings.auth,
       user: settings.user,
-      password: await this.context.resolveSecret(settings.password),
+      password: password ?? '',
+      ...(settings.auth === 'kerberos' && { kerberos: this.kerberosLogin(given, password) }),
       encrypt: settings.scheme === 'http' && settings.auth === 'ntlm',
       ...(ca !== undefined && { ca }),
       insecureTls: settings.insecure_tls,
@@ -128,6 +141,15 @@ export class WinRmTransport implements Transport {
       clock: this.context.clock,
     };
   }
+}
+
+/** auth: kerberos — relative keytab/ccache paths are the inventory's. */
+function kerberosPaths(settings: WinRmSettings, baseDir: string): { keytab?: string; ccache?: string } {
+  const local = (path: string) => (isAbsolute(path) ? path : resolve(baseDir, path));
+  return {
+    ...(settings.kerberos?.keytab !== undefined && { keytab: local(settings.kerberos.keytab) }),
+    ...(settings.kerberos?.ccache !== undefined && { ccache: local(settings.kerberos.ccache.replace(/^FILE:/, '')) }),
+  };
 }
 
 export function createWinRmTransport(host: HostConfig, context: TransportContext): Transport {

@@ -13,7 +13,7 @@ import { tempDir } from '../support/tmp.js';
 import { WinRmTestServer, type WinRmTestServerOptions } from '../support/winrm-server/server.js';
 
 /** WinRM Basic only knows local accounts; NTLM takes DOMAIN\\user. */
-const USER = { basic: 'chaoslab', ntlm: 'LAB\\chaoslab' } as const;
+const USER = { basic: 'chaoslab', ntlm: 'LAB\\chaoslab', kerberos: 'chaoslab@LAB.TEST' } as const;
 const PASSWORD = 'pa$$w0rd‘quoted’';
 const open: { close(): Promise<void> }[] = [];
 

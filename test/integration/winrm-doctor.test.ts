@@ -48,7 +48,7 @@ ${CONTROLLER_HOST_LINES.join('\n')}
 
 describe('chaoslab doctor', () => {
   it('passes a healthy lab: login, command, clock, WinRM running, observers reachable (exit 0)', async () => {
-    const dc = await WinRmTestServer.start({ auth: 'ntlm', user: 'chaoslab', password: PASSWORD, rules: windowsHost(30, 'WinRM\trunning\r\nHTTP\trunning\r\nsshd\tabsent\r\n') });
+    const dc = await WinRmTestServer.start({ auth: 'ntlm', user: 'chaoslab', password: PASSWORD, rules: windowsHost(30, 'WinRM\trunning\r\nHTTP\trunning\r\nsshd\tabsent\r\nNetlogon\trunning\r\nNTDS\trunning\r\nKdc\trunning\r\nDNS\trunning\r\nW32Time\trunning\r\n') });
     open.push(dc);
     const { code, report } = await doctor(`kind: lab
 name: healthy
@@ -64,7 +64,7 @@ observers:
       ['dc01', 'services', true],
       ['hooks', 'observer', true],
     ]);
-    expect(report.checks.find((c) => c.check === 'services')!.detail).toBe('running: WinRM, HTTP; not on this host: sshd');
+    expect(report.checks.find((c) => c.check === 'services')!.detail).toBe('running: WinRM, HTTP, Netlogon, NTDS, Kdc, DNS, W32Time; not on this host: sshd');
     expect(code).toBe(0);
     expect(dc.host.shells.size).toBe(0); // the doctor closed its transport
   });

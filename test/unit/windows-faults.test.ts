@@ -120,7 +120,8 @@ describe('management-plane guard on Windows', () => {
   };
 
   it('protects WinRM, HTTP.sys, sshd, the listener ports, the firewall rules and the harness account', () => {
-    expect(plane.services).toEqual(['WinRM', 'HTTP', 'sshd']);
+    // dc01 is a domain controller: the directory's services are protected too (test/unit/windows-protect.test.ts)
+    expect(plane.services).toEqual(['WinRM', 'HTTP', 'sshd', 'Netlogon', 'NTDS', 'Kdc', 'DNS', 'W32Time']);
     expect(plane.ports).toEqual(expect.arrayContaining([5985, 5986, 22]));
     // dc01 has the dc role: its built-in Guest is the domain's
     expect(plane.accounts).toEqual(['LAB\\chaoslab', 'chaoslab', 'Guest']);
@@ -128,12 +129,13 @@ describe('management-plane guard on Windows', () => {
     expect(defaultWindowsProtect(windowsHost({ scheme: 'http', auth: 'ntlm', port: 15985 })).ports).toContain(15985);
   });
 
-  it('refuses a service fault on WinRM or sshd, allows W32Time and DNS', () => {
+  it('refuses a service fault on WinRM or sshd, allows W32Time and DNS on a member server', () => {
     expect(touches('windows.service_state', { service: 'WinRM' })).toEqual(['service WinRM']);
     expect(touches('windows.service_state', { service: 'winrm', state: 'disabled' })).toEqual(['service winrm']);
     expect(touches('windows.service_state', { service: 'sshd' })).toEqual(['service sshd']);
-    expect(touches('windows.service_state', { service: 'W32Time' })).toEqual([]);
-    expect(touches('windows.service_state', { service: 'DNS' })).toEqual([]);
+    const member = defaultWindowsProtect(hostSchema.parse({ name: 'srv01', platform: 'windows', roles: ['srv'], transport: { kind: 'winrm', user: 'LAB\\chaoslab', password: 'env:P' } }));
+    const fault = getFault('windows.service_state')!;
+    for (const service of ['W32Time', 'DNS']) expect(footprintTouches(fault.footprint(fault.params.parse({ service })), member)).toEqual([]);
   });
 
   it('refuses registry faults under the WinRM configuration and account faults on the harness account', () => {

@@ -4,6 +4,7 @@ import { TLSSocket } from 'node:tls';
 import { channelBindingsHash } from './channel-binding.js';
 import { ENCRYPTED_CONTENT_TYPE, isEncrypted, sealBody, unsealBody } from './encryption.js';
 import { networkError, WinRmError } from './errors.js';
+import { kerberosHandshake, ntlmDeniedError, type KerberosLogin } from './kerberos.js';
 import { authenticateMessage, negotiateMessage, parseChallenge, splitAccount } from './ntlm.js';
 import type { NtlmSessionSecurity } from './ntlm-crypto.js';
 
@@ -11,7 +12,9 @@ export interface EndpointOptions {
   /** Inventory host name, for error messages. */
   readonly host: string;
   readonly url: URL;
-  readonly auth: 'basic' | 'ntlm';
+  readonly auth: 'basic' | 'ntlm' | 'kerberos';
+  /** auth: kerberos — where the ticket comes from and the listener's SPN. */
+  readonly kerberos?: KerberosLogin;
   readonly user: string;
   readonly password: string;
   /** Seal every message with the NTLM session (plain HTTP + NTLM). */
@@ -70,7 +73,7 @@ export class WinRmConnection {
   private async send(xml: string, timeoutMs: number, signal?: AbortSignal): Promise<HttpReply> {
     if (this.closed) throw new WinRmError('TRANSPORT_CLOSED', this.options.host, 'WinRM connection is closed');
     for (let attempt = 0; ; attempt += 1) {
-      if (this.options.auth === 'ntlm' && !this.authenticated) await this.handshake(timeoutMs, signal);
+      if (this.options.auth !== 'basic' && !this.authenticated) await this.authenticate(timeoutMs, signal);
       let reply: RawReply;
       try {
         reply = await this.request(this.encode(xml), timeoutMs, signal);
@@ -81,7 +84,7 @@ export class WinRmConnection {
       }
       if (reply.status === 401) {
         this.authenticated = false;
-        if (this.options.auth === 'ntlm' && attempt === 0) continue;
+        if (this.options.auth !== 'basic' && attempt === 0) continue;
         throw this.authError();
       }
       return { status: reply.status, body: this.decode(reply).toString('utf8') };
@@ -103,6 +106,20 @@ export class WinRmConnection {
     }
   }
 
+  /** The auth-selection point: connection-based logins (NTLM, Kerberos), each with an empty body. */
+  private async authenticate(timeoutMs: number, signal?: AbortSignal): Promise<void> {
+    if (this.options.auth === 'kerberos') {
+      const empty = { body: Buffer.alloc(0), contentType: 'application/soap+xml;charset=UTF-8' };
+      await kerberosHandshake(this.options.host, this.options.kerberos!, async (authorization) => {
+        const reply = await this.request(empty, timeoutMs, signal, authorization);
+        return { status: reply.status, wwwAuthenticate: [reply.headers['www-authenticate'] ?? ''].flat().join(', ') };
+      });
+      this.authenticated = true;
+      return;
+    }
+    await this.handshake(timeoutMs, signal);
+  }
+
   /** NEGOTIATE → CHALLENGE → AUTHENTICATE on this connection, with empty bodies (as pywinrm does). */
   private async handshake(timeoutMs: number, signal?: AbortSignal): Promise<void> {
     const negotiate = negotiateMessage();
@@ -111,6 +128,8 @@ export class WinRmConnection {
     const offered = [first.headers['www-authenticate'] ?? ''].flat().join(',');
     const token = /(?:Negotiate|NTLM)\s+([A-Za-z0-9+/=]+)/i.exec(offered)?.[1];
     if (first.status !== 401 || !token) {
+      const denied = ntlmDeniedError(this.options.host, first.status, offered);
+      if (denied) throw denied;
       throw new WinRmError('TRANSPORT_AUTH', this.options.host, `the WinRM listener did not answer the NTLM negotiation (HTTP ${first.status}, WWW-Authenticate: ${offered || 'none'}); is Negotiate authentication enabled?`);
     }
     let authenticate: ReturnType<typeof authenticateMessage>;

@@ -1,7 +1,7 @@
 """Drives the WinRM test server with pywinrm, an independent WinRM client.
 
 Reads a JSON job on stdin: {"endpoint", "transport", "user", "password",
-"encryption", "ops": [{"kind": "cmd", "command", "args"} | {"kind": "ps", "script"}]}
+"encryption", "kerberos_hostname_override", "ops": [{"kind": "cmd", "command", "args"} | {"kind": "ps", "script"}]}
 and prints one JSON result per op: {"stdout", "stderr", "status"} or {"error"}.
 Run it with Debian's /usr/bin/python3, where python3-winrm is installed.
 """
@@ -18,6 +18,7 @@ session = winrm.Session(
     server_cert_validation="validate",
     ca_trust_path=job.get("ca_trust_path"),
     message_encryption=job.get("encryption", "auto"),
+    kerberos_hostname_override=job.get("kerberos_hostname_override"),
     **job.get("timeouts", {})
 )
 results = []

@@ -10,11 +10,14 @@ import { channelBindingsHash } from '../../../harness/transport/winrm/channel-bi
 import { ENCRYPTED_CONTENT_TYPE, isEncrypted, sealBody, unsealBody } from '../../../harness/transport/winrm/encryption.js';
 import type { NtlmSessionSecurity } from '../../../harness/transport/winrm/ntlm-crypto.js';
 import { NtlmAcceptor } from './ntlm-acceptor.js';
+import { isNtlmToken, KerberosAcceptor } from './kerberos-acceptor.js';
 import { dispatch, type ServerStats } from './dispatch.js';
 import { ShellHost, type ScriptRule } from './shell-host.js';
 
 export interface WinRmTestServerOptions {
-  readonly auth: 'basic' | 'ntlm';
+  readonly auth: 'basic' | 'ntlm' | 'kerberos';
+  /** auth: kerberos — the listener's service (HTTP@host) and the keytab holding its key. NTLM is then denied, as by policy. */
+  readonly kerberos?: { readonly service: string; readonly keytab: string; /** An impostor: accept without sending the AP-REP. */ readonly omitApRep?: boolean };
   readonly tls?: boolean;
   readonly user: string;
   readonly password: string;
@@ -29,6 +32,8 @@ export interface WinRmTestServerOptions {
 
 interface ConnectionState {
   acceptor?: NtlmAcceptor;
+  /** The AP-REP to send with the reply to the Kerberos-authenticated request. */
+  mutualToken?: string;
   security?: NtlmSessionSecurity;
   authenticated: boolean;
 }
@@ -50,6 +55,8 @@ export interface LoginRecord {
 export class WinRmTestServer implements AsyncDisposable {
   readonly host: ShellHost;
   readonly logins: LoginRecord[] = [];
+  /** Client principals of accepted Kerberos logins. */
+  readonly kerberosLogins: string[] = [];
   readonly stats: ServerStats = { requests: 0, operationTimeouts: 0, drops: 0, encryptedMessages: 0, plainMessages: 0 };
   /** PEM of the self-signed certificate when `tls` is on (clients pin it as their CA). */
   certificate: string | undefined;
@@ -119,8 +126,11 @@ export class WinRmTestServer implements AsyncDisposable {
     this.stats.requests += 1;
     const state = this.states.get(req.socket) ?? { authenticated: false };
     this.states.set(req.socket, state);
-    if (!this.authorize(req, res, state)) return;
-    if (body.length === 0) return void res.writeHead(200, { 'Content-Length': 0 }).end();
+    if (this.options.auth === 'kerberos' ? !(await this.authorizeKerberos(req, res, state)) : !this.authorize(req, res, state)) return;
+    // The reply to the request that carried a Kerberos AP-REQ carries the AP-REP (mutual authentication).
+    const mutual = state.mutualToken ? { 'WWW-Authenticate': `Negotiate ${state.mutualToken}` } : {};
+    state.mutualToken = undefined;
+    if (body.length === 0) return void res.writeHead(200, { 'Content-Length': 0, ...mutual }).end();
     const encrypted = isEncrypted(req.headers['content-type']);
     if (!encrypted && !this.options.tls && this.options.auth === 'ntlm') {
       // Windows' default AllowUnencrypted=false: plain SOAP over HTTP is refused.
@@ -137,8 +147,32 @@ export class WinRmTestServer implements AsyncDisposable {
     res.writeHead(outcome.status, {
       'Content-Type': encrypted ? ENCRYPTED_CONTENT_TYPE : 'application/soap+xml;charset=UTF-8',
       'Content-Length': payload.length,
+      ...mutual,
     });
     res.end(payload);
+  }
+
+  /**
+   * A listener with NTLM denied by policy: Negotiate carrying a Kerberos AP-REQ
+   * is accepted with the keytab's key; an NTLM NEGOTIATE gets a bare 401 that
+   * offers Negotiate and Kerberos again, with no challenge.
+   */
+  private async authorizeKerberos(req: http.IncomingMessage, res: http.ServerResponse, state: ConnectionState): Promise<boolean> {
+    const refuse = () => {
+      state.authenticated = false;
+      res.writeHead(401, { 'WWW-Authenticate': ['Negotiate', 'Kerberos'], 'Content-Length': 0 }).end();
+      return false;
+    };
+    const token = /^(?:Negotiate|Kerberos) ([A-Za-z0-9+/=]+)$/i.exec(req.headers.authorization ?? '')?.[1];
+    if (!token) return state.authenticated || refuse();
+    if (isNtlmToken(token)) return refuse();
+    process.env.KRB5_KTNAME = this.options.kerberos!.keytab;
+    const login = await new KerberosAcceptor(this.options.kerberos!.service).accept(token);
+    if (!login) return refuse();
+    this.kerberosLogins.push(login.principal);
+    if (!this.options.kerberos!.omitApRep) state.mutualToken = login.reply;
+    state.authenticated = true;
+    return true;
   }
 
   /** Returns true when the request may proceed; otherwise it has answered 401. */
