@@ -120,7 +120,7 @@ describe('chaoslab WinRM transport against the WinRM test server', () => {
     const transport = await connect(server, { max_retries: 1 });
     await expect(transport.exec(`# long\n${'x'.repeat(CMD_LINE_LIMIT * 2)}`)).rejects.toMatchObject({ code: 'TRANSPORT_UNREACHABLE' });
     const cleanup = server.host.scripts().filter((r) => r.kind === 'cmd');
-    expect(cleanup.map((r) => r.commandLine)).toEqual([expect.stringMatching(/^del \/q "%TEMP%\\chaoslab-[0-9a-f-]+\.b64"$/)]);
+    expect(cleanup.map((r) => r.commandLine)).toEqual([expect.stringMatching(/^del \/q "%TEMP%\\chaoslab-[0-9a-f-]+\.hex"$/)]);
   });
 
   it('asks again when a Receive hits the WS-Man OperationTimeout', async () => {
