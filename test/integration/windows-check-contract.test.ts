@@ -91,7 +91,7 @@ async function winrmPath(): Promise<Path> {
 async function opensshPath(): Promise<Path> {
   const shim = await writePowerShellShim(await tempDir('chaoslab-contract-ssh-'), true);
   const sshd: SshdFixture = await startSshd({ loginShell: pwshPath(), extraConfig: [`SetEnv ${Object.entries(shim.env).map(([k, v]) => `${k}=${v}`).join(' ')}`] });
-  cleanup.push(() => sshd[Symbol.asyncDispose]());
+  cleanup.push(async () => sshd[Symbol.asyncDispose]());
   const transport = createSshTransport(sshdHostConfig(sshd, { transport: { shell: 'powershell' } }), fixtureTransportContext());
   cleanup.push(() => transport.close());
   return { statePath: shim.statePath, exec: (script) => transport.exec(script, { timeoutMs: 120_000 }) };
