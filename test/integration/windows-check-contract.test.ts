@@ -119,7 +119,7 @@ beforeAll(async () => {
   paths.winrm = await winrmPath();
   paths.openssh = await opensshPath();
   paths['pwsh -c'] = await pwshDashCPath();
-}, 120_000);
+}, 300_000);
 
 afterAll(async () => {
   for (const step of cleanup.reverse()) await step().catch(() => undefined);
@@ -145,5 +145,5 @@ describe('the check contract is the same over WinRM, OpenSSH with a pwsh login s
       expect(exits).toEqual({ winrm: 2, openssh: 1, 'pwsh -c': 1 });
     }
     if (state === 'off') for (const { outcome } of results) expect(outcome).toMatchObject({ detail: "the probe is off here: it's a test" });
-  });
+  }, 600_000);
 });
