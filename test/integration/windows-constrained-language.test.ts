@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { CLOCK_COMMAND } from '../../harness/engine/skew.js';
 import { measureCommand } from '../../harness/observers/log-tail.js';
 import { UTF8_PRELUDE } from '../../harness/quoting/powershell.js';
 import { decodeClixml } from '../../harness/transport/clixml.js';
@@ -15,6 +16,15 @@ describe('ConstrainedLanguage', () => {
   it('the UTF-8 prelude runs constrained without touching [Console]', async () => {
     const run = await runInModel(`${UTF8_PRELUDE}Write-Output "prelude done: $($ExecutionContext.SessionState.LanguageMode)"`, { constrained: true });
     expect(run).toMatchObject({ exitCode: 0, stdout: 'prelude done: ConstrainedLanguage\n' });
+  }, 300_000);
+
+  it('the clock read for the skew measurement works constrained (no method call) and tells UTC milliseconds', async () => {
+    const before = Date.now();
+    const run = await runInModel(`${UTF8_PRELUDE}${CLOCK_COMMAND.powershell}`, { constrained: true });
+    expect(run.exitCode).toBe(0);
+    const hostMs = Number(run.stdout.trim());
+    expect(hostMs).toBeGreaterThanOrEqual(before - 1000);
+    expect(hostMs).toBeLessThanOrEqual(Date.now() + 1000);
   }, 300_000);
 
   it('the log tail names the language mode instead of failing on its first method call, and runs in FullLanguage', async () => {
