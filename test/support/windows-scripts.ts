@@ -2,6 +2,7 @@ import { loadProject } from '../../harness/config/load-project.js';
 import { powershellSteps } from '../../harness/config/validate-powershell.js';
 import type { FaultDefinition } from '../../harness/faults/fault.js';
 import { windowsFaults } from '../../harness/faults/windows/index.js';
+import { CLOCK_COMMAND } from '../../harness/engine/skew.js';
 import { followCommand, measureCommand } from '../../harness/observers/log-tail.js';
 import { UTF8_PRELUDE } from '../../harness/quoting/powershell.js';
 import { armCheck } from '../../harness/transport/check-outcome.js';
@@ -11,7 +12,7 @@ import { decodeCodeUnits, decodeEncodedCommand, planPowerShell } from '../../har
 export interface SentScript {
   readonly label: string;
   /** `check` and `applicable` are under the check contract (and its lint). */
-  readonly phase: 'applicable' | 'snapshot' | 'inject' | 'check' | 'revert' | 'log-tail' | 'bootstrap' | 'uploaded';
+  readonly phase: 'applicable' | 'snapshot' | 'inject' | 'check' | 'revert' | 'log-tail' | 'clock' | 'bootstrap' | 'uploaded';
   readonly script: string;
 }
 
@@ -54,7 +55,7 @@ export function asSent(label: string, phase: SentScript['phase'], script: string
   return sent;
 }
 
-/** Every script of every Windows fault, parameter set and phase; the log tail's; the scenarios' own steps. */
+/** Every script of every Windows fault, parameter set and phase; the log tail's; the clock read; the scenarios' own steps. */
 export async function everyWindowsScript(): Promise<SentScript[]> {
   const scripts: SentScript[] = [];
   for (const { fault, params, where } of await windowsParameterSets()) {
@@ -69,6 +70,7 @@ export async function everyWindowsScript(): Promise<SentScript[]> {
   const log = "C:\\ProgramData\\Agent\\agent's log.txt";
   scripts.push(...asSent('log measure', 'log-tail', measureCommand('powershell', log)));
   scripts.push(...asSent('log follow', 'log-tail', followCommand('powershell', log, { identity: '0000abcd-0000000000000001', offset: 42 })));
+  scripts.push(...asSent('clock (skew)', 'clock', CLOCK_COMMAND.powershell));
   const project = await loadProject({ scenarioPaths: ['scenarios'] });
   for (const { scenario, step, script } of powershellSteps(project.catalogue.scenarios)) {
     scripts.push(...asSent(`${scenario.config.id} steps.${step}`, step === 'check' ? 'check' : 'inject', script));
