@@ -63,15 +63,16 @@ export class Member {
     const { clock } = this.options.ctx;
     if (applicable !== undefined) {
       let said = '';
-      const outcome = await checkUntilItTells(async () => {
-        const result = await this.exec.run('preflight', applicable);
+      const outcome = await checkUntilItTells(applicable, async (armed) => {
+        const result = await this.exec.run('preflight', armed.script);
         said = (result.stdout || result.stderr).trim();
         return result;
       }, clock);
       if (outcome.kind === 'probe_error') return this.machine.fail('probe_error', `preflight could not tell whether the fault applies: ${outcome.detail}`);
-      if (outcome.kind === 'drifted') return this.machine.skipNotApplicable(`not applicable here: ${excerpt(said, 300) || 'the fault\'s preflight refused this host'}`);
+      // The marker carries the reason; a preflight without markers printed it.
+      if (outcome.kind === 'drifted') return this.machine.skipNotApplicable(`not applicable here: ${outcome.detail ?? (excerpt(said, 300) || 'the fault\'s preflight refused this host')}`);
     }
-    const outcome = await checkUntilItTells(() => this.exec.run('preflight', check), clock);
+    const outcome = await checkUntilItTells(check, (armed) => this.exec.run('preflight', armed.script), clock);
     if (outcome.kind === 'probe_error') this.machine.fail('probe_error', `the baseline check could not tell before injection: ${outcome.detail}`);
     else if (outcome.kind === 'drifted') this.machine.fail('baseline_dirty', 'the baseline check fails before injection (exit 1: drifted)');
   }
@@ -118,7 +119,7 @@ export class Member {
     const { ctx } = this.options;
     this.machine.transition('confirm_drift');
     const startedAt = ctx.clock.now() - times.t0Mono;
-    const outcome = await checkUntilItTells(() => this.exec.run('check', this.member.commands.check), ctx.clock, interrupt);
+    const outcome = await checkUntilItTells(this.member.commands.check, (armed) => this.exec.run('check', armed.script), ctx.clock, interrupt);
     if (outcome.kind === 'probe_error') {
       this.machine.fail('probe_error', `confirm_drift: ${outcome.detail}`);
       this.machine.endPhase(false, outcome.detail);
@@ -184,7 +185,7 @@ export class Member {
     }
     this.machine.transition('verify_baseline');
     try {
-      const outcome = await checkUntilItTells(() => this.exec.run('check', entry.check), this.options.ctx.clock);
+      const outcome = await checkUntilItTells(entry.check, (armed) => this.exec.run('check', armed.script), this.options.ctx.clock);
       if (outcome.kind === 'compliant') {
         await this.forget(entry);
         this.machine.endPhase(true);

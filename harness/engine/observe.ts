@@ -3,7 +3,7 @@ import { errorMessage, isTransportError } from '../core/errors.js';
 import { Correlator } from '../observers/correlate.js';
 import type { Observer, ObserverOutput } from '../observers/observer.js';
 import type { AttemptMachine } from './attempt-machine.js';
-import { checkUntilItTells, readCheck } from '../transport/check-outcome.js';
+import { checkUntilItTells, readCheck, type ArmedCheck } from '../transport/check-outcome.js';
 import type { AttemptMember, EngineContext } from './context.js';
 import type { HostExec } from './host-exec.js';
 import { ObserverOutputTally } from './observer-tally.js';
@@ -214,14 +214,15 @@ export class MemberObservation {
     const check = member.commands.check;
     const startedAt = rel();
     try {
-      const run = async () => {
+      const run = async (armed: ArmedCheck) => {
         const sentAt = ctx.elapsed();
-        const result = await exec.run('probe', check, { signal: interrupt, record: false });
+        const result = await exec.run('probe', armed.script, { signal: interrupt, record: false });
         // A probe error is evidence too; so is every change of answer.
-        if (readCheck(result).kind === 'probe_error' || (result.exitCode === 0) !== previous) exec.record('probe', check, sentAt, result);
+        const kind = readCheck(result, armed.nonce).kind;
+        if (kind === 'probe_error' || (kind === 'compliant') !== previous) exec.record('probe', armed.script, sentAt, result);
         return result;
       };
-      const outcome = await checkUntilItTells(run, ctx.clock, interrupt);
+      const outcome = await checkUntilItTells(check, run, ctx.clock, interrupt);
       if (outcome.kind === 'probe_error') {
         machine.fail('probe_error', `${observingPhase(machine)}: ${outcome.detail}`);
         return undefined;

@@ -5,7 +5,7 @@ import type { JournalEntry } from '../journal/journal.js';
 import type { PendingRevertRef, ResidueCheck } from '../model/residue.js';
 import type { RunModel } from '../model/run-model.js';
 import type { ExecuteOptions } from './execute.js';
-import { readCheck } from '../transport/check-outcome.js';
+import { armCheck, readCheck } from '../transport/check-outcome.js';
 import { execRecorded, transportLost } from './host-exec.js';
 import type { ResidueCheckSpec, ResidueScanPlan } from './residue-plan.js';
 import { runSchedule, type ScheduleUnit } from './scheduler.js';
@@ -115,12 +115,13 @@ async function runCheck(unit: CheckUnit, options: ResidueScanOptions, pending: r
   const base = { host, scenarioId: check.scenarioId, checkType: check.checkType };
   const startedAt = options.elapsed();
   try {
-    const result = await execRecorded(options.transportFor(host), options, 'check', check.command, { timeoutMs: check.timeoutMs });
+    const armed = armCheck(check.command);
+    const result = await execRecorded(options.transportFor(host), options, 'check', armed.script, { timeoutMs: check.timeoutMs });
     const durationMs = Math.round(result.durationMs);
-    if (result.exitCode === 0) return { ...base, durationMs, status: 'clean' };
     if (result.exitCode === null) return { ...base, durationMs, status: 'unknown', reason: 'transport_error', detail: 'the check was killed before it exited (no exit code)' };
-    // The check contract: only exit 1 is drift; anything else means the check could not tell.
-    const outcome = readCheck(result);
+    // The check contract: only a drifted verdict is residue; anything else but compliant means the check could not tell.
+    const outcome = readCheck(result, armed.nonce);
+    if (outcome.kind === 'compliant') return { ...base, durationMs, status: 'clean' };
     if (outcome.kind === 'probe_error') return { ...base, durationMs, status: 'unknown', reason: 'probe_error', detail: outcome.detail };
     const entry = pending.find((e) => hostWithIdentity(options.lab.hosts, e.hostIdentity)?.name === host && e.check === check.command);
     const pendingRevert: PendingRevertRef | undefined = entry && { entryId: entry.id, runId: entry.runId, attemptId: entry.attemptId };

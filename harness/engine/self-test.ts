@@ -122,7 +122,7 @@ class Proof {
   }
 
   check(label: string, command: string): Promise<CheckOutcome> {
-    return checkUntilItTells(() => this.exec(label, 'check', command), this.options.clock);
+    return checkUntilItTells(command, (armed) => this.exec(label, 'check', armed.script), this.options.clock);
   }
 
   phase(phase: Phase, status: 'start' | 'end', ok?: boolean, detail?: string): void {

@@ -9,9 +9,15 @@ export interface SkewMeasurement {
   readonly uncertaintyMs: number;
 }
 
-const CLOCK_COMMAND = {
+/**
+ * Milliseconds since 1970 in UTC. PowerShell: from DateTime ticks (100 ns since
+ * year 1; 621355968000000000 of them before 1970) by arithmetic, because a
+ * method call such as ToUnixTimeMilliseconds() is refused under
+ * ConstrainedLanguage (WDAC/AppLocker) and property reads are not.
+ */
+export const CLOCK_COMMAND = {
   posix: 'date +%s%3N',
-  powershell: '[DateTimeOffset]::UtcNow.ToUnixTimeMilliseconds()',
+  powershell: '[long](([DateTime]::UtcNow.Ticks - 621355968000000000) / 10000)',
 } as const;
 
 /**

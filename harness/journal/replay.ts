@@ -1,6 +1,6 @@
 import { errorMessage } from '../core/errors.js';
 import { excerpt } from '../core/redact.js';
-import { readCheck } from '../transport/check-outcome.js';
+import { runCheck } from '../transport/check-outcome.js';
 import type { Transport } from '../transport/transport.js';
 import type { JournalEntry, RevertJournal } from './journal.js';
 
@@ -48,7 +48,7 @@ async function replayOne(journal: RevertJournal, entry: JournalEntry, options: R
         return { entry, status: 'revert_failed', detail: `revert exited ${result.exitCode}: ${excerpt((result.stderr || result.stdout).trim(), 500)}` };
       }
     }
-    const check = readCheck(await transport.exec(entry.check, { timeoutMs: entry.timeoutMs }));
+    const { outcome: check } = await runCheck(entry.check, (armed) => transport.exec(armed.script, { timeoutMs: entry.timeoutMs }));
     // Kept either way; a check that could not tell is not reported as drift.
     if (check.kind === 'probe_error') return { entry, status: 'still_drifted', detail: `the baseline check could not tell after the revert (${check.detail}); entry kept` };
     if (check.kind === 'drifted') return { entry, status: 'still_drifted', detail: 'baseline check exited 1 (drifted) after the revert' };

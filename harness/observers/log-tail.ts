@@ -15,6 +15,14 @@ export interface LogPosition {
 export const START_OF_LOG: LogPosition = { identity: '', offset: 0 };
 
 /**
+ * Add-Type, FileStream and [Console] are refused under ConstrainedLanguage
+ * (WDAC/AppLocker): the tail says so in one sentence, before the injection
+ * (measuring the log is part of preparing the attempt), instead of failing
+ * on the first method call with a message about "core types".
+ */
+const LANGUAGE_GUARD = `if ($ExecutionContext.SessionState.LanguageMode -ne 'FullLanguage') { throw ('the log observer cannot read files on this host: PowerShell runs in ' + $ExecutionContext.SessionState.LanguageMode + ' (WDAC/AppLocker), and reading a file by its NTFS id needs FullLanguage') }`;
+
+/**
  * Defines `[Chaoslab.FileId]::Of($stream)`: `<volume serial>-<file index>` of an
  * open file (GetFileInformationByHandle; BY_HANDLE_FILE_INFORMATION keeps the
  * serial at byte 28 and the index at 44/48). Not the creation time: NTFS
@@ -22,7 +30,8 @@ export const START_OF_LOG: LogPosition = { identity: '', offset: 0 };
  * one's creation time, so rename-then-create rotation would look like the same
  * file. A new file always gets a new index (or a new sequence number in it).
  */
-const FILE_ID_TYPE = `if (-not ('Chaoslab.FileId' -as [type])) {
+const FILE_ID_TYPE = `${LANGUAGE_GUARD}
+if (-not ('Chaoslab.FileId' -as [type])) {
   Add-Type -Namespace Chaoslab -Name FileId -MemberDefinition @'
 [System.Runtime.InteropServices.DllImport("kernel32.dll", SetLastError = true)]
 private static extern bool GetFileInformationByHandle(Microsoft.Win32.SafeHandles.SafeFileHandle handle, [System.Runtime.InteropServices.Out] byte[] info);

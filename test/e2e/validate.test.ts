@@ -20,6 +20,8 @@ describe('chaoslab validate', () => {
       'valid: 2 scenarios, 0 bundles, 1 suite in 3 files',
       'lab fixture-linux: 3 hosts; every target matches a host and no fault touches the management plane',
       '1 windows scenario will be skipped: lab fixture-linux has no windows host',
+      // the windows scenario's own steps (its check also as wrapped), parsed by pwsh
+      expect.stringMatching(/^PowerShell steps parsed by \S*pwsh: 4 scripts, no errors$/),
     ]);
   });
 

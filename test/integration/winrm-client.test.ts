@@ -73,7 +73,7 @@ describe('chaoslab WinRM transport against the WinRM test server', () => {
     const transport = await connect(server);
     const result = await transport.exec('Get-NetFirewallProfile | Format-Table Name, Enabled');
     expect(result).toMatchObject({ stdout: 'Domain True\r\nÄrger — ✓ 日本語\r\n', stderr: 'warn ‘x’', exitCode: 3 });
-    expect(server.host.scripts().at(-1)!.script).toMatch(/\[Console\]::OutputEncoding = \[System.Text.Encoding\]::UTF8\n[^]*Get-NetFirewallProfile \| Format-Table Name, Enabled$/);
+    expect(server.host.scripts().at(-1)!.script).toMatch(/\[Console\]::OutputEncoding = \[System.Text.Encoding\]::UTF8 \}\n[^]*Get-NetFirewallProfile \| Format-Table Name, Enabled$/);
     if (auth === 'ntlm') {
       expect(server.logins[0]).toEqual({ user: 'chaoslab', domain: 'LAB', micVerified: true, channelBinding: tls ? 'verified' : 'absent' });
       expect(server.stats[tls ? 'plainMessages' : 'encryptedMessages']).toBeGreaterThan(0);
@@ -120,7 +120,7 @@ describe('chaoslab WinRM transport against the WinRM test server', () => {
     const transport = await connect(server, { max_retries: 1 });
     await expect(transport.exec(`# long\n${'x'.repeat(CMD_LINE_LIMIT * 2)}`)).rejects.toMatchObject({ code: 'TRANSPORT_UNREACHABLE' });
     const cleanup = server.host.scripts().filter((r) => r.kind === 'cmd');
-    expect(cleanup.map((r) => r.commandLine)).toEqual([expect.stringMatching(/^del \/q "%TEMP%\\chaoslab-[0-9a-f-]+\.b64"$/)]);
+    expect(cleanup.map((r) => r.commandLine)).toEqual([expect.stringMatching(/^del \/q "%TEMP%\\chaoslab-[0-9a-f-]+\.hex"$/)]);
   });
 
   it('asks again when a Receive hits the WS-Man OperationTimeout', async () => {

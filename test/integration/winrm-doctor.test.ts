@@ -22,7 +22,7 @@ afterEach(async () => {
 function windowsHost(skewMs: number, services: string): ScriptRule[] {
   return [
     { match: /Write-Output 'chaoslab-doctor-ok'/, reply: { stdout: 'chaoslab-doctor-ok\r\n' } },
-    { match: /ToUnixTimeMilliseconds/, reply: () => ({ stdout: `${Date.now() + skewMs}\r\n` }) },
+    { match: /UtcNow\.Ticks/, reply: () => ({ stdout: `${Date.now() + skewMs}\r\n` }) },
     { match: /Get-Service -Name \$name/, reply: { stdout: services } },
   ];
 }

@@ -49,7 +49,7 @@ const SNAPSHOT = '[{"name":"Domain","enabled":true},{"name":"Private","enabled":
 function firewallRules(state: FirewallHost, healAfterMs: number): ScriptRule[] {
   const drifted = () => state.injectedAt !== undefined && state.reverted.length === 0 && (state.healedAt === undefined || Date.now() < state.healedAt);
   return [
-    { match: /ToUnixTimeMilliseconds/, reply: () => ({ stdout: `${Date.now()}\r\n` }) },
+    { match: /UtcNow\.Ticks/, reply: () => ({ stdout: `${Date.now()}\r\n` }) },
     { match: /-PolicyStore RSOP/, reply: () => (state.gpoManaged ? { stdout: 'GPO-managed: Group Policy sets the firewall state of these profiles\r\n', exitCode: 1 } : {}) },
     { match: /ConvertTo-Json[^]*Get-NetFirewallProfile/, reply: { stdout: `${SNAPSHOT}\r\n` } },
     {

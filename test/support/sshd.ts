@@ -64,6 +64,8 @@ export interface SshdOptions {
   password?: string;
   /** Extra sshd_config lines; they take precedence over the fixture's own. */
   extraConfig?: string[];
+  /** The login user's shell (default /bin/sh); sshd runs every command as `<shell> -c <command>`. */
+  loginShell?: string;
 }
 
 export async function startSshd(options: SshdOptions = {}): Promise<SshdFixture> {
@@ -88,7 +90,7 @@ async function launch(dir: string, options: SshdOptions): Promise<SshdFixture> {
   const user = userInfo().username;
   const configPath = join(dir, 'sshd_config');
   const knownHostsPath = join(dir, 'known_hosts');
-  const { passwdPath, shadowPath } = await writeAccountFiles(dir, user, options.password);
+  const { passwdPath, shadowPath } = await writeAccountFiles(dir, user, options.password, options.loginShell);
 
   let port = 0;
   let child: ChildProcess | undefined;
@@ -184,7 +186,7 @@ async function launch(dir: string, options: SshdOptions): Promise<SshdFixture> {
 /** Runs inside the new mount namespace: private account files, then exec sshd (same pid). */
 const NAMESPACE_SCRIPT = `mount --bind "$1" /etc/passwd && mount --bind "$2" /etc/shadow && exec ${SSHD} -D -e -f "$3"`;
 
-async function writeAccountFiles(dir: string, user: string, password: string | undefined): Promise<{ passwdPath: string; shadowPath: string }> {
+async function writeAccountFiles(dir: string, user: string, password: string | undefined, shell = '/bin/sh'): Promise<{ passwdPath: string; shadowPath: string }> {
   const home = join(dir, 'home');
   await mkdir(home, { mode: 0o700 });
   const passwd = (await readFile('/etc/passwd', 'utf8'))
@@ -193,7 +195,7 @@ async function writeAccountFiles(dir: string, user: string, password: string | u
       const fields = line.split(':');
       if (fields[0] !== user || fields.length < 7) return line;
       fields[5] = home;
-      fields[6] = '/bin/sh';
+      fields[6] = shell;
       return fields.join(':');
     })
     .join('\n');

@@ -37,8 +37,34 @@ function spawnedByCode(file: string): string[] {
   for (const caller of callers) {
     for (const [, program] of text.matchAll(new RegExp(`\\b${caller}\\(\\s*'([^']+)'`, 'g'))) programs.push(program!);
   }
+  // PowerShell 7 is found, not named: pwshPath() (tests) and findPwsh() (validate) give its path
+  if (new RegExp(`\\b(?:${callers.join('|')})\\(\\s*(?:pwshPath\\(\\)|pwsh\\b)`).test(text)) programs.push('pwsh');
   return programs.filter((program) => !program.startsWith('-'));
 }
+
+/**
+ * pwsh is no Debian package here: scripts/setup-pwsh.sh installs it as a .NET global
+ * tool into ~/.dotnet/tools, where pwshPath() and findPwsh() look. Covered when
+ * setup.sh runs that script and the script installs PowerShell there; the problems otherwise.
+ */
+export function pwshInstallProblems(setup: string, setupPwsh: string): string[] {
+  const problems: string[] = [];
+  if (!/^[^#\n]*bash "\$here\/setup-pwsh\.sh"/m.test(setup)) problems.push('scripts/setup.sh does not run scripts/setup-pwsh.sh');
+  const code = setupPwsh.replace(/(^|\s)#.*$/gm, '$1');
+  if (!/^\s*dotnet tool install --global PowerShell\b/m.test(code)) problems.push('scripts/setup-pwsh.sh does not install PowerShell (dotnet tool install --global PowerShell)');
+  if (!/^tools="\$HOME\/\.dotnet\/tools"$/m.test(code) || !/pwsh_bin="\$tools\/pwsh"/.test(code)) problems.push('scripts/setup-pwsh.sh does not leave pwsh in ~/.dotnet/tools, where pwshPath() and findPwsh() look');
+  return problems;
+}
+
+/**
+ * Programs not from Debian packages, each with the check that setup covers it: pwsh is
+ * installed by setup-pwsh.sh; the .NET SDK it installs pwsh with is that script's stated
+ * precondition (like node for npm), which it checks first and explains when missing.
+ */
+const INSTALLED_BY_SCRIPTS: Readonly<Record<string, () => string[]>> = {
+  pwsh: () => pwshInstallProblems(readFileSync(join(ROOT, 'scripts/setup.sh'), 'utf8'), readFileSync(join(ROOT, 'scripts/setup-pwsh.sh'), 'utf8')),
+  dotnet: () => (/^if ! command -v dotnet >\/dev\/null; then\n\s*say "the \.NET SDK is not installed: install it \(https:/m.test(readFileSync(join(ROOT, 'scripts/setup-pwsh.sh'), 'utf8')) ? [] : ['scripts/setup-pwsh.sh neither installs nor checks for the .NET SDK']),
+};
 
 /** The first word of each simple command of a bash script (after line starts, pipes, &&, ||, $( and keywords). */
 function spawnedByScript(file: string): string[] {
@@ -121,7 +147,18 @@ for (const file of files('scripts', /\.sh$/)) for (const program of spawnedByScr
 
 describe('the prerequisite step (scripts/setup.sh)', () => {
   it('finds the programs it must cover (the scan itself works)', () => {
-    expect([...programs.keys()]).toEqual(expect.arrayContaining(['debootstrap', 'tar', 'ssh-keygen', 'podman', 'curl', 'xmllint', 'psql', 'openssl', 'unshare']));
+    expect([...programs.keys()]).toEqual(expect.arrayContaining(['debootstrap', 'tar', 'ssh-keygen', 'podman', 'curl', 'xmllint', 'psql', 'openssl', 'unshare', 'pwsh']));
+  });
+
+  it('installs pwsh through scripts/setup-pwsh.sh, and would notice if it stopped', () => {
+    expect(INSTALLED_BY_SCRIPTS.pwsh!()).toEqual([]);
+    const setup = readFileSync(join(ROOT, 'scripts/setup.sh'), 'utf8');
+    const setupPwsh = readFileSync(join(ROOT, 'scripts/setup-pwsh.sh'), 'utf8');
+    const withoutInstall = setupPwsh.replace(/^(\s*)dotnet tool install --global PowerShell.*$/m, '$1: # no longer installed');
+    expect(withoutInstall).not.toBe(setupPwsh);
+    expect(pwshInstallProblems(setup, withoutInstall)).toEqual(['scripts/setup-pwsh.sh does not install PowerShell (dotnet tool install --global PowerShell)']);
+    expect(pwshInstallProblems(setup.replace(/^bash "\$here\/setup-pwsh\.sh".*$/m, '# skipped'), setupPwsh)).toEqual(['scripts/setup.sh does not run scripts/setup-pwsh.sh']);
+    expect(pwshInstallProblems(setup, setupPwsh.replace('tools="$HOME/.dotnet/tools"', 'tools=/opt/pwsh'))).toHaveLength(1);
   });
 
   it('installs the package of every program the harness, scripts, tests and benchmarks spawn', () => {
@@ -130,6 +167,11 @@ describe('the prerequisite step (scripts/setup.sh)', () => {
     const missing: string[] = [];
     for (const [program, file] of programs) {
       if (BEFORE_SETUP.has(program)) continue;
+      const installer = INSTALLED_BY_SCRIPTS[program];
+      if (installer) {
+        missing.push(...installer().map((problem) => `${program} (spawned in ${file}): ${problem}`));
+        continue;
+      }
       const owner = owners.get(program);
       if (!owner) missing.push(`${program} (spawned in ${file}): not installed here by any Debian package`);
       else if (!covered.has(owner) && dpkg(['-W', '-f=${Essential}', owner]).trim() !== 'yes') missing.push(`${program} (spawned in ${file}): package ${owner} is not in scripts/setup.sh`);

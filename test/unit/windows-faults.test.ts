@@ -6,6 +6,7 @@ import { getFault, listFaults } from '../../harness/faults/registry.js';
 import { defaultWindowsProtect } from '../../harness/config/windows-protect.js';
 import { windowsFaults } from '../../harness/faults/windows/index.js';
 import { splitLiterals } from '../support/winrm-server/powershell-literals.js';
+import { psVerdictExit } from '../../harness/quoting/powershell.js';
 
 /** Values a careless builder would break on: quotes (incl. typographic), `$`, backticks, newlines. */
 const NASTY = "O'Brien ‘q’ $(Remove-Item C:\\) `whoami` \"dq\"\nline2; exit 9";
@@ -65,10 +66,10 @@ describe('Windows fault library', () => {
       expect(splitLiterals(scripts.revert).literals).toContain(NASTY_SNAPSHOT);
     });
 
-    it('stops at the first error and decides drift by exit code; a check that errs exits 2, not 1', () => {
+    it('stops at the first error and prints its verdict as a marker; a check that errs says probe_error and exits 2, not 1', () => {
       for (const script of Object.values(scripts)) expect(script.startsWith("$ErrorActionPreference = 'Stop'\n")).toBe(true);
-      expect(scripts.check).toMatch(/exit 1 } else { exit 0 }/);
-      expect(scripts.check).toMatch(/^\$ErrorActionPreference = 'Stop'\ntry \{\n[^]*\n\} catch \{\n {2}\[Console\]::Error\.WriteLine\('check failed: ' \+ \$_\.ToString\(\)\)\n {2}exit 2\n\}$/);
+      expect(scripts.check).toContain(`{ ${psVerdictExit('drifted')} } else { ${psVerdictExit('compliant')} }`);
+      expect(scripts.check).toMatch(/^\$ErrorActionPreference = 'Stop'\ntry \{\n[^]*\n\} catch \{\n {2}Write-Output \('chaoslab-check ' \+ \$ChaoslabCheckNonce \+ ' probe_error ' [^\n]*; exit 2\n\}$/);
     });
 
     it('declares resources for the scheduler', () => {

@@ -4,6 +4,7 @@ import { loadLabFile, loadProject } from '../../harness/config/load-project.js';
 import { faultCommands } from '../../harness/engine/commands.js';
 import type { FaultCommands } from '../../harness/faults/fault.js';
 import { getFault } from '../../harness/faults/registry.js';
+import { psVerdictExit } from '../../harness/quoting/powershell.js';
 import { splitLiterals } from '../support/winrm-server/powershell-literals.js';
 
 /**
@@ -103,7 +104,7 @@ describe('firewall: the effective (ActiveStore) state, and GPO-managed profiles 
 
   it('preflight: a profile whose state a GPO sets says "GPO-managed" (exit 1: not applicable)', () => {
     expect(firewall.applicable).toContain("Get-NetFirewallProfile -PolicyStore RSOP -Name 'Domain' -ErrorAction SilentlyContinue | Where-Object { [string]$_.Enabled -ne 'NotConfigured' }");
-    expect(firewall.applicable).toMatch(/\[Console\]::Out\.WriteLine\('GPO-managed: [^']+'\); exit 1 \}\nexit 0/);
+    expect(firewall.applicable).toContain(`{ ${psVerdictExit('not_applicable', "'GPO-managed: Group Policy sets the firewall state of these profiles'")} }\n${psVerdictExit('applicable')}`);
   });
 });
 
@@ -172,6 +173,6 @@ describe("a scenario's own PowerShell check step under the check contract", () =
     const lab = (await loadLabFile('test/fixtures/config/lab-mixed.yaml')).lab!.config;
     const host = lab.hosts.find((h) => h.platform === 'windows')!;
     const check = faultCommands(catalogue.scenarios[0]!, host).check;
-    expect(check).toBe(["try {", 'if ((Get-LocalUser -Name Guest).Enabled) { exit 1 }', '} catch {', "  [Console]::Error.WriteLine('check failed: ' + $_.ToString())", '  exit 2', '}'].join('\n'));
+    expect(check).toBe(['try {', "Invoke-Expression -Command 'if ((Get-LocalUser -Name Guest).Enabled) { exit 1 }'", '} catch {', `  ${psVerdictExit('probe_error', "'check failed: ' + $_")}`, '}'].join('\n'));
   });
 });

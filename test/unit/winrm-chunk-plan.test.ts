@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_TEMP, ShellHost } from '../support/winrm-server/shell-host.js';
-import { bootstrapScript, CMD_LINE_LIMIT, decodeEncodedCommand, planPowerShell, TEMP_EXPANSION_BUDGET } from '../../harness/transport/winrm/powershell-command.js';
+import { bootstrapScript, CMD_LINE_LIMIT, decodeCodeUnits, decodeEncodedCommand, planPowerShell, TEMP_EXPANSION_BUDGET } from '../../harness/transport/winrm/powershell-command.js';
 
 /** cmd.exe checks a line's length after expanding %TEMP%, so the plan must leave room for it. */
 const expandTemp = (line: string, temp: string) => line.replaceAll('%TEMP%', temp);
@@ -19,20 +19,20 @@ describe('planPowerShell: every cmd.exe line fits after %TEMP% expansion', () =>
     expect(Math.max(...chunkChars)).toBeGreaterThan(CMD_LINE_LIMIT - TEMP_EXPANSION_BUDGET - 80);
   });
 
-  it('reassembles to the script with its UTF-8 prelude', () => {
-    const plan = planPowerShell(LONG_SCRIPT, CMD_LINE_LIMIT, '00000000-0000-0000-0000-000000000001');
-    const base64 = plan.uploads.map((line) => /^echo (\S+) >>/.exec(line)![1]).join('');
-    expect(Buffer.from(base64, 'base64').toString('utf8').endsWith(LONG_SCRIPT)).toBe(true);
+  it('reassembles to the script with its UTF-8 prelude (hex digits only, as cmd.exe echoes them)', () => {
+    const plan = planPowerShell(`${LONG_SCRIPT}\n# ünïcödé 日本 😀`, CMD_LINE_LIMIT, '00000000-0000-0000-0000-000000000001');
+    const hex = plan.uploads.map((line) => /^echo ([0-9a-f]+) >>/.exec(line)![1]).join('');
+    expect(decodeCodeUnits(hex).endsWith(`${LONG_SCRIPT}\n# ünïcödé 日本 😀`)).toBe(true);
     expect(decodeEncodedCommand(plan.run)).toBe(bootstrapScript('chaoslab-00000000-0000-0000-0000-000000000001'));
   });
 });
 
-describe('bootstrapScript: runs the uploaded text as a script block (execution policy does not apply)', () => {
+describe('bootstrapScript: runs the uploaded text in-process (execution policy does not apply)', () => {
   const bootstrap = bootstrapScript('chaoslab-x');
 
   it('writes no .ps1 file and never calls a script path', () => {
     expect(bootstrap).not.toMatch(/\.ps1/);
-    expect(bootstrap).toContain('& ([ScriptBlock]::Create($text))');
+    expect(bootstrap).toContain('Invoke-Expression -Command $text');
   });
 
   it('removes the uploaded chunks whatever happens, and passes the script\'s exit code on', () => {
@@ -44,8 +44,8 @@ describe('bootstrapScript: runs the uploaded text as a script block (execution p
 describe('the WinRM test server expands %TEMP% like cmd.exe before checking the line length', () => {
   const line = (length: number) => {
     const prefix = 'echo ';
-    const suffix = ' >> "%TEMP%\\chaoslab-00000000-0000-0000-0000-000000000000.b64"';
-    return prefix + 'A'.repeat(length - prefix.length - suffix.length) + suffix;
+    const suffix = ' >> "%TEMP%\\chaoslab-00000000-0000-0000-0000-000000000000.hex"';
+    return prefix + 'a'.repeat(length - prefix.length - suffix.length) + suffix;
   };
 
   it('refuses a line that fits only before expansion, and runs none of it', () => {

@@ -4,6 +4,8 @@ import type { LabConfig } from '../../config/lab-schema.js';
 import { ConfigError, formatIssue } from '../../core/errors.js';
 import { unresolvedSecrets } from '../../config/secrets.js';
 import { DEFAULT_SCENARIO_PATHS, loadProject, type Project } from '../../config/load-project.js';
+import { findPwsh } from '../../config/powershell-parser.js';
+import { parsePowerShellSteps, powershellSteps } from '../../config/validate-powershell.js';
 import { action } from '../action.js';
 import { ExitCode, type ExitCodeValue } from '../../core/exit-codes.js';
 
@@ -40,8 +42,24 @@ export async function runValidate(paths: readonly string[], options: { lab?: str
     const missing = await unresolvedSecrets(project.lab, options.lab, project.labSource);
     if (missing.length) throw new ConfigError(missing, 'CHAOSLAB_SECRET_UNRESOLVED');
   }
-  process.stdout.write(`${validationSummary(project).join('\n')}\n`);
+  const parseNote = await parsePowerShell(project);
+  process.stdout.write(`${[...validationSummary(project), ...parseNote].join('\n')}\n`);
   return ExitCode.ok;
+}
+
+/**
+ * A Windows scenario's own steps are parsed by PowerShell's parser when pwsh is
+ * installed (a step that does not parse is exit 2 here, never a drift at run
+ * time); without pwsh the parse is skipped and said so.
+ */
+async function parsePowerShell(project: Project): Promise<string[]> {
+  const count = powershellSteps(project.catalogue.scenarios).length;
+  if (count === 0) return [];
+  const pwsh = findPwsh();
+  if (!pwsh) return [`PowerShell steps not parsed: pwsh was not found on PATH or in ~/.dotnet/tools (${plural(count, 'script')} unchecked)`];
+  const { parsed, issues } = await parsePowerShellSteps(project.catalogue.scenarios, pwsh);
+  if (issues.length) throw new ConfigError(issues);
+  return [`PowerShell steps parsed by ${pwsh}: ${plural(parsed, 'script')}, no errors`];
 }
 
 export function register(program: Command): void {

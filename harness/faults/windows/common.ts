@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { psCheck } from '../../quoting/powershell.js';
+import { psCheck, psVerdictExit } from '../../quoting/powershell.js';
 import { ps } from '../../quoting/shell.js';
 
 /** Shared pieces of the Windows faults: snapshots travel as compact JSON on stdout. */
@@ -14,18 +14,18 @@ export function loadSnapshot(snapshot: string): string {
   return ps`$snapshot = ConvertFrom-Json -InputObject ${snapshot}`;
 }
 
-/** Exits 1 (drifted) when `condition` holds, else 0 (compliant). */
+/** Prints the `drifted` verdict and exits 1 when `condition` holds, else `compliant` and 0 (the check contract). */
 export function driftedWhen(condition: string): string {
-  return `if (${condition}) { exit 1 } else { exit 0 }`;
+  return `if (${condition}) { ${psVerdictExit('drifted')} } else { ${psVerdictExit('compliant')} }`;
 }
 
 /**
  * A fault's applicability preflight: each test is a condition and the reason
- * printed when it holds (exit 1: not applicable here); none holds → exit 0.
- * Errors exit 2 like a check's (could not tell).
+ * carried by the `not_applicable` verdict when it holds (exit 1); none holds →
+ * `applicable` (exit 0). Errors are probe errors like a check's (could not tell).
  */
 export function notApplicableWhen(...tests: readonly { readonly when: string; readonly reason: string }[]): string {
-  return psCheck(...tests.map(({ when, reason }) => `if (${when}) { [Console]::Out.WriteLine(${ps`${reason}`}); exit 1 }`), 'exit 0');
+  return psCheck(...tests.map(({ when, reason }) => `if (${when}) { ${psVerdictExit('not_applicable', ps`${reason}`)} }`), psVerdictExit('applicable'));
 }
 
 /** RFC 5737 documentation networks: configuration that can never reach a real host. */

@@ -65,7 +65,7 @@ export class WinRmClient {
       }
     } catch (error) {
       // Leave no half-uploaded script behind (best effort: the host may be the problem).
-      await this.runCommand(`del /q "%TEMP%\\${plan.stem}.b64"`, { timeoutMs: 10_000 }).catch(() => undefined);
+      await this.runCommand(`del /q "%TEMP%\\${plan.stem}.hex"`, { timeoutMs: 10_000 }).catch(() => undefined);
       throw error;
     }
     return this.runCommand(plan.run, { ...options, ...remaining() });

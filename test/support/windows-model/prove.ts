@@ -1,6 +1,6 @@
 import { isDeepStrictEqual } from 'node:util';
 import { getFault } from '../../../harness/faults/registry.js';
-import { readCheck, type CheckOutcome } from '../../../harness/transport/check-outcome.js';
+import { armCheck, readCheck, type CheckOutcome } from '../../../harness/transport/check-outcome.js';
 import { runInModel, type ModelRun, type ModelState } from './run.js';
 
 export type Role = 'dc' | 'srv' | 'ws';
@@ -45,9 +45,11 @@ export async function proveFault(name: string, params: Record<string, unknown>, 
   const baseline = first.state;
   let state = baseline;
   const step = async (phase: ProofStep['phase'], script: string, isCheck: boolean): Promise<ProofStep> => {
-    const run = await runInModel(script, { state, constrained });
+    // a check is read as chaoslab reads it: armed with a nonce, its verdict marker first
+    const armed = isCheck ? armCheck(script) : { script };
+    const run = await runInModel(armed.script, { state, constrained });
     state = run.state;
-    const done: ProofStep = { phase, run, ...(isCheck && { outcome: readCheck({ ...run, durationMs: 0 }) }) };
+    const done: ProofStep = { phase, run, ...(isCheck && { outcome: readCheck({ ...run, durationMs: 0 }, armed.nonce) }) };
     steps.push(done);
     return done;
   };
@@ -78,8 +80,9 @@ export async function proveFault(name: string, params: Record<string, unknown>, 
 export async function checkInModel(name: string, params: Record<string, unknown>, state: ModelState, constrained = false): Promise<{ run: ModelRun; outcome: CheckOutcome }> {
   const fault = getFault(name);
   if (!fault) throw new Error(`no built-in fault named ${name}`);
-  const run = await runInModel(fault.build(fault.params.parse(params)).check, { state, constrained });
-  return { run, outcome: readCheck({ ...run, durationMs: 0 }) };
+  const armed = armCheck(fault.build(fault.params.parse(params)).check);
+  const run = await runInModel(armed.script, { state, constrained });
+  return { run, outcome: readCheck({ ...run, durationMs: 0 }, armed.nonce) };
 }
 
 function describe(done: ProofStep): string {

@@ -55,6 +55,7 @@ export async function dispatch(host: ShellHost, xml: string, address: string, ma
         command.rule.drop.times -= 1;
         return 'drop';
       }
+      if (command.ready) await command.ready;
       if (command.reply.live) return liveOutput(command, operationTimeoutMs, stats, ok, fault);
       const wait = command.finishesAt - Date.now();
       if (wait > operationTimeoutMs) {

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { decodeEncodedCommand } from '../../../harness/transport/winrm/powershell-command.js';
+import { decodeCodeUnits, decodeEncodedCommand } from '../../../harness/transport/winrm/powershell-command.js';
 
 /**
  * What the test server pretends to execute. A rule matches the script (the
@@ -23,7 +23,8 @@ export interface ScriptReply {
 
 export interface ScriptRule {
   readonly match: RegExp;
-  readonly reply?: ScriptReply | ((script: string, run: RecordedScript) => ScriptReply);
+  /** A function may answer later (a Promise): the command runs until it settles, as a real program would (see pwsh-executor.ts). */
+  readonly reply?: ScriptReply | ((script: string, run: RecordedScript) => ScriptReply | Promise<ScriptReply>);
   /** Close the TCP connection instead of answering, this many times (then behave normally). */
   readonly drop?: { readonly on: 'command' | 'receive'; times: number };
   /** Answer the Command with the WS-Man quota fault. */
@@ -38,6 +39,8 @@ export interface RecordedScript {
   readonly commandLine: string;
   /** Number of uploaded chunks the script was reassembled from. */
   readonly chunks?: number;
+  /** The upload lines of a chunked script, %TEMP% expanded, in order (an executor replays them as cmd.exe would). */
+  readonly uploads?: readonly string[];
   readonly shellId: string;
 }
 
@@ -45,8 +48,10 @@ export interface RunningCommand {
   readonly id: string;
   readonly record: RecordedScript;
   readonly rule: ScriptRule | undefined;
-  readonly reply: ScriptReply;
-  readonly finishesAt: number;
+  reply: ScriptReply;
+  finishesAt: number;
+  /** Set while an asynchronous reply is pending; Receive waits for it. */
+  ready?: Promise<void>;
   delivered: number;
   terminated: boolean;
 }
@@ -55,20 +60,20 @@ export interface RunningCommand {
 export const DEFAULT_TEMP = 'C:\\Users\\chaoslab.LAB\\AppData\\Local\\Temp';
 const CMD_LINE_LIMIT = 8191;
 const LINE_TOO_LONG: ScriptReply = { stderr: 'The input line is too long.\r\n', exitCode: 1 };
-const BOOTSTRAP = /Join-Path \$env:TEMP '(chaoslab-[0-9a-f-]+)\.b64'/;
+const BOOTSTRAP = /Join-Path \$env:TEMP '(chaoslab-[0-9a-f-]+)\.hex'/;
 
 export class ShellHost {
   readonly shells = new Map<string, Map<string, RunningCommand>>();
   readonly recorded: RecordedScript[] = [];
   readonly signals: { shellId: string; commandId: string; code: string }[] = [];
-  /** %TEMP% as far as uploads go: file stem → base64 text. */
+  /** %TEMP% as far as uploads go: file stem → the hex text echoed into it. */
   private readonly tempFiles = new Map<string, string>();
 
   private readonly upload: RegExp;
 
   /** `temp`: what %TEMP% expands to in command lines, as cmd.exe expands it before checking their length. */
   constructor(readonly rules: ScriptRule[], private readonly temp = DEFAULT_TEMP) {
-    this.upload = new RegExp(`^echo ([A-Za-z0-9+/=]+) >> "${temp.replace(/[\\^$.*+?()[\]{}|]/g, '\\$&')}\\\\(chaoslab-[0-9a-f-]+)\\.b64"$`);
+    this.upload = new RegExp(`^echo ([0-9a-f]+) >> "${temp.replace(/[\\^$.*+?()[\]{}|]/g, '\\$&')}\\\\(chaoslab-[0-9a-f-]+)\\.hex"$`);
   }
 
   /** cmd.exe's `%VAR%` expansion (only %TEMP% is known here; an unknown variable stays as written, as under `cmd /c`). */
@@ -95,18 +100,27 @@ export class ShellHost {
       const decoded = decodeEncodedCommand(commandLine);
       const stem = decoded === undefined ? undefined : BOOTSTRAP.exec(decoded)?.[1];
       if (decoded !== undefined && stem !== undefined && this.tempFiles.has(stem)) {
-        const base64 = this.tempFiles.get(stem)!;
+        const hex = this.tempFiles.get(stem)!;
         this.tempFiles.delete(stem);
-        const chunks = this.recorded.filter((r) => r.kind === 'upload' && r.commandLine.includes(stem)).length;
-        record = { kind: 'powershell', script: Buffer.from(base64, 'base64').toString('utf8'), commandLine, chunks, shellId };
+        const uploads = this.recorded.filter((r) => r.kind === 'upload' && r.commandLine.includes(stem)).map((r) => this.expand(r.commandLine));
+        record = { kind: 'powershell', script: decodeCodeUnits(hex), commandLine, chunks: uploads.length, uploads, shellId };
       } else {
         record = { kind: decoded === undefined ? 'cmd' : 'powershell', script: decoded ?? commandLine, commandLine, shellId };
       }
     }
     this.recorded.push(record);
     const rule = record.kind === 'upload' ? undefined : this.rules.find((candidate) => candidate.match.test(record.script));
-    const reply = typeof rule?.reply === 'function' ? rule.reply(record.script, record) : (rule?.reply ?? {});
+    const produced = typeof rule?.reply === 'function' ? rule.reply(record.script, record) : (rule?.reply ?? {});
+    const reply = produced instanceof Promise ? {} : produced;
     const command: RunningCommand = { id: randomUUID().toUpperCase(), record, rule, reply, finishesAt: Date.now() + (reply.delayMs ?? 0), delivered: 0, terminated: false };
+    if (produced instanceof Promise) {
+      command.ready = produced
+        .catch((error: unknown): ScriptReply => ({ stderr: `test server: the reply failed: ${String(error)}`, exitCode: 1 }))
+        .then((settled) => {
+          command.reply = settled;
+          command.finishesAt = Date.now() + (settled.delayMs ?? 0);
+        });
+    }
     this.shells.get(shellId)?.set(command.id, command);
     return command;
   }
