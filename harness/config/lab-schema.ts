@@ -43,7 +43,8 @@ export const winrmTransportSchema = z.strictObject({
   scheme: z.enum(['https', 'http']).default('https'),
   port: z.number().int().min(1).max(65535).optional(),
   user: z.string().min(1),
-  password: secretRef.optional().meta({ description: 'Required, except with auth: kerberos and kerberos.keytab or kerberos.ccache' }),
+  // required, except with auth: kerberos and kerberos.keytab or kerberos.ccache (checkKerberosLogin says so); its description stays the secret reference's
+  password: secretRef.optional(),
   auth: z.enum(['ntlm', 'basic', 'kerberos']).default('ntlm'),
   kerberos: kerberosLoginSchema.optional(),
   ca: z.string().optional().meta({ description: 'PEM file of the CA that signed the WinRM listener certificate' }),
