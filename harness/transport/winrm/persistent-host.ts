@@ -71,7 +71,7 @@ export class PersistentHost {
       await this.client.send(session.shellId, session.commandId, requestLine(nonce, script), Math.min(30_000, Math.max(1, deadline - this.clock.now())), options.signal);
     } catch (error) {
       this.end(session, asWinRmError(this.host, error));
-      throw new HostLostError(this.host, `the PowerShell host did not take the script: ${(error as Error).message}`, false, { cause: error });
+      throw new HostLostError(this.host, `the PowerShell host did not take the script: ${(error as Error).message}`, !neverArrived(error), { cause: error });
     }
     for (;;) {
       const framed = readFrames(nonce, session.stdout, session.stderr);
@@ -152,8 +152,11 @@ export class PersistentHost {
 
   /** The host's own command ended: ConstrainedLanguage, or it was killed. */
   private ended(session: Session, exitCode: number | null): void {
+    // A host chaoslab ended itself (timeout, Ctrl-C) says nothing about the machine.
+    if (session.ended) return;
     const why = `the PowerShell host exited with ${exitCode ?? 'no exit code'}${session.stdout.trim() ? `: ${session.stdout.trim().slice(0, 200)}` : ''}`;
-    if (session.completed === 0 && (exitCode === HOST_CLM_EXIT || exitCode !== null)) this.unsupported = why;
+    // The loop exits HOST_CLM_EXIT under ConstrainedLanguage; its bootstrap may fail before that (exit 1) for the same reason.
+    if (session.completed === 0) this.unsupported = exitCode === HOST_CLM_EXIT ? why : `${why} before running any script`;
     this.end(session, new WinRmError('TRANSPORT_CLOSED', this.host, why, true));
   }
 
@@ -186,6 +189,17 @@ function after(text: string, marker: string): string {
   if (at < 0) return text;
   const lineEnd = text.indexOf('\n', at + marker.length);
   return lineEnd < 0 ? '' : text.slice(lineEnd + 1);
+}
+
+/**
+ * The Send provably did not reach the host: nothing listened, the listener
+ * said it was not ready, or the shell was already gone. A reset or timeout
+ * mid-request proves nothing (the host may have the line).
+ */
+function neverArrived(error: unknown): boolean {
+  if (!(error instanceof WinRmError)) return false;
+  if (error.code === 'TRANSPORT_CLOSED' || /service not ready/.test(error.message)) return true;
+  return (error.cause as NodeJS.ErrnoException | undefined)?.code === 'ECONNREFUSED';
 }
 
 function asWinRmError(host: string, error: unknown): WinRmError {

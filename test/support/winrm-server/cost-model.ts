@@ -8,6 +8,10 @@
  *   the engine and its default modules before the first line runs: 0.35 s of
  *   one vCPU by default, an estimate for a small server VM, not a measurement
  *   of one (there is no Windows here; the bench prints the figure it used).
+ * - The first use of a CDXML module (NetSecurity, DnsClient, SmbShare,
+ *   ScheduledTasks: what the Windows checks call) imports it into the process:
+ *   0.3 s of one vCPU by default, also an estimate. A process per command pays
+ *   it every time; a long-lived host once.
  * - cmd.exe starts in a few milliseconds of CPU.
  * - A short check script in an already-running PowerShell (CIM/registry
  *   read, one comparison) costs tens of milliseconds.
@@ -33,13 +37,14 @@ export const realTime: ModelClock = {
 export interface CostModelOptions {
   readonly vcpus: number;
   readonly powershellStartCpuMs?: number;
+  readonly moduleImportCpuMs?: number;
   readonly cmdStartCpuMs?: number;
   readonly scriptCpuMs?: number;
   readonly backgroundJobs?: number;
   readonly clock?: ModelClock;
 }
 
-export type WorkKind = 'powershell_start' | 'cmd_start' | 'script';
+export type WorkKind = 'powershell_start' | 'module_import' | 'cmd_start' | 'script';
 
 interface Job {
   remaining: number;
@@ -59,9 +64,10 @@ export interface CostStats {
 
 export class CostModel {
   readonly powershellStartCpuMs: number;
+  readonly moduleImportCpuMs: number;
   readonly cmdStartCpuMs: number;
   readonly scriptCpuMs: number;
-  readonly stats: CostStats = { powershellStarts: 0, peakConcurrentPowershellStarts: 0, peakRunnable: 0, cpuMs: { powershell_start: 0, cmd_start: 0, script: 0 } };
+  readonly stats: CostStats = { powershellStarts: 0, peakConcurrentPowershellStarts: 0, peakRunnable: 0, cpuMs: { powershell_start: 0, module_import: 0, cmd_start: 0, script: 0 } };
   private readonly jobs = new Set<Job>();
   private readonly clock: ModelClock;
   private lastUpdate: number;
@@ -69,6 +75,7 @@ export class CostModel {
 
   constructor(private readonly options: CostModelOptions) {
     this.powershellStartCpuMs = options.powershellStartCpuMs ?? 350;
+    this.moduleImportCpuMs = options.moduleImportCpuMs ?? 300;
     this.cmdStartCpuMs = options.cmdStartCpuMs ?? 5;
     this.scriptCpuMs = options.scriptCpuMs ?? 40;
     this.clock = options.clock ?? realTime;

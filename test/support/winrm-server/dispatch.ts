@@ -77,8 +77,14 @@ export async function dispatch(host: ShellHost, xml: string, address: string, ma
       } else if (machine.cost) {
         const cost = machine.cost;
         // A command is its own process: cmd.exe always (WinRM's cmd shell), powershell.exe for a script.
-        const cpu = command.record.kind === 'powershell' ? cost.powershellStartCpuMs + (command.reply.cpuMs ?? cost.scriptCpuMs) : cost.cmdStartCpuMs;
-        const starting: { at?: number; ready: Promise<void> } = { ready: cost.work(cpu, command.record.kind === 'powershell' ? 'powershell_start' : 'cmd_start') };
+        const ready =
+          command.record.kind === 'powershell'
+            ? cost
+                .work(cost.powershellStartCpuMs, 'powershell_start')
+                .then(() => cost.work(cost.moduleImportCpuMs, 'module_import'))
+                .then(() => cost.work(command.reply.cpuMs ?? cost.scriptCpuMs, 'script'))
+            : cost.work(cost.cmdStartCpuMs, 'cmd_start');
+        const starting: { at?: number; ready: Promise<void> } = { ready };
         void starting.ready.then(() => (starting.at = Date.now()));
         machine.started.set(command, starting);
       }

@@ -35,7 +35,8 @@ export class EmulatedHost {
       return;
     }
     const cost = environment.cost;
-    this.queue = cost ? cost.work(cost.powershellStartCpuMs, 'powershell_start') : Promise.resolve();
+    // Started once; its runspace imports the modules the checks use once, on first use.
+    this.queue = cost ? cost.work(cost.powershellStartCpuMs, 'powershell_start').then(() => cost.work(cost.moduleImportCpuMs, 'module_import')) : Promise.resolve();
   }
 
   /** WS-Man Send: stdin bytes. Complete lines are run in order. */
