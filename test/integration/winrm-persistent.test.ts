@@ -100,6 +100,29 @@ describe('WinRM persistent execution', () => {
     await restart;
   });
 
+  it('a host that stays down is still reported lost once probe_budget is spent (then the engine quarantines it)', async () => {
+    const server = await serve();
+    const transport = connect(server, { probe_budget: '1500ms' });
+    await transport.probe();
+    await server.close();
+    const started = Date.now();
+    await expect(transport.probe({ timeoutMs: 500 })).rejects.toMatchObject({ code: 'TRANSPORT_UNREACHABLE' });
+    expect(Date.now() - started).toBeGreaterThanOrEqual(1500);
+  });
+
+  it('Ctrl-C while a script runs in the host: the exec ends with the interruption, the host is terminated, the next script runs on a new one', async () => {
+    const server = await serve({ rules: [{ match: /slow-check/, reply: { delayMs: 30_000 } }] });
+    const transport = connect(server);
+    const interrupt = new AbortController();
+    const running = transport.exec('# slow-check', { signal: interrupt.signal, readOnly: true });
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    interrupt.abort(new Error('interrupted'));
+    await expect(running).rejects.toThrow('interrupted');
+    await expect(transport.exec('# revert after ctrl-c')).resolves.toMatchObject({ exitCode: 0 });
+    expect(server.host.signals.length).toBeGreaterThanOrEqual(1);
+    expect(transport.hostStarts).toBe(2);
+  });
+
   it('an expired idle shell is replaced', async () => {
     const server = await serve({ idleTimeoutMs: 300 });
     const transport = connect(server, { execution: 'process' });
