@@ -29,13 +29,14 @@ import type { ScriptRule } from '../test/support/winrm-server/shell-host.js';
  * check from that state. To fit a few minutes, sla/window/hold are shortened
  * (30 s / 90 s / 15 s); probe_interval (1 s) and command timeouts stay as the
  * scenarios set them.
- *   node --import tsx bench/windows-load.ts
+ *   node --import tsx bench/windows-load.ts [dc background jobs, default 2]
  */
 const HEAL_AFTER_MS = 20_000;
+const DC_BACKGROUND = Number(process.argv[2] ?? 2);
 const PASSWORD = 'bench-pass';
 const HOSTS = [
   // AD DS + DNS, and the agent's own scans: two single-threaded jobs always runnable.
-  { name: 'dc01', role: 'dc', vcpus: 2, background: 2 },
+  { name: 'dc01', role: 'dc', vcpus: 2, background: DC_BACKGROUND },
   { name: 'srv01', role: 'srv', vcpus: 4, background: 0 },
   { name: 'ws01', role: 'ws', vcpus: 2, background: 0 },
 ] as const;
