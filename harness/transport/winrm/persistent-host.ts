@@ -64,6 +64,8 @@ export class PersistentHost {
   }
 
   private async runNow(script: string, options: RunOptions): Promise<CommandOutput> {
+    // A caller that gave up while queued sends nothing and costs the host nothing.
+    options.signal?.throwIfAborted();
     const deadline = options.timeoutMs === undefined ? Number.POSITIVE_INFINITY : this.clock.now() + options.timeoutMs;
     const session = await this.current(deadline, options.signal);
     const nonce = newNonce();
