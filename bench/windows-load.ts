@@ -29,10 +29,14 @@ import type { ScriptRule } from '../test/support/winrm-server/shell-host.js';
  * check from that state. To fit a few minutes, sla/window/hold are shortened
  * (30 s / 90 s / 15 s); probe_interval (1 s) and command timeouts stay as the
  * scenarios set them.
- *   node --import tsx bench/windows-load.ts [dc background jobs, default 2]
+ * Once per model, 60 s into the run, dc01's WinRM service restarts (about
+ * 20 s: connections refused, then HTTP 503 and 400 without SOAP, old shells
+ * gone), as a patch or a GPO refresh restarts it on a real DC.
+ *   node --import tsx bench/windows-load.ts [dc background jobs, default 2] [restart at s, default 60; 0: none]
  */
 const HEAL_AFTER_MS = 20_000;
 const DC_BACKGROUND = Number(process.argv[2] ?? 2);
+const RESTART_AT_MS = Number(process.argv[3] ?? 60) * 1000;
 const PASSWORD = 'bench-pass';
 const HOSTS = [
   // AD DS + DNS, and the agent's own scans: two single-threaded jobs always runnable.
@@ -105,6 +109,8 @@ async function runModel(label: string, settings: string, dir: string): Promise<v
   process.env.BENCH_WINRM_PASSWORD = PASSWORD;
   const loaded = await loadProject({ scenarioPaths: [join(dir, 'scenarios')], labPath: lab });
   const started = performance.now();
+  let restart: Promise<void> | undefined;
+  const restartTimer = RESTART_AT_MS > 0 ? setTimeout(() => (restart = servers.get('dc01')!.restartService()), RESTART_AT_MS) : undefined;
   const result = await runSession({
     lab: loaded.lab!,
     labFile: lab,
@@ -118,6 +124,8 @@ async function runModel(label: string, settings: string, dir: string): Promise<v
     version: 'bench',
   });
   const wallS = (performance.now() - started) / 1000;
+  clearTimeout(restartTimer);
+  await restart;
   const events = (await readFile(join(result.runDir, 'events.jsonl'), 'utf8')).trim().split('\n').map((line) => JSON.parse(line) as { type: string; error?: string; host?: string });
   const attempts = result.model.attempts;
   const verdicts = new Map<string, number>();
@@ -131,6 +139,7 @@ async function runModel(label: string, settings: string, dir: string): Promise<v
   const longest = Math.max(...attempts.map((a) => (a.endedAt ?? a.startedAt) - a.startedAt)) / 1000;
   console.log(`\n== ${label}`);
   console.log(`  attempts ${attempts.length}: ${[...verdicts].map(([k, n]) => `${k} ${n}`).join(', ')}`);
+  console.log(`  dc01 WinRM service restarts: ${servers.get('dc01')!.restarts.count} (${servers.get('dc01')!.restarts.nonSoapReplies} non-SOAP replies while it came back)`);
   console.log(`  inconclusive ${attempts.filter((a) => a.verdict.kind === 'inconclusive').length} | transport timeouts ${timeouts} | quarantines ${quarantines.length}${quarantines.length ? ` (${quarantines.join(', ')})` : ''}`);
   for (const host of HOSTS) {
     const stats = costs.get(host.name)!.stats;
