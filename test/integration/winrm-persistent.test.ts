@@ -123,6 +123,15 @@ describe('WinRM persistent execution', () => {
     expect(transport.hostStarts).toBe(2);
   });
 
+  it('beyond MaxConcurrentOperationsPerUser the listener answers with the quota fault, in WinRM\'s words (TRANSPORT_QUOTA)', async () => {
+    const server = await serve({ maxOperations: 1, rules: [{ match: /slow/, reply: { delayMs: 1500 } }] });
+    const transport = connect(server, { execution: 'process', max_connections: 2 });
+    const slow = transport.exec('# slow');
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    await expect(transport.exec('# other')).rejects.toMatchObject({ code: 'TRANSPORT_QUOTA', message: expect.stringMatching(/maximum number of 1 concurrent operations/) });
+    await expect(slow).resolves.toMatchObject({ exitCode: 0 });
+  });
+
   it('an expired idle shell is replaced', async () => {
     const server = await serve({ idleTimeoutMs: 300 });
     const transport = connect(server, { execution: 'process' });
