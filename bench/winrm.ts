@@ -12,7 +12,8 @@ import { WinRmTestServer } from '../test/support/winrm-server/server.js';
  * connection, NTLM handshake, new shell). Compared: one transport reused
  * (keep-alive connection, shell reuse), for Basic/HTTPS, NTLM/HTTPS and NTLM
  * over HTTP with every message sealed; plus a 40 000-character script that is
- * uploaded in chunks.
+ * uploaded in chunks. Process-per-command execution throughout (the persistent
+ * host's effect on a machine is bench/windows-load.ts's subject).
  *   node --import tsx bench/winrm.ts [commands]
  */
 const COMMANDS = Number(process.argv[2] ?? 200);
@@ -22,7 +23,8 @@ function transportFor(server: WinRmTestServer, auth: 'basic' | 'ntlm'): Transpor
   const host = hostSchema.parse({
     name: 'bench',
     platform: 'windows',
-    transport: { kind: 'winrm', scheme: server.options.tls ? 'https' : 'http', port: server.port, auth, user: 'chaoslab', password: 'env:BENCH', insecure_tls: true, allow_unencrypted: true },
+    address: '127.0.0.1',
+    transport: { kind: 'winrm', scheme: server.options.tls ? 'https' : 'http', port: server.port, auth, user: 'chaoslab', password: 'env:BENCH', insecure_tls: true, allow_unencrypted: true, execution: 'process' },
   });
   return createWinRmTransport(host, { resolveSecret: async () => PASSWORD, clock: systemClock, logger: silentLogger, baseDir: '.' });
 }

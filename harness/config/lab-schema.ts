@@ -52,6 +52,13 @@ export const winrmTransportSchema = z.strictObject({
   operation_timeout: duration.refine((ms) => ms <= WINRM_MAX_TIMEOUT_MS, { message: `must be at most 60s: WinRM refuses a longer OperationTimeout (MaxTimeoutms, 60000 by default); a longer command is fine, its output is asked for again` }).default(60_000),
   connect_timeout: duration.default(10_000),
   max_retries: z.number().int().min(0).max(10).default(2),
+  // How commands run on the machine (docs/windows.md, "Execution model").
+  execution: z.enum(['persistent', 'process']).default('persistent').meta({
+    description: 'persistent: one long-lived PowerShell host per machine runs every script (no process per probe); process: one powershell.exe per command (the model before; also the fallback under ConstrainedLanguage)',
+  }),
+  max_connections: z.number().int().min(1).max(16).default(4).meta({ description: 'Authenticated WinRM connections to the host at once, one request in flight on each (persistent execution uses at least 2)' }),
+  retry_budget: duration.default(120_000).meta({ description: 'How long a read-only command (check, probe, preflight, snapshot) is retried across reconnects, e.g. through a WinRM service restart; 0s: never' }),
+  probe_budget: duration.default(60_000).meta({ description: 'How long the liveness probe after each attempt keeps trying before the host is quarantined; 0s: one try' }),
   allow_unencrypted: z.boolean().default(false).meta({ description: 'Lab only: Basic auth over plain HTTP (the listener needs AllowUnencrypted=true)' }),
 }).refine((t) => t.scheme === 'https' || t.auth !== 'basic' || t.allow_unencrypted, {
   message: 'Basic auth over plain HTTP sends the password in clear: use scheme https, auth ntlm (messages are then encrypted), or allow_unencrypted: true in a lab',

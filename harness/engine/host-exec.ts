@@ -25,6 +25,13 @@ export interface RecordedExecOptions {
   readonly record?: boolean;
 }
 
+/**
+ * Steps that only read the host: a transport may re-run them after a reconnect
+ * (a WinRM service restart mid-check). Inject, revert, hooks and healer
+ * control change things and are never sent twice.
+ */
+const READ_ONLY_STEPS: ReadonlySet<CommandStep> = new Set(['check', 'probe', 'preflight', 'snapshot']);
+
 /** Output kept per command record: enough evidence, never a flood. */
 const MAX_OUTPUT = 4000;
 
@@ -37,7 +44,7 @@ function clip(text: string): string {
 export async function execRecorded(transport: Transport, recorder: CommandRecorder, step: CommandStep, command: string, options: RecordedExecOptions): Promise<ExecResult> {
   const at = recorder.elapsed();
   try {
-    const result = await transport.exec(command, { timeoutMs: options.timeoutMs, ...(options.signal && { signal: options.signal }) });
+    const result = await transport.exec(command, { timeoutMs: options.timeoutMs, ...(options.signal && { signal: options.signal }), readOnly: READ_ONLY_STEPS.has(step) });
     // recordCommand leaves out an absent attempt id
     if (options.record !== false) recordCommand(transport, recorder, { step, command, at, result, attemptId: options.attemptId });
     return result;

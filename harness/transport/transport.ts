@@ -16,6 +16,12 @@ export interface ExecOptions {
   /** Kill the command and raise TRANSPORT_TIMEOUT after this many ms. */
   timeoutMs?: number;
   signal?: AbortSignal;
+  /**
+   * The command only reads (a check, probe, preflight or snapshot): a transport
+   * may run it again after losing the host mid-command. Never set for inject,
+   * revert or anything else that changes the host.
+   */
+  readOnly?: boolean;
 }
 
 export interface StreamOptions {

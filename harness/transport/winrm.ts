@@ -2,25 +2,35 @@ import { readFile } from 'node:fs/promises';
 import { isAbsolute, resolve } from 'node:path';
 import { addressOf, type HostConfig, type TransportConfig } from '../config/lab-schema.js';
 import { ChaoslabError, TransportError } from '../core/errors.js';
+import { backoffDelay } from '../core/wait.js';
 import { decodeClixml } from './clixml.js';
 import { LineSplitter } from './line-splitter.js';
 import type { ExecOptions, ExecResult, StreamOptions, Transport, TransportContext } from './transport.js';
-import { WinRmClient, type RunOptions, type WinRmClientOptions } from './winrm/client.js';
+import { WinRmClient, type CommandOutput, type RunOptions, type WinRmClientOptions } from './winrm/client.js';
+import { isRetryable } from './winrm/errors.js';
 import type { KerberosLogin } from './winrm/kerberos.js';
+import { HostLostError, PersistentHost } from './winrm/persistent-host.js';
 
 type WinRmSettings = Extract<TransportConfig, { kind: 'winrm' }>;
 
 /**
  * Transport over WinRM (WS-Management remote shell): every command is a
- * PowerShell script, sent as `powershell -EncodedCommand` (or uploaded in
- * chunks when longer than cmd.exe allows). Execs share one keep-alive
- * connection and reuse shells; each stream gets its own connection so a log
- * tail never holds up the attempt's commands.
+ * PowerShell script. With `execution: persistent` (the default) scripts run in
+ * one long-lived PowerShell host per machine, fed over its stdin; with
+ * `execution: process` each is its own `powershell -EncodedCommand` (uploaded
+ * in chunks when longer than cmd.exe allows). Execs share a pool of
+ * `max_connections` keep-alive connections and reuse shells; each stream gets
+ * its own connection so a log tail never holds up the attempt's commands.
+ *
+ * A read-only command (ExecOptions.readOnly) that loses the host mid-way is
+ * run again over a new connection until `retry_budget` is spent; anything
+ * else is re-sent only when it provably never reached the host.
  */
 export class WinRmTransport implements Transport {
   readonly host: string;
   readonly shell = 'powershell' as const;
   private client: Promise<WinRmClient> | undefined;
+  private persistent: PersistentHost | undefined;
   private readonly streams = new Set<WinRmClient>();
   private closed = false;
 
@@ -30,9 +40,46 @@ export class WinRmTransport implements Transport {
 
   async exec(command: string, options: ExecOptions = {}): Promise<ExecResult> {
     const started = this.context.clock.now();
-    const client = await this.sharedClient();
-    const output = await this.run(client, command, { ...(options.timeoutMs !== undefined && { timeoutMs: options.timeoutMs }), ...(options.signal && { signal: options.signal }) });
+    const run = { ...(options.timeoutMs !== undefined && { timeoutMs: options.timeoutMs }), ...(options.signal && { signal: options.signal }) };
+    const output = await this.withRetries(options.readOnly === true ? this.settings.retry_budget : 0, options.signal, async () => {
+      const client = await this.sharedClient();
+      const host = this.hostFor(client);
+      return host ? host.run(command, run) : this.run(client, command, run);
+    }, (error) => options.readOnly === true || (error instanceof HostLostError && !error.delivered));
     return { ...output, stderr: decodeClixml(output.stderr), durationMs: Math.round(this.context.clock.now() - started) };
+  }
+
+  /** PowerShell hosts started on the machine so far (bench, tests). */
+  get hostStarts(): number {
+    return this.persistent?.starts ?? 0;
+  }
+
+  /**
+   * Runs `attempt`, and again after a retryable failure (network, a restarting
+   * service, a host that died) while `budgetMs` lasts and `mayRepeat` says the
+   * work may be repeated. Always at least one more try for work that never left.
+   */
+  private async withRetries(budgetMs: number, signal: AbortSignal | undefined, attempt: () => Promise<CommandOutput>, mayRepeat: (error: unknown) => boolean): Promise<CommandOutput> {
+    const until = this.context.clock.now() + budgetMs;
+    for (let tries = 0; ; tries += 1) {
+      try {
+        return await attempt();
+      } catch (error) {
+        if (signal?.aborted || this.closed || !isRetryable(error) || !mayRepeat(error)) throw error;
+        const undelivered = error instanceof HostLostError && !error.delivered && tries === 0;
+        if (!undelivered && this.context.clock.now() >= until) throw error;
+        this.context.logger.warn({ host: this.host, error: (error as Error).message }, 'WinRM command lost the host; running it again');
+        await this.context.clock.sleep(Math.min(backoffDelay(tries, 500, 5000), Math.max(0, until - this.context.clock.now())), signal);
+      }
+    }
+  }
+
+  /** The machine's persistent host, unless this transport runs one process per command or the machine cannot keep one. */
+  private hostFor(client: WinRmClient): PersistentHost | undefined {
+    if (this.settings.execution !== 'persistent') return undefined;
+    this.persistent ??= new PersistentHost(client, this.host, this.context.clock, this.settings.operation_timeout);
+    if (this.persistent.unsupported === undefined) return this.persistent;
+    return undefined;
   }
 
   async *stream(command: string, options: StreamOptions): AsyncGenerator<string> {
@@ -71,8 +118,19 @@ export class WinRmTransport implements Transport {
     }
   }
 
+  /**
+   * Liveness: the persistent model asks cmd.exe (`exit 0` under `cmd /c`, no
+   * PowerShell started, not queued behind the host's scripts); the process
+   * model runs PowerShell as before. Tried again until `probe_budget` is spent,
+   * so a WinRM service restart does not quarantine the host.
+   */
   async probe(options: { timeoutMs?: number } = {}): Promise<void> {
-    const result = await this.exec('exit 0', { timeoutMs: options.timeoutMs ?? 15_000 });
+    const timeoutMs = options.timeoutMs ?? 15_000;
+    const result = await this.withRetries(this.settings.probe_budget, undefined, async () => {
+      const client = await this.sharedClient();
+      if (this.settings.execution === 'persistent') return client.runCommand('exit 0', { timeoutMs });
+      return this.run(client, 'exit 0', { timeoutMs });
+    }, () => true);
     if (result.exitCode !== 0) throw new TransportError('TRANSPORT_PROTOCOL', this.host, `probe command exited with ${result.exitCode}: ${result.stderr.trim()}`);
   }
 
@@ -81,6 +139,7 @@ export class WinRmTransport implements Transport {
     this.closed = true;
     const shared = this.client;
     this.client = undefined;
+    await this.persistent?.close();
     await Promise.all([...this.streams].map((client) => client.close()));
     if (shared) await (await shared.catch(() => undefined))?.close();
   }
@@ -138,6 +197,8 @@ export class WinRmTransport implements Transport {
       connectTimeoutMs: settings.connect_timeout,
       operationTimeoutMs: settings.operation_timeout,
       maxRetries: settings.max_retries,
+      // The persistent host keeps one Receive outstanding: its scripts need a second connection.
+      maxConnections: settings.execution === 'persistent' ? Math.max(2, settings.max_connections) : settings.max_connections,
       clock: this.context.clock,
     };
   }

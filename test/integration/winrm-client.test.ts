@@ -49,6 +49,8 @@ async function connect(server: WinRmTestServer, transport: Record<string, unknow
       ...(ca && { ca }),
       allow_unencrypted: !server.options.tls && server.options.auth === 'basic',
       max_retries: 2,
+      // These cases pin the process-per-command model; the persistent host has its own file (winrm-persistent.test.ts).
+      execution: 'process',
       ...transport,
     },
   });

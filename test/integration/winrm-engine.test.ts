@@ -39,6 +39,8 @@ interface FirewallHost {
   gpoManaged?: boolean;
   /** Check scripts fail (exit 2, CLIXML on stderr, as the check wrapper reports an error) once the fault is injected. */
   checksErrAfterInject?: boolean;
+  /** The first check after the injection restarts the WinRM service while it runs. */
+  restartDuringObserve?: { server?: WinRmTestServer; restart?: Promise<void> };
 }
 
 /** What PowerShell writes to a redirected stderr for the wrapper's `check failed: …` line. */
@@ -66,6 +68,11 @@ function firewallRules(state: FirewallHost, healAfterMs: number): ScriptRule[] {
         const injected = state.injectedAt !== undefined && state.reverted.length === 0;
         if (injected && state.hangChecksAfterInject) return { delayMs: 60_000 };
         if (injected && state.checksErrAfterInject) return { stderr: ACCESS_DENIED, exitCode: 2 };
+        const restarting = state.restartDuringObserve;
+        if (injected && restarting?.server && !restarting.restart) {
+          restarting.restart = restarting.server.restartService({ refusedMs: 300, unavailableMs: 400, badRequestMs: 200 });
+          return { delayMs: 2000, exitCode: 1 };
+        }
         return { exitCode: drifted() ? 1 : 0 };
       },
     },
@@ -118,6 +125,7 @@ async function telemetry(state: FirewallHost): Promise<Server> {
 async function runWindowsScenario(state: FirewallHost, healAfterMs: number, observer: keyof typeof OBSERVERS = 'http') {
   const winrm = await WinRmTestServer.start({ auth: 'ntlm', user: 'chaoslab', password: PASSWORD, rules: firewallRules(state, healAfterMs) });
   open.push(winrm);
+  if (state.restartDuringObserve) state.restartDuringObserve.server = winrm;
   const api = await telemetry(state);
   const dir = await tempDir('winrm-engine-');
   open.push({ close: () => dir[Symbol.asyncDispose]() });
@@ -214,6 +222,19 @@ describe('engine over WinRM: a Windows scenario end to end', () => {
     const [attempt] = result.model.attempts;
     expect(attempt!.verdict).toMatchObject({ kind: 'inconclusive', reason: 'probe_error', detail: 'confirm_drift: check exited 2: check failed: Access is denied.' });
     expect(state.reverted).toHaveLength(1);
+  });
+
+  it('a WinRM service restart while a check runs: the check is run again after reconnecting and the attempt still gets its verdict', async () => {
+    const state: FirewallHost = { reverted: [], hangChecksAfterInject: false, restartDuringObserve: {} };
+    const { result, winrm, journal } = await runWindowsScenario(state, 3000);
+    const [attempt] = result.model.attempts;
+    expect(winrm.restarts.count).toBe(1);
+    expect(attempt!.verdict).toMatchObject({ kind: 'healed' });
+    expect(result.exitCode).toBe(0);
+    expect(state.reverted).toHaveLength(1);
+    expect((await journal.pending()).entries).toEqual([]);
+    // the shells of before the restart died with the service; the host was started again on the new one
+    expect(winrm.host.scripts().filter((r) => r.script.includes('chaoslab persistent host')).length).toBeGreaterThanOrEqual(2);
   });
 
   it('WinRM timeouts during observe make the attempt inconclusive, never not_healed', async () => {

@@ -1,16 +1,19 @@
 import { systemClock, type Clock } from '../../core/clock.js';
 import { excerpt } from '../../core/redact.js';
 import { backoffDelay } from '../../core/wait.js';
-import { WinRmConnection, type EndpointOptions, type HttpReply } from './connection.js';
-import { faultError, isOperationTimeout, isRetryable, WinRmError } from './errors.js';
+import type { EndpointOptions, HttpReply } from './connection.js';
+import { ConnectionPool } from './connection-pool.js';
+import { faultError, isOperationTimeout, isRetryable, serviceReplyError, WinRmError } from './errors.js';
 import { planPowerShell } from './powershell-command.js';
-import { ACTION, commandBody, createShellBody, envelope, parseCommandId, parseFault, parseReceive, parseShellId, receiveBody, signalBody, SoapParseError } from './soap.js';
+import { ACTION, commandBody, createShellBody, envelope, parseCommandId, parseFault, parseReceive, parseShellId, receiveBody, sendBody, signalBody, SoapParseError, type ReceiveChunk } from './soap.js';
 
 export interface WinRmClientOptions extends EndpointOptions {
   /** WS-Man OperationTimeout: how long one Receive may wait for output. */
   readonly operationTimeoutMs: number;
   /** Fresh connection + shell retries after a transport error. */
   readonly maxRetries: number;
+  /** Authenticated connections at once (one request in flight on each); 1 = every request waits its turn. */
+  readonly maxConnections?: number;
   readonly clock?: Clock;
 }
 
@@ -31,12 +34,15 @@ const HTTP_MARGIN_MS = 15_000;
 
 /**
  * A WS-Management remote shell client (MS-WSMV 3.1.4: Create, Command,
- * Receive, Signal, Delete). One keep-alive connection and one reusable shell;
- * a Receive that hits OperationTimeout is simply asked again; transport
- * errors open a fresh connection and shell, a bounded number of times.
+ * Send, Receive, Signal, Delete). A pool of keep-alive connections
+ * (`maxConnections`, one request in flight on each) and reusable shells; a
+ * Receive that hits OperationTimeout is simply asked again; transport errors
+ * open a fresh connection and shell, a bounded number of times. A command
+ * whose Receive failed is terminated and its shell deleted, so failures do not
+ * pile up shells against MaxShellsPerUser.
  */
 export class WinRmClient {
-  private connection: WinRmConnection;
+  readonly pool: ConnectionPool;
   private idleShells: string[] = [];
   /** Shells a failed connection left behind: they still count against MaxShellsPerUser until deleted. */
   private strandedShells: string[] = [];
@@ -46,7 +52,7 @@ export class WinRmClient {
 
   constructor(private readonly options: WinRmClientOptions) {
     this.clock = options.clock ?? systemClock;
-    this.connection = new WinRmConnection(options);
+    this.pool = new ConnectionPool(options, options.maxConnections ?? 1);
   }
 
   /** Runs a PowerShell script (chunked through a temp file when longer than cmd.exe allows). */
@@ -76,7 +82,6 @@ export class WinRmClient {
     const deadline = options.timeoutMs === undefined ? Number.POSITIVE_INFINITY : this.clock.now() + options.timeoutMs;
     let started: { shellId: string; commandId: string } | undefined;
     for (let attempt = 0; !started; attempt += 1) {
-      const connection = this.connection;
       try {
         const shellId = this.idleShells.pop() ?? (await this.createShell(deadline, options.signal));
         try {
@@ -88,8 +93,8 @@ export class WinRmClient {
         }
       } catch (error) {
         if (!isRetryable(error) || attempt >= this.options.maxRetries) throw error;
-        // A vanished shell needs only a new shell; a network failure a new connection too.
-        if (!(error instanceof WinRmError && error.code === 'TRANSPORT_CLOSED')) this.replaceConnection(connection);
+        // A vanished shell needs only a new shell; a network failure new connections too.
+        if (!(error instanceof WinRmError && error.code === 'TRANSPORT_CLOSED')) this.replaceConnections();
         await this.clock.sleep(backoffDelay(attempt, 250, 5000), options.signal);
       }
     }
@@ -101,6 +106,9 @@ export class WinRmClient {
       if (options.signal?.aborted) {
         await this.signal(started.shellId, started.commandId).catch(() => undefined);
         this.idleShells.push(started.shellId);
+      } else if (!(error instanceof WinRmError && error.code === 'TRANSPORT_TIMEOUT' && error.message.includes('(terminated)'))) {
+        // Whatever broke the Receive, the command may still run and its shell still count: end both.
+        this.discard(started.shellId, started.commandId);
       }
       throw error;
     }
@@ -115,7 +123,7 @@ export class WinRmClient {
     this.closed = true;
     this.deleteShells([...this.idleShells.splice(0), ...this.strandedShells.splice(0)]);
     await Promise.all([...this.deletions]);
-    this.connection.close();
+    this.pool.close();
   }
 
   /**
@@ -125,12 +133,46 @@ export class WinRmClient {
    * already gone and the server says so), or repeated drops would exhaust
    * MaxShellsPerUser (30 by default) until the idle timeout.
    */
-  private replaceConnection(failed: WinRmConnection): void {
-    if (this.connection !== failed) return;
+  private replaceConnections(): void {
     const stranded = [...this.idleShells.splice(0), ...this.strandedShells.splice(0)];
-    failed.close();
-    this.connection = new WinRmConnection(this.options);
+    this.pool.dropIdle();
     this.deleteShells(stranded);
+  }
+
+  /** Signal (terminate) then Delete, in the background: best effort, the shell may already be gone. */
+  discard(shellId: string, commandId: string | undefined): void {
+    const ending = (commandId === undefined ? Promise.resolve() : this.signal(shellId, commandId).catch(() => undefined)).then(() =>
+      this.call(ACTION.delete, { shellId, timeoutMs: 5000 }).then(
+        () => undefined,
+        () => undefined,
+      ),
+    );
+    this.deletions.add(ending);
+    void ending.finally(() => this.deletions.delete(ending));
+  }
+
+  /** A new shell for a long-lived command (the caller deletes it with discard()). */
+  async openShell(timeoutMs: number, signal?: AbortSignal): Promise<string> {
+    return this.createShell(this.clock.now() + timeoutMs, signal);
+  }
+
+  /** Starts a command line without waiting for it; its stdin stays open for send(). */
+  async startLongLived(shellId: string, commandLine: string, timeoutMs: number, signal?: AbortSignal): Promise<string> {
+    return this.startCommand(shellId, commandLine, this.clock.now() + timeoutMs, signal, 'FALSE');
+  }
+
+  /** WS-Man Send: bytes for the command's stdin. */
+  async send(shellId: string, commandId: string, data: Buffer, timeoutMs: number, signal?: AbortSignal): Promise<void> {
+    await this.call(ACTION.send, { shellId, body: sendBody(commandId, data), timeoutMs, signal });
+  }
+
+  /** One Receive: output so far, or an empty chunk when OperationTimeout (`waitMs`) passed without any. */
+  async receiveOnce(shellId: string, commandId: string, waitMs: number, signal?: AbortSignal): Promise<ReceiveChunk> {
+    const reply = await this.pool.post(this.message(ACTION.receive, { shellId, body: receiveBody(commandId), operationTimeoutMs: waitMs }), waitMs + HTTP_MARGIN_MS, signal);
+    const fault = parseFault(reply.body);
+    if (fault && isOperationTimeout(fault)) return { stdout: Buffer.alloc(0), stderr: Buffer.alloc(0), done: false, exitCode: null };
+    if (fault || reply.status !== 200) throw fault ? faultError(this.options.host, 'Receive', fault) : this.httpError('Receive', reply);
+    return this.parse(() => parseReceive(reply.body));
   }
 
   /** Fire and forget, so a command waits for no cleanup; close() waits for them. */
@@ -156,11 +198,12 @@ export class WinRmClient {
     return this.parse(() => parseShellId(reply));
   }
 
-  private async startCommand(shellId: string, commandLine: string, deadline: number, signal?: AbortSignal): Promise<string> {
+  /** `consoleStdin` FALSE gives the command a plain pipe for stdin, which Send feeds. */
+  private async startCommand(shellId: string, commandLine: string, deadline: number, signal?: AbortSignal, consoleStdin: 'TRUE' | 'FALSE' = 'TRUE'): Promise<string> {
     const reply = await this.call(ACTION.command, {
       shellId,
       body: commandBody(commandLine),
-      options: { WINRS_CONSOLEMODE_STDIN: 'TRUE', WINRS_SKIP_CMD_SHELL: 'FALSE' },
+      options: { WINRS_CONSOLEMODE_STDIN: consoleStdin, WINRS_SKIP_CMD_SHELL: 'FALSE' },
       timeoutMs: this.remaining(deadline, this.options.operationTimeoutMs + HTTP_MARGIN_MS),
       signal,
     });
@@ -178,7 +221,7 @@ export class WinRmClient {
       const waitMs = Math.min(this.options.operationTimeoutMs, remaining);
       let reply: HttpReply;
       try {
-        reply = await this.connection.post(this.message(ACTION.receive, { shellId, body: receiveBody(commandId), operationTimeoutMs: waitMs }), waitMs + HTTP_MARGIN_MS, options.signal);
+        reply = await this.pool.post(this.message(ACTION.receive, { shellId, body: receiveBody(commandId), operationTimeoutMs: waitMs }), waitMs + HTTP_MARGIN_MS, options.signal);
       } catch (error) {
         if (error instanceof WinRmError && error.code === 'TRANSPORT_TIMEOUT' && deadline - this.clock.now() <= 0) return this.timedOut(shellId, commandId, options.timeoutMs!);
         // The command keeps running server-side: ask for its output again over a new socket.
@@ -228,7 +271,7 @@ export class WinRmClient {
   }
 
   private async call(action: string, parts: { shellId?: string; body?: string; options?: Record<string, string>; timeoutMs: number; signal?: AbortSignal | undefined }): Promise<string> {
-    const reply = await this.connection.post(this.message(action, parts), parts.timeoutMs, parts.signal);
+    const reply = await this.pool.post(this.message(action, parts), parts.timeoutMs, parts.signal);
     const fault = parseFault(reply.body);
     const name = action.slice(action.lastIndexOf('/') + 1);
     if (fault) throw faultError(this.options.host, name, fault);
@@ -237,7 +280,7 @@ export class WinRmClient {
   }
 
   private httpError(action: string, reply: HttpReply): WinRmError {
-    return new WinRmError('TRANSPORT_PROTOCOL', this.options.host, `${action}: HTTP ${reply.status} from the WinRM listener: ${excerpt(reply.body, 200)}`);
+    return serviceReplyError(this.options.host, action, reply.status, excerpt(reply.body, 200));
   }
 
   private parse<T>(read: () => T): T {

@@ -127,7 +127,9 @@ export class WinRmConnection {
     const first = await this.request(empty, timeoutMs, signal, `Negotiate ${negotiate.toString('base64')}`);
     const offered = [first.headers['www-authenticate'] ?? ''].flat().join(',');
     const token = /(?:Negotiate|NTLM)\s+([A-Za-z0-9+/=]+)/i.exec(offered)?.[1];
-    if (first.status !== 401 || !token) {
+    // Anything but a 401 is not the listener judging the login: a restarting service (HTTP.sys 503/400), worth a retry.
+    if (first.status !== 401) throw this.notReady('negotiation', first.status);
+    if (!token) {
       const denied = ntlmDeniedError(this.options.host, first.status, offered);
       if (denied) throw denied;
       throw new WinRmError('TRANSPORT_AUTH', this.options.host, `the WinRM listener did not answer the NTLM negotiation (HTTP ${first.status}, WWW-Authenticate: ${offered || 'none'}); is Negotiate authentication enabled?`);
@@ -143,8 +145,14 @@ export class WinRmConnection {
     const { message, security } = authenticate;
     const final = await this.request(empty, timeoutMs, signal, `Negotiate ${message.toString('base64')}`);
     if (final.status === 401) throw this.authError();
+    if (final.status >= 400) throw this.notReady('authentication', final.status);
     this.security = security;
     this.authenticated = true;
+  }
+
+  private notReady(step: string, status: number): WinRmError {
+    this.authenticated = false;
+    return new WinRmError('TRANSPORT_UNREACHABLE', this.options.host, `the WinRM listener answered the NTLM ${step} with HTTP ${status} (service not ready)`, true);
   }
 
   private authError(): WinRmError {

@@ -47,6 +47,18 @@ export function faultError(host: string, action: string, fault: SoapFault): WinR
   return new WinRmError('TRANSPORT_PROTOCOL', host, `WinRM fault — ${detail}`);
 }
 
+/**
+ * An HTTP reply without a SOAP body: while the WinRM service restarts, HTTP.sys
+ * still owns the port and answers 503 (no listener registered) or 400 for the
+ * URL, neither of them from WinRM itself. The service is coming back, so the
+ * request is worth repeating over a new connection; other statuses are the
+ * listener's considered answer.
+ */
+export function serviceReplyError(host: string, action: string, status: number, excerpt: string): WinRmError {
+  const transient = status === 400 || status === 502 || status === 503 || status === 504;
+  return new WinRmError(transient ? 'TRANSPORT_UNREACHABLE' : 'TRANSPORT_PROTOCOL', host, `${action}: HTTP ${status} from the WinRM listener${transient ? ' (service not ready)' : ''}: ${excerpt}`, transient);
+}
+
 const UNREACHABLE = new Set(['ECONNREFUSED', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN', 'ETIMEDOUT', 'ECONNRESET', 'EPIPE', 'ECONNABORTED']);
 
 /** Maps a node:http(s) error to a typed transport error. */

@@ -17,6 +17,7 @@ export const ACTION = {
   command: `${NS.rsp}/Command`,
   receive: `${NS.rsp}/Receive`,
   signal: `${NS.rsp}/Signal`,
+  send: `${NS.rsp}/Send`,
 } as const;
 
 export const SHELL_RESOURCE = `${NS.rsp}/cmd`;
@@ -74,6 +75,11 @@ export function commandBody(command: string, args: readonly string[] = []): stri
 
 export function receiveBody(commandId: string): string {
   return `<rsp:Receive><rsp:DesiredStream CommandId="${escapeXml(commandId)}">stdout stderr</rsp:DesiredStream></rsp:Receive>`;
+}
+
+/** MS-WSMV 3.1.4.12 Send: bytes for a running command's stdin. */
+export function sendBody(commandId: string, data: Buffer): string {
+  return `<rsp:Send><rsp:Stream Name="stdin" CommandId="${escapeXml(commandId)}">${data.toString('base64')}</rsp:Stream></rsp:Send>`;
 }
 
 export function signalBody(commandId: string, code = SIGNAL_TERMINATE): string {

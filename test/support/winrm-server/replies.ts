@@ -53,6 +53,11 @@ export function faultBody(subcode: string, wsmanCode: number, message: string): 
 
 export const FAULTS = {
   timedOut: () => faultBody('TimedOut', 2150858793, 'The WS-Management service cannot complete the operation within the time specified in OperationTimeout.'),
-  quota: () => faultBody('QuotaLimit', 2150859173, 'The WS-Management service cannot process the request. This user is allowed a maximum number of 1 concurrent shells, which has been exceeded.'),
+  /** MaxShellsPerUser (default 30, learn.microsoft.com "Installation and configuration for Windows Remote Management", Winrs quotas). */
+  quota: (limit: number) =>
+    faultBody('QuotaLimit', 2150859173, `The WS-Management service cannot process the request. This user is allowed a maximum number of ${limit} concurrent shells, which has been exceeded. Close existing shells or raise the quota for this user.`),
+  /** MaxConcurrentOperationsPerUser (default 1500, same page). */
+  operationsQuota: (limit: number) =>
+    faultBody('QuotaLimit', 2150859174, `The WS-Management service cannot process the request. This user is allowed a maximum number of ${limit} concurrent operations, which has been exceeded. Close existing operations for this user, or raise the quota for this user.`),
   shellNotFound: (id: string) => faultBody('InvalidSelectors', 2150858843, `The request for the Windows Remote Shell with ShellId ${id} failed because the shell was not found on the server.`),
 };

@@ -11,7 +11,9 @@ import { ENCRYPTED_CONTENT_TYPE, isEncrypted, sealBody, unsealBody } from '../..
 import type { NtlmSessionSecurity } from '../../../harness/transport/winrm/ntlm-crypto.js';
 import { NtlmAcceptor } from './ntlm-acceptor.js';
 import { isNtlmToken, KerberosAcceptor } from './kerberos-acceptor.js';
-import { dispatch, type ServerStats } from './dispatch.js';
+import type { CostModel } from './cost-model.js';
+import { dispatch, machineModel, type MachineModel, type ServerStats } from './dispatch.js';
+import { FAULTS, reply } from './replies.js';
 import { ShellHost, type ScriptRule } from './shell-host.js';
 
 export interface WinRmTestServerOptions {
@@ -28,7 +30,28 @@ export interface WinRmTestServerOptions {
   readonly requireChannelBinding?: boolean;
   /** What %TEMP% expands to in cmd.exe command lines (default: a domain account's profile Temp). */
   readonly temp?: string;
+  /** The machine's CPU (cost-model.ts): commands then take the time their processes and scripts cost it. */
+  readonly cost?: CostModel;
+  /** PowerShell runs in ConstrainedLanguage (AppLocker/WDAC): the persistent host refuses to start. */
+  readonly constrainedLanguage?: boolean;
+  /** WinRS IdleTimeout in ms (Windows default 7 200 000): idle shells are deleted. */
+  readonly idleTimeoutMs?: number;
+  /** MaxConcurrentOperationsPerUser (Windows default 1500): requests in progress at once beyond it get the quota fault. */
+  readonly maxOperations?: number;
 }
+
+/** How a WinRM service restart looks from the network, phase by phase (restartService). */
+export interface RestartPhases {
+  /** Nothing listens: connections are refused. */
+  readonly refusedMs: number;
+  /** HTTP.sys answers 503 (no WinRM listener registered yet), not SOAP. */
+  readonly unavailableMs: number;
+  /** HTTP.sys answers 400, not SOAP. */
+  readonly badRequestMs: number;
+}
+
+/** About 20 s, as a service restart on a loaded small VM takes (scale it down in tests). */
+export const DEFAULT_RESTART: RestartPhases = { refusedMs: 6000, unavailableMs: 10_000, badRequestMs: 4000 };
 
 interface ConnectionState {
   acceptor?: NtlmAcceptor;
@@ -58,6 +81,11 @@ export class WinRmTestServer implements AsyncDisposable {
   /** Client principals of accepted Kerberos logins. */
   readonly kerberosLogins: string[] = [];
   readonly stats: ServerStats = { requests: 0, operationTimeouts: 0, drops: 0, encryptedMessages: 0, plainMessages: 0 };
+  readonly machine: MachineModel;
+  /** Service restarts so far and the requests answered with a non-SOAP error during them. */
+  readonly restarts = { count: 0, refusedWhileDown: 0, nonSoapReplies: 0 };
+  private phase: 'up' | 'unavailable' | 'bad_request' = 'up';
+  private inFlight = 0;
   /** PEM of the self-signed certificate when `tls` is on (clients pin it as their CA). */
   certificate: string | undefined;
   private channelBindings: Buffer | undefined;
@@ -67,6 +95,39 @@ export class WinRmTestServer implements AsyncDisposable {
 
   private constructor(readonly options: WinRmTestServerOptions) {
     this.host = new ShellHost(options.rules ?? [], options.temp);
+    this.machine = machineModel({
+      ...(options.cost && { cost: options.cost }),
+      ...(options.constrainedLanguage && { constrainedLanguage: true }),
+      ...(options.idleTimeoutMs !== undefined && { idleTimeoutMs: options.idleTimeoutMs }),
+    });
+  }
+
+  /**
+   * Restarts the modelled WinRM service: every connection closes and nothing
+   * listens, then HTTP.sys answers 503 and then 400 without SOAP, then the
+   * service is back — with none of the old shells (their processes died).
+   * Resolves once it is back.
+   */
+  async restartService(phases: RestartPhases = DEFAULT_RESTART): Promise<void> {
+    this.restarts.count += 1;
+    const port = this.port;
+    await new Promise<void>((resolve) => {
+      this.server.close(() => resolve());
+      this.dropConnections();
+    });
+    for (const running of this.machine.hosts.values()) running.terminate();
+    this.machine.hosts.clear();
+    this.host.shells.clear();
+    this.machine.lastUsed.clear();
+    await new Promise((resolve) => setTimeout(resolve, phases.refusedMs));
+    this.phase = 'unavailable';
+    await new Promise<void>((resolve) => this.server.listen(port, '127.0.0.1', resolve));
+    await new Promise((resolve) => setTimeout(resolve, phases.unavailableMs));
+    this.phase = 'bad_request';
+    this.dropConnections();
+    await new Promise((resolve) => setTimeout(resolve, phases.badRequestMs));
+    this.phase = 'up';
+    this.dropConnections();
   }
 
   static async start(options: WinRmTestServerOptions): Promise<WinRmTestServer> {
@@ -124,6 +185,11 @@ export class WinRmTestServer implements AsyncDisposable {
     for await (const chunk of req) chunks.push(chunk as Buffer);
     const body = Buffer.concat(chunks);
     this.stats.requests += 1;
+    if (this.phase !== 'up') {
+      this.restarts.nonSoapReplies += 1;
+      const [status, text] = this.phase === 'unavailable' ? [503, 'Service Unavailable'] : [400, 'Bad Request'];
+      return void res.writeHead(status, { 'Content-Type': 'text/html; charset=us-ascii', Connection: 'close' }).end(`<HTML><HEAD><TITLE>${text}</TITLE></HEAD><BODY><h2>${text}</h2><hr><p>HTTP Error ${status}.</p></BODY></HTML>`);
+    }
     const state = this.states.get(req.socket) ?? { authenticated: false };
     this.states.set(req.socket, state);
     if (this.options.auth === 'kerberos' ? !(await this.authorizeKerberos(req, res, state)) : !this.authorize(req, res, state)) return;
@@ -138,7 +204,14 @@ export class WinRmTestServer implements AsyncDisposable {
     }
     const xml = encrypted ? unsealBody(state.security!, body).toString('utf8') : body.toString('utf8');
     this.stats[encrypted ? 'encryptedMessages' : 'plainMessages'] += 1;
-    const outcome = await dispatch(this.host, xml, this.url, this.options.maxShells, this.stats);
+    if (this.options.maxOperations !== undefined && this.inFlight >= this.options.maxOperations) {
+      const relatesTo = /<a:MessageID>([^<]*)</.exec(xml)?.[1] ?? '';
+      const refusal = Buffer.from(reply('http://schemas.dmtf.org/wbem/wsman/1/wsman/fault', relatesTo, FAULTS.operationsQuota(this.options.maxOperations)), 'utf8');
+      const sealed = encrypted ? sealBody(state.security!, refusal) : refusal;
+      return void res.writeHead(500, { 'Content-Type': encrypted ? ENCRYPTED_CONTENT_TYPE : 'application/soap+xml;charset=UTF-8', 'Content-Length': sealed.length }).end(sealed);
+    }
+    this.inFlight += 1;
+    const outcome = await dispatch(this.host, xml, this.url, this.options.maxShells, this.stats, this.machine).finally(() => (this.inFlight -= 1));
     if (outcome === 'drop') {
       this.stats.drops += 1;
       return void req.socket.destroy();

@@ -19,6 +19,8 @@ export interface ScriptReply {
    * up to OperationTimeout, for this to return new output.
    */
   readonly live?: () => string | undefined;
+  /** CPU this script costs the modelled machine, besides starting its process (cost-model.ts; default its scriptCpuMs). */
+  readonly cpuMs?: number;
 }
 
 export interface ScriptRule {
