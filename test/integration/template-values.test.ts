@@ -136,9 +136,10 @@ describe('template values never run (issue #25)', () => {
 
   it.each(['dash', 'bash'])(`%s: ${RUNS_PER_SHELL} hostile values through every sh form, none runs, each comes back exactly`, async (shell) => {
     const cases = casesFor(shell, 'posix', posixForms, values);
-    // one driver process: every case is its own `<shell> file` (as the transport's `/bin/sh -c`), $OUT beside it
+    // one driver process; each case is read and run by a subshell of its own (a fork, no exec: the same parse as the
+    // transport's `/bin/sh -c`, at a fraction of the cost), with $OUT beside its script; a syntax error ends only that case
     await runCases(shell, '.sh', cases, async (scripts) => {
-      await run(shell, ['-c', `for f in "$1"/*.sh; do OUT="$f.out" ${shell} "$f" </dev/null >/dev/null 2>&1; done; exit 0`, 'driver', scripts], { timeout: 300_000 });
+      await run(shell, ['-c', 'for f in "$1"/*.sh; do ( OUT="$f.out"; export OUT; . "$f" ) </dev/null >/dev/null 2>&1; done; exit 0', 'driver', scripts], { timeout: 300_000 });
     });
   });
 
@@ -161,6 +162,19 @@ describe('template values never run (issue #25)', () => {
       const snapshot = value.replaceAll(CANARY, join(dir, `canary-revert-${index}`));
       await run('/bin/sh', ['-c', commands.revert(snapshot)]);
       expect(readFileSync(join(dir, 'restored'), 'utf8')).toBe(`${snapshot}\n`);
+    }
+    expect(canaries()).toEqual([]);
+  });
+
+  it('PowerShell: the prologue runs in ConstrainedLanguage mode, sent as -EncodedCommand like the transports send it', async () => {
+    const render = compileCommand('Set-Content -LiteralPath {{out}} -NoNewline -Value "$("{{v}}")"', 'powershell');
+    for (const [index, value] of values.slice(0, 3).entries()) {
+      const v = value.replaceAll(CANARY, join(dir, `canary-clm-${index}`));
+      const out = join(dir, `clm-${index}.out`);
+      const script = `$ExecutionContext.SessionState.LanguageMode = 'ConstrainedLanguage'\n${render({ v, out })}`;
+      const { stderr } = await run(pwshPath(), ['-NoProfile', '-NonInteractive', '-EncodedCommand', Buffer.from(script, 'utf16le').toString('base64')]);
+      expect(stderr).toBe('');
+      expect(readFileSync(out).equals(Buffer.from(v, 'utf8'))).toBe(true);
     }
     expect(canaries()).toEqual([]);
   });
