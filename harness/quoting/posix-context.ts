@@ -1,3 +1,4 @@
+import { siteFor, type Frame } from './posix-rules.js';
 import { notPast, type Site } from './site.js';
 
 /**
@@ -9,15 +10,11 @@ import { notPast, type Site } from './site.js';
  *
  * The scanner keeps a stack of frames: `$(…)` opens a fresh command context
  * inside a "…" string (`"$(echo "{{v}}")"`), here-document bodies are read line
- * by line after the line that opened them, `{{…}}` is an opaque word.
+ * by line after the line that opened them, `{{…}}` is an opaque word. The
+ * rules for each place are in posix-rules.ts.
  */
-type Frame =
-  | { kind: 'command'; closeOnParen: boolean; depth: number }
-  | { kind: 'double' | 'single' | 'ansi' | 'backtick' | 'comment' | 'brace' | 'dbracket' }
-  | { kind: 'arith' | 'arith-command'; depth: number }
-  | { kind: 'heredoc'; end: number; resume: number }
-  | { kind: 'heredoc-quoted'; end: number; resume: number };
 
+/** A here-document whose operator was read; its body starts at the next line break of the command. */
 interface PendingHeredoc {
   readonly delimiter: string;
   readonly quoted: boolean;
@@ -28,47 +25,6 @@ const WORD_BREAK = /[\s;&|()<>]/;
 
 function atWordStart(text: string, i: number): boolean {
   return i === 0 || WORD_BREAK.test(text[i - 1]!);
-}
-
-/** The line before `i` (back to the last newline): where `eval` or `sh -c` would take a value as a command. */
-function lineBefore(text: string, i: number): string {
-  return text.slice(text.lastIndexOf('\n', i - 1) + 1, i);
-}
-
-/** Text before a command name: a separator, or a reserved word or command that runs the next word as a command. */
-const COMMAND_NAME = /(^|[;&|({!]|(^|[\s;&|({!])(then|do|else|elif|if|while|until|exec|command|sudo|env|nohup|nice|time|xargs|-exec|-execdir|-ok))[ \t]*$/;
-const EVAL = /(^|[\s;&|(`])eval(\s|$)/;
-const SHELL_DASH_C = /(^|[\s;&|(`/])((ba|da|k|z)?sh|su)(\s[^;&|\n]*)?\s-[a-z]*c\b/;
-
-function siteFor(frame: Frame, text: string, i: number): Site {
-  const before = text[i - 1];
-  const line = lineBefore(text, i);
-  if (EVAL.test(line)) return { context: 'refused', why: 'on a line with `eval`, which parses its arguments again as a command' };
-  switch (frame.kind) {
-    case 'single':
-      return SHELL_DASH_C.test(line) ? { context: 'refused', why: "inside the command string of `sh -c '…'`, which that shell parses as a command" } : { context: 'single' };
-    case 'comment':
-      return { context: 'comment' };
-    case 'heredoc-quoted':
-      return { context: 'refused', why: "inside a quoted here-document (<<'EOF'), where nothing is expanded: write <<EOF (unquoted) and the value is written as it is" };
-    case 'backtick':
-      return { context: 'refused', why: 'inside `…`, whose text is parsed again: write $(…) instead' };
-    case 'brace':
-      return { context: 'refused', why: 'inside ${…}, where bash evaluates offsets and subscripts as arithmetic: put the value outside the braces' };
-    case 'dbracket':
-      return { context: 'refused', why: 'inside [[ … ]], bash syntax that evaluates -eq/-lt operands as arithmetic (which can run a command): write [ … ] (test)' };
-    case 'arith-command':
-      return { context: 'refused', why: 'inside (( … )), bash arithmetic (a nested subshell in sh): write [ … -eq … ] or $(( … ))' };
-    default:
-  }
-  if (before === '\\') return { context: 'refused', why: 'right after a backslash, which would escape the expansion that reads the value' };
-  if (before === '$') return { context: 'refused', why: 'right after a `$`, which would make it bash\'s $\'…\' or $"…": write \\$ for a literal dollar sign' };
-  if (frame.kind === 'double' && SHELL_DASH_C.test(line)) return { context: 'refused', why: 'inside the command string of `sh -c "…"`, which that shell parses as a command: pass it as an argument (sh -c \'… "$1"\' sh {{v}})' };
-  if (frame.kind === 'command' && COMMAND_NAME.test(line)) return { context: 'refused', why: 'where the command name goes: a value would choose the program that runs; write the command and pass the value as an argument' };
-  if (frame.kind === 'command') return { context: 'word' };
-  if (frame.kind === 'arith') return { context: 'arithmetic' };
-  if (frame.kind === 'ansi') return { context: 'ansi' };
-  return { context: 'string' };
 }
 
 /** The delimiter word after `<<`/`<<-` at `start`: its text without quotes, whether any part was quoted, and where it ends. */
@@ -193,6 +149,11 @@ export function posixSites(template: string, positions: ReadonlySet<number>): Ma
       i = notPast(template, i, i + 2);
       continue;
     }
+    if (c === '$' && next === '[') {
+      stack.push({ kind: 'old-arith' });
+      i = notPast(template, i, i + 2);
+      continue;
+    }
     if (c === '$' && next === '{' && !template.startsWith('{{', i + 1)) {
       stack.push({ kind: 'brace' });
       i = notPast(template, i, i + 2);
@@ -230,6 +191,9 @@ function stepFrame(
       if (c === '}') stack.pop();
       else if (c === '"') stack.push({ kind: 'double' });
       else if (c === "'") stack.push({ kind: 'single' });
+      return i + 1;
+    case 'old-arith':
+      if (c === ']') stack.pop();
       return i + 1;
     case 'dbracket':
       if (c === ']' && next === ']') {

@@ -27,6 +27,8 @@ describe('command templates: a reference written for where the value stands', ()
     ['echo "$(echo "{{v}}" \'{{v}}\')"', `echo "$(echo "\${CHAOSLAB_V_v}" ''"\${CHAOSLAB_V_v}"'')"`],
     ['echo $(( {{v}} + 1 ))', 'echo $(( ${CHAOSLAB_V_v} + 1 ))'],
     ['echo "$(( {{v}} ))"', 'echo "$(( ${CHAOSLAB_V_v} ))"'],
+    ['grep -v {{v}} f', 'grep -v "${CHAOSLAB_V_v}" f'],
+    ['read -r line < {{v}}', 'read -r line < "${CHAOSLAB_V_v}"'],
   ];
   it.each(posix)('POSIX sh: %j → %j', (template, body) => {
     expect(validateTemplate(template, { shell: 'posix', variables: ['v', 'files'] })).toEqual([]);
@@ -67,6 +69,14 @@ describe('command templates: a reference written for where the value stands', ()
     ['echo \\\\{{v}}', /right after a backslash/],
     ['echo "\\\\{{v}}"', /right after a backslash/],
     ['echo $(( {{join files}} ))', /puts a list in \$\(\( … \)\)/],
+    // bash evaluates these as arithmetic, or takes the value as a variable name and evaluates its subscript
+    ['declare -i n={{v}}', /`let` or `declare -i`/],
+    ['let n={{v}}+1', /`let` or `declare -i`/],
+    ['a[{{v}}]=1', /array subscript/],
+    ['echo $[ {{v}} + 1 ]', /inside \$\[ … \]/],
+    ['printf -v {{v}} %s x', /after -v of test or printf/],
+    ['[ -v "{{v}}" ]', /after -v of test or printf/],
+    ['read -r {{v}}', /variable name for read/],
   ];
   it.each(refusedPosix)('POSIX sh refuses %j', (template, message) => {
     const problems = validateTemplate(template, { shell: 'posix', variables: ['v', 'files'] });
