@@ -1,5 +1,5 @@
 import { ChaoslabError } from '../core/errors.js';
-import type { SiteContext } from './quote-context.js';
+import type { SiteContext } from './site.js';
 import { quoteFor, type ShellKind } from './shell.js';
 
 /**
@@ -13,7 +13,7 @@ import { quoteFor, type ShellKind } from './shell.js';
  * stands, and an expansion is never parsed again as a command, whatever the
  * value holds (quotes, `$(…)`, backticks, newlines, a here-document's `EOF`).
  */
-export const VARIABLE_PREFIX = 'CHAOSLAB_V_';
+const VARIABLE_PREFIX = 'CHAOSLAB_V_';
 
 const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const WHOLE_NUMBER = /^[+-]?[0-9]+$/;
