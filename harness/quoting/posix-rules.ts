@@ -20,8 +20,12 @@ function lineBefore(text: string, i: number): string {
   return text.slice(text.lastIndexOf('\n', i - 1) + 1, i);
 }
 
-/** Text before a command name: a separator, or a reserved word or command that runs the next word as a command. */
-const COMMAND_NAME = /(^|[;&|({!]|(^|[\s;&|({!])(then|do|else|elif|if|while|until|exec|command|sudo|env|nohup|nice|time|xargs|-exec|-execdir|-ok))[ \t]*$/;
+/**
+ * Text before a command name: the start of a command (after a separator), then
+ * any reserved words or commands that run the next word as a command; or find's
+ * -exec.
+ */
+const COMMAND_NAME = /(^|[;&|({])[ \t]*((then|do|else|elif|if|while|until|exec|command|sudo|env|nohup|nice|time|xargs|!)[ \t]+)*$|\s-(exec|execdir|ok)[ \t]+$/;
 const EVAL = /(^|[\s;&|(`])eval(\s|$)/;
 const SHELL_DASH_C = /(^|[\s;&|(`/])((ba|da|k|z)?sh|su)(\s[^;&|\n]*)?\s-[a-z]*c\b/;
 

@@ -29,6 +29,8 @@ describe('command templates: a reference written for where the value stands', ()
     ['echo "$(( {{v}} ))"', 'echo "$(( ${CHAOSLAB_V_v} ))"'],
     ['grep -v {{v}} f', 'grep -v "${CHAOSLAB_V_v}" f'],
     ['read -r line < {{v}}', 'read -r line < "${CHAOSLAB_V_v}"'],
+    // a reserved word that is an argument is no command position
+    ['echo then time {{v}}', 'echo then time "${CHAOSLAB_V_v}"'],
   ];
   it.each(posix)('POSIX sh: %j → %j', (template, body) => {
     expect(validateTemplate(template, { shell: 'posix', variables: ['v', 'files'] })).toEqual([]);
@@ -65,6 +67,8 @@ describe('command templates: a reference written for where the value stands', ()
     ['{{v}} --help', /command name/],
     ['true && {{v}}', /command name/],
     ['echo $({{v}})', /command name/],
+    ['if ! sudo {{v}}; then :; fi', /command name/],
+    ['find . -exec {{v}} {} +', /command name/],
     // Handlebars prints `\\{{v}}` as a backslash and then the value: the backslash would escape the reference
     ['echo \\\\{{v}}', /right after a backslash/],
     ['echo "\\\\{{v}}"', /right after a backslash/],
