@@ -9,6 +9,7 @@ import { runOutcome } from '../harness/model/outcome.js';
 import { headline, summarize } from '../harness/model/summary.js';
 import { residueHeadline } from '../harness/model/residue.js';
 import { expectationText, gateLines, mismatchText, outcomeText, residueLines } from './format.js';
+import { inertForGithub, inGithubJob } from './github-inert.js';
 import type { Reporter, ReporterContext } from './reporter.js';
 
 type Paint = (code: number, text: string) => string;
@@ -23,11 +24,16 @@ function mark(attempt: AttemptResult, paint: Paint): string {
   return attempt.verdict.kind === 'skipped' ? paint(90, '-') : paint(33, '?');
 }
 
-/** Live per-attempt progress lines, then the scorecard. */
-export function createConsoleReporter(context: ReporterContext): Reporter {
+/**
+ * Live per-attempt progress lines, then the scorecard. Its lines carry what
+ * hosts, healers and scenario files said (causes, runbook notes, titles): in a
+ * GitHub job every line is made inert first, so none is run as a workflow command.
+ */
+export function createConsoleReporter(context: ReporterContext, env: Readonly<Record<string, string | undefined>> = process.env): Reporter {
   const out = context.stdout;
   const paint = painter(out);
-  const write = (line = '') => out.write(`${line}\n`);
+  const inert = inGithubJob(env) ? inertForGithub : (text: string) => text;
+  const write = (line = '') => out.write(`${inert(line)}\n`);
   let planned = 0;
   let done = 0;
   return {

@@ -6,6 +6,7 @@ import type { AttemptResult, RunModel } from '../harness/model/run-model.js';
 import { runOutcome } from '../harness/model/outcome.js';
 import { headline, summarize } from '../harness/model/summary.js';
 import { outcomeText } from './format.js';
+import { inertForGithub } from './github-inert.js';
 import { markdownOptions, renderMarkdown } from './markdown.js';
 import { evidenceUrl } from './markdown-blocks.js';
 import type { Reporter, ReporterContext } from './reporter.js';
@@ -20,9 +21,13 @@ import type { Reporter, ReporterContext } from './reporter.js';
  */
 type Env = Readonly<Record<string, string | undefined>>;
 
-/** A command's message: `%`, CR and LF are percent-encoded (workflow command rules). */
+/**
+ * A command's message: `%`, CR and LF are percent-encoded (workflow command
+ * rules), so the message stays on the command's line. It is made inert first
+ * (github-inert.ts): a legacy `##[command]` counts anywhere in a line.
+ */
 export function escapeData(text: string): string {
-  return text.replace(/%/g, '%25').replace(/\r/g, '%0D').replace(/\n/g, '%0A');
+  return inertForGithub(text).replace(/%/g, '%25').replace(/\r/g, '%0D').replace(/\n/g, '%0A');
 }
 
 /** A command property (title=…): as data, and `:` and `,` too, which end or split properties. */

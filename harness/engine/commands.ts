@@ -13,9 +13,10 @@ export function hostShell(host: HostConfig): ShellKind {
 
 /**
  * The four commands of a scenario for its host's shell: a built-in fault's
- * builder, or the explicit `steps` rendered with the quoting templates (every
- * `{{param}}` quoted for the shell); revert also sees the snapshot's output as
- * `{{snapshot}}`. A PowerShell check is wrapped so an error that ends it exits 2
+ * builder, or the explicit `steps` rendered by quoting/template.ts (every
+ * `{{param}}` set in a variable before the command and referred to, never
+ * pasted into it); revert also sees the snapshot's output, a value from the
+ * host, as `{{snapshot}}` the same way. A PowerShell check is wrapped so an error that ends it exits 2
  * (could not tell) instead of PowerShell's 1, which would read as drift.
  */
 export function faultCommands(scenario: CatalogueScenario, host: HostConfig): FaultCommands {

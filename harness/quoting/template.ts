@@ -1,19 +1,26 @@
 import Handlebars from 'handlebars';
 import { ChaoslabError } from '../core/errors.js';
-import { contextProblem, contextsAt } from './quote-context.js';
-import { quoteFor, quoteListFor, type ShellKind } from './shell.js';
+import { siteProblem, sitesAt, type SiteContext } from './quote-context.js';
+import type { ShellKind } from './shell.js';
+import { checkArithmetic, describe, listReference, reference, scalar, TemplateValues } from './template-values.js';
 
 /**
- * Scenario `steps` are handlebars templates rendered into shell commands.
- * Unquoted interpolation is impossible by construction: the template is parsed,
- * anything that could insert a value verbatim (triple-stash, `{{& }}`, partials,
+ * Scenario `steps` are handlebars templates rendered into shell commands. A
+ * value never becomes part of the command's text: the template is parsed,
+ * anything that could insert text verbatim (triple-stash, `{{& }}`, partials,
  * raw blocks, decorators, unknown helpers) is rejected, and every remaining
- * `{{expr}}` is rewritten into a call of the quoting helper of the target shell
- * before compilation. Missing variables are errors (strict mode), never ''.
+ * `{{expr}}` is rewritten into a helper that puts the value in a variable and
+ * writes a reference to it, in the form its place in the shell's syntax expands
+ * (template-values.ts, quote-context.ts). The rendered command is a prologue
+ * setting the variables from quoted literals, then the template's text. Places
+ * where no reference can be written, or where the shell would evaluate the
+ * value (a quoted here-document, `[[ … ]]`, `eval`, cmd.exe, after `--%`), are
+ * refused with their line and column. Missing variables are errors (strict
+ * mode), never ''.
  *
  * Allowed: `{{name}}`, `{{a.b}}`, literals, `{{lookup map key}}`, `{{join list}}`
- * (each element quoted, separated by a space in sh and a comma in PowerShell,
- * i.e. an array), and the blocks `if`, `unless`, `each`, `with`.
+ * (each element its own variable: separate words in sh, an array in
+ * PowerShell), and the blocks `if`, `unless`, `each`, `with`.
  */
 export interface TemplateProblem {
   readonly message: string;
@@ -25,11 +32,13 @@ export interface TemplateProblem {
 export type CommandRenderer = (vars: Record<string, unknown>) => string;
 
 const BLOCK_HELPERS = new Set(['if', 'unless', 'each', 'with']);
-/** Helpers whose output is already quoted. */
-const QUOTING_HELPERS = new Set(['join']);
+/** Helpers that take a list, each element its own value. */
+const LIST_HELPERS = new Set(['join']);
 /** Helpers that compute a value, which is then quoted like any other. */
 const VALUE_HELPERS = new Set(['lookup']);
-const QUOTE_HELPER = '__chaoslab_quote';
+const VALUE_HELPER = '__chaoslab_value';
+/** Where a rendering's variables are collected: handlebars hands its `data` to every helper, inside each/with too. */
+const VALUES_KEY = 'chaoslabValues';
 
 type Node = hbs.AST.Node;
 type Expression = hbs.AST.Expression;
@@ -37,13 +46,13 @@ type Expression = hbs.AST.Expression;
 export function validateTemplate(template: string, options: { shell: ShellKind; variables?: readonly string[] }): TemplateProblem[] {
   const parsed = parse(template);
   if ('problem' in parsed) return [parsed.problem];
-  return new TemplateWalker(template, options.variables).walk(parsed.program).checkContexts(options.shell).problems;
+  return new TemplateWalker(template, options.variables).walk(parsed.program).checkSites(options.shell).problems;
 }
 
 export function compileCommand(template: string, shell: ShellKind): CommandRenderer {
   const parsed = parse(template);
   if ('problem' in parsed) throw templateError([parsed.problem]);
-  const { problems } = new TemplateWalker(template, undefined).walk(parsed.program).checkContexts(shell);
+  const { problems } = new TemplateWalker(template, undefined).walk(parsed.program).checkSites(shell);
   if (problems.length) throw templateError(problems);
   // Every lookup left in the program is a helper's argument: handlebars' strict mode does not
   // check that its last name exists (strictView below does), only that no name before it is
@@ -53,11 +62,13 @@ export function compileCommand(template: string, shell: ShellKind): CommandRende
     strict: true,
     noEscape: true,
     knownHelpersOnly: true,
-    knownHelpers: { [QUOTE_HELPER]: true, join: true, lookup: true },
+    knownHelpers: { [VALUE_HELPER]: true, join: true, lookup: true },
   });
   return (vars) => {
     try {
-      return render(strictView(vars, ''));
+      const values = new TemplateValues(shell);
+      const text = render(strictView(vars, ''), { data: { [VALUES_KEY]: values } });
+      return values.prologue() + text;
     } catch (error) {
       if (error instanceof ChaoslabError) throw error;
       throw new ChaoslabError('CHAOSLAB_TEMPLATE_INVALID', `cannot render command template: ${(error as Error).message}`, { cause: error });
@@ -111,29 +122,25 @@ function instanceFor(shell: ShellKind): typeof Handlebars {
   let instance = instances.get(shell);
   if (instance) return instance;
   instance = Handlebars.create();
-  instance.registerHelper(QUOTE_HELPER, (value: unknown, options: Handlebars.HelperOptions) => quoteFor(shell, scalar(value, String(options.hash.expression))));
+  instance.registerHelper(VALUE_HELPER, (value: unknown, options: Handlebars.HelperOptions) => {
+    const { expression, site, name } = options.hash as { expression: string; site: SiteContext; name?: string };
+    const text = scalar(value, expression);
+    if (site === 'arithmetic') checkArithmetic(text, expression);
+    return reference(shell, site, valuesOf(options).variableFor(text, name));
+  });
   instance.registerHelper('join', (list: unknown, options: Handlebars.HelperOptions) => {
-    // the walker gives every `join` its source text (withExpression); a sub-expression `join` is refused
-    const expression = String(options.hash.expression);
+    // the walker gives every `join` its source text and site; a sub-expression `join` is refused
+    const { expression, site } = options.hash as { expression: string; site: SiteContext };
     if (!Array.isArray(list)) throw new ChaoslabError('CHAOSLAB_TEMPLATE_INVALID', `{{${expression}}} needs a list (got ${describe(list)})`);
-    return quoteListFor(shell, list.map((item) => scalar(item, expression)));
+    const values = valuesOf(options);
+    return listReference(shell, site, list.map((item) => values.variableFor(scalar(item, expression), undefined)));
   });
   instances.set(shell, instance);
   return instance;
 }
 
-function scalar(value: unknown, expression: string): string {
-  if (typeof value === 'string') return value;
-  if (typeof value === 'number' || typeof value === 'bigint' || typeof value === 'boolean') return String(value);
-  if (Array.isArray(value)) throw new ChaoslabError('CHAOSLAB_TEMPLATE_INVALID', `{{${expression}}} is a list: write {{join ${expression}}}`);
-  if (value === undefined) throw new ChaoslabError('CHAOSLAB_TEMPLATE_INVALID', `{{${expression}}}: unknown variable (no value given)`);
-  throw new ChaoslabError('CHAOSLAB_TEMPLATE_INVALID', `{{${expression}}} must be a string, number or boolean (got ${describe(value)})`);
-}
-
-/** What a value that is neither a scalar nor a list is (lists are told apart before). */
-function describe(value: unknown): string {
-  if (value === null) return 'null';
-  return typeof value === 'object' ? 'an object' : typeof value;
+function valuesOf(options: Handlebars.HelperOptions): TemplateValues {
+  return (options.data as Record<string, TemplateValues>)[VALUES_KEY]!;
 }
 
 /**
@@ -144,8 +151,8 @@ class TemplateWalker {
   readonly problems: TemplateProblem[] = [];
   /** Where each line of the template starts in its text (handlebars positions are line and column). */
   private readonly lineStarts: number[] = [];
-  /** Every mustache that inserts a value, with its source text: each must sit where a bare word may. */
-  private readonly values: { node: hbs.AST.MustacheStatement; source: string }[] = [];
+  /** Every mustache that inserts a value, with its source text: its site decides how its reference is written. */
+  private readonly values: { node: hbs.AST.MustacheStatement; source: string; list: boolean }[] = [];
 
   constructor(private readonly template: string, private readonly variables: readonly string[] | undefined) {
     let offset = 0;
@@ -161,16 +168,18 @@ class TemplateWalker {
     return this;
   }
 
-  /** Refuses values inside quotes or comments of the target shell (quote-context.ts). */
-  checkContexts(shell: ShellKind): this {
-    const contexts = contextsAt(
+  /** Gives every value the site it stands at (quote-context.ts); refuses those where no reference can stand. */
+  checkSites(shell: ShellKind): this {
+    const sites = sitesAt(
       this.template,
       shell,
       this.values.map(({ node }) => this.offset(node.loc.start)),
     );
-    this.values.forEach(({ node, source }, index) => {
-      const problem = contextProblem(contexts[index]!, source, shell);
+    this.values.forEach(({ node, source, list }, index) => {
+      const site = sites[index]!;
+      const problem = list && site.context === 'arithmetic' ? `${source} puts a list in $(( … )), which takes one number` : siteProblem(site, source);
       if (problem) this.problem(node, problem);
+      else addHashPair(node, 'site', site.context);
     });
     return this;
   }
@@ -195,22 +204,28 @@ class TemplateWalker {
   private mustache(node: hbs.AST.MustacheStatement, contextChanged: boolean): void {
     const source = this.source(node);
     if (!node.escaped) {
-      return this.problem(node, `${source} would insert a value unquoted: write {{${this.source(node.path)}}} and it is quoted for the shell`);
+      return this.problem(node, `${source} would paste a value into the command text: write {{${this.source(node.path)}}}, which passes it as data`);
     }
     const path = node.path;
     if (node.params.length > 0 || node.hash) {
       // a helper call; a literal in the helper's place (`{{"x" a}}`) names no helper this allows
       const name = this.helperName(path);
       this.checkArguments(node.params, node.hash, contextChanged);
-      if (QUOTING_HELPERS.has(name)) {
-        this.values.push({ node, source });
+      if (LIST_HELPERS.has(name)) {
+        this.values.push({ node, source, list: true });
         return this.withExpression(node, source);
       }
       if (!VALUE_HELPERS.has(name)) return this.problem(node, `unknown helper "${name}" in ${source}`);
-      return this.quote(node, { type: 'SubExpression', path, params: node.params, hash: node.hash, loc: node.loc } as hbs.AST.SubExpression, source);
+      return this.asValue(node, { type: 'SubExpression', path, params: node.params, hash: node.hash, loc: node.loc } as hbs.AST.SubExpression, source, undefined);
     }
-    if (path.type === 'PathExpression') this.checkVariable(path as hbs.AST.PathExpression, contextChanged);
-    this.quote(node, path, source);
+    let name: string | undefined;
+    if (path.type === 'PathExpression') {
+      const variable = path as hbs.AST.PathExpression;
+      this.checkVariable(variable, contextChanged);
+      // a top-level name gives its variable a readable name (CHAOSLAB_V_snapshot)
+      if (!contextChanged && !variable.data && variable.depth === 0 && variable.parts.length === 1) name = variable.parts[0];
+    }
+    this.asValue(node, path, source, name);
   }
 
   private block(node: hbs.AST.BlockStatement, contextChanged: boolean): void {
@@ -260,13 +275,14 @@ class TemplateWalker {
     }
   }
 
-  /** Turns `{{expr}}` into `{{__chaoslab_quote expr expression="…"}}`. */
-  private quote(node: hbs.AST.MustacheStatement, value: Expression, source: string): void {
-    this.values.push({ node, source });
+  /** Turns `{{expr}}` into `{{__chaoslab_value expr expression="…" name="…"}}` (checkSites adds `site`). */
+  private asValue(node: hbs.AST.MustacheStatement, value: Expression, source: string, name: string | undefined): void {
+    this.values.push({ node, source, list: false });
     const mutable = node as { path: Expression; params: Expression[]; hash: hbs.AST.Hash };
-    mutable.path = { type: 'PathExpression', data: false, depth: 0, parts: [QUOTE_HELPER], original: QUOTE_HELPER, loc: node.loc } as hbs.AST.PathExpression;
+    mutable.path = { type: 'PathExpression', data: false, depth: 0, parts: [VALUE_HELPER], original: VALUE_HELPER, loc: node.loc } as hbs.AST.PathExpression;
     mutable.params = [value];
     mutable.hash = expressionHash(source, node.loc);
+    if (name !== undefined) addHashPair(node, 'name', name);
   }
 
   private withExpression(node: hbs.AST.MustacheStatement, source: string): void {
@@ -289,6 +305,14 @@ class TemplateWalker {
 
 function expressionHash(source: string, loc: hbs.AST.SourceLocation): hbs.AST.Hash {
   const text = source.replace(/^\{\{~?\s*|\s*~?\}\}$/g, '');
+  return { type: 'Hash', pairs: [stringPair('expression', text, loc)], loc };
+}
+
+function stringPair(key: string, text: string, loc: hbs.AST.SourceLocation): hbs.AST.HashPair {
   const value = { type: 'StringLiteral', value: text, original: text, loc } as hbs.AST.StringLiteral;
-  return { type: 'Hash', pairs: [{ type: 'HashPair', key: 'expression', value, loc } as hbs.AST.HashPair], loc };
+  return { type: 'HashPair', key, value, loc } as hbs.AST.HashPair;
+}
+
+function addHashPair(node: hbs.AST.MustacheStatement, key: string, text: string): void {
+  node.hash.pairs.push(stringPair(key, text, node.loc));
 }

@@ -114,7 +114,7 @@ describe('every bad input names file, line, column and field', () => {
 
   it('step templates: unquoted interpolation and unknown params (revert may use the snapshot)', async () => {
     expect(await problems([`${BAD}/bad-template.yaml`])).toEqual([
-      `${BAD}/bad-template.yaml:11:11 steps.inject: {{{file}}} would insert a value unquoted: write {{file}} and it is quoted for the shell (at 1:7 of the command)`,
+      `${BAD}/bad-template.yaml:11:11 steps.inject: {{{file}}} would paste a value into the command text: write {{file}}, which passes it as data (at 1:7 of the command)`,
       `${BAD}/bad-template.yaml:12:10 steps.check: unknown variable "fiel" (known: file) (at 1:13 of the command)`,
     ]);
   });

@@ -68,12 +68,12 @@ describe('command templates: what is refused, and the message', () => {
     ['echo {{join ("lookup" m k)}}', '1:13 unknown helper ""lookup"" in ("lookup" m k)'],
     ['echo {{join (join m)}}', '1:13 unknown helper "join" in (join m)'],
     // the else branch is checked like the main one
-    ['{{#if on}}x{{else}}echo {{{v}}}{{/if}}', '1:25 {{{v}}} would insert a value unquoted: write {{v}} and it is quoted for the shell'],
+    ['{{#if on}}x{{else}}echo {{{v}}}{{/if}}', '1:25 {{{v}}} would paste a value into the command text: write {{v}}, which passes it as data'],
     ['{{#each xs}}x{{else}}{{> p}}{{/each}}', '1:22 partials are not allowed: {{> p}}'],
     // a construct over several lines is quoted whole
-    ['echo {{{ value\n  }}}', '1:6 {{{ value\n  }}} would insert a value unquoted: write {{value}} and it is quoted for the shell'],
+    ['echo {{{ value\n  }}}', '1:6 {{{ value\n  }}} would paste a value into the command text: write {{value}}, which passes it as data'],
     // every problem, one a line
-    ['a {{{x}}}\nb {{> y}} {{{{raw}}}}{{{{/raw}}}}', '1:3 {{{x}}} would insert a value unquoted: write {{x}} and it is quoted for the shell\n2:3 partials are not allowed: {{> y}}\n2:11 raw blocks are not allowed: {{{{raw}}}}'],
+    ['a {{{x}}}\nb {{> y}} {{{{raw}}}}{{{{/raw}}}}', '1:3 {{{x}}} would paste a value into the command text: write {{x}}, which passes it as data\n2:3 partials are not allowed: {{> y}}\n2:11 raw blocks are not allowed: {{{{raw}}}}'],
     // the position of a parse error is where it is, past line 9 as well; the reason without handlebars' own position
     [`${'\n'.repeat(11)}echo {{value`, "12:1 not a valid template: Expecting 'ID', 'STRING', 'NUMBER', 'BOOLEAN', 'UNDEFINED', 'NULL', 'DATA', got 'INVALID'"],
     [`${'\n'.repeat(11)}echo ok; {{#if a}}x{{/each}}`, "12:13 not a valid template: if doesn't match each"],
@@ -83,8 +83,10 @@ describe('command templates: what is refused, and the message', () => {
   });
 
   it('accepts what handlebars resolves to an allowed helper, and comments', () => {
-    expect(renderCommand('{{#[each] xs}}{{this}} {{/[each]}}', 'posix', { xs: [1, 'a b'] })).toBe("'1' 'a b' ");
-    expect(renderCommand('rm {{join ([lookup] m k)}}; rm {{join (lookup m k)}}', 'posix', { m: { a: ['x', 'y z'] }, k: 'a' })).toBe("rm 'x' 'y z'; rm 'x' 'y z'");
+    expect(renderCommand('echo {{#[each] xs}}{{this}} {{/[each]}}', 'posix', { xs: [1, 'a b'] })).toBe(`export CHAOSLAB_V_1='1'\nexport CHAOSLAB_V_2='a b'\necho "\${CHAOSLAB_V_1}" "\${CHAOSLAB_V_2}" `);
+    expect(renderCommand('rm {{join ([lookup] m k)}}; rm {{join (lookup m k)}}', 'posix', { m: { a: ['x', 'y z'] }, k: 'a' }).split('\n').at(-1)).toBe(
+      'rm "${CHAOSLAB_V_1}" "${CHAOSLAB_V_2}"; rm "${CHAOSLAB_V_3}" "${CHAOSLAB_V_4}"',
+    );
     expect(renderCommand('echo {{! a note }}{{!-- {{v}} --}}ok', 'posix', {})).toBe('echo ok');
   });
 });
@@ -94,53 +96,53 @@ describe('command templates: names checked against the known variables', () => {
 
   it.each([
     // if and unless keep the template's variables in scope; each and with switch to the item
-    ['{{#if on}}{{missing}}{{/if}}', ['on'], ['1:13 unknown variable "missing" (known: on)']],
-    ['{{#unless on}}x{{else}}{{missing}}{{/unless}}', ['on'], ['1:26 unknown variable "missing" (known: on)']],
-    ['{{#with rule}}{{name}} {{port}}{{/with}}', ['rule'], []],
-    ['{{#each list as |item|}}{{item}} {{field}}{{/each}}{{missing}}', ['list'], ['1:54 unknown variable "missing" (known: list)']],
+    ['echo {{#if on}}{{missing}}{{/if}}', ['on'], ['1:18 unknown variable "missing" (known: on)']],
+    ['echo {{#unless on}}x{{else}}{{missing}}{{/unless}}', ['on'], ['1:31 unknown variable "missing" (known: on)']],
+    ['echo {{#with rule}}{{name}} {{port}}{{/with}}', ['rule'], []],
+    ['echo {{#each list as |item|}}{{item}} {{field}}{{/each}}{{missing}}', ['list'], ['1:59 unknown variable "missing" (known: list)']],
     // arguments of blocks and helpers, hash values included
-    ['{{#each items sep=other}}{{/each}}', ['items'], ['1:19 unknown variable "other" (known: items)']],
-    ['{{lookup ports (lookup protos kind)}}', ['ports', 'protos'], ['1:31 unknown variable "kind" (known: ports, protos)']],
+    ['echo {{#each items sep=other}}{{/each}}', ['items'], ['1:24 unknown variable "other" (known: items)']],
+    ['echo {{lookup ports (lookup protos kind)}}', ['ports', 'protos'], ['1:36 unknown variable "kind" (known: ports, protos)']],
     // literals, {{this}} and handlebars' own @data names are not variables; @root.name is
-    ['{{lookup ports "tcp"}} {{"lit"}} {{42}} {{this}} {{#each list}}{{@key.length}}{{@index}}{{/each}}', ['ports', 'list'], []],
-    ['{{@root.port}}', ['host'], ['1:3 unknown variable "port" (known: host)']],
-    ['{{a}}', [], ['1:3 unknown variable "a" (known: none)']],
+    ['echo {{lookup ports "tcp"}} {{"lit"}} {{42}} {{this}} {{#each list}}{{@key.length}}{{@index}}{{/each}}', ['ports', 'list'], []],
+    ['echo {{@root.port}}', ['host'], ['1:8 unknown variable "port" (known: host)']],
+    ['echo {{a}}', [], ['1:8 unknown variable "a" (known: none)']],
     // `if` gives no block params: `y` would be unset when rendering
-    ['{{#if a as |y|}}{{y}}{{/if}}', ['a'], ['1:19 unknown variable "y" (known: a)']],
+    ['echo {{#if a as |y|}}{{y}}{{/if}}', ['a'], ['1:24 unknown variable "y" (known: a)']],
     // `../` outside each/with has nothing to climb out of; inside one it reaches the variables
-    ['{{#if a}}{{../b}}{{/if}}', ['a', 'b'], ['1:12 "../b" climbs out of no each or with']],
-    ['{{#each list}}{{../b}}{{/each}}', ['list', 'b'], []],
+    ['echo {{#if a}}{{../b}}{{/if}}', ['a', 'b'], ['1:17 "../b" climbs out of no each or with']],
+    ['echo {{#each list}}{{../b}}{{/each}}', ['list', 'b'], []],
   ] as const)('%j with %j', (template, variables, problems) => {
     expect(check(template, variables)).toEqual(problems);
   });
 });
 
 describe('command templates: rendering values', () => {
-  it('each over a map quotes every value', () => {
-    expect(renderCommand('{{#each ports}}{{this}} {{/each}}', 'posix', { ports: { tcp: 443, udp: '5 3' } })).toBe("'443' '5 3' ");
+  it('each over a map gives every value a variable', () => {
+    expect(renderCommand('echo {{#each ports}}{{this}} {{/each}}', 'posix', { ports: { tcp: 443, udp: '5 3' } })).toBe(`export CHAOSLAB_V_1='443'\nexport CHAOSLAB_V_2='5 3'\necho "\${CHAOSLAB_V_1}" "\${CHAOSLAB_V_2}" `);
   });
 
   it('a bigint is a number', () => {
-    expect(renderCommand('{{x}} {{join xs}}', 'powershell', { x: 10n, xs: [1n, 2] })).toBe("'10' '1','2'");
+    expect(renderCommand('echo {{x}} {{join xs}}', 'powershell', { x: 10n, xs: [1n, 2] })).toBe(`\${CHAOSLAB_V_x} = '10'\n\${CHAOSLAB_V_1} = '1'\n\${CHAOSLAB_V_2} = '2'\necho "\${CHAOSLAB_V_x}" "\${CHAOSLAB_V_1}","\${CHAOSLAB_V_2}"`);
   });
 
   it('a value given as undefined is missing, not an empty string', () => {
-    expect(templateFailure(() => renderCommand('{{x}}', 'posix', { x: undefined })).message).toBe('{{x}}: unknown variable (no value given)');
-    expect(templateFailure(() => renderCommand('{{join xs}}', 'posix', { xs: ['a', undefined] })).message).toBe('{{join xs}}: unknown variable (no value given)');
+    expect(templateFailure(() => renderCommand('echo {{x}}', 'posix', { x: undefined })).message).toBe('{{x}}: unknown variable (no value given)');
+    expect(templateFailure(() => renderCommand('echo {{join xs}}', 'posix', { xs: ['a', undefined] })).message).toBe('{{join xs}}: unknown variable (no value given)');
   });
 
   it('names the expression as written, whatever its literals hold', () => {
-    expect(templateFailure(() => renderCommand('{{ lookup m "{{a}}" }}', 'posix', { m: { '{{a}}': ['x'] } })).message).toBe('{{lookup m "{{a}}"}} is a list: write {{join lookup m "{{a}}"}}');
-    expect(templateFailure(() => renderCommand('{{~join m~}}', 'posix', { m: null })).message).toBe('{{join m}} needs a list (got null)');
+    expect(templateFailure(() => renderCommand('echo {{ lookup m "{{a}}" }}', 'posix', { m: { '{{a}}': ['x'] } })).message).toBe('{{lookup m "{{a}}"}} is a list: write {{join lookup m "{{a}}"}}');
+    expect(templateFailure(() => renderCommand('echo {{~join m~}}', 'posix', { m: null })).message).toBe('{{join m}} needs a list (got null)');
   });
 
   it('an unknown name fails once, with the path to it', () => {
     expect(templateFailure(() => renderCommand('rm -rf /tmp/{{dir}}', 'posix', {})).message).toBe('cannot render command template: unknown variable "dir"');
-    expect(templateFailure(() => renderCommand('{{#each xs}}{{a.b}}{{/each}}', 'posix', { xs: [{ a: {} }] })).message).toBe('cannot render command template: unknown variable "xs[0].a.b"');
+    expect(templateFailure(() => renderCommand('echo {{#each xs}}{{a.b}}{{/each}}', 'posix', { xs: [{ a: {} }] })).message).toBe('cannot render command template: unknown variable "xs[0].a.b"');
   });
 
   it('a name under a null fails, in a block condition too (strict mode), as a template error with the cause', () => {
-    for (const template of ['{{#if a.b}}x{{else}}y{{/if}}', '{{a.b}}']) {
+    for (const template of ['{{#if a.b}}x{{else}}y{{/if}}', 'echo {{a.b}}']) {
       const error = templateFailure(() => renderCommand(template, 'posix', { a: null }));
       expect(error.message).toBe("cannot render command template: Cannot read properties of null (reading 'b')");
       expect(error.cause).toBeInstanceOf(TypeError);
