@@ -1,8 +1,9 @@
 import { z } from 'zod';
-import { psCheck, psNativeSucceeded, psScript } from '../../quoting/powershell.js';
+import { psNativeSucceeded, psScript } from '../../quoting/powershell.js';
 import { ps } from '../../quoting/shell.js';
 import { defineFault } from '../fault.js';
 import { driftedWhen, loadSnapshot, printJson } from './common.js';
+import { constrainedSafeCheck } from './constrained-check.js';
 
 /**
  * auditpol's names and settings are localised ("Anmelden", "Keine
@@ -44,7 +45,11 @@ const params = z.strictObject({
     }),
 });
 
-/** Sets `$setting` to the subcategory's numeric setting from a fresh `auditpol /backup` (the file is always removed). */
+/**
+ * Sets `$setting` to the subcategory's numeric setting from a fresh `auditpol
+ * /backup` (the file is always removed). Not `auditpol /get /r`: its report
+ * has the setting only as localised words, no number.
+ */
 function readSetting(guid: string): string {
   return [
     "$file = Join-Path $env:TEMP ('chaoslab-auditpol-' + [guid]::NewGuid().ToString() + '.csv')",
@@ -53,8 +58,10 @@ function readSetting(guid: string): string {
     `  ${psNativeSucceeded('auditpol.exe /backup')}`,
     ps`  $row = Get-Content -LiteralPath $file | Select-Object -Skip 1 | ConvertFrom-Csv -Header ${[...AUDITPOL_BACKUP_COLUMNS]} | Where-Object { $_.guid -eq ${guid} } | Select-Object -First 1`,
     '} finally { Remove-Item -LiteralPath $file -Force -ErrorAction SilentlyContinue }',
-    // A subcategory that was never configured may have no row: it audits nothing.
-    '$setting = if ($null -eq $row) { 0 } else { [int]$row.value }',
+    // /backup writes a row for every subcategory ("No Auditing" ones with 0): no row means
+    // auditpol does not know this GUID, and a check must say it could not tell, not "drifted".
+    ps`if ($null -eq $row) { throw ${`auditpol /backup has no row for subcategory ${guid}`} }`,
+    '$setting = [int]$row.value',
   ].join('\n');
 }
 
@@ -76,7 +83,7 @@ export const auditPolicyDisabled = defineFault({
   build: ({ subcategory }) => ({
     snapshot: psScript(readSetting(subcategory), printJson('[ordered]@{ setting = $setting }')),
     inject: psScript(ps`& auditpol.exe /set ${`/subcategory:${subcategory}`} /success:disable /failure:disable`, psNativeSucceeded('auditpol.exe /set')),
-    check: psCheck(readSetting(subcategory), driftedWhen(`-not (${AUDITS_SOMETHING})`)),
+    check: constrainedSafeCheck(readSetting(subcategory), driftedWhen(`-not (${AUDITS_SOMETHING})`)),
     revert: (snapshot) =>
       psScript(
         loadSnapshot(snapshot),
