@@ -10,9 +10,10 @@ Describe 'SMB server configuration model' {
         (Get-SmbServerConfiguration).RequireSecuritySignature | Should -BeFalse
     }
 
-    It 'changes nothing without -Force when nobody can confirm' {
+    It 'asks before it changes anything (ConfirmImpact High): -WhatIf changes nothing, -Force skips the question' {
         $script:statePath = New-NetworkTestModel -Role dc
-        Set-SmbServerConfiguration -RequireSecuritySignature $false -WhatIf
+        Set-SmbServerConfiguration -RequireSecuritySignature $false -WhatIf 6>$null
+        (Get-Command Set-SmbServerConfiguration).ScriptBlock.Attributes.Where({ $_.TypeId.Name -eq 'CmdletBindingAttribute' }).ConfirmImpact | Should -Be 'High'
         (Get-SmbServerConfiguration).RequireSecuritySignature | Should -BeTrue
         Set-SmbServerConfiguration -RequireSecuritySignature $false -Force
         (Get-SmbServerConfiguration).RequireSecuritySignature | Should -BeFalse
