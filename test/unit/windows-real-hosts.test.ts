@@ -39,7 +39,7 @@ function csvFields(line: string): string[] {
  * of the script itself: skip the header line, name the columns by position,
  * take the GUID's row (PowerShell's -eq ignores case), test the bits.
  */
-function replayAuditCheck(check: string, csv: string): { setting: number; drifted: boolean } {
+function replayAuditCheck(check: string, csv: string): { setting: number; drifted: boolean } | 'no row: probe error' {
   const header = /ConvertFrom-Csv -Header (.+?) \|/.exec(check)![1]!;
   const columns = splitLiterals(header).literals;
   const [, keyColumn, guid] = /\$_\.(\w+) -eq '(\{[0-9A-F-]+\})'/.exec(check)!;
@@ -48,7 +48,8 @@ function replayAuditCheck(check: string, csv: string): { setting: number; drifte
   const skip = Number(/Select-Object -Skip (\d+)/.exec(check)![1]);
   const rows = csv.split(/\r?\n/).filter(Boolean).slice(skip).map((line) => Object.fromEntries(csvFields(line).map((value, i) => [columns[i], value])));
   const row = rows.find((r) => r[keyColumn!]?.toLowerCase() === guid!.toLowerCase());
-  const setting = row ? Number(row[valueColumn]) : 0;
+  if (!row) return check.includes('if ($null -eq $row) { throw ') ? 'no row: probe error' : { setting: 0, drifted: true };
+  const setting = Number(row[valueColumn]);
   return { setting, drifted: (setting & mask) === 0 };
 }
 
@@ -66,9 +67,12 @@ describe('audit policy: subcategory GUIDs and numeric settings, on any display l
     ['es', 'Logon', 0, true],
     ['es', 'Account Lockout', 2, false],
     ['es', '{0CCE922B-69AE-11D9-BED3-505054503030}', 3, false],
-    ['es', 'Credential Validation', 0, true],
   ] as const)('%s backup, %s → setting %i, drifted %s', (language, subcategory, setting, drifted) => {
     expect(replayAuditCheck(commands('windows.audit_policy_disabled', { subcategory }).check, fixtures[language])).toEqual({ setting, drifted });
+  });
+
+  it('a subcategory without a row is a probe error, not "no auditing" (/backup writes every subcategory it knows)', () => {
+    expect(replayAuditCheck(commands('windows.audit_policy_disabled', { subcategory: 'Credential Validation' }).check, fixtures.es)).toBe('no row: probe error');
   });
 
   it('compares no localised word: no English or fixture name, setting or header text in any script', () => {
@@ -102,26 +106,38 @@ describe('firewall: the effective (ActiveStore) state, and GPO-managed profiles 
     expect(firewall.inject).not.toContain('PolicyStore');
   });
 
-  it('preflight: a profile whose state a GPO sets says "GPO-managed" (exit 1: not applicable)', () => {
-    expect(firewall.applicable).toContain("Get-NetFirewallProfile -PolicyStore RSOP -Name 'Domain' -ErrorAction SilentlyContinue | Where-Object { [string]$_.Enabled -ne 'NotConfigured' }");
-    expect(firewall.applicable).toContain(`{ ${psVerdictExit('not_applicable', "'GPO-managed: Group Policy sets the firewall state of these profiles'")} }\n${psVerdictExit('applicable')}`);
+  it('preflight: a profile whose state a GPO sets says "GPO-managed" (exit 1: not applicable); an unreadable RSOP store is not "applicable"', () => {
+    expect(firewall.applicable).toContain("Get-NetFirewallProfile -PolicyStore RSOP | Where-Object { @('Domain') -contains $_.Name -and [string]$_.Enabled -ne 'NotConfigured' }");
+    expect(firewall.applicable).not.toContain('SilentlyContinue');
+    expect(firewall.applicable).toContain(psVerdictExit('not_applicable', "'GPO-managed: Group Policy sets the firewall state of these profiles'"));
+    expect(firewall.applicable).toContain(psVerdictExit('applicable'));
   });
 });
 
 describe('hosts that cannot take the fault say so in preflight', () => {
   it('network profile: a host whose networks are all DomainAuthenticated', () => {
     const { applicable } = commands('windows.network_profile_public');
-    expect(applicable).toContain("@(Get-NetConnectionProfile | Where-Object { $_.NetworkCategory -ne 'DomainAuthenticated' }).Count -eq 0");
+    expect(applicable).toContain("@(Get-NetConnectionProfile | Where-Object { [string]$_.NetworkCategory -ne 'DomainAuthenticated' }).Count -eq 0");
     expect(applicable).toContain('second, non-domain adapter');
-    expect(commands('windows.network_profile_public', { interface_alias: 'Ethernet0' }).applicable).toContain("Get-NetConnectionProfile -InterfaceAlias 'Ethernet0' | Where-Object { $_.NetworkCategory -eq 'DomainAuthenticated' }");
+    expect(applicable).toContain('Public already');
+    expect(commands('windows.network_profile_public', { interface_alias: 'Ethernet0' }).applicable).toContain("Get-NetConnectionProfile -InterfaceAlias 'Ethernet0') | Where-Object { [string]$_.NetworkCategory -eq 'DomainAuthenticated' }");
   });
 
-  it('dns_client_hijack: no IPv4 default route → not applicable; the check throws a clear reason (exit 2), never exit 1', () => {
+  it('dns_client_hijack: the domain interface (DomainAuthenticated, else the only adapter), never the route metric; none found → not applicable, and an error in the check is a probe error', () => {
     const dns = commands('windows.dns_client_hijack');
-    expect(dns.applicable).toContain("@(Get-NetRoute -DestinationPrefix '0.0.0.0/0' -ErrorAction SilentlyContinue | Sort-Object -Property RouteMetric).Count -eq 0");
-    expect(dns.applicable).toContain('set interface_alias');
-    expect(dns.check).toContain("if ($null -eq $route) { throw 'no IPv4 default route: set interface_alias' }");
-    expect(dns.check).toMatch(/exit 2\n\}$/);
+    for (const script of dns.all.slice(0, 4)) expect(script).not.toContain('Get-NetRoute');
+    expect(dns.applicable).toContain("Where-Object { [string]$_.NetworkCategory -eq 'DomainAuthenticated' }");
+    expect(dns.applicable).toContain('set interface in the scenario');
+    expect(dns.check).toContain('if ($null -eq $alias) { throw $why }');
+    expect(dns.check).toContain(`} catch {\n  ${psVerdictExit('probe_error', "'check failed: ' + $_")}`);
+    expect(commands('windows.dns_client_hijack', { interface_alias: 'Ethernet 2' }).check).toContain("$alias = 'Ethernet 2'");
+    expect(() => getFault('windows.dns_client_hijack')!.params.parse({ interface: 'A', interface_alias: 'B' })).toThrow(/former name/);
+  });
+
+  it('dns_client_hijack touches IPv4 only: no -ResetServerAddresses (it resets IPv6 too), DHCP back through netsh ipv4', () => {
+    const dns = commands('windows.dns_client_hijack');
+    for (const script of dns.all) expect(script).not.toContain('ResetServerAddresses');
+    expect(dns.revert('{}')).toContain('& netsh.exe interface ipv4 set dnsservers "name=$($ip.InterfaceIndex)" source=dhcp');
   });
 
   it('defender_exclusion: Defender not active (cmdlets missing, WinDefend stopped, antivirus disabled)', () => {

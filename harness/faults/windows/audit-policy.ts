@@ -44,7 +44,11 @@ const params = z.strictObject({
     }),
 });
 
-/** Sets `$setting` to the subcategory's numeric setting from a fresh `auditpol /backup` (the file is always removed). */
+/**
+ * Sets `$setting` to the subcategory's numeric setting from a fresh `auditpol
+ * /backup` (the file is always removed). Not `auditpol /get /r`: its report
+ * has the setting only as localised words, no number.
+ */
 function readSetting(guid: string): string {
   return [
     "$file = Join-Path $env:TEMP ('chaoslab-auditpol-' + [guid]::NewGuid().ToString() + '.csv')",
@@ -53,8 +57,10 @@ function readSetting(guid: string): string {
     `  ${psNativeSucceeded('auditpol.exe /backup')}`,
     ps`  $row = Get-Content -LiteralPath $file | Select-Object -Skip 1 | ConvertFrom-Csv -Header ${[...AUDITPOL_BACKUP_COLUMNS]} | Where-Object { $_.guid -eq ${guid} } | Select-Object -First 1`,
     '} finally { Remove-Item -LiteralPath $file -Force -ErrorAction SilentlyContinue }',
-    // A subcategory that was never configured may have no row: it audits nothing.
-    '$setting = if ($null -eq $row) { 0 } else { [int]$row.value }',
+    // /backup writes a row for every subcategory ("No Auditing" ones with 0): no row means
+    // auditpol does not know this GUID, and a check must say it could not tell, not "drifted".
+    ps`if ($null -eq $row) { throw ${`auditpol /backup has no row for subcategory ${guid}`} }`,
+    '$setting = [int]$row.value',
   ].join('\n');
 }
 

@@ -16,7 +16,12 @@ const params = z.strictObject({
  * Policy wins. So the check reads the ActiveStore, and a profile whose state a
  * GPO sets (RSOP store: anything but NotConfigured) makes the fault not
  * applicable: the local change would not take, or the GPO would undo it.
- * (No GPO at all can mean no RSOP objects: that is "applicable".)
+ * The RSOP store is read whole and filtered here (no -Name, which errs on a
+ * profile the store lacks), and never with -ErrorAction SilentlyContinue: a
+ * store that cannot be read is "could not tell", not "applicable".
+ *
+ * The snapshot keeps the local value as Windows names it (True, False or
+ * NotConfigured); revert also takes the older snapshots' booleans.
  */
 export const firewallProfilesOff = defineFault({
   name: 'windows.firewall_profiles_off',
@@ -27,16 +32,19 @@ export const firewallProfilesOff = defineFault({
   footprint: () => ({}),
   build: ({ profiles }) => ({
     applicable: notApplicableWhen({
-      when: ps`@(Get-NetFirewallProfile -PolicyStore RSOP -Name ${profiles} -ErrorAction SilentlyContinue | Where-Object { [string]$_.Enabled -ne 'NotConfigured' }).Count -gt 0`,
+      when: ps`@(Get-NetFirewallProfile -PolicyStore RSOP | Where-Object { @(${profiles}) -contains $_.Name -and [string]$_.Enabled -ne 'NotConfigured' }).Count -gt 0`,
       reason: 'GPO-managed: Group Policy sets the firewall state of these profiles',
     }),
-    snapshot: psScript(printJson(ps`@(Get-NetFirewallProfile -Name ${profiles} | ForEach-Object { [ordered]@{ name = $_.Name; enabled = ($_.Enabled -eq 'True') } })`)),
+    snapshot: psScript(printJson(ps`@(Get-NetFirewallProfile -Name ${profiles} | ForEach-Object { [ordered]@{ name = $_.Name; enabled = [string]$_.Enabled } })`)),
     inject: psScript(ps`Set-NetFirewallProfile -Name ${profiles} -Enabled False`),
     check: psCheck(driftedWhen(ps`@(Get-NetFirewallProfile -PolicyStore ActiveStore -Name ${profiles} | Where-Object { [string]$_.Enabled -ne 'True' }).Count -gt 0`)),
     revert: (snapshot) =>
       psScript(
         loadSnapshot(snapshot),
-        "foreach ($entry in @($snapshot)) { Set-NetFirewallProfile -Name $entry.name -Enabled $(if ($entry.enabled) { 'True' } else { 'False' }) }",
+        'foreach ($entry in @($snapshot)) {',
+        "  $enabled = if ($entry.enabled -is [bool]) { if ($entry.enabled) { 'True' } else { 'False' } } else { [string]$entry.enabled }",
+        '  Set-NetFirewallProfile -Name $entry.name -Enabled $enabled',
+        '}',
       ),
   }),
 });

@@ -11,21 +11,32 @@ const params = z.strictObject({
 
 function profiles(alias: string | undefined): string {
   return alias === undefined
-    ? "@(Get-NetConnectionProfile | Where-Object { $_.NetworkCategory -ne 'DomainAuthenticated' })"
+    ? "@(Get-NetConnectionProfile | Where-Object { [string]$_.NetworkCategory -ne 'DomainAuthenticated' })"
     : ps`@(Get-NetConnectionProfile -InterfaceAlias ${alias})`;
 }
 
-/** Windows sets DomainAuthenticated itself (it reached a DC); nobody can change that category. */
+/**
+ * Windows sets DomainAuthenticated itself (it reached a DC); nobody can change
+ * that category. A network that is Public already would read "drifted" before
+ * anything was injected: not applicable either.
+ */
 function applicable(alias: string | undefined): string {
+  const alreadyPublic = `@(${profiles(alias)} | Where-Object { [string]$_.NetworkCategory -eq 'Public' }).Count -gt 0`;
   return alias === undefined
-    ? notApplicableWhen({
-        when: '@(Get-NetConnectionProfile | Where-Object { $_.NetworkCategory -ne \'DomainAuthenticated\' }).Count -eq 0',
-        reason: 'every network is DomainAuthenticated, which Windows does not let anyone change: give the host a second, non-domain adapter (or name one in interface_alias)',
-      })
-    : notApplicableWhen({
-        when: ps`@(Get-NetConnectionProfile -InterfaceAlias ${alias} | Where-Object { $_.NetworkCategory -eq 'DomainAuthenticated' }).Count -gt 0`,
-        reason: `the network of ${alias} is DomainAuthenticated, which Windows does not let anyone change`,
-      });
+    ? notApplicableWhen(
+        {
+          when: `${profiles(alias)}.Count -eq 0`,
+          reason: 'every network is DomainAuthenticated, which Windows does not let anyone change: give the host a second, non-domain adapter (or name one in interface_alias)',
+        },
+        { when: alreadyPublic, reason: 'a non-domain network is Public already: the check could not tell the fault from the baseline (name a Private one in interface_alias)' },
+      )
+    : notApplicableWhen(
+        {
+          when: `@(${profiles(alias)} | Where-Object { [string]$_.NetworkCategory -eq 'DomainAuthenticated' }).Count -gt 0`,
+          reason: `the network of ${alias} is DomainAuthenticated, which Windows does not let anyone change`,
+        },
+        { when: alreadyPublic, reason: `the network of ${alias} is Public already` },
+      );
 }
 
 /**
