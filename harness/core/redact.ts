@@ -138,7 +138,7 @@ function viewOf(text: string): View {
 
 /**
  * Where needles occur in the text, as [start, end) ranges of the text, merged
- * when they overlap or touch: one scan of the text's ANCHOR-character windows
+ * when they overlap: one scan of the text's ANCHOR-character windows
  * through the index, taking the longest needle at each place.
  */
 function ranges(text: string, { byAnchor, short }: Needles): [number, number][] {
@@ -156,7 +156,8 @@ function ranges(text: string, { byAnchor, short }: Needles): [number, number][] 
   const merged: [number, number][] = [found[0]!];
   for (const [start, end] of found.slice(1)) {
     const last = merged.at(-1)!;
-    if (start <= last[1]) last[1] = Math.max(last[1], end);
+    // overlapping needles are one secret's; ones that only touch stay apart (a line break between them stays too)
+    if (start < last[1]) last[1] = Math.max(last[1], end);
     else merged.push([start, end]);
   }
   return merged;

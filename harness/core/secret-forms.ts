@@ -110,13 +110,25 @@ function jsonEscapeForms(secret: string): string[] {
 const SHELL_SPECIAL = new Set(' !"$&\'()*,;<>?[\\]^`{|}');
 const C_ESCAPES: Readonly<Record<string, string>> = { '\n': '\\n', '\t': '\\t', '\r': '\\r', '\\': '\\\\', "'": "\\'" };
 
-/** The secret as bash's `printf %q` (and `${var@Q}`-like quoting) prints it. */
-export function printfQ(secret: string): string {
+const octal = (code: number) => `\\${code.toString(8).padStart(3, '0')}`;
+
+/** `$'…'` quoting: backslash escapes for control characters, and for every non-ASCII byte when `bytes` (bash in the C locale). */
+function dollarQuoted(secret: string, bytes: boolean): string {
+  const chars = [...secret].flatMap((c) => (bytes && c > '\x7f' ? [...Buffer.from(c, 'utf8')].map(octal) : [C_ESCAPES[c] ?? (c < ' ' || c === '\x7f' ? octal(c.charCodeAt(0)) : c)]));
+  return `$'${chars.join('')}'`;
+}
+
+/**
+ * The secret as bash's `printf %q` prints it: in a UTF-8 locale, backslashes
+ * before shell characters (or `$'…'` when it holds a control character); in
+ * the C locale (a non-interactive ssh session's), `$'…'` with each non-ASCII
+ * byte in octal.
+ */
+export function printfQForms(secret: string): string[] {
   // eslint-disable-next-line no-control-regex
-  if (/[\x00-\x1f\x7f]/.test(secret)) {
-    return `$'${[...secret].map((c) => C_ESCAPES[c] ?? (c < ' ' || c === '\x7f' ? `\\${c.charCodeAt(0).toString(8).padStart(3, '0')}` : c)).join('')}'`;
-  }
-  return [...secret].map((c, at) => (SHELL_SPECIAL.has(c) || (at === 0 && (c === '~' || c === '#')) ? `\\${c}` : c)).join('');
+  const control = /[\x00-\x1f\x7f]/.test(secret);
+  const utf8Locale = control ? dollarQuoted(secret, false) : [...secret].map((c, at) => (SHELL_SPECIAL.has(c) || (at === 0 && (c === '~' || c === '#')) ? `\\${c}` : c)).join('');
+  return /[^\x00-\x7f]/.test(secret) ? [utf8Locale, dollarQuoted(secret, true)] : [utf8Locale];
 }
 
 /** Every form of `secret` worth looking for, besides the secret itself. */
@@ -141,7 +153,7 @@ export function encodedForms(secret: string, minLength: number): string[] {
     ...percentForms,
     ...htmlForms(secret),
     ...jsonEscapeForms(secret),
-    printfQ(secret),
+    ...printfQForms(secret),
     secret.toUpperCase(),
     secret.toLowerCase(),
     [...secret].reverse().join(''),

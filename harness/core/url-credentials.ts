@@ -22,7 +22,9 @@ export function withoutUrlPasswords(text: string): string {
 
 /**
  * The URL without user and password, the Authorization header they make, and
- * the secrets to redact: the password as written and decoded, and `user:password`.
+ * the secrets to redact: the password as written and decoded (the header's
+ * base64 holds the password's own encoded pieces, which redaction knows), or
+ * the user name when it is all there is (a token passed as a user name).
  * A text that is not a URL is returned as it is.
  */
 export function splitUrlCredentials(text: string): { url: string; authorization?: string; secrets: string[] } {
@@ -35,7 +37,7 @@ export function splitUrlCredentials(text: string): { url: string; authorization?
   if (!url.username && !url.password) return { url: text, secrets: [] };
   const user = decodeURIComponent(url.username);
   const password = decodeURIComponent(url.password);
-  const secrets = password ? [url.password, password, `${user}:${password}`] : [user];
+  const secrets = password ? [url.password, password] : [user];
   url.username = '';
   url.password = '';
   return { url: url.href, authorization: `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`, secrets };

@@ -102,7 +102,7 @@ describe('credentials in URLs', () => {
     expect(withoutUrlPasswords('GET http://ops:p@ss:w0rd@127.0.0.1:9093/api/v2/alerts failed; "https://u:tok@h/x"')).toBe('GET http://ops:[redacted]@127.0.0.1:9093/api/v2/alerts failed; "https://u:[redacted]@h/x"');
     expect(redact('--pushgateway http://ci:s3cret-push@127.0.0.1:9091', [])).toBe('--pushgateway http://ci:[redacted]@127.0.0.1:9091');
     const split = splitUrlCredentials('http://ci:s3cret%40push@127.0.0.1:9091/base');
-    expect(split).toEqual({ url: 'http://127.0.0.1:9091/base', authorization: `Basic ${Buffer.from('ci:s3cret@push').toString('base64')}`, secrets: ['s3cret%40push', 's3cret@push', 'ci:s3cret@push'] });
+    expect(split).toEqual({ url: 'http://127.0.0.1:9091/base', authorization: `Basic ${Buffer.from('ci:s3cret@push').toString('base64')}`, secrets: ['s3cret%40push', 's3cret@push'] });
     expect(splitUrlCredentials('http://127.0.0.1:9091/')).toEqual({ url: 'http://127.0.0.1:9091/', secrets: [] });
   });
 });
