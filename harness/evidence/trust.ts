@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ChaoslabError } from '../core/errors.js';
 import { MANIFEST_FILE } from './manifest.js';
@@ -15,7 +15,8 @@ import { verifyFolder, type Signer } from './verify.js';
  *   (CHAOSLAB_EVIDENCE, exit 2) and writes nothing;
  * - a folder that was never sealed (a crashed run, a log from before evidence
  *   existed, a loose events.jsonl) is rendered, and its new manifest is written
- *   unsigned, saying why, so `verify` fails on it with that reason.
+ *   unsigned, saying why, so `verify` fails on it with that reason; rendering
+ *   such a folder again keeps it unsigned, for the same reason.
  */
 export type SourceTrust = { readonly signers: readonly Signer[] } | { readonly unsigned: string };
 
@@ -23,6 +24,8 @@ export async function trustSource(dir: string, trusted: readonly string[], what 
   if (!existsSync(join(dir, MANIFEST_FILE))) {
     return { unsigned: `it was rendered from ${what}, which was never sealed (no ${MANIFEST_FILE}: a crashed run, or a log from elsewhere), so chaoslab cannot vouch for its events` };
   }
+  const earlier = unsignedReason(join(dir, MANIFEST_FILE));
+  if (earlier !== undefined) return { unsigned: earlier };
   const result = await verifyFolder(dir, { pins: trusted });
   if (!result.problems.length) return { signers: result.signers };
   const [first, ...rest] = result.problems;
@@ -31,6 +34,16 @@ export async function trustSource(dir: string, trusted: readonly string[], what 
     `refusing to re-render and sign ${what}: its evidence does not verify against the trusted key(s) ${trusted.join(', ')}: ${first}${rest.length ? ` (and ${rest.length} more problem(s))` : ''}. ` +
       `See \`chaoslab verify ${dir}\`; a folder genuinely signed by another key of yours is trusted with --trust-key <that key>`,
   );
+}
+
+/** The reason an unsigned manifest (one `report` wrote) gives; undefined for any other file. */
+function unsignedReason(path: string): string | undefined {
+  try {
+    const manifest = JSON.parse(readFileSync(path, 'utf8')) as { signature?: unknown; unsigned?: unknown };
+    return manifest.signature === undefined && typeof manifest.unsigned === 'string' ? manifest.unsigned : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /**

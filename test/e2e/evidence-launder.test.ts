@@ -130,6 +130,10 @@ describe('evidence cannot be laundered (e2e)', () => {
     const verify = await cli('verify', dir, '--public-key', labKey);
     expect(verify.code).toBe(1);
     expect(verify.stdout).toContain(`FAILED ${dir}: manifest.json is not signed: it was rendered from ${dir}, which was never sealed`);
+    // rendered again, it stays unsigned for the same reason
+    const again = await cli('report', dir, '--reporter', 'json');
+    expect(again.code, again.stderr).toBe(1);
+    expect(again.stdout).toContain(`wrote ${join(dir, 'manifest.json')} UNSIGNED: it was rendered from ${dir}, which was never sealed`);
   });
 
   it('an extra *.tmp file, a symbolic link and another genuine run renamed to this run\'s id each fail verify', async () => {
