@@ -125,7 +125,6 @@ function dollarQuoted(secret: string, bytes: boolean): string {
  * byte in octal.
  */
 export function printfQForms(secret: string): string[] {
-  // eslint-disable-next-line no-control-regex
   const control = /[\x00-\x1f\x7f]/.test(secret);
   const utf8Locale = control ? dollarQuoted(secret, false) : [...secret].map((c, at) => (SHELL_SPECIAL.has(c) || (at === 0 && (c === '~' || c === '#')) ? `\\${c}` : c)).join('');
   return /[^\x00-\x7f]/.test(secret) ? [utf8Locale, dollarQuoted(secret, true)] : [utf8Locale];
