@@ -3,7 +3,7 @@ import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { resolveSigner, type ManifestSigner } from '../../harness/evidence/keys.js';
-import { bodyOf, signManifest, writeManifest, type Manifest } from '../../harness/evidence/manifest.js';
+import { bodyOf, signManifest, writeManifest, type Manifest, type ManifestBody } from '../../harness/evidence/manifest.js';
 import { trustSource } from '../../harness/evidence/trust.js';
 import { verifyFolder } from '../../harness/evidence/verify.js';
 import { tempDir } from '../support/tmp.js';
@@ -33,7 +33,7 @@ describe('verify: the folder itself', () => {
   }
   const manifestOf = (path: string) => JSON.parse(readFileSync(join(path, 'manifest.json'), 'utf8')) as Manifest;
   /** A manifest changed and signed again by the same key: what only a key holder can make. */
-  const resign = (path: string, change: (m: Manifest) => object) => writeFileSync(join(path, 'manifest.json'), JSON.stringify(signManifest(change(bodyOf(manifestOf(path))) as Manifest, signer)));
+  const resign = (path: string, change: (m: ManifestBody) => object) => writeFileSync(join(path, 'manifest.json'), JSON.stringify(signManifest(change(bodyOf(manifestOf(path))) as ManifestBody, signer)));
 
   it('records the name it sealed and fails when the folder is renamed', async () => {
     const sealed = folder('run-1');
@@ -47,7 +47,7 @@ describe('verify: the folder itself', () => {
   it('holds a manifest without `folder` (written before it existed) to its run id when it is a run\'s', async () => {
     const legacy = folder('elsewhere');
     await writeManifest(legacy, { kind: 'run', runId: 'run-1', argv: ['run'], version: '0', logs: [], signer });
-    resign(legacy, ({ folder: _folder, ...rest }: Manifest) => rest);
+    resign(legacy, ({ folder: _folder, ...rest }) => rest);
     expect((await verifyFolder(legacy)).problems[0]).toContain('the folder is named elsewhere, but manifest.json sealed a folder named run-1');
     resign(legacy, (m) => ({ ...m, kind: 'report' }));
     expect((await verifyFolder(legacy)).problems).toEqual([]);
