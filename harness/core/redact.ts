@@ -57,6 +57,8 @@ interface Needles {
   /** Needles shorter than an anchor (only a list given by the caller has them): searched for one by one. */
   readonly short: readonly string[];
   readonly longest: number;
+  /** The first 1 to ANCHOR - 1 characters of every needle: a stream's end that is one of them may begin a secret. */
+  readonly starts: ReadonlySet<string>;
 }
 
 /** Every needle of a remembered secret is at least this long (MIN_SECRET_LENGTH). */
@@ -64,7 +66,7 @@ const ANCHOR = MIN_SECRET_LENGTH;
 
 let cachedList: readonly string[] | undefined;
 let cachedKey = '';
-let cached: Needles = { all: [], byAnchor: new Map(), short: [], longest: 0 };
+let cached: Needles = { all: [], byAnchor: new Map(), short: [], longest: 0, starts: new Set() };
 
 /** Line breaks are not part of what is looked for: a secret wrapped over lines (base64 at 76 columns, `fold`) is still found. */
 const BREAKS = /[\r\n]/g;
@@ -112,7 +114,8 @@ function needles(secrets: readonly string[]): Needles {
   }
   cachedList = secrets;
   cachedKey = key;
-  cached = { all, byAnchor, short: all.filter((n) => n.length < ANCHOR), longest: all[0]?.length ?? 0 };
+  const starts = new Set(all.flatMap((needle) => Array.from({ length: Math.min(ANCHOR - 1, needle.length - 1) }, (_, i) => needle.slice(0, i + 1))));
+  cached = { all, byAnchor, short: all.filter((n) => n.length < ANCHOR), longest: all[0]?.length ?? 0, starts };
   return cached;
 }
 
@@ -246,8 +249,11 @@ function heldFrom(text: string, index: Needles): number {
   const from = Math.max(0, view.text.length - index.longest + 1);
   for (let at = from; at < view.text.length; at += 1) {
     const rest = view.text.slice(at);
-    const candidates = rest.length >= ANCHOR ? index.byAnchor.get(rest.slice(0, ANCHOR)) ?? [] : index.all;
-    if (candidates.some((needle) => needle.length > rest.length && needle.startsWith(rest))) return view.at(at);
+    if (rest.length < ANCHOR) {
+      if (index.starts.has(rest)) return view.at(at);
+      continue;
+    }
+    if (index.byAnchor.get(rest.slice(0, ANCHOR))?.some((needle) => needle.length > rest.length && needle.startsWith(rest))) return view.at(at);
   }
   return text.length;
 }
