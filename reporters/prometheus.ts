@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { writeArtifact } from '../harness/core/artifact-file.js';
 import { ChaoslabError, errorMessage } from '../harness/core/errors.js';
+import { splitUrlCredentials, withoutUrlPasswords } from '../harness/core/url-credentials.js';
 import { residueCounts } from '../harness/model/residue.js';
 import type { AttemptResult, RunModel } from '../harness/model/run-model.js';
 import { summarize } from '../harness/model/summary.js';
@@ -84,13 +85,18 @@ export function runMetrics(run: RunModel): string {
   return out.text();
 }
 
-/** `--pushgateway`: an http(s) base URL, checked before anything runs. */
+/**
+ * `--pushgateway`: an http(s) base URL, checked before anything runs. Its
+ * credentials (`http://user:pass@host:9091`) are sent as an Authorization
+ * header (fetch refuses them in the URL); the CLI remembers the password as a
+ * secret (cli/reporter-context.ts), and every output cuts it out of URLs.
+ */
 export function parsePushgatewayUrl(value: string): string {
   let url: URL;
   try {
-    url = new URL(value);
+    url = new URL(splitUrlCredentials(value).url);
   } catch {
-    throw new ChaoslabError('CHAOSLAB_USAGE', `--pushgateway ${value} is not a URL`);
+    throw new ChaoslabError('CHAOSLAB_USAGE', `--pushgateway ${withoutUrlPasswords(value)} is not a URL`);
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new ChaoslabError('CHAOSLAB_USAGE', `--pushgateway must be an http(s) URL, not ${url.protocol}`);
   return value;
@@ -98,12 +104,13 @@ export function parsePushgatewayUrl(value: string): string {
 
 /** PUT replaces the whole group (job="chaoslab", lab), so a scenario dropped from the suite does not linger with an old verdict. */
 export async function pushMetrics(pushgatewayUrl: string, lab: string, body: string, timeoutMs = 10_000): Promise<void> {
-  const base = new URL(parsePushgatewayUrl(pushgatewayUrl));
+  const { url: target, authorization } = splitUrlCredentials(parsePushgatewayUrl(pushgatewayUrl));
+  const base = new URL(target);
   // the label value base64url-encoded (`lab@base64`), so a merged run's "a, b" or any other character is safe in the path
   const url = new URL(`${base.pathname.replace(/\/$/, '')}/metrics/job/chaoslab/lab@base64/${Buffer.from(lab).toString('base64url')}`, base);
   let response: Response;
   try {
-    response = await fetch(url, { method: 'PUT', body, headers: { 'content-type': 'text/plain; version=0.0.4' }, signal: AbortSignal.timeout(timeoutMs), redirect: 'error' });
+    response = await fetch(url, { method: 'PUT', body, headers: { 'content-type': 'text/plain; version=0.0.4', ...(authorization && { authorization }) }, signal: AbortSignal.timeout(timeoutMs), redirect: 'error' });
   } catch (error) {
     throw new ChaoslabError('REPORTER_FAILED', `push to ${url.origin} failed: ${errorMessage(error)}`, { cause: error });
   }

@@ -1,4 +1,5 @@
 import type { ReporterContext } from '../../reporters/reporter.js';
+import { urlWithoutCredentials } from '../core/redact.js';
 import type { ManifestSigner } from '../evidence/keys.js';
 import type { HistoryNote } from '../model/history-view.js';
 import type { RunJudgement } from '../model/outcome.js';
@@ -24,6 +25,8 @@ export interface ReporterContextInputs {
 
 export function reporterContext(inputs: ReporterContextInputs): ReporterContext {
   const { signer, baseline, options } = inputs;
+  // a --pushgateway password is a secret: remembered before the run's first event, so every output hides it in any form
+  if (options.pushgateway !== undefined) urlWithoutCredentials(options.pushgateway);
   return {
     outputDir: inputs.outputDir,
     reportsRoot: inputs.reportsRoot,

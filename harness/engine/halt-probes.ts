@@ -1,7 +1,7 @@
 import { stat } from 'node:fs/promises';
 import type { HaltCondition } from '../config/halt-schema.js';
 import { errorMessage } from '../core/errors.js';
-import { excerpt } from '../core/redact.js';
+import { excerpt, urlWithoutCredentials } from '../core/redact.js';
 import { apiUrl, promQuery } from '../observers/prometheus-api.js';
 
 /**
@@ -18,8 +18,8 @@ export interface HaltProbe {
   evaluate(signal: AbortSignal): Promise<HaltReading>;
 }
 
-async function getJson(url: URL, signal: AbortSignal, timeoutMs: number): Promise<{ status: number; body: unknown }> {
-  const response = await fetch(url, { headers: { accept: 'application/json' }, signal: AbortSignal.any([signal, AbortSignal.timeout(timeoutMs)]), redirect: 'error' });
+async function getJson(url: URL, signal: AbortSignal, timeoutMs: number, authorization?: string): Promise<{ status: number; body: unknown }> {
+  const response = await fetch(url, { headers: { accept: 'application/json', ...(authorization && { authorization }) }, signal: AbortSignal.any([signal, AbortSignal.timeout(timeoutMs)]), redirect: 'error' });
   const text = await response.text();
   try {
     return { status: response.status, body: JSON.parse(text) as unknown };
@@ -34,17 +34,23 @@ interface AlertmanagerAlert {
   readonly status?: { readonly state?: string };
 }
 
+/**
+ * A condition's URL may carry credentials (`http://user:pass@127.0.0.1:9093`):
+ * fetch refuses such a URL, so they are sent as an Authorization header, and
+ * the URL named in details, notes and logs is the one without them.
+ */
 function alertmanagerProbe(condition: Extract<HaltCondition, { kind: 'alertmanager' }>): HaltProbe {
+  const target = urlWithoutCredentials(condition.url);
   return {
     condition,
     async evaluate(signal) {
-      const url = apiUrl(condition.url, 'api/v2/alerts');
+      const url = apiUrl(target.url, 'api/v2/alerts');
       // silenced and inhibited alerts are someone's decision not to act on them
       url.searchParams.set('silenced', 'false');
       url.searchParams.set('inhibited', 'false');
       for (const matcher of condition.matchers) url.searchParams.append('filter', matcher);
       try {
-        const { status, body } = await getJson(url, signal, condition.timeout);
+        const { status, body } = await getJson(url, signal, condition.timeout, target.authorization);
         if (status !== 200 || !Array.isArray(body)) return { unreadable: `GET ${url.pathname} answered ${status}: ${excerpt(JSON.stringify(body), 200)}` };
         const alerts = (body as AlertmanagerAlert[]).filter((a) => a.status?.state !== 'suppressed');
         const evidence = alerts.slice(0, 5).map((a) => ({ labels: a.labels ?? {}, startsAt: a.startsAt }));
@@ -64,10 +70,11 @@ function prometheusProbe(condition: Extract<HaltCondition, { kind: 'prometheus' 
   const limit = condition.above ?? condition.below!;
   const breaches = (value: number) => (condition.above !== undefined ? value > limit : value < limit);
   const comparison = condition.above !== undefined ? `above ${limit}` : `below ${limit}`;
+  const target = urlWithoutCredentials(condition.url);
   return {
     condition,
     async evaluate(signal) {
-      const answer = await promQuery(condition.url, condition.query, { signal, timeoutMs: condition.timeout });
+      const answer = await promQuery(target.url, condition.query, { signal, timeoutMs: condition.timeout, ...(target.authorization && { authorization: target.authorization }) });
       if (answer.kind !== 'samples') return { unreadable: answer.message };
       const samples = answer.samples.map(({ labels, value }) => ({ labels, value }));
       const breaching = samples.filter((s) => breaches(s.value));
@@ -82,26 +89,28 @@ function prometheusProbe(condition: Extract<HaltCondition, { kind: 'prometheus' 
 function httpProbe(condition: Extract<HaltCondition, { kind: 'http' }>): HaltProbe {
   let failuresInRow = 0;
   let everAnswered = false;
+  // the URL as it is requested and named in every detail: without the credentials, which go in a header
+  const { url, authorization } = urlWithoutCredentials(condition.url);
   return {
     condition,
     async evaluate(signal) {
       let problem: string;
       try {
-        const response = await fetch(condition.url, { signal: AbortSignal.any([signal, AbortSignal.timeout(condition.timeout)]), redirect: 'error' });
+        const response = await fetch(url, { ...(authorization && { headers: { authorization } }), signal: AbortSignal.any([signal, AbortSignal.timeout(condition.timeout)]), redirect: 'error' });
         await response.body?.cancel();
         everAnswered = true;
         if (response.ok) {
           failuresInRow = 0;
-          return { firing: false, detail: `${condition.url} answered ${response.status}` };
+          return { firing: false, detail: `${url} answered ${response.status}` };
         }
         problem = `answered ${response.status}`;
       } catch (error) {
         signal.throwIfAborted();
-        if (!everAnswered) return { unreadable: `${condition.url} did not answer: ${errorMessage(error)}` };
+        if (!everAnswered) return { unreadable: `${url} did not answer: ${errorMessage(error)}` };
         problem = `failed: ${errorMessage(error)}`;
       }
       failuresInRow += 1;
-      return { firing: failuresInRow >= condition.failures, detail: `${condition.url} ${problem} (${failuresInRow} of ${condition.failures} failures in a row)`, evidence: { failuresInRow } };
+      return { firing: failuresInRow >= condition.failures, detail: `${url} ${problem} (${failuresInRow} of ${condition.failures} failures in a row)`, evidence: { failuresInRow } };
     },
   };
 }

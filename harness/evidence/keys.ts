@@ -1,7 +1,7 @@
 import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync, type KeyObject } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { SecretResolver } from '../config/secrets.js';
 import { ChaoslabError, errorMessage } from '../core/errors.js';
 
@@ -90,4 +90,34 @@ export function parsePublicKey(text: string, origin: string): KeyObject {
   } catch (error) {
     throw new ChaoslabError('CHAOSLAB_SIGNING_KEY', `${origin}: not an Ed25519 public key (${errorMessage(error)})`);
   }
+}
+
+/**
+ * A key someone pins (`verify --public-key`, `report --trust-key`): a fingerprint
+ * (`SHA256:…`, as the HTML scorecard shows it), `file:` or `env:` with the key,
+ * or the key itself (PEM or base64). A reference that is not an Ed25519 public
+ * key is a usage error (exit 2).
+ */
+export async function fingerprintFromRef(ref: string, option: string): Promise<string> {
+  if (/^SHA256:[A-Za-z0-9+/]{43}$/.test(ref)) return ref;
+  let text = ref;
+  if (ref.startsWith('file:')) {
+    try {
+      text = await readFile(resolve(ref.slice(5)), 'utf8');
+    } catch (error) {
+      throw new ChaoslabError('CHAOSLAB_USAGE', `${option} ${ref}: cannot read it (${errorMessage(error)})`);
+    }
+  } else if (ref.startsWith('env:')) {
+    const value = process.env[ref.slice(4)];
+    if (!value) throw new ChaoslabError('CHAOSLAB_USAGE', `${option} ${ref}: environment variable ${ref.slice(4)} is not set`);
+    text = value;
+  }
+  return fingerprintOf(parsePublicKey(text, `${option} ${ref.startsWith('file:') || ref.startsWith('env:') ? ref : '(given)'}`));
+}
+
+/** The fingerprint of a lab's own key, when this state directory has one (it is not created for asking). */
+export async function labKeyFingerprint(stateDir: string, labName: string): Promise<string | undefined> {
+  const path = labKeyPath(stateDir, labName);
+  if (!existsSync(path)) return undefined;
+  return signerFrom(parsePrivateKey(await readFile(path, 'utf8'), path), path, false).fingerprint;
 }

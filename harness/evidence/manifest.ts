@@ -1,8 +1,9 @@
 import { sign, verify, createPublicKey, type KeyObject } from 'node:crypto';
 import { readdir } from 'node:fs/promises';
-import { join, relative, sep } from 'node:path';
+import { basename, join, relative, resolve, sep } from 'node:path';
 import { writtenDigest } from '../core/artifact-file.js';
 import { writeFileAtomic } from '../core/atomic-file.js';
+import { redact } from '../core/redact.js';
 import { digestFile, LogScan } from './digest.js';
 import type { ManifestSigner } from './keys.js';
 
@@ -44,6 +45,12 @@ export interface ManifestBody {
   /** `run`: written by `chaoslab run`; `report`: a re-render; `merge`: `report merge`. */
   readonly kind: 'run' | 'report' | 'merge';
   readonly runId: string;
+  /**
+   * The folder's name when it was sealed: a genuine run's folder renamed to
+   * another run's id (or put in its place) no longer verifies. Absent in
+   * manifests written before it existed; a `run` folder is then named by its run id.
+   */
+  readonly folder?: string;
   readonly status?: string;
   readonly createdAt: string;
   readonly chaoslabVersion: string;
@@ -63,6 +70,13 @@ export interface ManifestSignature {
 }
 
 export type Manifest = ManifestBody & { readonly signature: ManifestSignature };
+
+/**
+ * What `report` writes when it will not vouch for what it rendered from (a
+ * folder that was never sealed): the same listing, no signature, and why.
+ * `verify` fails on it and prints the reason.
+ */
+export type UnsignedManifest = ManifestBody & { readonly unsigned: string };
 
 /** JSON with object keys sorted at every level: the bytes a signature covers do not depend on how the file was pretty-printed. */
 export function canonicalJson(value: unknown): string {
@@ -94,14 +108,31 @@ export function signatureKey(manifest: Manifest): KeyObject | undefined {
   }
 }
 
-/** Every file under `dir` except its manifest.json, sorted, with `/` separators. */
-export async function listFiles(dir: string): Promise<string[]> {
+/** What a folder holds besides regular files and folders: a symbolic link, a socket, a FIFO, a device. */
+export interface OddEntry {
+  readonly path: string;
+  readonly kind: string;
+}
+
+const kindOf = (entry: { isSymbolicLink(): boolean; isFIFO(): boolean; isSocket(): boolean }) =>
+  entry.isSymbolicLink() ? 'a symbolic link' : entry.isFIFO() ? 'a FIFO' : entry.isSocket() ? 'a socket' : 'a device';
+
+/**
+ * Every regular file under `dir` except its manifest.json (left-over `*.tmp`
+ * files included: nothing chaoslab seals may hide among them), sorted, with `/`
+ * separators; and every entry that is neither a file nor a folder, which a
+ * sealed folder never holds (a link can point anywhere, and change later).
+ */
+export async function scanFolder(dir: string): Promise<{ files: string[]; odd: OddEntry[] }> {
   const entries = await readdir(dir, { recursive: true, withFileTypes: true });
-  return entries
-    .filter((entry) => entry.isFile())
-    .map((entry) => relative(dir, join(entry.parentPath, entry.name)).split(sep).join('/'))
-    .filter((path) => path !== MANIFEST_FILE && !path.endsWith('.tmp'))
-    .sort();
+  const pathOf = (entry: (typeof entries)[number]) => relative(dir, join(entry.parentPath, entry.name)).split(sep).join('/');
+  const files = entries.filter((entry) => entry.isFile()).map(pathOf).filter((path) => path !== MANIFEST_FILE).sort();
+  const odd = entries.filter((entry) => !entry.isFile() && !entry.isDirectory()).map((entry) => ({ path: pathOf(entry), kind: kindOf(entry) }));
+  return { files, odd: odd.sort((a, b) => (a.path < b.path ? -1 : 1)) };
+}
+
+export async function listFiles(dir: string): Promise<string[]> {
+  return (await scanFolder(dir)).files;
 }
 
 /** Count and last-line hash of an event log as it is on disk (a cut-short last line is not an event). */
@@ -123,6 +154,8 @@ export interface SealOptions {
   readonly logs: readonly string[];
   readonly sources?: readonly ManifestSource[];
   readonly signer: ManifestSigner;
+  /** Write the manifest unsigned, saying why: `report` will not sign over a folder it cannot vouch for. */
+  readonly unsigned?: string;
   readonly now?: Date;
 }
 
@@ -141,8 +174,8 @@ async function describeFile(dir: string, path: string, isLog: boolean): Promise<
   return { artifact: read, ...(scan && { log: logOf(scan, path) }) };
 }
 
-/** Hashes every file of `dir` (or takes the digest its writer recorded), signs the manifest and writes it atomically. */
-export async function writeManifest(dir: string, options: SealOptions): Promise<Manifest> {
+/** Hashes every file of `dir` (or takes the digest its writer recorded), signs the manifest (unless told why not) and writes it atomically. */
+export async function writeManifest(dir: string, options: SealOptions): Promise<Manifest | UnsignedManifest> {
   const artifacts: ManifestArtifact[] = [];
   const logs: ManifestLog[] = [];
   for (const path of await listFiles(dir)) {
@@ -154,15 +187,17 @@ export async function writeManifest(dir: string, options: SealOptions): Promise<
     format: MANIFEST_FORMAT,
     kind: options.kind,
     runId: options.runId,
+    folder: basename(resolve(dir)),
     ...(options.status !== undefined && { status: options.status }),
     createdAt: (options.now ?? new Date()).toISOString(),
     chaoslabVersion: options.version,
-    argv: options.argv,
+    // a URL's password or a secret typed on the command line must not be signed into the evidence
+    argv: options.argv.map((arg) => redact(arg)),
     logs,
     artifacts,
     sources: options.sources ?? [],
   };
-  const manifest = signManifest(body, options.signer);
+  const manifest = options.unsigned === undefined ? signManifest(body, options.signer) : { ...body, unsigned: options.unsigned };
   const target = join(dir, MANIFEST_FILE);
   await writeFileAtomic(target, `${JSON.stringify(manifest, null, 2)}\n`);
   return manifest;

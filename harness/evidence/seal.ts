@@ -3,7 +3,8 @@ import { copyFile, mkdir, readFile, rename } from 'node:fs/promises';
 import { basename, dirname, join, relative, sep } from 'node:path';
 import { sha256Hex } from './chain.js';
 import type { ManifestSigner } from './keys.js';
-import { MANIFEST_FILE, writeManifest, type Manifest, type ManifestSource } from './manifest.js';
+import { MANIFEST_FILE, writeManifest, type Manifest, type ManifestSource, type UnsignedManifest } from './manifest.js';
+import type { SourceTrust } from './trust.js';
 
 /**
  * When each command writes its manifest: `run` at the end of every run
@@ -16,11 +17,13 @@ export interface SealContext {
   readonly signer: ManifestSigner;
   readonly argv: readonly string[];
   readonly version: string;
+  /** Set when `report` will not vouch for its source (evidence/trust.ts): the manifest is written unsigned, saying why. */
+  readonly unsigned?: string;
 }
 
 const EVENTS_FILE = 'events.jsonl';
 
-export async function sealRun(runDir: string, run: { runId: string; status: string }, context: SealContext): Promise<Manifest> {
+export async function sealRun(runDir: string, run: { runId: string; status: string }, context: SealContext): Promise<Manifest | UnsignedManifest> {
   return writeManifest(runDir, { kind: 'run', runId: run.runId, status: run.status, logs: [EVENTS_FILE], ...context });
 }
 
@@ -37,7 +40,7 @@ const portable = (path: string) => path.split(sep).join('/');
  * the run's manifest beside the new one (`manifest-<time>.json`); rendering
  * elsewhere references it by its relative path.
  */
-export async function sealReport(outDir: string, sourceDir: string, run: { runId: string; status: string }, context: SealContext): Promise<Manifest> {
+export async function sealReport(outDir: string, sourceDir: string, run: { runId: string; status: string }, context: SealContext): Promise<Manifest | UnsignedManifest> {
   const previous = join(sourceDir, MANIFEST_FILE);
   const sources: ManifestSource[] = [];
   if (existsSync(previous)) {
@@ -54,7 +57,7 @@ export async function sealReport(outDir: string, sourceDir: string, run: { runId
 }
 
 /** Copies each shard's events.jsonl (and its manifest, when it has one) to `<out>/shards/<run-id>/`, then seals the merged folder. */
-export async function sealMerge(outDir: string, shards: readonly { runId: string; log?: string }[], merged: { runId: string; status: string }, context: SealContext): Promise<Manifest> {
+export async function sealMerge(outDir: string, shards: readonly { runId: string; log?: string }[], merged: { runId: string; status: string }, context: SealContext): Promise<Manifest | UnsignedManifest> {
   const logs: string[] = [];
   const sources: ManifestSource[] = [];
   for (const shard of shards) {
@@ -72,8 +75,15 @@ export async function sealMerge(outDir: string, shards: readonly { runId: string
   return writeManifest(outDir, { kind: 'merge', runId: merged.runId, status: merged.status, logs, sources, ...context });
 }
 
-/** What the command prints once a manifest is written: where, and the key an auditor should pin. */
-export function sealedMessage(dir: string, signer: ManifestSigner): string {
+/**
+ * What the command prints once a manifest is written: where, and the key an
+ * auditor should pin; for a re-render or merge, every key that signed what it
+ * was made from too. An unsigned manifest says why it was not signed.
+ */
+export function sealedMessage(dir: string, signer: ManifestSigner, trust?: SourceTrust): string {
+  const path = join(dir, MANIFEST_FILE);
+  if (trust && 'unsigned' in trust) return `wrote ${path} UNSIGNED: ${trust.unsigned}; \`chaoslab verify\` will fail on this folder\n`;
   const created = signer.created ? ' (created now: keep it, and hand its public key to whoever verifies)' : '';
-  return `signed ${join(dir, MANIFEST_FILE)} with ${signer.origin}${created}: key ${signer.fingerprint}, public key ${signer.publicKey}\n`;
+  const sources = trust?.signers.length ? `; made from manifests signed by ${[...new Set(trust.signers.map((s) => s.fingerprint))].join(', ')}` : '';
+  return `signed ${path} with ${signer.origin}${created}: key ${signer.fingerprint}, public key ${signer.publicKey}${sources}\n`;
 }

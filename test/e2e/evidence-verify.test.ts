@@ -1,7 +1,7 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { cpSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { readdir } from 'node:fs/promises';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { headerHash, sha256Hex } from '../../harness/evidence/chain.js';
 import type { Manifest } from '../../harness/evidence/manifest.js';
@@ -24,9 +24,9 @@ describe('evidence: hash chain, signed manifest, chaoslab verify (e2e)', () => {
   const cli = (...args: string[]) => runCli(args, { cwd: lab.dir, env: env() });
   const events = (dir: string) => readFileSync(join(dir, 'events.jsonl'), 'utf8').split('\n').filter(Boolean);
 
-  /** A copy of run A to tamper with. */
+  /** A copy of run A to tamper with, in a folder of its own that keeps the run's name (verify checks it). */
   function copyOfRunA(name: string): string {
-    const target = join(lab.dir, 'tampered', name);
+    const target = join(lab.dir, 'tampered', name, basename(runA));
     cpSync(runA, target, { recursive: true });
     return target;
   }
@@ -78,11 +78,12 @@ describe('evidence: hash chain, signed manifest, chaoslab verify (e2e)', () => {
   it('an untouched run verifies (exit 0), also pinned to the key the scorecard shows', async () => {
     const manifest = JSON.parse(readFileSync(join(runA, 'manifest.json'), 'utf8')) as Manifest;
     const plain = await cli('verify', runA);
-    expect(plain.stdout).toContain(`verified ${runA}: run ${manifest.runId}`);
+    expect(plain.stdout).toContain(`verified ${runA} (integrity only, signer not checked): run ${manifest.runId}`);
     expect(plain.code).toBe(0);
     const pinned = await cli('verify', runA, '--public-key', manifest.signature.keyFingerprint);
     expect(pinned.code).toBe(0);
-    expect(pinned.stdout).toContain('(the expected key)');
+    expect(pinned.stdout).toContain('every signer is an expected key');
+    expect(plain.stdout).toContain('(integrity only, signer not checked)');
     const pem = await cli('verify', runA, '--public-key', `file:${join(lab.dir, 'state', 'signing', 'engine-test-lab.pub.pem')}`);
     expect(pem.code).toBe(0);
   });

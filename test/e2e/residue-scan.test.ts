@@ -90,11 +90,13 @@ describe('chaoslab run: residue scan after the run (e2e)', () => {
 
   it('`report` re-renders the scan from the log; residue changes no verdict, only the residue gate fails', async () => {
     const source = join(lab.dir, 'reports-1', 'latest');
-    const plain = await runCli(['report', source, '--reporter', 'json', '--out', join(lab.dir, 'rerender')], { cwd: lab.dir });
+    // the state directory of that run holds the key that signed it: `report` signs a re-render only over a folder its keys verify
+    const env = { CHAOSLAB_STATE_DIR: join(lab.dir, 'state-1') };
+    const plain = await runCli(['report', source, '--reporter', 'json', '--out', join(lab.dir, 'rerender')], { cwd: lab.dir, env });
     expect(plain.code).toBe(0);
     const report = JSON.parse(await readFile(join(lab.dir, 'rerender', 'report.json'), 'utf8'));
     expect(checksOf(report.run).leftover).toMatchObject({ status: 'residue' });
-    const gated = await runCli(['report', source, '--reporter', 'json', '--out', join(lab.dir, 'rerender'), '--fail-on', 'residue'], { cwd: lab.dir });
+    const gated = await runCli(['report', source, '--reporter', 'json', '--out', join(lab.dir, 'rerender'), '--fail-on', 'residue'], { cwd: lab.dir, env });
     expect(gated.code).toBe(1);
     expect(gated.stderr).toContain('gate fail_on:residue failed');
   });

@@ -18,7 +18,7 @@ const graph = importGraph(ROOT, files);
  * pure helpers, and the one way a run folder's files are written, which records
  * each file's digest for the seal).
  */
-const REPORTERS_MAY_IMPORT = ['reporters/', 'harness/model/', 'harness/core/duration.ts', 'harness/core/errors.ts', 'harness/core/artifact-file.ts', 'harness/config/fields.ts', 'harness/config/scenario-schema.ts'];
+const REPORTERS_MAY_IMPORT = ['reporters/', 'harness/model/', 'harness/core/duration.ts', 'harness/core/errors.ts', 'harness/core/artifact-file.ts', 'harness/core/url-credentials.ts', 'harness/config/fields.ts', 'harness/config/scenario-schema.ts'];
 
 /** Protocol libraries sit behind our own interfaces: one place each. */
 const LIBRARY_HOMES: Record<string, string[]> = {

@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
-import { dirname, join, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { InvalidArgumentError, type Command } from 'commander';
 import { HTML_REPORT_FILE } from '../../../reporters/html.js';
 import { baselineSection } from '../../../reporters/markdown.js';
@@ -11,8 +11,9 @@ import { failOnOptionHelp } from '../../config/fail-on.js';
 import { exitCodeFor } from '../../engine/session.js';
 import { foldLogFile, mergeRunModels } from '../../events/fold.js';
 import { writeRunJson } from '../../events/run-json.js';
-import { resolveSigner, type ManifestSigner } from '../../evidence/keys.js';
+import { fingerprintFromRef, labKeyFingerprint, resolveSigner, type ManifestSigner } from '../../evidence/keys.js';
 import { sealedMessage, sealMerge, sealReport } from '../../evidence/seal.js';
+import { trustSource, trustSources, type SourceTrust } from '../../evidence/trust.js';
 import { defaultJournalDir } from '../../journal/journal.js';
 import type { FailOnKind } from '../../config/fail-on.js';
 import { evaluateGates, gateExitCode, parseFailOn, parseHealRate, parseMaxInconclusive, type GateOptions } from '../../history/gates.js';
@@ -47,6 +48,7 @@ interface RenderOptions {
   maxInconclusive?: number;
   pushgateway?: string;
   signingKey?: string;
+  trustKey?: string[];
   sharedReports?: boolean;
   reportUrl?: string;
 }
@@ -75,6 +77,25 @@ function gateOptions(options: RenderOptions): GateOptions {
 function signerFor(model: RunModel, options: { signingKey?: string }): Promise<ManifestSigner> {
   return resolveSigner(options.signingKey, { stateDir: dirname(defaultJournalDir()), labName: model.lab });
 }
+
+/**
+ * The keys whose signature `report` accepts on what it re-renders
+ * (evidence/trust.ts): the one it signs with, the lab's own key when this state
+ * directory has it, and every `--trust-key`.
+ */
+async function trustedKeys(signer: ManifestSigner, labs: readonly string[], refs: readonly string[] = []): Promise<string[]> {
+  const keys = [signer.fingerprint];
+  for (const lab of new Set(labs)) {
+    const own = await labKeyFingerprint(dirname(defaultJournalDir()), lab);
+    if (own) keys.push(own);
+  }
+  for (const ref of refs) keys.push(await fingerprintFromRef(ref, '--trust-key'));
+  return [...new Set(keys)];
+}
+
+/** The signer to name in the reports: none when the manifest will be written unsigned. */
+const namedSigner = (signer: ManifestSigner, trust: SourceTrust) => ('unsigned' in trust ? undefined : signer);
+const unsignedOf = (trust: SourceTrust) => ('unsigned' in trust ? { unsigned: trust.unsigned } : {});
 
 /** Renders `model` with the chosen reporters into `outputDir`, then applies the gates. */
 export async function renderRun(model: RunModel, outputDir: string, options: RenderOptions, out: NodeJS.WritableStream = process.stdout, err: NodeJS.WritableStream = process.stderr, signer?: ManifestSigner): Promise<ExitCodeValue> {
@@ -110,10 +131,12 @@ async function reportCommand(source: string | undefined, options: RenderOptions)
   setReportPermissions(options.sharedReports);
   const run = await loadRun(source, resolve(options.reports));
   const signer = await signerFor(run.model, options);
+  // before anything is written: a folder that does not verify is refused as it is
+  const trust = await trustSource(run.dir, await trustedKeys(signer, [run.model.lab], options.trustKey));
   const outputDir = resolve(options.out ?? run.dir);
-  const code = await renderRun(run.model, outputDir, options, process.stdout, process.stderr, signer);
-  await sealReport(outputDir, run.dir, run.model, sealContext(signer));
-  process.stdout.write(sealedMessage(outputDir, signer));
+  const code = await renderRun(run.model, outputDir, options, process.stdout, process.stderr, namedSigner(signer, trust));
+  await sealReport(outputDir, run.dir, run.model, { ...sealContext(signer), ...unsignedOf(trust) });
+  process.stdout.write(sealedMessage(outputDir, signer, trust));
   if (existsSync(options.reports)) await updateIndex(resolve(options.reports));
   return code;
 }
@@ -122,21 +145,23 @@ async function mergeCommand(logs: string[], options: RenderOptions): Promise<Exi
   setReportPermissions(options.sharedReports);
   const shards = await Promise.all(
     logs.map(async (log) => {
-      if (log.endsWith('.jsonl')) return { model: await foldLogFile(resolve(log)), log: resolve(log) };
+      if (log.endsWith('.jsonl')) return { model: await foldLogFile(resolve(log)), log: resolve(log), what: log };
       const run = await loadRun(log, resolve(options.reports));
-      return { model: run.model, ...(run.source.endsWith('.jsonl') && { log: run.source }) };
+      return { model: run.model, ...(run.source.endsWith('.jsonl') && { log: run.source }), what: log };
     }),
   );
   const models = shards.map((shard) => shard.model);
   const merged = mergeRunModels(models);
   const signer = await signerFor(merged, options);
+  const sources = shards.map((shard) => ({ what: shard.what, ...(shard.log && basename(shard.log) === 'events.jsonl' && { dir: dirname(shard.log) }) }));
+  const trust = await trustSources(sources, await trustedKeys(signer, [merged.lab, ...models.map((m) => m.lab)], options.trustKey));
   const outputDir = resolve(options.out ?? join(options.reports, `${merged.runId}-merged`));
   await mkdir(outputDir, { recursive: true });
   process.stdout.write(`merged ${models.length} logs (${merged.attempts.length} attempts) into ${outputDir}\n`);
   await writeRunJson(outputDir, merged);
-  const code = await renderRun(merged, outputDir, options, process.stdout, process.stderr, signer);
-  await sealMerge(outputDir, shards.map((shard) => ({ runId: shard.model.runId, ...(shard.log && { log: shard.log }) })), merged, sealContext(signer));
-  process.stdout.write(sealedMessage(outputDir, signer));
+  const code = await renderRun(merged, outputDir, options, process.stdout, process.stderr, namedSigner(signer, trust));
+  await sealMerge(outputDir, shards.map((shard) => ({ runId: shard.model.runId, ...(shard.log && { log: shard.log }) })), merged, { ...sealContext(signer), ...unsignedOf(trust) });
+  process.stdout.write(sealedMessage(outputDir, signer, trust));
   if (existsSync(options.reports)) await updateIndex(resolve(options.reports));
   return code;
 }
@@ -169,9 +194,10 @@ async function openCommand(source: string | undefined, options: { reports: strin
   if (!existsSync(file)) {
     const run = await loadRun(source, reportsRoot);
     const signer = await signerFor(run.model, {});
-    const code = await renderRun(run.model, dir, { reporter: 'html', reports: options.reports, history: 10 }, process.stdout, process.stderr, signer);
+    const trust = await trustSource(dir, await trustedKeys(signer, [run.model.lab]));
+    const code = await renderRun(run.model, dir, { reporter: 'html', reports: options.reports, history: 10 }, process.stdout, process.stderr, namedSigner(signer, trust));
     if (code === ExitCode.reporterFailed) return code;
-    await sealReport(dir, dir, run.model, sealContext(signer));
+    await sealReport(dir, dir, run.model, { ...sealContext(signer), ...unsignedOf(trust) });
   }
   process.stdout.write(`${file}\n`);
   if (options.serve) await serveDir(dir, options.port);
@@ -201,6 +227,7 @@ function withRenderOptions(command: Command): Command {
     .option('--max-inconclusive <n>', 'gate: fail (exit 1) with more inconclusive attempts than this', wrap(parseMaxInconclusive))
     .option('--pushgateway <url>', 'push the run\'s Prometheus metrics to this Pushgateway (job "chaoslab", grouped by lab); adds the prometheus reporter', wrap(parsePushgatewayUrl))
     .option('--signing-key <ref>', 'Ed25519 private key (PKCS#8 PEM) that signs the new manifest.json: file:<path> or env:<NAME> (default: the run\'s lab\'s own key under the state directory)')
+    .option('--trust-key <key>', 'also accept this key\'s signature on the folder re-rendered (repeatable; besides the signing key and the lab\'s own key): a fingerprint SHA256:…, file:<pem>, env:<NAME> or the key. A folder that does not verify is refused (exit 2); one never sealed is re-rendered with an unsigned manifest', (value: string, previous: string[] = []) => [...previous, value])
     .option(SHARED_REPORTS_FLAG, SHARED_REPORTS_HELP)
     .option('--report-url <url>', 'where the HTML scorecard will be published: Markdown and GitHub annotations link to its attempts');
 }
@@ -211,7 +238,7 @@ export function register(program: Command): void {
   const report = withRenderOptions(
     program
       .command('report')
-      .description('Re-render a run from its events.jsonl (default: reports/latest) and sign its folder again; merge, diff, open or prune scorecards. Exit code: the run\'s (0/1/3), 1 when a gate fails, 4 when a reporter failed.')
+      .description('Re-render a run from its events.jsonl (default: reports/latest) and sign its folder again — only when the folder verifies against a trusted key (refused otherwise, exit 2; a folder never sealed gets an unsigned manifest that says why); merge, diff, open or prune scorecards. Exit code: the run\'s (0/1/3), 1 when a gate fails, 4 when a reporter failed.')
       .argument('[run]', 'run folder, events.jsonl, run.json or run id (default: reports/latest)')
       .option('--out <dir>', 'write the reports here (default: the run\'s folder)')
       .enablePositionalOptions(),
