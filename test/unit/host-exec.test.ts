@@ -43,7 +43,8 @@ describe('HostExec: an attempt\'s commands on its host, each one evidence', () =
     const { exec, sink, transport, clock } = setup(ok, 40);
     await clock.advance(500);
     await expect(exec.run('inject', 'chmod 777 /etc/app.conf')).resolves.toBe(ok);
-    expect(transport.options).toEqual([{ timeoutMs: 30_000 }]);
+    // an inject is never re-run across a reconnect: not read-only
+    expect(transport.options).toEqual([{ timeoutMs: 30_000, readOnly: false }]);
     expect(sink.ofType('command')).toEqual([
       expect.objectContaining({ type: 'command', attemptId: 'a@web1#1', step: 'inject', host: 'web1', command: 'chmod 777 /etc/app.conf', exitCode: 0, stdout: 'fine\n', stderr: '', durationMs: 13, at: 500 }),
     ]);
@@ -54,7 +55,7 @@ describe('HostExec: an attempt\'s commands on its host, each one evidence', () =
     const { exec, sink, transport } = setup(ok);
     const signal = new AbortController().signal;
     await exec.run('probe', 'check', { signal, record: false });
-    expect(transport.options).toEqual([{ timeoutMs: 30_000, signal }]);
+    expect(transport.options).toEqual([{ timeoutMs: 30_000, signal, readOnly: true }]);
     expect(sink.events).toEqual([]);
     exec.record('probe', 'check', 7, ok);
     expect(sink.ofType('command')).toEqual([expect.objectContaining({ attemptId: 'a@web1#1', step: 'probe', command: 'check', at: 7, exitCode: 0 })]);
