@@ -9,6 +9,16 @@ const params = z.strictObject({
 });
 
 /**
+ * Reads the exclusion list into `$paths`. Get-MpPreference shows a
+ * non-administrator the single entry "N/A: Must be an administrator to view
+ * exclusions" instead of the list: that is an error here, not "no exclusion".
+ */
+const READ_EXCLUSIONS = [
+  '$paths = @((Get-MpPreference).ExclusionPath)',
+  "if (@($paths | Where-Object { [string]$_ -like 'N/A:*' }).Count -gt 0) { throw 'Defender hides its exclusion list from this account (not an administrator)' }",
+].join('\n');
+
+/**
  * A Microsoft Defender exclusion path (malware there is no longer scanned).
  * With another antivirus installed (Defender off) or Defender removed, the
  * Mp cmdlets fail (0x800106ba): the fault is not applicable there.
@@ -21,16 +31,16 @@ export const defenderExclusion = defineFault({
   resources: () => ['defender'],
   footprint: () => ({}),
   build: ({ path }) => {
-    const present = ps`@((Get-MpPreference).ExclusionPath) -contains ${path}`;
+    const present = ps`$paths -contains ${path}`;
     return {
       applicable: notApplicableWhen(
         { when: "$null -eq (Get-Command -Name Get-MpComputerStatus -ErrorAction SilentlyContinue)", reason: 'Defender not active: the Defender cmdlets are not installed' },
         { when: "[string](Get-Service -Name WinDefend -ErrorAction SilentlyContinue).Status -ne 'Running'", reason: 'Defender not active: the WinDefend service is not running (another antivirus, or Defender removed)' },
         { when: '-not (Get-MpComputerStatus).AntivirusEnabled', reason: 'Defender not active: Defender Antivirus is disabled (another antivirus is the active one)' },
       ),
-      snapshot: psScript(printJson(`[ordered]@{ present = (${present}) }`)),
+      snapshot: psScript(READ_EXCLUSIONS, printJson(`[ordered]@{ present = (${present}) }`)),
       inject: psScript(ps`Add-MpPreference -ExclusionPath ${path}`),
-      check: psCheck(driftedWhen(present)),
+      check: psCheck(READ_EXCLUSIONS, driftedWhen(present)),
       revert: (snapshot) => psScript(loadSnapshot(snapshot), ps`if (-not $snapshot.present) { Remove-MpPreference -ExclusionPath ${path} }`),
     };
   },

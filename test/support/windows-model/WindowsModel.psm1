@@ -20,12 +20,17 @@ Set-StrictMode -Version 3.0
 $script:StatePath = $null
 $script:State = $null
 $script:Areas = [ordered]@{}
+$script:OnLoad = [ordered]@{}
+$script:CimClasses = @{}
 
 # Called by each area file: its name, and a script block that returns the area's
 # baseline state (a hashtable) for a role: 'dc', 'srv' or 'ws'.
+# -OnLoad (optional) runs once the state is loaded: an area whose commands exist only on
+# some hosts (the Defender cmdlets) defines them there.
 function Register-ModelArea {
-    param([Parameter(Mandatory)][string]$Name, [Parameter(Mandatory)][scriptblock]$Baseline)
+    param([Parameter(Mandatory)][string]$Name, [Parameter(Mandatory)][scriptblock]$Baseline, [scriptblock]$OnLoad)
     $script:Areas[$Name] = $Baseline
+    if ($OnLoad) { $script:OnLoad[$Name] = $OnLoad }
 }
 
 function Initialize-WindowsModel {
@@ -41,6 +46,7 @@ function Initialize-WindowsModel {
         if (-not $script:State.ContainsKey($name)) { $script:State[$name] = & $script:Areas[$name] $script:State['role'] }
     }
     Save-WindowsModel
+    foreach ($name in $script:OnLoad.Keys) { & $script:OnLoad[$name] }
 }
 
 # The live state of one area (a hashtable: change it, then call Save-WindowsModel).
@@ -79,6 +85,45 @@ function New-ModelErrorRecord {
         [object]$Target
     )
     return [System.Management.Automation.ErrorRecord]::new($Exception, $ErrorId, $Category, $Target)
+}
+
+# CIM classes the areas answer (Win32_Service, Win32_ComputerSystem …): each area registers
+# a script block that returns the class's instances; Get-CimInstance (below) filters them.
+function Register-ModelCimClass {
+    param([Parameter(Mandatory)][string]$Name, [Parameter(Mandatory)][scriptblock]$Instances)
+    $script:CimClasses[$Name] = $Instances
+}
+
+# Get-CimInstance -ClassName X [-Filter "Prop='value'"]: the filter forms the faults use
+# (one equality) are modelled; any other filter is refused rather than guessed. A class in
+# `cimFailure` fails as a broken WMI repository does (0x80041010 'Invalid class' would be
+# a missing class; a provider failure is 0x80041013 WBEM_E_PROVIDER_LOAD_FAILURE).
+# https://learn.microsoft.com/en-us/powershell/module/cimcmdlets/get-ciminstance
+# https://learn.microsoft.com/en-us/windows/win32/wmisdk/wmi-error-constants
+function Get-CimInstance {
+    [CmdletBinding()]
+    param([Parameter(Mandatory, Position = 0)][Alias('Class')][string]$ClassName, [string]$Filter, [string]$Namespace = 'root/cimv2')
+    if (Test-ModelCimFailure $ClassName) {
+        $PSCmdlet.WriteError((New-ModelErrorRecord ([System.InvalidOperationException]::new('Provider load failure ')) 'HRESULT 0x80041013,Microsoft.Management.Infrastructure.CimCmdlets.GetCimInstanceCommand' NotSpecified $ClassName))
+        return
+    }
+    if (-not $script:CimClasses.ContainsKey($ClassName)) {
+        $PSCmdlet.WriteError((New-ModelErrorRecord ([System.InvalidOperationException]::new('Invalid class ')) 'HRESULT 0x80041010,Microsoft.Management.Infrastructure.CimCmdlets.GetCimInstanceCommand' MetadataError $ClassName))
+        return
+    }
+    $all = @(& $script:CimClasses[$ClassName])
+    if (-not $Filter) { return $all }
+    if ($Filter -notmatch "^\s*(\w+)\s*=\s*'([^']*)'\s*$") { throw "the Windows model answers only Prop='value' filters, not: $Filter" }
+    $property = $Matches[1]; $value = $Matches[2]
+    return @($all | Where-Object { [string]$_.$property -eq $value })
+}
+
+# A case-insensitive lookup in a state hashtable (JSON hashtables are case-sensitive;
+# Windows' names of services, registry keys and tasks are not). Returns the key as stored.
+function Find-ModelKey {
+    param($Table, [string]$Name)
+    foreach ($key in @($Table.Keys)) { if ($key -eq $Name) { return $key } }
+    return $null
 }
 
 foreach ($file in Get-ChildItem -LiteralPath (Join-Path $PSScriptRoot 'areas') -Filter '*.ps1' | Sort-Object Name) {

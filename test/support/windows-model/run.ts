@@ -52,7 +52,7 @@ export async function runInModel(script: string, options: ModelRunOptions = {}):
     await writeFile(statePath, JSON.stringify({ ...(options.role && { role: options.role }), ...options.state }));
     const full = `${modelPrelude(statePath, options.constrained)}\n${script}`;
     const encoded = Buffer.from(full, 'utf16le').toString('base64');
-    const result = await runPwsh(['-NoProfile', '-NonInteractive', '-EncodedCommand', encoded], options.timeoutMs ?? 300_000);
+    const result = await runPwsh(['-NoProfile', '-NonInteractive', '-EncodedCommand', encoded], options.timeoutMs ?? 600_000);
     const state = JSON.parse(await readFile(statePath, 'utf8')) as ModelState;
     return { ...result, state };
   } finally {

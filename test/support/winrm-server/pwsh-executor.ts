@@ -34,7 +34,8 @@ export class PwshExecutor {
   }
 
   private async execute(run: RecordedScript): Promise<ScriptReply> {
-    const script = decodeEncodedCommand(run.commandLine);
+    // a command line (`powershell -EncodedCommand …`), or a script fed to the persistent host's stdin
+    const script = decodeEncodedCommand(run.commandLine) ?? (run.kind === 'powershell' ? run.script : undefined);
     if (script === undefined) return cmdBuiltin(run.commandLine);
     await mkdir(this.options.tempDir, { recursive: true });
     for (const upload of run.uploads ?? []) {
@@ -47,9 +48,11 @@ export class PwshExecutor {
   }
 }
 
-/** The only cmd.exe line chaoslab sends besides uploads: `del /q` of a half-uploaded script. */
+/** The cmd.exe lines chaoslab sends besides uploads: `del /q` of a half-uploaded script, and the liveness probe `exit 0`. */
 function cmdBuiltin(commandLine: string): ScriptReply {
   if (/^del \/q /.test(commandLine)) return { exitCode: 0 };
+  const exit = /^exit (\d+)$/.exec(commandLine.trim());
+  if (exit) return { exitCode: Number(exit[1]) };
   return { stderr: `'${commandLine.split(' ')[0]}' is not recognized as an internal or external command,\r\noperable program or batch file.\r\n`, exitCode: 1 };
 }
 
