@@ -142,8 +142,10 @@ describe('hosts that cannot take the fault say so in preflight', () => {
 
   it('defender_exclusion: Defender not active (cmdlets missing, WinDefend stopped, antivirus disabled)', () => {
     const { applicable } = commands('windows.defender_exclusion');
-    expect(applicable).toContain('Get-Command -Name Get-MpComputerStatus -ErrorAction SilentlyContinue');
-    expect(applicable).toContain("(Get-Service -Name WinDefend -ErrorAction SilentlyContinue).Status -ne 'Running'");
+    // wildcards that match nothing are no error, so nothing is silenced: an access error stays a probe error
+    expect(applicable).toContain("$null -eq (Get-Command -Name 'Get-MpComputerStatu[s]')");
+    expect(applicable).toContain("Get-Service -Name 'WinDefend*' | Where-Object { $_.Name -eq 'WinDefend' -and [string]$_.Status -eq 'Running' }");
+    expect(applicable).not.toContain('SilentlyContinue');
     expect(applicable).toContain('-not (Get-MpComputerStatus).AntivirusEnabled');
     expect(applicable!.match(/Defender not active/g)).toHaveLength(3);
   });

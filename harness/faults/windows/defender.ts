@@ -34,8 +34,10 @@ export const defenderExclusion = defineFault({
     const present = ps`$paths -contains ${path}`;
     return {
       applicable: notApplicableWhen(
-        { when: "$null -eq (Get-Command -Name Get-MpComputerStatus -ErrorAction SilentlyContinue)", reason: 'Defender not active: the Defender cmdlets are not installed' },
-        { when: "[string](Get-Service -Name WinDefend -ErrorAction SilentlyContinue).Status -ne 'Running'", reason: 'Defender not active: the WinDefend service is not running (another antivirus, or Defender removed)' },
+        // A wildcard that matches nothing is no error (about_Wildcards), so "not installed" needs no silenced lookup,
+        // and any other failure stays an error: a probe error, never "not applicable".
+        { when: "$null -eq (Get-Command -Name 'Get-MpComputerStatu[s]')", reason: 'Defender not active: the Defender cmdlets are not installed' },
+        { when: "@(Get-Service -Name 'WinDefend*' | Where-Object { $_.Name -eq 'WinDefend' -and [string]$_.Status -eq 'Running' }).Count -eq 0", reason: 'Defender not active: the WinDefend service is not running (another antivirus, or Defender removed)' },
         { when: '-not (Get-MpComputerStatus).AntivirusEnabled', reason: 'Defender not active: Defender Antivirus is disabled (another antivirus is the active one)' },
       ),
       snapshot: psScript(READ_EXCLUSIONS, printJson(`[ordered]@{ present = (${present}) }`)),
