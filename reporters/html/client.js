@@ -109,7 +109,7 @@
   function attemptLine(a) {
     var ev = evidenceOf(a);
     var cls = !a.scored ? 'lab' : a.passed ? 'passed' : 'failed';
-    return '<details class="attempt ' + cls + '" data-attempt="' + a.index + '"><summary>' + badge(a.kind, 1) +
+    return '<details class="attempt ' + cls + '" data-attempt="' + a.index + '" data-attempt-id="' + esc(a.id) + '"><summary>' + badge(a.kind, 1) +
       '<span><code>' + esc(a.host) + '</code>' + (a.repeat > 1 ? ' #' + a.repeat : '') + '</span>' +
       (a.bundle ? '<span class="bundle" title="ran in bundle ' + esc(a.bundle) + '">bundle ' + esc(a.bundle) + '</span>' : '') +
       '<span class="cause">' + esc(ev.cause) + '</span>' +
@@ -218,10 +218,47 @@
       renderAttempts(row.querySelector('.attempts'), entry, Math.max(ATTEMPT_PAGE, entry.attempts.indexOf(a) + 1));
       row.open = true;
       var line = row.querySelector('details.attempt[data-attempt="' + a.index + '"]');
+      fillEvidence(line, a);
       line.open = true;
-      line.scrollIntoView({ block: 'start' });
       line.querySelector('summary').focus({ preventScroll: true });
+      land(line);
     });
+  }
+
+  // Keeps an opened attempt at the top of the screen while the page around it settles: cards above it
+  // are laid out lazily (content-visibility) and fonts arrive late, each moving it after the first scroll.
+  // It re-scrolls every frame until the attempt has stayed put for a few frames and fonts are ready,
+  // and stops at once when the reader scrolls, clicks or types.
+  var landing = null;
+  function land(line) {
+    if (landing) landing.stop();
+    document.documentElement.removeAttribute('data-landed');
+    var still = 0, frames = 0, lastTop = NaN, fontsReady = false, stopped = false;
+    var inputs = ['wheel', 'touchstart', 'mousedown', 'keydown'];
+    var stop = function () {
+      stopped = true;
+      inputs.forEach(function (name) { window.removeEventListener(name, stop, true); });
+      document.documentElement.setAttribute('data-landed', 'true');
+      landing = null;
+    };
+    inputs.forEach(function (name) { window.addEventListener(name, stop, { capture: true, passive: true }); });
+    (document.fonts ? document.fonts.ready : Promise.resolve()).then(function () { fontsReady = true; });
+    landing = { stop: stop };
+    var step = function () {
+      if (stopped) return;
+      line.scrollIntoView({ block: 'start' });
+      var top = Math.round(line.getBoundingClientRect().top);
+      still = top === lastTop ? still + 1 : 0;
+      lastTop = top;
+      frames += 1;
+      if ((still >= 5 && fontsReady) || frames > 300) stop();
+      else requestAnimationFrame(step);
+    };
+    step();
+  }
+  function fillEvidence(line, a) {
+    var ev = line.querySelector('.evidence');
+    if (!ev.childElementCount) ev.innerHTML = lib.renderEvidence(a, data.scenarios[a.scenario], evidenceOf(a), rerunOf(a));
   }
   function syncControls() {
     document.querySelectorAll('[data-filter]').forEach(function (b) { b.setAttribute('aria-pressed', 'false'); });
@@ -253,8 +290,7 @@
     } else if (el.classList.contains('attempt')) {
       var a = data.attempts[Number(el.getAttribute('data-attempt'))];
       if (el.open) {
-        var ev = el.querySelector('.evidence');
-        if (!ev.childElementCount) ev.innerHTML = lib.renderEvidence(a, data.scenarios[a.scenario], evidenceOf(a), rerunOf(a));
+        fillEvidence(el, a);
         openAttemptId = a.id;
       } else if (openAttemptId === a.id) openAttemptId = '';
       writeHash();
