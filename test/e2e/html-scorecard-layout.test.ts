@@ -105,6 +105,8 @@ describe('HTML scorecard layout', () => {
         const scrolls = (el: Element) => { const s = getComputedStyle(el); return s.overflowX === 'auto' || s.overflowX === 'scroll'; };
         for (const el of [evidence, ...Array.from(evidence.querySelectorAll('*'))]) {
           if (el.closest('svg') && el.tagName !== 'svg') continue;
+          // a stacked table's header row is hidden visually (kept for screen readers): it takes no room
+          if (el.closest('table.stack thead') && getComputedStyle(el.closest('thead')!).position === 'absolute') continue;
           const region = el.parentElement?.closest('.evidence [tabindex="0"], .evidence pre, .evidence code.rerun');
           const box = el.getBoundingClientRect();
           // inside a region that scrolls (and can take focus), it may be wider than the column
