@@ -58,6 +58,16 @@
     }).join('');
   }
 
+  // The claim beside the last check before the revert (reporters/window-check.ts): was the host healed when the window ended?
+  function claimVsTruth(e) {
+    var claim = e.claim === undefined ? 'no claim' : 'claimed healed at ' + esc(dur(e.claim));
+    var f = e.final;
+    if (!f) return claim + ' · no ground-truth check ran before the revert';
+    var result = f.exitCode === 0 ? '<span class="ok-text">compliant</span>' : f.exitCode === null ? '<span class="warn-text">unknown</span>' : '<span class="error-text">drifted</span>';
+    var output = f.output ? ': <code>' + esc(f.output.length > 200 ? f.output.slice(0, 200) + '…' : f.output) + '</code>' : '';
+    return claim + ' · last check before revert' + (f.at === undefined ? '' : ' at ' + esc(dur(f.at))) + ': ' + result + ' (exit ' + (f.exitCode === null ? 'without a code' : esc(f.exitCode)) + output + ')';
+  }
+
   function render(a, sc, e, rerun) {
     var signals = e.signals.map(function (s) { return [esc(s[0]), esc(s[1]), esc(dur(s[2])), esc(s[3] || '—'), esc(s[4] || '—'), esc(s[5] || '—')]; });
     var probes = e.probes.map(function (p) { return ['t+' + esc(dur(p[0])), p[1] ? '<span class="ok-text">compliant</span>' : '<span class="error-text">drifted</span>']; });
@@ -68,6 +78,7 @@
       '<dt>Expected</dt><dd>' + esc(sc.expected) + '</dd>' + (e.mismatch ? '<dt>Mismatch</dt><dd class="warn-text">' + esc(e.mismatch) + '</dd>' : '') +
       (a.flaky ? '<dt>Flaky</dt><dd>' + esc(a.flaky) + '</dd>' : '') + (a.bundle ? '<dt>Bundle</dt><dd>' + esc(a.bundle) + '</dd>' : '') +
       '<dt>Detected / claimed / restored</dt><dd>' + dur(e.detect) + ' / ' + dur(e.claim) + ' / ' + dur(e.restore) + ' after injection (SLA ' + dur(sc.sla) + ', window ' + dur(sc.window) + ')</dd>' +
+      '<dt>Claim vs ground truth</dt><dd class="window-check">' + claimVsTruth(e) + '</dd>' +
       '<dt>Attempt</dt><dd><code>' + esc(a.id) + '</code> <button type="button" class="copy" data-copy="link">Copy link</button></dd>' +
       '<dt>Rerun</dt><dd><code class="rerun" tabindex="0">' + esc(rerun) + '</code> <button type="button" class="copy" data-copy="rerun">Copy rerun command</button></dd></dl>' +
       part('Phases', table(['Phase', 'Started', 'Took', 'Result'], phases)) +

@@ -34,7 +34,8 @@
       commands: e.commands.map(function (c) { return [s[c[0]], s[c[1]], c[2], c[3], c[4], s[c[5]], s[c[6]], s[c[7]]]; }),
       signals: e.signals.map(function (x) { return [s[x[0]], s[x[1]], x[2], s[x[3]], s[x[4]], s[x[5]]]; }),
       rejected: e.rejected.map(function (r) { return [s[r[0]], s[r[1]], s[r[2]]]; }),
-      probes: e.probes
+      probes: e.probes,
+      final: e.final && { at: time(e.final[0]), exitCode: e.final[1], output: s[e.final[2]] }
     };
   }
   // Rows are rendered in two steps: the first screen at once, the rest of the page right after it.

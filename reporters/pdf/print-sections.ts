@@ -3,6 +3,7 @@ import type { AttemptResult, RunModel } from '../../harness/model/run-model.js';
 import { causeOf } from '../../harness/model/cause.js';
 import { describeVerdict, expectationText } from '../format.js';
 import { escapeHtml } from '../escape-html.js';
+import { windowCheck, windowCheckText } from '../window-check.js';
 
 /**
  * What the PDF adds to the scorecard: the page's scenario rows are built by
@@ -20,16 +21,13 @@ const clip = (text: string, max = 240) => (text.length > max ? `${text.slice(0, 
 const attemptName = (a: AttemptResult) => a.attemptId;
 
 /**
- * The last ground-truth check before chaoslab reverted: when it failed, its
- * output is the evidence that the host was still drifted (later checks see the
- * host after chaoslab's own revert).
+ * The last ground-truth check before chaoslab reverted (reporters/window-check.ts): when it
+ * failed, its output is the evidence that the host was still drifted.
  */
 function lastFailedCheck(a: AttemptResult): string | undefined {
-  const revertStart = a.phases.find((p) => p.phase === 'revert')?.start ?? Number.POSITIVE_INFINITY;
-  const check = [...a.commands].reverse().find((c) => c.step === 'check' && c.at < revertStart);
-  if (!check || check.exitCode === 0) return undefined;
-  const output = (check.stdout || check.stderr || check.error || '').trim();
-  return `check exited ${check.exitCode ?? 'without a code'}${output ? `: ${clip(output, 160)}` : ''}`;
+  const check = windowCheck(a);
+  if (!check || check.result === 'compliant') return undefined;
+  return `check exited ${check.exitCode ?? 'without a code'}${check.output ? `: ${clip(check.output, 160)}` : ''}`;
 }
 
 /**
@@ -62,6 +60,8 @@ function evidenceLine(a: AttemptResult): string {
   const facts = [
     `${a.passed ? 'passed' : 'failed'}: ${describeVerdict(a.verdict)}; expected ${expectationText(a)}`,
     times,
+    // the claim beside the ground truth when the window ended
+    `claim vs ground truth: ${a.timings.claimMs === undefined ? 'no claim' : `claimed healed at ${formatDuration(a.timings.claimMs)}`}; ${windowCheckText(windowCheck(a))}`,
     `${a.signals.length} healer event(s)${sources ? ` from ${sources}` : ''}, ${a.rejectedSignals.length} rejected; ${a.commands.length} command(s)${failedCommands ? `, ${failedCommands} failed` : ''}; ${a.probes.length} check(s)`,
     phases && `phases: ${phases}`,
     // a passed attempt's drifted checks are the fault confirming itself, not evidence against the healer
