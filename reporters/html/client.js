@@ -42,10 +42,11 @@
   var PAGE = 150, ATTEMPT_PAGE = 100, FIRST_SCREEN = 30;
   // Badges always come in this order, so rows line up at a glance.
   var KINDS = ['healed', 'healed_late', 'flapped', 'false_heal', 'silent_heal', 'escalated', 'not_healed', 'inconclusive', 'skipped'];
-  var state = { verdict: {}, platform: {}, tag: '', query: '', limit: PAGE };
+  var state = { verdict: {}, platform: {}, tag: '', bundle: '', query: '', limit: PAGE };
   var list = document.getElementById('scenario-list');
   var count = document.getElementById('match-count');
   var more = document.getElementById('show-more');
+  var bundleFilter = document.getElementById('bundle-filter');
   var visible = [];
   var pendingRows = null;
 
@@ -59,6 +60,7 @@
     if (anyOn(state.verdict) && !state.verdict[a.kind]) return false;
     if (anyOn(state.platform) && !state.platform[scenario.platform]) return false;
     if (state.tag && scenario.tags.indexOf(state.tag) < 0) return false;
+    if (state.bundle && a.bundle !== state.bundle) return false;
     if (state.query) {
       var text = (scenario.id + ' ' + scenario.title + ' ' + a.host + ' ' + scenario.checkType + ' ' + a.kind + ' ' + scenario.tags.join(' ') + ' ' +
         scenario.expected + ' ' + a.id + ' ' + (a.bundle || '') + ' ' + (a.runbook || '')).toLowerCase();
@@ -180,6 +182,7 @@
     add('verdict', onKeys(state.verdict).join(','));
     add('platform', onKeys(state.platform).join(','));
     add('tag', state.tag);
+    add('bundle', state.bundle);
     add('q', state.query);
     add('attempt', openAttemptId);
     var hash = parts.length ? '#' + parts.join('&') : '';
@@ -191,10 +194,12 @@
     state.verdict = set(params.get('verdict'));
     state.platform = set(params.get('platform'));
     state.tag = params.get('tag') || '';
+    state.bundle = params.get('bundle') || '';
     state.query = (params.get('q') || '').toLowerCase();
     state.limit = PAGE;
     document.querySelectorAll('[data-filter]').forEach(function (b) { b.setAttribute('aria-pressed', String(!!state[b.getAttribute('data-filter')][b.getAttribute('data-value')])); });
     document.getElementById('tag-filter').value = state.tag;
+    if (bundleFilter) bundleFilter.value = state.bundle;
     document.getElementById('search').value = params.get('q') || '';
     return params.get('attempt') || '';
   }
@@ -210,7 +215,7 @@
     if (!a) return;
     var find = function () { for (var i = 0; i < visible.length; i += 1) if (visible[i].attempts.indexOf(a) >= 0) return i; return -1; };
     var at = find();
-    if (at < 0) { state.verdict = {}; state.platform = {}; state.tag = ''; state.query = ''; syncControls(); render(); at = find(); }
+    if (at < 0) { state.verdict = {}; state.platform = {}; state.tag = ''; state.bundle = ''; state.query = ''; syncControls(); render(); at = find(); }
     if (at >= state.limit) { state.limit = at + 1; render(); }
     loadEvidence().then(function () {
       flushRows();
@@ -222,41 +227,10 @@
       fillEvidence(line, a);
       line.open = true;
       line.querySelector('summary').focus({ preventScroll: true });
-      land(line);
+      lib.land(line);
     });
   }
 
-  // Keeps an opened attempt at the top of the screen while the page around it settles: cards above it
-  // are laid out lazily (content-visibility) and fonts arrive late, each moving it after the first scroll.
-  // It re-scrolls every frame until the attempt has stayed put for a few frames and fonts are ready,
-  // and stops at once when the reader scrolls, clicks or types.
-  var landing = null;
-  function land(line) {
-    if (landing) landing.stop();
-    document.documentElement.removeAttribute('data-landed');
-    var still = 0, frames = 0, lastTop = NaN, fontsReady = false, stopped = false;
-    var inputs = ['wheel', 'touchstart', 'mousedown', 'keydown'];
-    var stop = function () {
-      stopped = true;
-      inputs.forEach(function (name) { window.removeEventListener(name, stop, true); });
-      document.documentElement.setAttribute('data-landed', 'true');
-      landing = null;
-    };
-    inputs.forEach(function (name) { window.addEventListener(name, stop, { capture: true, passive: true }); });
-    (document.fonts ? document.fonts.ready : Promise.resolve()).then(function () { fontsReady = true; });
-    landing = { stop: stop };
-    var step = function () {
-      if (stopped) return;
-      line.scrollIntoView({ block: 'start' });
-      var top = Math.round(line.getBoundingClientRect().top);
-      still = top === lastTop ? still + 1 : 0;
-      lastTop = top;
-      frames += 1;
-      if ((still >= 5 && fontsReady) || frames > 300) stop();
-      else requestAnimationFrame(step);
-    };
-    step();
-  }
   function fillEvidence(line, a) {
     var ev = line.querySelector('.evidence');
     if (!ev.childElementCount) ev.innerHTML = lib.renderEvidence(a, data.scenarios[a.scenario], evidenceOf(a), rerunOf(a));
@@ -264,6 +238,7 @@
   function syncControls() {
     document.querySelectorAll('[data-filter]').forEach(function (b) { b.setAttribute('aria-pressed', 'false'); });
     document.getElementById('tag-filter').value = '';
+    if (bundleFilter) bundleFilter.value = '';
     document.getElementById('search').value = '';
   }
 
@@ -309,7 +284,7 @@
       render();
       writeHash();
     } else if (target.id === 'clear-filters') {
-      state.verdict = {}; state.platform = {}; state.tag = ''; state.query = ''; state.limit = PAGE;
+      state.verdict = {}; state.platform = {}; state.tag = ''; state.bundle = ''; state.query = ''; state.limit = PAGE;
       syncControls();
       render();
       writeHash();
@@ -344,6 +319,8 @@
   });
 
   document.getElementById('tag-filter').addEventListener('change', function (event) { state.tag = event.target.value; state.limit = PAGE; render(); writeHash(); });
+  // The bundle filter is there only when the run had bundles.
+  if (bundleFilter) bundleFilter.addEventListener('change', function (event) { state.bundle = event.target.value; state.limit = PAGE; render(); writeHash(); });
   document.getElementById('search').addEventListener('input', function (event) { state.query = event.target.value.trim().toLowerCase(); state.limit = PAGE; render(); writeHash(); });
   window.addEventListener('hashchange', applyHash);
   // Printing shows every scenario row, not only the first page.
