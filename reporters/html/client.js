@@ -323,8 +323,11 @@
   if (bundleFilter) bundleFilter.addEventListener('change', function (event) { state.bundle = event.target.value; state.limit = PAGE; render(); writeHash(); });
   document.getElementById('search').addEventListener('input', function (event) { state.query = event.target.value.trim().toLowerCase(); state.limit = PAGE; render(); writeHash(); });
   window.addEventListener('hashchange', applyHash);
-  // Printing shows every scenario row, not only the first page.
-  window.addEventListener('beforeprint', function () { state.limit = Infinity; render(); flushRows(); });
+  // Printing shows every scenario row, not only the first page, and the folded cards (the timeline…) open.
+  window.addEventListener('beforeprint', function () {
+    state.limit = Infinity; render(); flushRows();
+    document.querySelectorAll('details.card').forEach(function (d) { d.open = true; });
+  });
 
   readBlock('chaoslab-data').then(function (loaded) {
     data = loaded;

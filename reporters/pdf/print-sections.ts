@@ -4,12 +4,13 @@ import { causeOf } from '../../harness/model/cause.js';
 import { describeVerdict, expectationText } from '../format.js';
 import { escapeHtml } from '../escape-html.js';
 import { windowCheck, windowCheckText } from '../window-check.js';
+import { scenariosSection } from './print-scenarios.js';
 
 /**
  * What the PDF adds to the scorecard: the page's scenario rows are built by
  * its script for people to open one at a time, which paper cannot do, so the
  * printed copy gets the same facts as static sections — every failed
- * expectation with its cause, and a short evidence summary per attempt.
+ * expectation with its cause, the scenario list, and a short evidence summary per attempt.
  */
 
 /** Beyond this many attempts the summaries stop (the failures never do); the HTML and events.jsonl hold the rest. */
@@ -86,10 +87,10 @@ function evidenceSection(run: RunModel): string {
 export const PRINT_STYLE = `<style media="print">
 #scenarios, .skip { display: none !important; }
 .card { break-inside: auto; }
-.print-failures, .print-evidence { font-size: 0.85em; }
-.print-failures li, .print-evidence li { break-inside: avoid; margin-bottom: 0.5em; }
+.print-failures, .print-evidence, .print-scenarios { font-size: 0.85em; }
+.print-failures li, .print-evidence li, .print-scenarios li { break-inside: avoid; margin-bottom: 0.5em; }
 </style>`;
 
 export function printSections(run: RunModel): string {
-  return `${failuresSection(run)}\n${evidenceSection(run)}`;
+  return `${failuresSection(run)}\n${scenariosSection(run)}\n${evidenceSection(run)}`;
 }
