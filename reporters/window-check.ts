@@ -36,3 +36,10 @@ export function windowCheckText(check: WindowCheck | undefined): string {
   const at = check.afterInjectionMs === undefined ? '' : ` at ${formatDuration(check.afterInjectionMs)} after injection`;
   return `last check before revert${at}: ${check.result} (exit ${check.exitCode ?? 'without a code'})`;
 }
+
+/** Short, for a table cell: `drifted at 9m (exit 1)`, or `none` when no check ran before the revert. */
+export function windowCheckCell(check: WindowCheck | undefined): string {
+  if (!check) return 'none';
+  const at = check.afterInjectionMs === undefined ? '' : ` at ${formatDuration(check.afterInjectionMs)}`;
+  return `${check.result}${at} (exit ${check.exitCode ?? 'none'})`;
+}
