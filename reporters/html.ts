@@ -38,8 +38,8 @@ function templates() {
   compiled ??= {
     page: Handlebars.create().compile(asset('page.hbs'), { strict: false, preventIndent: true }),
     css: asset('style.css'),
-    // client-evidence.js defines the helpers client.js uses: one inline script, evidence code first.
-    script: `${asset('client-evidence.js')}\n${asset('client.js')}`,
+    // client-evidence.js and client-landing.js define the helpers client.js uses: one inline script, helpers first.
+    script: `${asset('client-evidence.js')}\n${asset('client-landing.js')}\n${asset('client.js')}`,
   };
   return compiled;
 }

@@ -4,6 +4,7 @@ import { formatDuration } from '../harness/core/duration.js';
 import { findFlaky, scenarioKey, type FlakyScenario } from '../harness/model/flaky.js';
 import type { AttemptResult, RunModel } from '../harness/model/run-model.js';
 import { isKnownGap } from '../harness/model/attention.js';
+import { windowCheck, windowCheckText } from './window-check.js';
 import { causeOf } from '../harness/model/cause.js';
 import { testName } from '../harness/model/naming.js';
 import { checkCountsText, type ResidueHostScan } from '../harness/model/residue.js';
@@ -41,7 +42,7 @@ const clip = (text: string) => (text.length > OUTPUT_LIMIT ? `${text.slice(0, OU
 function timingLines(a: AttemptResult): string[] {
   const t = a.timings;
   const at = (ms: number | undefined) => (ms === undefined ? 'never' : `${formatDuration(ms)} after injection`);
-  return [`detected: ${at(t.detectMs)}`, `claimed: ${at(t.claimMs)}`, `restored: ${at(t.restoreMs)}`, `SLA ${formatDuration(a.slaMs)}, window ${formatDuration(a.windowMs)}, hold ${formatDuration(a.holdMs)}`];
+  return [`detected: ${at(t.detectMs)}`, `claimed: ${at(t.claimMs)}`, `restored: ${at(t.restoreMs)}`, `SLA ${formatDuration(a.slaMs)}, window ${formatDuration(a.windowMs)}, hold ${formatDuration(a.holdMs)}`, `ground truth: ${windowCheckText(windowCheck(a))}`];
 }
 
 function resultElement(a: AttemptResult): string {

@@ -1,6 +1,7 @@
 import { needsAttention } from '../harness/model/attention.js';
 import { failingSince, failingSinceText } from '../harness/model/history-view.js';
 import { scenarioKey } from '../harness/model/flaky.js';
+import { windowCheck, windowCheckCell } from './window-check.js';
 import { causeOf } from '../harness/model/cause.js';
 import { attemptName } from '../harness/model/naming.js';
 import type { AttemptResult, RunModel } from '../harness/model/run-model.js';
@@ -53,10 +54,10 @@ export function evidenceUrl(reportUrl: string, attempt: Pick<AttemptResult, 'att
 export function attentionSection(run: RunModel, baseline: RunModel | undefined, reportUrl: string | undefined, history: readonly RunModel[] = []): string[] {
   const groups = needsAttention(run, baseline);
   const since = history.length ? failingSince(run, history) : undefined;
-  const header = ['Scenario', 'Host', 'Verdict', 'Cause', ...(since ? ['Since'] : []), ...(reportUrl ? ['Evidence'] : [])];
+  const header = ['Scenario', 'Host', 'Verdict', 'Cause', 'Last check before revert', ...(since ? ['Since'] : []), ...(reportUrl ? ['Evidence'] : [])];
   const rows = (attempts: readonly AttemptResult[]) =>
     table(header, attempts.map((a) => [
-      attemptName(a), a.host, a.verdict.kind, causeOf(a),
+      attemptName(a), a.host, a.verdict.kind, causeOf(a), windowCheckCell(windowCheck(a)),
       ...(since ? [failingSinceText(since.get(scenarioKey(a))) ?? ''] : []),
       ...(reportUrl ? [{ text: 'evidence', href: evidenceUrl(reportUrl, a) }] : []),
     ]));

@@ -5,6 +5,7 @@ import { causeOf } from '../../harness/model/cause.js';
 import { rerunBase } from '../../harness/model/rerun.js';
 import { percentile } from '../../harness/model/summary.js';
 import { describeVerdict, expectationText, mismatchText } from '../format.js';
+import { windowCheck } from '../window-check.js';
 
 /**
  * The data the scorecard's script renders from, embedded in the page as two
@@ -65,6 +66,8 @@ export interface ClientEvidence {
   readonly rejected: [number, number, number][];
   /** [ms since t0, compliant] */
   readonly probes: [number, boolean][];
+  /** The last check before the revert (reporters/window-check.ts): [ms after injection (-1: unknown), exit code, output]; absent when none ran. */
+  readonly final?: [number, number | null, number];
 }
 
 export interface ClientData {
@@ -155,6 +158,7 @@ function clientEvidence(a: AttemptResult, intern: (text: string) => number): Cli
   const command = (c: CommandRecord): ClientEvidence['commands'][number] =>
     [intern(c.step), intern(c.command), c.exitCode, c.durationMs, c.at - a.startedAt, intern(clip(c.stdout)), intern(clip(c.stderr)), intern(c.error ?? '')];
   const t = a.timings;
+  const final = windowCheck(a);
   return {
     texts: [intern(describeVerdict(a.verdict)), intern(causeOf(a)), intern(mismatchText(a) ?? '')],
     times: [t.detectMs ?? -1, t.claimMs ?? -1, t.restoreMs ?? -1],
@@ -163,6 +167,7 @@ function clientEvidence(a: AttemptResult, intern: (text: string) => number): Cli
     signals: a.signals.map((s) => [intern(s.kind), intern(s.source), s.at, intern(s.runbook ?? ''), intern(s.tier ?? ''), intern(s.message ?? '')]),
     rejected: a.rejectedSignals.map((r) => [intern(r.reason), intern(r.source), intern(r.detail)]),
     probes: a.probes.map((p) => [p.at, p.compliant]),
+    ...(final ? { final: [final.afterInjectionMs ?? -1, final.exitCode, intern(clip(final.output))] } : {}),
   };
 }
 

@@ -30,16 +30,21 @@
     return '<table class="stack' + (cls ? ' ' + cls : '') + '"><thead><tr>' + head.map(function (h) { return '<th scope="col">' + esc(h) + '</th>'; }).join('') + '</tr></thead><tbody>' +
       rows.map(function (r) { return '<tr>' + r.map(function (c, i) { return '<td data-label="' + esc(head[i]) + '">' + c + '</td>'; }).join('') + '</tr>'; }).join('') + '</tbody></table>';
   }
+  // One part of the evidence under its heading (h3: the scenario list's heading is an h2). The part scrolls
+  // sideways when a table is wider than a phone, so it takes keyboard focus and is named for screen readers.
+  function part(title, body) {
+    return '<div role="region" tabindex="0" aria-label="' + esc(title) + '"><h3>' + esc(title) + '</h3>' + body + '</div>';
+  }
   function folded(label, text) {
     if (!text) return '';
     var lines = text.split('\n').length;
-    if (text.length <= FOLD_CHARS && lines <= FOLD_LINES) return '<pre>' + esc(text) + '</pre>';
-    return '<details class="fold"><summary>' + esc(label) + ': ' + text.length.toLocaleString('en') + ' characters, ' + lines + ' line' + (lines === 1 ? '' : 's') + '</summary><pre>' + esc(text) + '</pre></details>';
+    if (text.length <= FOLD_CHARS && lines <= FOLD_LINES) return '<pre tabindex="0">' + esc(text) + '</pre>';
+    return '<details class="fold"><summary>' + esc(label) + ': ' + text.length.toLocaleString('en') + ' characters, ' + lines + ' line' + (lines === 1 ? '' : 's') + '</summary><pre tabindex="0">' + esc(text) + '</pre></details>';
   }
   function commandCell(c) {
     var command = c[1];
-    var shown = command.length <= COMMAND_PREVIEW ? '<pre class="cmd">' + esc(command) + '</pre>'
-      : '<details class="fold"><summary><code>' + esc(command.slice(0, COMMAND_PREVIEW)) + '…</code> (' + command.length.toLocaleString('en') + ' characters)</summary><pre class="cmd">' + esc(command) + '</pre></details>';
+    var shown = command.length <= COMMAND_PREVIEW ? '<pre class="cmd" tabindex="0">' + esc(command) + '</pre>'
+      : '<details class="fold"><summary><code>' + esc(command.slice(0, COMMAND_PREVIEW)) + '…</code> (' + command.length.toLocaleString('en') + ' characters)</summary><pre class="cmd" tabindex="0">' + esc(command) + '</pre></details>';
     return shown + folded('stdout', c[5]) + folded('stderr', c[6]) + (c[7] ? '<p class="error-text">' + esc(c[7]) + '</p>' : '');
   }
   function rejectedSummary(rejected) {
@@ -53,6 +58,16 @@
     }).join('');
   }
 
+  // The claim beside the last check before the revert (reporters/window-check.ts): was the host healed when the window ended?
+  function claimVsTruth(e) {
+    var claim = e.claim === undefined ? 'no claim' : 'claimed healed at ' + esc(dur(e.claim));
+    var f = e.final;
+    if (!f) return claim + ' · no ground-truth check ran before the revert';
+    var result = f.exitCode === 0 ? '<span class="ok-text">compliant</span>' : f.exitCode === null ? '<span class="warn-text">unknown</span>' : '<span class="error-text">drifted</span>';
+    var output = f.output ? ': <code>' + esc(f.output.length > 200 ? f.output.slice(0, 200) + '…' : f.output) + '</code>' : '';
+    return claim + ' · last check before revert' + (f.at === undefined ? '' : ' at ' + esc(dur(f.at))) + ': ' + result + ' (exit ' + (f.exitCode === null ? 'without a code' : esc(f.exitCode)) + output + ')';
+  }
+
   function render(a, sc, e, rerun) {
     var signals = e.signals.map(function (s) { return [esc(s[0]), esc(s[1]), esc(dur(s[2])), esc(s[3] || '—'), esc(s[4] || '—'), esc(s[5] || '—')]; });
     var probes = e.probes.map(function (p) { return ['t+' + esc(dur(p[0])), p[1] ? '<span class="ok-text">compliant</span>' : '<span class="error-text">drifted</span>']; });
@@ -63,13 +78,14 @@
       '<dt>Expected</dt><dd>' + esc(sc.expected) + '</dd>' + (e.mismatch ? '<dt>Mismatch</dt><dd class="warn-text">' + esc(e.mismatch) + '</dd>' : '') +
       (a.flaky ? '<dt>Flaky</dt><dd>' + esc(a.flaky) + '</dd>' : '') + (a.bundle ? '<dt>Bundle</dt><dd>' + esc(a.bundle) + '</dd>' : '') +
       '<dt>Detected / claimed / restored</dt><dd>' + dur(e.detect) + ' / ' + dur(e.claim) + ' / ' + dur(e.restore) + ' after injection (SLA ' + dur(sc.sla) + ', window ' + dur(sc.window) + ')</dd>' +
+      '<dt>Claim vs ground truth</dt><dd class="window-check">' + claimVsTruth(e) + '</dd>' +
       '<dt>Attempt</dt><dd><code>' + esc(a.id) + '</code> <button type="button" class="copy" data-copy="link">Copy link</button></dd>' +
-      '<dt>Rerun</dt><dd><code class="rerun">' + esc(rerun) + '</code> <button type="button" class="copy" data-copy="rerun">Copy rerun command</button></dd></dl>' +
-      '<div><h4>Phases</h4>' + table(['Phase', 'Started', 'Took', 'Result'], phases) + '</div>' +
-      '<div><h4>Ground-truth checks (before/after)</h4>' + table(['When', 'Host state'], probes) + '</div>' +
-      '<div><h4>Healer events</h4>' + table(['Kind', 'Source', 'At', 'Runbook', 'Tier', 'Healer said'], signals) + '</div>' +
-      '<div><h4>Rejected events</h4>' + rejectedSummary(e.rejected) + '</div>' +
-      '<div><h4>Commands sent</h4>' + table(['Step', 'Exit', 'Took', 'Command and output'], commands, 'commands') + '</div>';
+      '<dt>Rerun</dt><dd><code class="rerun" tabindex="0">' + esc(rerun) + '</code> <button type="button" class="copy" data-copy="rerun">Copy rerun command</button></dd></dl>' +
+      part('Phases', table(['Phase', 'Started', 'Took', 'Result'], phases)) +
+      part('Ground-truth checks (before/after)', table(['When', 'Host state'], probes)) +
+      part('Healer events', table(['Kind', 'Source', 'At', 'Runbook', 'Tier', 'Healer said'], signals)) +
+      part('Rejected events', rejectedSummary(e.rejected)) +
+      part('Commands sent', table(['Step', 'Exit', 'Took', 'Command and output'], commands, 'commands'));
   }
 
   window.chaoslab = { esc: esc, dur: dur, shellQuote: shellQuote, phaseLabel: PHASE_LABEL, renderEvidence: render };

@@ -34,17 +34,19 @@
       commands: e.commands.map(function (c) { return [s[c[0]], s[c[1]], c[2], c[3], c[4], s[c[5]], s[c[6]], s[c[7]]]; }),
       signals: e.signals.map(function (x) { return [s[x[0]], s[x[1]], x[2], s[x[3]], s[x[4]], s[x[5]]]; }),
       rejected: e.rejected.map(function (r) { return [s[r[0]], s[r[1]], s[r[2]]]; }),
-      probes: e.probes
+      probes: e.probes,
+      final: e.final && { at: time(e.final[0]), exitCode: e.final[1], output: s[e.final[2]] }
     };
   }
   // Rows are rendered in two steps: the first screen at once, the rest of the page right after it.
   var PAGE = 150, ATTEMPT_PAGE = 100, FIRST_SCREEN = 30;
   // Badges always come in this order, so rows line up at a glance.
   var KINDS = ['healed', 'healed_late', 'flapped', 'false_heal', 'silent_heal', 'escalated', 'not_healed', 'inconclusive', 'skipped'];
-  var state = { verdict: {}, platform: {}, tag: '', query: '', limit: PAGE };
+  var state = { verdict: {}, platform: {}, tag: '', bundle: '', query: '', limit: PAGE };
   var list = document.getElementById('scenario-list');
   var count = document.getElementById('match-count');
   var more = document.getElementById('show-more');
+  var bundleFilter = document.getElementById('bundle-filter');
   var visible = [];
   var pendingRows = null;
 
@@ -58,6 +60,7 @@
     if (anyOn(state.verdict) && !state.verdict[a.kind]) return false;
     if (anyOn(state.platform) && !state.platform[scenario.platform]) return false;
     if (state.tag && scenario.tags.indexOf(state.tag) < 0) return false;
+    if (state.bundle && a.bundle !== state.bundle) return false;
     if (state.query) {
       var text = (scenario.id + ' ' + scenario.title + ' ' + a.host + ' ' + scenario.checkType + ' ' + a.kind + ' ' + scenario.tags.join(' ') + ' ' +
         scenario.expected + ' ' + a.id + ' ' + (a.bundle || '') + ' ' + (a.runbook || '')).toLowerCase();
@@ -109,7 +112,7 @@
   function attemptLine(a) {
     var ev = evidenceOf(a);
     var cls = !a.scored ? 'lab' : a.passed ? 'passed' : 'failed';
-    return '<details class="attempt ' + cls + '" data-attempt="' + a.index + '"><summary>' + badge(a.kind, 1) +
+    return '<details class="attempt ' + cls + '" data-attempt="' + a.index + '" data-attempt-id="' + esc(a.id) + '"><summary>' + badge(a.kind, 1) +
       '<span><code>' + esc(a.host) + '</code>' + (a.repeat > 1 ? ' #' + a.repeat : '') + '</span>' +
       (a.bundle ? '<span class="bundle" title="ran in bundle ' + esc(a.bundle) + '">bundle ' + esc(a.bundle) + '</span>' : '') +
       '<span class="cause">' + esc(ev.cause) + '</span>' +
@@ -179,6 +182,7 @@
     add('verdict', onKeys(state.verdict).join(','));
     add('platform', onKeys(state.platform).join(','));
     add('tag', state.tag);
+    add('bundle', state.bundle);
     add('q', state.query);
     add('attempt', openAttemptId);
     var hash = parts.length ? '#' + parts.join('&') : '';
@@ -190,10 +194,12 @@
     state.verdict = set(params.get('verdict'));
     state.platform = set(params.get('platform'));
     state.tag = params.get('tag') || '';
+    state.bundle = params.get('bundle') || '';
     state.query = (params.get('q') || '').toLowerCase();
     state.limit = PAGE;
     document.querySelectorAll('[data-filter]').forEach(function (b) { b.setAttribute('aria-pressed', String(!!state[b.getAttribute('data-filter')][b.getAttribute('data-value')])); });
     document.getElementById('tag-filter').value = state.tag;
+    if (bundleFilter) bundleFilter.value = state.bundle;
     document.getElementById('search').value = params.get('q') || '';
     return params.get('attempt') || '';
   }
@@ -209,7 +215,7 @@
     if (!a) return;
     var find = function () { for (var i = 0; i < visible.length; i += 1) if (visible[i].attempts.indexOf(a) >= 0) return i; return -1; };
     var at = find();
-    if (at < 0) { state.verdict = {}; state.platform = {}; state.tag = ''; state.query = ''; syncControls(); render(); at = find(); }
+    if (at < 0) { state.verdict = {}; state.platform = {}; state.tag = ''; state.bundle = ''; state.query = ''; syncControls(); render(); at = find(); }
     if (at >= state.limit) { state.limit = at + 1; render(); }
     loadEvidence().then(function () {
       flushRows();
@@ -218,14 +224,21 @@
       renderAttempts(row.querySelector('.attempts'), entry, Math.max(ATTEMPT_PAGE, entry.attempts.indexOf(a) + 1));
       row.open = true;
       var line = row.querySelector('details.attempt[data-attempt="' + a.index + '"]');
+      fillEvidence(line, a);
       line.open = true;
-      line.scrollIntoView({ block: 'start' });
       line.querySelector('summary').focus({ preventScroll: true });
+      lib.land(line);
     });
+  }
+
+  function fillEvidence(line, a) {
+    var ev = line.querySelector('.evidence');
+    if (!ev.childElementCount) ev.innerHTML = lib.renderEvidence(a, data.scenarios[a.scenario], evidenceOf(a), rerunOf(a));
   }
   function syncControls() {
     document.querySelectorAll('[data-filter]').forEach(function (b) { b.setAttribute('aria-pressed', 'false'); });
     document.getElementById('tag-filter').value = '';
+    if (bundleFilter) bundleFilter.value = '';
     document.getElementById('search').value = '';
   }
 
@@ -253,8 +266,7 @@
     } else if (el.classList.contains('attempt')) {
       var a = data.attempts[Number(el.getAttribute('data-attempt'))];
       if (el.open) {
-        var ev = el.querySelector('.evidence');
-        if (!ev.childElementCount) ev.innerHTML = lib.renderEvidence(a, data.scenarios[a.scenario], evidenceOf(a), rerunOf(a));
+        fillEvidence(el, a);
         openAttemptId = a.id;
       } else if (openAttemptId === a.id) openAttemptId = '';
       writeHash();
@@ -272,7 +284,7 @@
       render();
       writeHash();
     } else if (target.id === 'clear-filters') {
-      state.verdict = {}; state.platform = {}; state.tag = ''; state.query = ''; state.limit = PAGE;
+      state.verdict = {}; state.platform = {}; state.tag = ''; state.bundle = ''; state.query = ''; state.limit = PAGE;
       syncControls();
       render();
       writeHash();
@@ -307,10 +319,15 @@
   });
 
   document.getElementById('tag-filter').addEventListener('change', function (event) { state.tag = event.target.value; state.limit = PAGE; render(); writeHash(); });
+  // The bundle filter is there only when the run had bundles.
+  if (bundleFilter) bundleFilter.addEventListener('change', function (event) { state.bundle = event.target.value; state.limit = PAGE; render(); writeHash(); });
   document.getElementById('search').addEventListener('input', function (event) { state.query = event.target.value.trim().toLowerCase(); state.limit = PAGE; render(); writeHash(); });
   window.addEventListener('hashchange', applyHash);
-  // Printing shows every scenario row, not only the first page.
-  window.addEventListener('beforeprint', function () { state.limit = Infinity; render(); flushRows(); });
+  // Printing shows every scenario row, not only the first page, and the folded cards (the timeline…) open.
+  window.addEventListener('beforeprint', function () {
+    state.limit = Infinity; render(); flushRows();
+    document.querySelectorAll('details.card').forEach(function (d) { d.open = true; });
+  });
 
   readBlock('chaoslab-data').then(function (loaded) {
     data = loaded;

@@ -9,6 +9,7 @@ import { headline, summarize, type RunSummary, type Score, type ScoreBreakdown }
 import { VERDICT_KINDS } from '../../harness/model/verdict.js';
 import { residueEvidence } from '../format.js';
 import { attentionView, outcomeView } from './attention-view.js';
+import { bundlesView } from './bundles-view.js';
 import { timelineView } from './timeline-view.js';
 
 /**
@@ -115,11 +116,13 @@ export function buildPageView(run: RunModel, inputs: PageInputs) {
   const quarantined = run.hosts.filter((h) => h.quarantined).map((h) => ({ name: h.name, reason: h.quarantined!.reason }));
   const flaky = [...inputs.flaky.values()].map((f) => ({ ...f, verdicts: f.verdicts.join(' → ') }));
   const tags = summary.byTag.map((t) => t.key);
+  const bundles = bundlesView(run);
   return {
     runId: run.runId,
     headline: headline(summary),
     outcome: outcomeView(run, inputs.judgement),
     attention: attentionView(run, inputs.baseline, history),
+    bundles: bundles.count ? bundles : undefined,
     history: inputs.historyNote ? { text: inputs.historyNote.text, earlier: inputs.historyNote.earlier.map((e) => ({ ...e, date: new Date(e.startedAtWall).toISOString().slice(0, 16).replace('T', ' ') })) } : undefined,
     score: { passed: summary.score.passed, scored: summary.score.scored, excluded: summary.score.excluded, pct: pct(summary.score) },
     meta: [
@@ -155,6 +158,7 @@ export function buildPageView(run: RunModel, inputs: PageInputs) {
       verdicts: VERDICT_KINDS.filter((k) => summary.verdicts[k] > 0).map((kind) => ({ kind, count: summary.verdicts[kind] })),
       platforms: summary.byPlatform.map((p) => p.key),
       tags,
+      bundles: bundles.ids,
     },
   };
 }

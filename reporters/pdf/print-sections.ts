@@ -3,12 +3,14 @@ import type { AttemptResult, RunModel } from '../../harness/model/run-model.js';
 import { causeOf } from '../../harness/model/cause.js';
 import { describeVerdict, expectationText } from '../format.js';
 import { escapeHtml } from '../escape-html.js';
+import { windowCheck, windowCheckText } from '../window-check.js';
+import { scenariosSection } from './print-scenarios.js';
 
 /**
  * What the PDF adds to the scorecard: the page's scenario rows are built by
  * its script for people to open one at a time, which paper cannot do, so the
  * printed copy gets the same facts as static sections — every failed
- * expectation with its cause, and a short evidence summary per attempt.
+ * expectation with its cause, the scenario list, and a short evidence summary per attempt.
  */
 
 /** Beyond this many attempts the summaries stop (the failures never do); the HTML and events.jsonl hold the rest. */
@@ -20,16 +22,13 @@ const clip = (text: string, max = 240) => (text.length > max ? `${text.slice(0, 
 const attemptName = (a: AttemptResult) => a.attemptId;
 
 /**
- * The last ground-truth check before chaoslab reverted: when it failed, its
- * output is the evidence that the host was still drifted (later checks see the
- * host after chaoslab's own revert).
+ * The last ground-truth check before chaoslab reverted (reporters/window-check.ts): when it
+ * failed, its output is the evidence that the host was still drifted.
  */
 function lastFailedCheck(a: AttemptResult): string | undefined {
-  const revertStart = a.phases.find((p) => p.phase === 'revert')?.start ?? Number.POSITIVE_INFINITY;
-  const check = [...a.commands].reverse().find((c) => c.step === 'check' && c.at < revertStart);
-  if (!check || check.exitCode === 0) return undefined;
-  const output = (check.stdout || check.stderr || check.error || '').trim();
-  return `check exited ${check.exitCode ?? 'without a code'}${output ? `: ${clip(output, 160)}` : ''}`;
+  const check = windowCheck(a);
+  if (!check || check.result === 'compliant') return undefined;
+  return `check exited ${check.exitCode ?? 'without a code'}${check.output ? `: ${clip(check.output, 160)}` : ''}`;
 }
 
 /**
@@ -62,6 +61,8 @@ function evidenceLine(a: AttemptResult): string {
   const facts = [
     `${a.passed ? 'passed' : 'failed'}: ${describeVerdict(a.verdict)}; expected ${expectationText(a)}`,
     times,
+    // the claim beside the ground truth when the window ended
+    `claim vs ground truth: ${a.timings.claimMs === undefined ? 'no claim' : `claimed healed at ${formatDuration(a.timings.claimMs)}`}; ${windowCheckText(windowCheck(a))}`,
     `${a.signals.length} healer event(s)${sources ? ` from ${sources}` : ''}, ${a.rejectedSignals.length} rejected; ${a.commands.length} command(s)${failedCommands ? `, ${failedCommands} failed` : ''}; ${a.probes.length} check(s)`,
     phases && `phases: ${phases}`,
     // a passed attempt's drifted checks are the fault confirming itself, not evidence against the healer
@@ -86,10 +87,10 @@ function evidenceSection(run: RunModel): string {
 export const PRINT_STYLE = `<style media="print">
 #scenarios, .skip { display: none !important; }
 .card { break-inside: auto; }
-.print-failures, .print-evidence { font-size: 0.85em; }
-.print-failures li, .print-evidence li { break-inside: avoid; margin-bottom: 0.5em; }
+.print-failures, .print-evidence, .print-scenarios { font-size: 0.85em; }
+.print-failures li, .print-evidence li, .print-scenarios li { break-inside: avoid; margin-bottom: 0.5em; }
 </style>`;
 
 export function printSections(run: RunModel): string {
-  return `${failuresSection(run)}\n${evidenceSection(run)}`;
+  return `${failuresSection(run)}\n${scenariosSection(run)}\n${evidenceSection(run)}`;
 }
