@@ -63,8 +63,10 @@ describe('PDF scorecard (e2e)', () => {
     expect(text).toContain('Failed expectations (2)');
     const flat = text.replace(/-\n\s*/g, '-').replace(/\s+/g, ' ');
     for (const attempt of failed) expect(flat).toContain(`${attempt.attemptId} ${attempt.verdict.kind} — `);
-    expect(flat).toMatch(/misses@web1#1 not_healed — no claim, and the host was still drifted when the 2\.0s window ended; expected heal L1 RB-misses; check exited 1: \S+misses\.conf holds drifted/);
-    expect(flat).toMatch(/lies@web1#1 false_heal — the stack claimed a fix, but the ground-truth check still found the drift; expected heal L1 RB-lies; check exited 1: \S+lies\.conf holds drifted/);
+    // the same cause line as the HTML and every other report (model/cause.ts), then what was expected and the check that still saw the drift
+    for (const attempt of failed) expect(flat).toContain(`${attempt.attemptId} ${attempt.verdict.kind} — ${attempt.cause}; expected heal L1 `);
+    expect(flat).toMatch(/misses@web1#1 not_healed — no healer event in 2\.0s; expected heal L1 RB-misses; .*misses\.conf holds drifted/);
+    expect(flat).toMatch(/lies@web1#1 false_heal — claimed at \S+, host still drifted at \S+; expected heal L1 RB-lies; .*lies\.conf holds drifted/);
     expect(text).toContain('Breakdowns');
     expect(text).toContain('Evidence per attempt (3)');
     expect(text).toContain(`chaoslab run ${run.runId}`);
