@@ -1,13 +1,13 @@
-import { readdir } from 'node:fs/promises';
+import { readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SelfTestReport } from '../../harness/engine/self-test-session.js';
 import { projectRoot } from '../../harness/lab/paths.js';
 import { runCli } from '../support/engine-cli.js';
 import { tempDir } from '../support/tmp.js';
+import { modelBaseline, type ModelState } from '../support/windows-model/run.js';
 import { PwshExecutor } from '../support/winrm-server/pwsh-executor.js';
 import { WinRmTestServer } from '../support/winrm-server/server.js';
-import { writeFile } from 'node:fs/promises';
 
 /**
  * `chaoslab selftest` on a lab of modelled Windows hosts: a domain controller, a
@@ -21,6 +21,20 @@ import { writeFile } from 'node:fs/promises';
  */
 const ROLES = { dc01: 'dc', srv01: 'srv', ws01: 'ws' } as const;
 let dir: Awaited<ReturnType<typeof tempDir>>;
+
+/**
+ * A fresh host of the role; the workstation also has a Private Wi-Fi network, since
+ * a network that is DomainAuthenticated cannot be switched to Public (the fault's
+ * preflight says so) and a laptop in a domain lab usually has one.
+ */
+async function hostState(role: 'dc' | 'srv' | 'ws'): Promise<ModelState> {
+  const state = await modelBaseline(role);
+  if (role === 'ws') {
+    const nics = (state.network as { interfaces: Record<string, Record<string, unknown>> }).interfaces;
+    nics['Wi-Fi'] = { ...structuredClone(nics['Ethernet']!), index: 17, guid: '{00000017-0000-4000-8000-00000000C1AB}', category: 'Private', profileName: 'Lab Wi-Fi', suffix: '' };
+  }
+  return state;
+}
 const servers: WinRmTestServer[] = [];
 let labFile: string;
 
@@ -29,7 +43,7 @@ beforeAll(async () => {
   const hosts: string[] = [];
   for (const [name, role] of Object.entries(ROLES)) {
     const statePath = join(dir.path, `${name}.json`);
-    await writeFile(statePath, JSON.stringify({ role }));
+    await writeFile(statePath, JSON.stringify(await hostState(role)));
     const executor = new PwshExecutor({ statePath, tempDir: join(dir.path, `${name}-temp`), constrained: true, timeoutMs: 300_000 });
     const server = await WinRmTestServer.start({ auth: 'ntlm', user: 'chaoslab', password: 'pw', rules: [executor.rule()] });
     servers.push(server);
