@@ -38,7 +38,12 @@ fi
 root=$(cd "$here/.." && pwd)
 if ! (cd "$root" && node -e "require('kerberos')") >/dev/null 2>&1; then
   echo "chaoslab setup: building the optional npm package kerberos"
-  (cd "$root" && export npm_config_build_from_source=true && npm install --no-save --no-audit --no-fund "kerberos@$(node -p "require('./package.json').optionalDependencies.kerberos")" >/dev/null)
+  if [[ -d $root/node_modules/kerberos ]]; then
+    # present but not built (installed with --ignore-scripts, or before libkrb5-dev): build it in place
+    (cd "$root" && export npm_config_build_from_source=true && npm rebuild kerberos >/dev/null)
+  else
+    (cd "$root" && export npm_config_build_from_source=true && npm install --no-save --no-audit --no-fund "kerberos@$(node -p "require('./package.json').optionalDependencies.kerberos")" >/dev/null)
+  fi
 fi
 
 # Real PowerShell 7 and Pester: the Windows scripts are executed, not only read (scripts/setup-pwsh.sh).

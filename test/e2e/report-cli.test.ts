@@ -130,7 +130,8 @@ describe('chaoslab report', () => {
     const address = await new Promise<string>((found, fail) => {
       server.stdout.on('data', (chunk: Buffer) => {
         output += chunk.toString();
-        const match = /http:\/\/127\.0\.0\.1:\d+\//.exec(output);
+        // the address carries the access token the server printed (/<token>/): nothing else is served
+        const match = /http:\/\/127\.0\.0\.1:\d+\/[^/\s]+\//.exec(output);
         if (match) found(match[0]);
       });
       server.once('exit', () => fail(new Error(`server exited: ${output}`)));

@@ -61,7 +61,8 @@ async function connect(transport: Record<string, unknown>, listener = server): P
     platform: 'windows',
     roles: ['dc'],
     address: '127.0.0.1',
-    transport: { kind: 'winrm', scheme: 'https', port: listener.port, ca: 'listener-ca.pem', auth: 'kerberos', kerberos: { spn: SPN }, ...transport },
+    // one command, one connection: the logins counted are the authentication's own (the persistent host would open more)
+    transport: { kind: 'winrm', scheme: 'https', port: listener.port, ca: 'listener-ca.pem', auth: 'kerberos', kerberos: { spn: SPN }, execution: 'process', max_connections: 1, ...transport },
   });
   const client = createWinRmTransport(host, {
     resolveSecret: async (ref) => PASSWORDS[ref] ?? 'unknown secret',
