@@ -1,6 +1,6 @@
 import type { ConfigIssue } from '../core/errors.js';
 import { psStepCheck } from '../quoting/powershell.js';
-import { compileCommand } from '../quoting/template.js';
+import { compileCommandParts } from '../quoting/template.js';
 import type { CatalogueScenario } from './catalogue.js';
 import { issueAt } from './load-issues.js';
 import { parsePowerShell } from './powershell-parser.js';
@@ -10,6 +10,8 @@ interface PowerShellStep {
   readonly scenario: CatalogueScenario;
   readonly step: string;
   readonly script: string;
+  /** Lines before the author's text (the prologue that sets the values' variables). */
+  readonly offset: number;
 }
 
 /**
@@ -25,9 +27,11 @@ export function powershellSteps(scenarios: readonly CatalogueScenario[]): PowerS
     if (platform !== 'windows' || !spec) continue;
     for (const [step, template] of Object.entries(spec)) {
       if (template === undefined) continue;
-      const script = compileCommand(template, 'powershell')({ ...params, snapshot: '' });
-      steps.push({ scenario, step, script });
-      if (step === 'check') steps.push({ scenario, step, script: psStepCheck(script) });
+      const { prologue, body } = compileCommandParts(template, 'powershell')({ ...params, snapshot: '' });
+      const script = prologue + body;
+      // errors are reported at the line of the author's step, not of the value-setting prologue before it
+      steps.push({ scenario, step, script, offset: prologue.split('\n').length - 1 });
+      if (step === 'check') steps.push({ scenario, step, script: psStepCheck(script), offset: 0 });
     }
   }
   return steps;
@@ -40,9 +44,9 @@ export async function parsePowerShellSteps(scenarios: readonly CatalogueScenario
   const results = await parsePowerShell(steps.map((s) => s.script), pwsh);
   const issues: ConfigIssue[] = [];
   const seen = new Set<string>();
-  steps.forEach(({ scenario, step }, index) => {
+  steps.forEach(({ scenario, step, offset }, index) => {
     for (const error of results[index]!) {
-      const message = `PowerShell does not parse it (line ${error.line}, column ${error.column} of the step): ${error.message}`;
+      const message = `PowerShell does not parse it (line ${Math.max(1, error.line - offset)}, column ${error.column} of the step): ${error.message}`;
       const key = `${scenario.source.file}\0${step}\0${message}`;
       if (seen.has(key)) continue;
       seen.add(key);

@@ -50,6 +50,15 @@ export function validateTemplate(template: string, options: { shell: ShellKind; 
 }
 
 export function compileCommand(template: string, shell: ShellKind): CommandRenderer {
+  const parts = compileCommandParts(template, shell);
+  return (vars) => {
+    const { prologue, body } = parts(vars);
+    return prologue + body;
+  };
+}
+
+/** The rendered command in its two parts: the prologue that sets the values' variables, and the author's text (whose line numbers `validate` reports). */
+export function compileCommandParts(template: string, shell: ShellKind): (vars: Record<string, unknown>) => { readonly prologue: string; readonly body: string } {
   const parsed = parse(template);
   if ('problem' in parsed) throw templateError([parsed.problem]);
   const { problems } = new TemplateWalker(template, undefined).walk(parsed.program).checkSites(shell);
@@ -67,8 +76,8 @@ export function compileCommand(template: string, shell: ShellKind): CommandRende
   return (vars) => {
     try {
       const values = new TemplateValues(shell);
-      const text = render(strictView(vars, ''), { data: { [VALUES_KEY]: values } });
-      return values.prologue() + text;
+      const body = render(strictView(vars, ''), { data: { [VALUES_KEY]: values } });
+      return { prologue: values.prologue(), body };
     } catch (error) {
       if (error instanceof ChaoslabError) throw error;
       throw new ChaoslabError('CHAOSLAB_TEMPLATE_INVALID', `cannot render command template: ${(error as Error).message}`, { cause: error });
