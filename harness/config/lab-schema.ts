@@ -19,6 +19,10 @@ export const sshTransportSchema = z
     insecure_host_key: z.boolean().default(false).meta({ description: 'Lab only: accept any host key' }),
     /** Windows hosts reached over OpenSSH run commands with PowerShell. */
     shell: z.enum(['posix', 'powershell']).optional(),
+    default_shell: z
+      .enum(['cmd', 'powershell'])
+      .default('cmd')
+      .meta({ description: "Windows over OpenSSH: the shell sshd runs commands through (the DefaultShell registry value). cmd (Windows' default) refuses lines over 8191 characters, so long scripts go up in chunks; powershell takes them as one line, up to Windows' 32767-character command line" }),
     keepalive: duration.default(2_000).meta({ description: 'Interval of SSH keepalive requests on an open connection (a duration: 2s, 500ms)' }),
     keepalive_count_max: z
       .number()

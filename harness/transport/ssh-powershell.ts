@@ -3,6 +3,9 @@ import { TransportError } from '../core/errors.js';
 import type { ExecOptions, ExecResult } from './transport.js';
 import type { PowerShellPlan } from './winrm/powershell-command.js';
 
+/** CreateProcess's limit on a command line: what a PowerShell DefaultShell can pass on in one line. */
+export const WINDOWS_COMMAND_LINE_LIMIT = 32_767;
+
 /** Runs one command line as it goes on the wire. */
 type RunLine = (line: string, options: ExecOptions) => Promise<ExecResult>;
 
@@ -31,7 +34,7 @@ export async function runPowerShellPlan(plan: PowerShellPlan, runLine: RunLine, 
     }
   } catch (error) {
     // Best effort: the host itself may be what failed.
-    await runLine(`del /q "%TEMP%\\${plan.stem}.b64"`, { timeoutMs: 10_000 }).catch(() => undefined);
+    await runLine(`del /q "%TEMP%\\${plan.stem}.hex"`, { timeoutMs: 10_000 }).catch(() => undefined);
     throw error;
   }
   const result = await runLine(plan.run, remaining());

@@ -13,7 +13,7 @@ import { openSshConnection, type SshEndpoint } from './ssh-connect.js';
 import { knownHostsName, parseKnownHosts, pinnedKeysFor } from './ssh-known-hosts.js';
 import { ChannelSlots, abortable, operationSignal } from './ssh-operation.js';
 import { killMarkedCommand, markedPosixCommand, newRunId } from './ssh-posix-run.js';
-import { runPowerShellPlan } from './ssh-powershell.js';
+import { runPowerShellPlan, WINDOWS_COMMAND_LINE_LIMIT } from './ssh-powershell.js';
 import { PersistentShell, ShellPool } from './ssh-shell-pool.js';
 import { planPowerShell } from './winrm/powershell-command.js';
 import { commandTimedOut, type ExecOptions, type ExecResult, type StreamOptions, type Transport, type TransportContext } from './transport.js';
@@ -112,8 +112,13 @@ export class SshTransport implements Transport {
 
   async exec(command: string, options: ExecOptions = {}): Promise<ExecResult> {
     if (this.shell === 'posix') return this.execLine(command, command, options);
-    // Chunked like WinRM's when longer than cmd.exe (OpenSSH's default shell on Windows) allows.
-    return runPowerShellPlan(planPowerShell(command), (line, lineOptions) => this.execLine(line, command, lineOptions), options, this.context.clock, this.host);
+    // Chunked like WinRM's when longer than cmd.exe (OpenSSH's default shell on Windows) allows. Under a
+    // PowerShell DefaultShell the chunk lines (cmd.exe syntax) would not run: one line, as long as Windows allows.
+    const plan = this.settings.default_shell === 'cmd' ? planPowerShell(command) : planPowerShell(command, WINDOWS_COMMAND_LINE_LIMIT);
+    if (this.settings.default_shell === 'powershell' && plan.uploads.length) {
+      throw new TransportError('TRANSPORT_PROTOCOL', this.host, `the script is longer than a Windows command line allows (${WINDOWS_COMMAND_LINE_LIMIT} characters) and default_shell: powershell cannot take it in chunks: set DefaultShell back to cmd.exe and default_shell: cmd`);
+    }
+    return runPowerShellPlan(plan, (line, lineOptions) => this.execLine(line, command, lineOptions), options, this.context.clock, this.host);
   }
 
   /** One command on the wire: a POSIX command, or a PowerShell hosts' cmd.exe line (already encoded). */
