@@ -65,9 +65,10 @@ export async function modelBaseline(role: 'dc' | 'srv' | 'ws' = 'srv', state: Mo
   return (await runInModel('exit 0', { role, state })).state;
 }
 
-export function runPwsh(args: readonly string[], timeoutMs: number): Promise<{ exitCode: number | null; stdout: string; stderr: string }> {
+/** Runs pwsh with `args` (plain output: no colour), killed after `timeoutMs`. */
+export function runPwsh(args: readonly string[], timeoutMs: number, env: NodeJS.ProcessEnv = process.env): Promise<{ exitCode: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(pwshPath(), args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NO_COLOR: '1', TERM: 'dumb' } });
+    const child = spawn(pwshPath(), args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...env, NO_COLOR: '1', TERM: 'dumb' } });
     let stdout = '';
     let stderr = '';
     child.stdout.setEncoding('utf8').on('data', (text: string) => (stdout += text));

@@ -1,9 +1,7 @@
-import { spawn } from 'node:child_process';
 import { appendFile, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { decodeEncodedCommand } from '../../../harness/transport/winrm/powershell-command.js';
-import { pwshPath } from '../pwsh.js';
-import { modelPrelude } from '../windows-model/run.js';
+import { modelPrelude, runPwsh } from '../windows-model/run.js';
 import type { RecordedScript, ScriptReply, ScriptRule } from './shell-host.js';
 
 /**
@@ -56,19 +54,8 @@ function cmdBuiltin(commandLine: string): ScriptReply {
   return { stderr: `'${commandLine.split(' ')[0]}' is not recognized as an internal or external command,\r\noperable program or batch file.\r\n`, exitCode: 1 };
 }
 
-function runEncoded(script: string, env: NodeJS.ProcessEnv, timeoutMs: number): Promise<ScriptReply> {
-  return new Promise((resolve, reject) => {
-    const encoded = Buffer.from(script, 'utf16le').toString('base64');
-    const child = spawn(pwshPath(), ['-NoProfile', '-NonInteractive', '-EncodedCommand', encoded], { stdio: ['ignore', 'pipe', 'pipe'], env });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (text: string) => (stdout += text));
-    child.stderr.setEncoding('utf8').on('data', (text: string) => (stderr += text));
-    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
-    child.on('error', reject);
-    child.on('close', (exitCode) => {
-      clearTimeout(timer);
-      resolve({ stdout, stderr, exitCode: exitCode ?? 1 });
-    });
-  });
+async function runEncoded(script: string, env: NodeJS.ProcessEnv, timeoutMs: number): Promise<ScriptReply> {
+  const encoded = Buffer.from(script, 'utf16le').toString('base64');
+  const { stdout, stderr, exitCode } = await runPwsh(['-NoProfile', '-NonInteractive', '-EncodedCommand', encoded], timeoutMs, env);
+  return { stdout, stderr, exitCode: exitCode ?? 1 };
 }
