@@ -11,7 +11,8 @@ function Resolve-ModelRegistryArguments {
     param([hashtable]$Bound)
     $literal = $Bound.ContainsKey('LiteralPath')
     $paths = if ($literal) { $Bound['LiteralPath'] } else { $Bound['Path'] }
-    $resolved = @(foreach ($path in @($paths)) { Resolve-ModelRegistryPath $path })
+    # a path outside the registry resolves to $null: only registry paths count (two file paths are no registry call)
+    $resolved = @(@($paths) | ForEach-Object { Resolve-ModelRegistryPath $_ } | Where-Object { $null -ne $_ })
     if ($resolved.Count -eq 0) { return $null }
     if ($resolved.Count -ne @($paths).Count) { throw 'the Windows model takes registry and other paths in separate calls' }
     if (-not $literal) { foreach ($path in @($paths)) { if ($path -match '[*?\[]') { throw "the Windows model does not expand wildcards in registry paths: $path" } } }
