@@ -5,6 +5,7 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { foldLogFile } from '../../harness/events/fold.js';
 import { renderHtml } from '../../reporters/html.js';
+import { openScorecard } from '../support/scorecard-page.js';
 import { tempDir } from '../support/tmp.js';
 
 /**
@@ -38,15 +39,8 @@ afterAll(async () => {
   await dir?.[Symbol.asyncDispose]();
 });
 
-async function open(address: string): Promise<{ page: Page; errors: string[] }> {
-  const context = await browser.newContext({ viewport: { width: 1440, height: 900 }, reducedMotion: 'reduce' });
-  const page = await context.newPage();
-  const errors: string[] = [];
-  page.on('pageerror', (error) => errors.push(error.message));
-  page.on('console', (message) => { if (message.type() === 'error') errors.push(message.text()); });
-  await page.goto(address);
-  await page.waitForSelector('html[data-ready="true"]');
-  return { page, errors };
+function open(address: string): Promise<{ page: Page; errors: string[] }> {
+  return openScorecard(browser, address);
 }
 
 const rowIds = (page: Page) => page.locator('#scenario-list details.scenario').evaluateAll((els) => els.map((e) => e.getAttribute('data-scenario')));

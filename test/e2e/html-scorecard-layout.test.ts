@@ -7,6 +7,7 @@ import { foldLogFile } from '../../harness/events/fold.js';
 import type { RunModel } from '../../harness/model/run-model.js';
 import { renderHtml } from '../../reporters/html.js';
 import { syntheticRun } from '../fixtures/runs/synthetic.js';
+import { openScorecard } from '../support/scorecard-page.js';
 import { tempDir } from '../support/tmp.js';
 
 /**
@@ -47,15 +48,8 @@ afterAll(async () => {
   await dir?.[Symbol.asyncDispose]();
 });
 
-async function open(address: string, viewport: { width: number; height: number }): Promise<{ page: Page; errors: string[] }> {
-  const context = await browser.newContext({ viewport, reducedMotion: 'reduce' });
-  const page = await context.newPage();
-  const errors: string[] = [];
-  page.on('pageerror', (error) => errors.push(error.message));
-  page.on('console', (message) => { if (message.type() === 'error') errors.push(message.text()); });
-  await page.goto(address);
-  await page.waitForSelector('html[data-ready="true"]');
-  return { page, errors };
+function open(address: string, viewport: { width: number; height: number }): Promise<{ page: Page; errors: string[] }> {
+  return openScorecard(browser, address, { viewport });
 }
 
 /** The page says when it has put a deep-linked attempt in place (after its drill-down, lazy cards and fonts settled). */

@@ -8,6 +8,7 @@ import type { RunModel } from '../../harness/model/run-model.js';
 import { VERDICT_KINDS } from '../../harness/model/verdict.js';
 import { renderHtml } from '../../reporters/html.js';
 import { syntheticRun } from '../fixtures/runs/synthetic.js';
+import { openScorecard } from '../support/scorecard-page.js';
 import { tempDir } from '../support/tmp.js';
 
 /**
@@ -47,16 +48,8 @@ afterAll(async () => {
   await dir?.[Symbol.asyncDispose]();
 });
 
-async function open(address: string, viewport = { width: 1400, height: 900 }, colorScheme: 'light' | 'dark' = 'light'): Promise<{ page: Page; errors: string[] }> {
-  const context = await browser.newContext({ viewport, colorScheme, reducedMotion: 'reduce' });
-  await context.grantPermissions(['clipboard-read', 'clipboard-write']);
-  const page = await context.newPage();
-  const errors: string[] = [];
-  page.on('pageerror', (error) => errors.push(error.message));
-  page.on('console', (message) => { if (message.type() === 'error') errors.push(message.text()); });
-  await page.goto(address);
-  await page.waitForSelector('html[data-ready="true"]');
-  return { page, errors };
+function open(address: string, viewport = { width: 1400, height: 900 }, colorScheme: 'light' | 'dark' = 'light'): Promise<{ page: Page; errors: string[] }> {
+  return openScorecard(browser, address, { viewport, colorScheme, clipboard: true });
 }
 
 const openAttempt = (page: Page, id: string) => page.locator(`details.attempt[open] .evidence dl`).filter({ hasText: id });
